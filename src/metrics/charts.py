@@ -1,0 +1,149 @@
+"""One look for every chart: Chinese labels in Noto Sans CJK SC, a few calm colours, no clutter.
+
+matplotlib >= 3.11 registers every face inside Debian's NotoSansCJK .ttc, so the SC face is
+found by name; the fallback chain covers other machines. A chart is returned as a Figure and
+shown with :func:`show`, which embeds a PNG sized for an A4 column.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+]
+PALETTE = ["#8b1a1a", "#c8553d", "#e9a03b", "#5b8e7d", "#3d5a80", "#98c1d9", "#8d8d8d"]
+STATUS_COLORS = {"resolved": "#5b8e7d", "in_progress": "#e9a03b", "pending": "#c8553d"}
+STATUS_CN = {"resolved": "已办结", "in_progress": "推进中", "pending": "未启动", "cancelled": "已取消"}
+#: PNG resolution and the width (CSS px at 96/in) a full-width chart takes on an A4 page.
+DPI = 200
+FULL_WIDTH_PX = 640
+
+
+def cjk_font() -> str | None:
+    """The first CJK font matplotlib can really use on this machine, or None."""
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in available), None)
+
+
+def apply_style() -> None:
+    """Set the shared rcParams; warn (once) when no CJK font is installed."""
+    font = cjk_font()
+    if font is None:
+        warnings.warn(
+            "没有找到中文字体（需要 fonts-noto-cjk）：图表中的中文会显示为方框。请运行 make setup。",
+            stacklevel=2,
+        )
+    plt.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [*CJK_FONTS, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#999999",
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 10,
+            "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+            "xtick.labelsize": 9,
+            "ytick.labelsize": 9,
+            "legend.frameon": False,
+            "figure.dpi": 100,
+            "savefig.dpi": DPI,
+        }
+    )
+
+
+def new_figure(width_in: float = 6.4, height_in: float = 3.0) -> tuple[Figure, plt.Axes]:
+    apply_style()
+    fig, ax = plt.subplots(figsize=(width_in, height_in), layout="constrained")
+    return fig, ax
+
+
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    *,
+    value_labels: Sequence[str] | None = None,
+    horizontal: bool = True,
+    color: str = PALETTE[0],
+) -> Figure:
+    """Bars with their figures written on them (no gridlines, no y axis to read off)."""
+    labels = list(labels)
+    values = [float(v) for v in values]
+    height = max(1.8, 0.38 * len(labels) + 0.9) if horizontal else 3.0
+    fig, ax = new_figure(6.4, height)
+    if not labels:
+        ax.text(0.5, 0.5, "本期无数据", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title(title)
+        return fig
+    texts = list(value_labels) if value_labels is not None else [f"{v:,.0f}" for v in values]
+    if horizontal:
+        bars = ax.barh(labels[::-1], values[::-1], color=color, height=0.6)
+        ax.bar_label(bars, labels=texts[::-1], padding=3, fontsize=9)
+        ax.set_xticks([])
+        ax.spines["bottom"].set_visible(False)
+        ax.set_xlim(0, max(values) * 1.25 if max(values) > 0 else 1)
+    else:
+        bars = ax.bar(labels, values, color=color, width=0.6)
+        ax.bar_label(bars, labels=texts, padding=2, fontsize=9)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_ylim(0, max(values) * 1.2 if max(values) > 0 else 1)
+    ax.set_title(title)
+    return fig
+
+
+def status_chart(counts: dict[str, int], title: str) -> Figure:
+    """One stacked bar of wish items by status, each part labelled with its count."""
+    fig, ax = new_figure(6.4, 1.6)
+    total = sum(counts.values())
+    left = 0
+    for status in ("resolved", "in_progress", "pending"):
+        n = counts.get(status, 0)
+        if n == 0:
+            continue
+        ax.barh([0], [n], left=left, color=STATUS_COLORS[status], height=0.55)
+        ax.text(left + n / 2, 0, f"{STATUS_CN[status]} {n}", ha="center", va="center",
+                color="white", fontsize=10, fontweight="bold")
+        left += n
+    ax.set_xlim(0, max(total, 1))
+    ax.set_axis_off()
+    ax.set_title(title)
+    return fig
+
+
+def monthly_chart(months: Sequence[str], values: Sequence[float], title: str, unit: str) -> Figure:
+    """Columns per month, labelled like 1月 ... 12月."""
+    labels = [f"{int(m[-2:])}月" for m in months]
+    return bar_chart(labels, values, title, value_labels=[f"{v:g}{unit}" for v in values], horizontal=False)
+
+
+def show(fig: Figure, width_px: int = FULL_WIDTH_PX) -> None:
+    """Display a figure as a PNG in the notebook (and so in the PDF), then free it."""
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png", width=width_px))

@@ -1,0 +1,276 @@
+"""Read whatever the offices sent in data/raw/ into plain rows, without changing a byte of it.
+
+Every sheet of every workbook becomes a :class:`RawSheet` (rows as Excel shows them). A file
+that cannot be read - damaged, password-protected, not a spreadsheet, too large, a zip bomb -
+becomes a :class:`FileNotice` with one clear sentence, and the other files go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import hashlib
+import io
+import re
+import tomllib
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from metrics.parsing import normalize_text
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
+#: Files larger than this are refused with a message (override in shishi.toml: max_file_mb).
+MAX_FILE_MB = 200
+#: An .xlsx whose parts unpack to more than this is treated as a zip bomb.
+MAX_UNPACKED_MB = 1024
+CONFIG_NAME = "shishi.toml"
+#: Reporting unit when neither a subfolder of data/raw/ nor shishi.toml ([unit] name) names one.
+DEFAULT_UNIT = "本单位"
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_YEAR = re.compile(r"(?<!\d)(19[9]\d|20\d\d)(?!\d)")
+
+
+@dataclass
+class Pin:
+    """The analyst's override for an odd file (data/raw/shishi.toml, [[pin]])."""
+
+    file: str
+    sheet: str | None = None
+    table: str | None = None
+    header_row: int | None = None  # 1-based, as Excel shows it
+    unit: str | None = None  # e.g. "万元": amounts in this sheet are in 万元
+    skip: bool = False
+
+    def applies(self, file: str, sheet: str) -> bool:
+        name_ok = fnmatch.fnmatch(file, self.file) or fnmatch.fnmatch(Path(file).name, self.file)
+        return name_ok and (self.sheet is None or self.sheet == sheet)
+
+
+@dataclass
+class RawConfig:
+    """Optional per-folder settings the analyst keeps next to the raw files."""
+
+    unit_name: str | None = None
+    extra_headers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    pins: list[Pin] = field(default_factory=list)
+    max_file_mb: float = MAX_FILE_MB
+
+    def pin_for(self, file: str, sheet: str) -> Pin | None:
+        hits = [p for p in self.pins if p.applies(file, sheet)]
+        return hits[-1] if hits else None
+
+
+@dataclass
+class RawSheet:
+    """One sheet (or one CSV) as read: rows of cell values, 0-based; Excel row = index + 1."""
+
+    file: str
+    sheet: str
+    rows: list[list[Any]]
+    sha256: str
+    year_hint: int | None = None
+    unit_name: str = DEFAULT_UNIT
+
+
+@dataclass
+class FileNotice:
+    """A file or sheet that was skipped, and why, in words an analyst can act on."""
+
+    file: str
+    sheet: str | None
+    level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
+    message: str
+
+
+class UnreadableFile(Exception):
+    """Raised inside ingest for one file; turned into a FileNotice at the edge."""
+
+
+def load_config(raw_dir: Path) -> RawConfig:
+    """Read data/raw/shishi.toml if the analyst made one; a broken one is an error that says where."""
+    path = raw_dir / CONFIG_NAME
+    if not path.exists():
+        return RawConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: 配置文件格式有误（{exc}）；请对照 data/raw/README.md") from exc
+    pins = [Pin(**p) for p in data.get("pin", [])]
+    return RawConfig(
+        unit_name=(data.get("unit") or {}).get("name"),
+        extra_headers=data.get("headers", {}),
+        pins=pins,
+        max_file_mb=float(data.get("max_file_mb", MAX_FILE_MB)),
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def year_hint(*names: str) -> int | None:
+    """The year a sheet's dates without a year belong to, if its name (or else the file's) says
+    exactly one year; otherwise None, and such dates are rejected rather than guessed."""
+    for name in names:
+        years = set(_YEAR.findall(name))
+        if len(years) == 1:
+            return int(years.pop())
+        if len(years) > 1:
+            return None
+    return None
+
+
+def copy_rank(path: Path) -> tuple[int, str]:
+    """Sort key that reads originals before their copies (名单(1).xlsx, 名单 - 副本.xlsx)."""
+    stem = path.stem
+    is_copy = bool(re.search(r"\(\d+\)$|（\d+）$|副本|copy", stem, re.IGNORECASE))
+    return (int(is_copy), str(path))
+
+
+def list_raw_files(raw_dir: Path) -> list[Path]:
+    """Spreadsheet-like files under raw_dir, originals first; hidden and lock files left out."""
+    files = [
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file()
+        and not p.name.startswith((".", "~$"))
+        and p.name != CONFIG_NAME
+        and p.suffix.lower() not in {".md", ".txt", ".toml"}
+    ]
+    return sorted(files, key=copy_rank)
+
+
+def _check_container(path: Path, head: bytes, max_mb: float) -> None:
+    size_mb = path.stat().st_size / 2**20
+    if path.stat().st_size == 0:
+        raise UnreadableFile("文件是空的（0 字节）；请重新导出后再放入")
+    if size_mb > max_mb:
+        raise UnreadableFile(
+            f"文件过大（{size_mb:.0f} MB，上限 {max_mb:.0f} MB）；"
+            "请拆分后再放入，或在 shishi.toml 中调高 max_file_mb"
+        )
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        if head.startswith(_OLE_MAGIC):
+            raise UnreadableFile(
+                "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再放入"
+            )
+        if not head.startswith(_ZIP_MAGIC):
+            raise UnreadableFile(
+                "扩展名是 .xlsx，但内容不是 Excel 工作簿（可能已损坏或改过扩展名）；请用 Excel 打开后另存"
+            )
+        try:
+            with zipfile.ZipFile(path) as zf:
+                unpacked = sum(i.file_size for i in zf.infolist())
+        except zipfile.BadZipFile as exc:
+            raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
+        if unpacked > MAX_UNPACKED_MB * 2**20:
+            raise UnreadableFile(
+                f"工作簿解压后超过 {MAX_UNPACKED_MB} MB（疑似压缩炸弹），已跳过；请确认文件来源"
+            )
+    if suffix == ".xls" and head.startswith(_ZIP_MAGIC):
+        raise UnreadableFile("扩展名是 .xls，但内容是 .xlsx；请把扩展名改为 .xlsx")
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes as UTF-8 (with or without BOM) or GB18030, without being told which."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnreadableFile("CSV 文件的编码无法识别；请在 Excel 中另存为“CSV UTF-8”")
+    return str(best), best.encoding
+
+
+def read_csv_rows(path: Path) -> list[list[Any]]:
+    text, _ = decode_csv(path.read_bytes())
+    if "\x00" in text:
+        raise UnreadableFile("内容含有二进制数据，不是 CSV 文本文件；请确认扩展名")
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        pass
+    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def read_workbook_sheets(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several private error types
+        raise UnreadableFile(describe_calamine_error(exc)) from exc
+    for name in wb.sheet_names:
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise UnreadableFile(f"工作表「{name}」无法读取：{describe_calamine_error(exc)}") from exc
+        yield name, rows
+
+
+def describe_calamine_error(exc: Exception) -> str:
+    text = str(exc)
+    low = text.lower()
+    if "password" in low or "encrypt" in low:
+        return "工作簿设置了密码（已加密），无法读取；请取消密码后另存再放入"
+    if "zip" in low or "invalid" in low or "cfb" in low or "eof" in low:
+        return f"工作簿已损坏或不是 Excel 文件（{text[:120]}）；请用 Excel 打开后另存"
+    return f"无法读取（{text[:160]}）；请用 Excel 打开后另存为 .xlsx"
+
+
+def read_raw(raw_dir: Path, config: RawConfig | None = None) -> tuple[list[RawSheet], list[FileNotice]]:
+    """Every readable sheet under raw_dir, plus a notice for each file that was skipped."""
+    config = config or load_config(raw_dir)
+    sheets: list[RawSheet] = []
+    notices: list[FileNotice] = []
+    for path in list_raw_files(raw_dir):
+        rel = path.relative_to(raw_dir).as_posix()
+        if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            notices.append(
+                FileNotice(rel, None, "error", "不是表格文件（只读取 .xlsx .xls .csv），已跳过")
+            )
+            continue
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(8)
+            _check_container(path, head, config.max_file_mb)
+            digest = sha256_of(path)
+            if path.suffix.lower() == ".csv":
+                found = [(path.stem, read_csv_rows(path))]
+            else:
+                found = list(read_workbook_sheets(path))
+        except UnreadableFile as exc:
+            notices.append(FileNotice(rel, None, "error", str(exc)))
+            continue
+        except OSError as exc:
+            notices.append(FileNotice(rel, None, "error", f"无法打开（{exc.strerror}）"))
+            continue
+        parts = path.relative_to(raw_dir).parts
+        unit = parts[0] if len(parts) > 1 else (config.unit_name or DEFAULT_UNIT)
+        for sheet_name, rows in found:
+            sheets.append(
+                RawSheet(
+                    file=rel,
+                    sheet=sheet_name,
+                    rows=rows,
+                    sha256=digest,
+                    year_hint=year_hint(sheet_name, path.stem),
+                    unit_name=unit,
+                )
+            )
+    return sheets, notices

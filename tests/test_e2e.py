@@ -1,0 +1,158 @@
+"""End to end: the sample raw files in, `shishi report` run, the PDFs' text checked.
+
+The expected figures are the reference case's (22 wish items, 19 resolved, 6万余元 raised,
+55万余元 and 9100余元 of produce bought), which the sample data in data/raw/ echoes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from metrics.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "raw"
+
+pytestmark = pytest.mark.e2e
+
+
+def tree_hash(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return out.stdout.decode("utf-8")
+
+
+def pdf_fonts(path: Path) -> str:
+    return subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Run the real command once on the shipped sample data (read in place, never written)."""
+    work = tmp_path_factory.mktemp("e2e")
+    before = tree_hash(SAMPLE)
+    code = main(
+        [
+            "report",
+            "--period",
+            "2024Q4",
+            "--raw",
+            str(SAMPLE),
+            "--out",
+            str(work / "processed"),
+            "--reports",
+            str(work / "reports"),
+        ]
+    )
+    assert code == 0
+    assert tree_hash(SAMPLE) == before, "data/raw must never be modified"
+    return {"processed": work / "processed", "reports": work / "reports" / "2024Q4"}
+
+
+def squeeze(text: str) -> str:
+    """pdftotext may break lines or put spaces between CJK glyphs; compare without them."""
+    return re.sub(r"\s+", "", text)
+
+
+def test_report_files_exist(sample_run: dict[str, Path]) -> None:
+    out = sample_run["reports"]
+    for name in ("quarterly_summary", "data_quality"):
+        assert (out / f"{name}.pdf").stat().st_size > 10_000
+        assert (out / f"{name}.ipynb").exists()
+
+
+def test_summary_pdf_has_the_reference_figures(sample_run: dict[str, Path]) -> None:
+    text = squeeze(pdf_text(sample_run["reports"] / "quarterly_summary.pdf"))
+    assert "22项" in text
+    assert "19项" in text
+    assert "6万余元" in text
+    assert "55万余元" in text
+    assert "9100余元" in text
+    assert "青江卷烟厂" in text
+    assert "2024年第四季度" in text
+
+
+def test_summary_pdf_hides_code_and_parameters(sample_run: dict[str, Path]) -> None:
+    text = pdf_text(sample_run["reports"] / "quarterly_summary.pdf")
+    for leak in ("import ", "display(", "processed_dir", "In [", "Parameters", "Traceback"):
+        assert leak not in text
+
+
+def test_pdf_fonts_are_embedded_cjk(sample_run: dict[str, Path]) -> None:
+    for name in ("quarterly_summary", "data_quality"):
+        fonts = pdf_fonts(sample_run["reports"] / f"{name}.pdf")
+        assert "CJK" in fonts, fonts
+        rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+        # columns: name type encoding emb sub uni object ID -> 'emb' is 'yes' for every font
+        assert all("yes" in r[-5:-3] for r in rows), fonts
+
+
+def test_pdf_text_has_no_replacement_glyphs(sample_run: dict[str, Path]) -> None:
+    for name in ("quarterly_summary", "data_quality"):
+        text = pdf_text(sample_run["reports"] / f"{name}.pdf")
+        assert "\ufffd" not in text
+        assert "□" not in text
+
+
+def test_data_quality_pdf_reports_the_traps(sample_run: dict[str, Path]) -> None:
+    text = squeeze(pdf_text(sample_run["reports"] / "data_quality.pdf"))
+    assert "待定" in text  # the rejected amount, with its reason
+    assert "不一致" in text  # the Q2 合计 typo
+    assert "重复" in text
+
+
+def test_processed_contract_files(sample_run: dict[str, Path]) -> None:
+    processed = sample_run["processed"]
+    for name in ("wishes", "donations", "purchases", "volunteering"):
+        assert (processed / f"{name}.parquet").exists()
+    raw = (processed / "rejects.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "rejects.csv needs a BOM so Excel opens it as UTF-8"
+    assert (processed / "manifest.json").exists()
+
+
+def test_unchanged_refresh_is_skipped(sample_run: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    reports = sample_run["reports"].parent
+    pdf = sample_run["reports"] / "quarterly_summary.pdf"
+    mtime = pdf.stat().st_mtime_ns
+    code = main(
+        [
+            "report",
+            "--period",
+            "2024Q4",
+            "--raw",
+            str(SAMPLE),
+            "--out",
+            str(sample_run["processed"]),
+            "--reports",
+            str(reports),
+        ]
+    )
+    assert code == 0
+    assert pdf.stat().st_mtime_ns == mtime
+    assert "跳过" in capsys.readouterr().out
+
+
+def test_nbconvert_exporter_entry_point(sample_run: dict[str, Path], tmp_path: Path) -> None:
+    """`jupyter nbconvert --to shishi_pdf` works on an executed report notebook."""
+    src = sample_run["reports"] / "data_quality.ipynb"
+    shutil.copy(src, tmp_path / "dq.ipynb")
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "shishi_pdf", str(tmp_path / "dq.ipynb")],
+        check=True,
+        capture_output=True,
+    )
+    assert (tmp_path / "dq.pdf").read_bytes().startswith(b"%PDF")
