@@ -43,7 +43,7 @@ def donations_workbook(path: Path) -> None:
     ws.append([serial(dt.date(2024, 11, 5)), "慰问", "张三", "现金", "¥1,200.00", None])
     ws.append(["2024.12.1", "助学", "李四", "现金", "１５００", None])  # full-width digits
     ws.append(["2024/12/05", "助学", "王五", "现金", "待定", None])  # row 9: rejected
-    ws.append([dt.datetime(2024, 12, 10), "助学", "赵六", "現金", "1.2万", "=HYPERLINK(1)"])
+    ws.append([dt.datetime(2024, 12, 10), "助学", "赵六", "現金", "1.2万", "@SUM(A1)"])
     ws.append(["合计", None, None, None, 77700, None])  # row 11
     ws.append(["注：金额单位为元。"])  # row 12
     notes = wb.create_sheet("说明")
@@ -219,7 +219,9 @@ def test_outputs_written_with_bom_and_neutralized(outcome, tmp_path: Path) -> No
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["totals"]["rejected"] == 2
     back = pd.read_parquet(processed / "donations.parquet")
-    assert back["note"].dropna().tolist() == ["=HYPERLINK(1)"]  # parquet keeps the value as sent
+    assert back["note"].dropna().tolist() == ["@SUM(A1)"]  # parquet keeps the value as sent
+    text = (processed / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert "待定" in text
 
 
 def test_raw_folder_untouched_by_clean_command(trap_folder: Path, tmp_path: Path) -> None:

@@ -142,7 +142,7 @@ def score_row(cells: list[Any], spec: TableSpec) -> list[ColumnMatch]:
         hit = match_header_cell(cell, spec)
         if hit and hit[0] not in seen:
             seen.add(hit[0])
-            matches.append(ColumnMatch(i, normalize_text(cell), hit[0], hit[1]))
+            matches.append(ColumnMatch(i, str(cell).strip(), hit[0], hit[1]))
     return matches
 
 
@@ -192,12 +192,15 @@ def explain_missing(rows: list[list[Any]], specs: dict[str, TableSpec]) -> str:
         return "前20行中没有找到可识别的表头（如 日期、金额、项目名称、办理进度）"
     spec = specs[best_kind]
     found = [normalize_text(c) for c in rows[best_row] if normalize_text(c)]
+    matched = {c.index for c in best_cols}
+    unmatched = [normalize_text(c) for i, c in enumerate(rows[best_row]) if i not in matched]
+    unmatched = [h for h in unmatched if h] or found
     missing = [f for f in spec.required if f not in {c.field for c in best_cols}]
     hints = []
     for f in missing:
         synonyms = spec.fields[f].synonyms
         nearest = max(
-            found,
+            unmatched,
             key=lambda h: max(difflib.SequenceMatcher(None, _key(h), s).ratio() for s in synonyms),
             default="",
         )

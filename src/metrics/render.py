@@ -40,6 +40,10 @@ class ShishiPDFExporter(HTMLExporter):
     def _file_extension_default(self) -> str:
         return ".pdf"
 
+    @default("template_extension")
+    def _template_extension_default(self) -> str:
+        return ".html.j2"
+
     @default("template_name")
     def _template_name_default(self) -> str:
         return "shishi_pdf"

@@ -1,0 +1,373 @@
+"""KPIs as pure functions of the processed tables and a Period.
+
+Figures are :class:`Quantity` values that remember how precise their source rows were (a sum
+that includes one "6万余元" is itself at_least) and how many rows they sum, so every number in a
+report can be traced back. Formatting into Chinese is :mod:`metrics.text`'s job, not this one's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from metrics.parsing import combine_qualifiers
+from metrics.periods import Period, campaign_to_date
+
+UNFILLED = "未填写"
+STATUS_ORDER = ["resolved", "in_progress", "pending"]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A figure with the precision of its source and the number of rows behind it."""
+
+    value: float | None
+    qualifier: str = "exact"
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A KPI for the period and for the previous period of the same length."""
+
+    current: Quantity
+    previous: Quantity
+
+    @property
+    def change(self) -> float | None:
+        if self.current.value is None or self.previous.value is None:
+            return None
+        return self.current.value - self.previous.value
+
+
+def qsum(values: pd.Series, qualifiers: pd.Series) -> Quantity:
+    """Sum with qualifiers carried through; missing values are ignored, not zeroed silently."""
+    known = values.notna()
+    if not known.any():
+        return Quantity(0.0, "exact", 0)
+    total = float(pd.to_numeric(values[known]).sum())
+    return Quantity(round(total, 2), combine_qualifiers(qualifiers[known].astype(str)), int(known.sum()))
+
+
+def count(n: int) -> Quantity:
+    return Quantity(float(n), "exact", int(n))
+
+
+# --- units and windows -------------------------------------------------------------------------
+
+
+def filter_unit(tables: dict[str, pd.DataFrame], unit: str | None) -> dict[str, pd.DataFrame]:
+    """Only one reporting unit's rows (all rows when unit is empty)."""
+    if not unit:
+        return tables
+    return {name: frame[frame["unit"] == unit].reset_index(drop=True) for name, frame in tables.items()}
+
+
+def units(tables: dict[str, pd.DataFrame]) -> list[str]:
+    return sorted({u for f in tables.values() for u in f["unit"].dropna().unique()})
+
+
+def report_unit_name(tables: dict[str, pd.DataFrame]) -> str:
+    """The unit named on the cover: the only unit, or all of them joined."""
+    names = units(tables)
+    return "、".join(names) if names else "本单位"
+
+
+def first_day(tables: dict[str, pd.DataFrame]) -> dt.date | None:
+    """The earliest date recorded anywhere: where 'campaign to date' starts."""
+    stamps = []
+    for name, cols in {
+        "wishes": ["raised_on", "resolved_on"],
+        "donations": ["date"],
+        "purchases": ["date"],
+        "volunteering": ["date"],
+    }.items():
+        frame = tables.get(name)
+        if frame is None or frame.empty:
+            continue
+        for col in cols:
+            if frame[col].notna().any():
+                stamps.append(pd.Timestamp(frame[col].min()))
+    return min(stamps).date() if stamps else None
+
+
+def windows(period: Period, first: dt.date | None) -> dict[str, Period]:
+    return {
+        "period": period,
+        "previous": period.previous(),
+        "ytd": period.year_to_date(),
+        "campaign": campaign_to_date(period, first),
+    }
+
+
+def has_rows(tables: dict[str, pd.DataFrame], window: Period) -> bool:
+    """Whether anything at all was recorded in the window (an empty report must say so)."""
+    end = pd.Timestamp(window.end)
+    wishes = tables["wishes"]
+    if len(wishes) and ((wishes["raised_on"].isna()) | (wishes["raised_on"] <= end)).any():
+        return True
+    return any(window.mask(tables[t]["date"]).any() for t in ("donations", "purchases", "volunteering"))
+
+
+def in_window(frame: pd.DataFrame, window: Period, column: str = "date") -> pd.DataFrame:
+    return frame[window.mask(frame[column])]
+
+
+def undated_rows(frame: pd.DataFrame, column: str = "date") -> int:
+    """Rows that cannot be placed in any period because their date is missing."""
+    return int(frame[column].isna().sum())
+
+
+# --- wishes ------------------------------------------------------------------------------------
+
+
+def _as_of(wishes: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """Wish items as they stood at the end of `day`: existing, not cancelled, with a status then."""
+    end = pd.Timestamp(day)
+    frame = wishes[(wishes["status"] != "cancelled")]
+    frame = frame[frame["raised_on"].isna() | (frame["raised_on"] <= end)]
+    resolved = (frame["resolved_on"] <= end).fillna(False) | (
+        (frame["status"] == "resolved") & frame["resolved_on"].isna()
+    )
+    started = frame["status"].isin(["in_progress", "resolved"])
+    state = pd.Series("pending", index=frame.index, dtype=object)
+    state[started] = "in_progress"
+    state[resolved] = "resolved"
+    return frame.assign(state_at=state)
+
+
+def _wish_counts(wishes: pd.DataFrame, window: Period) -> dict[str, int]:
+    at = _as_of(wishes, window.end)
+    raised = window.mask(wishes["raised_on"]) & (wishes["status"] != "cancelled")
+    resolved_in = window.mask(wishes["resolved_on"]) & (wishes["status"] != "cancelled")
+    return {
+        "total": len(at),
+        "resolved": int((at["state_at"] == "resolved").sum()),
+        "new_in_period": int(raised.sum()),
+        "resolved_in_period": int(resolved_in.sum()),
+    }
+
+
+def wish_summary(wishes: pd.DataFrame, period: Period) -> dict[str, Any]:
+    """Headline wish-list figures at the period's end, compared with the previous period."""
+    now, before = _wish_counts(wishes, period), _wish_counts(wishes, period.previous())
+    at = _as_of(wishes, period.end)
+    end = pd.Timestamp(period.end)
+    done = at[(at["state_at"] == "resolved") & at["resolved_on"].notna() & at["raised_on"].notna()]
+    days = (done["resolved_on"] - done["raised_on"]).dt.days
+    overdue = (at["state_at"] != "resolved") & (at["due_on"] < end).fillna(False)
+    total = now["total"]
+    return {
+        **{k: Compared(count(now[k]), count(before[k])) for k in now},
+        "resolution_rate": (now["resolved"] / total) if total else None,
+        "in_progress": int((at["state_at"] == "in_progress").sum()),
+        "pending": int((at["state_at"] == "pending").sum()),
+        "overdue": int(overdue.sum()),
+        "median_days_to_resolve": float(days.median()) if len(days) else None,
+    }
+
+
+def status_counts(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
+    at = _as_of(wishes, period.end)
+    counts = at["state_at"].value_counts()
+    return pd.DataFrame({"status": STATUS_ORDER, "count": [int(counts.get(s, 0)) for s in STATUS_ORDER]})
+
+
+def wishes_by(wishes: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
+    """Wish items by category or department, as they stood at the period's end."""
+    at = _as_of(wishes, period.end)
+    cols = [by, "total", "resolved", "in_progress", "pending", "resolution_rate"]
+    if at.empty:
+        return pd.DataFrame(columns=cols)
+    at = at.assign(**{by: at[by].astype(object).where(at[by].notna(), UNFILLED)})
+    table = pd.crosstab(at[by], at["state_at"]).reindex(columns=STATUS_ORDER, fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table["resolution_rate"] = table["resolved"] / table["total"]
+    table = table.reset_index().rename(columns={"index": by})
+    return table.sort_values(["total", by], ascending=[False, True], ignore_index=True)[cols]
+
+
+def overdue_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
+    at = _as_of(wishes, period.end)
+    mask = (at["state_at"] != "resolved") & (at["due_on"] < pd.Timestamp(period.end)).fillna(False)
+    cols = ["item_id", "title", "department", "leader", "due_on", "status", "source_file", "source_sheet", "source_row"]
+    return at.loc[mask, cols].sort_values("due_on", ignore_index=True)
+
+
+def resolved_by_month(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Items resolved in each month of the year to date (zeros included)."""
+    ytd = period.year_to_date()
+    months = pd.period_range(ytd.start, ytd.end, freq="M")
+    live = wishes[wishes["status"] != "cancelled"]
+    done = live.loc[ytd.mask(live["resolved_on"]), "resolved_on"].dt.to_period("M").value_counts()
+    return pd.DataFrame({"month": [str(m) for m in months], "resolved": [int(done.get(m, 0)) for m in months]})
+
+
+# --- donations and purchases -------------------------------------------------------------------
+
+
+def _amount(frame: pd.DataFrame) -> Quantity:
+    return qsum(frame["amount_yuan"], frame["amount_qualifier"])
+
+
+def donation_summary(donations: pd.DataFrame, period: Period) -> dict[str, Any]:
+    def figures(window: Period) -> dict[str, Quantity]:
+        rows = in_window(donations, window)
+        return {
+            "total": _amount(rows),
+            "cash": _amount(rows[rows["kind"] == "cash"]),
+            "in_kind": _amount(rows[rows["kind"] == "in_kind"]),
+        }
+
+    now, before = figures(period), figures(period.previous())
+    return {k: Compared(now[k], before[k]) for k in now} | {"undated": undated_rows(donations)}
+
+
+def _amount_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    cols = [by, "amount_yuan", "amount_qualifier", "rows"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    frame = frame.assign(**{by: frame[by].astype(object).where(frame[by].notna(), UNFILLED)})
+    rows = []
+    for key, group in frame.groupby(by, sort=False):
+        q = _amount(group)
+        rows.append({by: key, "amount_yuan": q.value, "amount_qualifier": q.qualifier, "rows": q.rows})
+    return pd.DataFrame(rows, columns=cols).sort_values(["amount_yuan", by], ascending=[False, True], ignore_index=True)
+
+
+def donations_by(donations: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
+    return _amount_by(in_window(donations, period), by)
+
+
+def purchase_summary(purchases: pd.DataFrame, period: Period, annual_target: float | None = None) -> dict[str, Any]:
+    def figures(window: Period) -> dict[str, Quantity]:
+        rows = in_window(purchases, window)
+        return {
+            "total": _amount(rows),
+            "enterprise": _amount(rows[rows["buyer_type"] == "enterprise"]),
+            "individual": _amount(rows[rows["buyer_type"] == "individual"]),
+        }
+
+    now, before = figures(period), figures(period.previous())
+    ytd = _amount(in_window(purchases, period.year_to_date()))
+    progress = (ytd.value / annual_target) if annual_target else None
+    return {k: Compared(now[k], before[k]) for k in now} | {
+        "target_progress": progress,
+        "undated": undated_rows(purchases),
+    }
+
+
+def purchases_by(purchases: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
+    return _amount_by(in_window(purchases, period), by)
+
+
+# --- volunteering ------------------------------------------------------------------------------
+
+_HAS_FIGURE = re.compile(r"(\d+|[一二两三四五六七八九十百千万]+)\s*[余多]?\s*[个顶件份人次户名台套箱袋斤元万]")
+
+
+def volunteer_summary(vol: pd.DataFrame, period: Period) -> dict[str, Any]:
+    rows = in_window(vol, period)
+    before = in_window(vol, period.previous())
+    people = rows["participants"].astype("Float64")
+    both = rows[rows["participants"].notna() & rows["hours"].notna()]
+    person_hours = qsum(
+        (both["participants"].astype("float64") * both["hours"]).astype("float64"),
+        both["participants_qualifier"],
+    )
+    return {
+        "activities": Compared(count(len(rows)), count(len(before))),
+        "person_times": qsum(people, rows["participants_qualifier"]),
+        "participants_unknown": int(rows["participants"].isna().sum()),
+        "hours_known": float(rows["hours"].sum()) if rows["hours"].notna().any() else 0.0,
+        "rows_with_hours": int(rows["hours"].notna().sum()),
+        "person_hours": person_hours,
+        "organizers": int(rows["organizer"].nunique()),
+    }
+
+
+def volunteering_by(vol: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
+    rows = in_window(vol, period)
+    cols = [by, "activities", "person_times", "person_times_qualifier", "hours"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    rows = rows.assign(**{by: rows[by].astype(object).where(rows[by].notna(), UNFILLED)})
+    out = []
+    for key, group in rows.groupby(by, sort=False):
+        people = qsum(group["participants"].astype("Float64"), group["participants_qualifier"])
+        out.append(
+            {
+                by: key,
+                "activities": len(group),
+                "person_times": people.value,
+                "person_times_qualifier": people.qualifier,
+                "hours": float(group["hours"].sum()),
+            }
+        )
+    return pd.DataFrame(out, columns=cols).sort_values(["activities", by], ascending=[False, True], ignore_index=True)
+
+
+def outcome_highlights(vol: pd.DataFrame, period: Period, limit: int = 5) -> pd.DataFrame:
+    """Activities whose 服务成果 states something countable (30余顶帐篷, 120个温暖包), newest first."""
+    rows = in_window(vol, period)
+    mask = rows["outcome"].fillna("").astype(str).str.contains(_HAS_FIGURE)
+    cols = ["date", "organizer", "title", "outcome"]
+    return rows.loc[mask, cols].sort_values("date", ascending=False, ignore_index=True).head(limit)
+
+
+# --- the summary table -------------------------------------------------------------------------
+
+
+def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) -> pd.DataFrame:
+    """Headline KPIs across the period, the previous period, year to date and campaign to date.
+
+    Cells are already formatted (this is the one table whose columns mix units).
+    """
+    from metrics.text import format_amount, format_change, format_count
+
+    def amount(q: Quantity) -> str:
+        return format_amount(q.value, q.qualifier)
+
+    def n(q: Quantity, unit: str) -> str:
+        return format_count(q.value, q.qualifier, unit)
+
+    rows = []
+    specs = [
+        ("心愿项目办结数", lambda w: _wish_counts(tables["wishes"], w)["resolved_in_period"], "项", False),
+        ("捐款捐物金额", lambda w: _amount(in_window(tables["donations"], w)), "元", True),
+        (
+            "企业消费帮扶采购",
+            lambda w: _amount(in_window(tables["purchases"], w).query("buyer_type == 'enterprise'")),
+            "元",
+            True,
+        ),
+        (
+            "个人自费帮扶采购",
+            lambda w: _amount(in_window(tables["purchases"], w).query("buyer_type == 'individual'")),
+            "元",
+            True,
+        ),
+        ("志愿服务活动", lambda w: len(in_window(tables["volunteering"], w)), "次", False),
+        (
+            "志愿服务参与人次",
+            lambda w: qsum(
+                in_window(tables["volunteering"], w)["participants"].astype("Float64"),
+                in_window(tables["volunteering"], w)["participants_qualifier"],
+            ),
+            "人次",
+            False,
+        ),
+    ]
+    for label, fn, unit, is_amount in specs:
+        values = {k: fn(win[k]) for k in ("period", "previous", "ytd", "campaign")}
+        values = {k: v if isinstance(v, Quantity) else count(v) for k, v in values.items()}
+        shown = {k: amount(v) if is_amount else n(v, unit) for k, v in values.items()}
+        change = format_change(values["period"].value, values["previous"].value, unit)
+        exact = values["period"].qualifier == values["previous"].qualifier == "exact"
+        shown["change"] = change.replace("较上期", "") if exact else "—"
+        rows.append({"kpi": label, **shown})
+    return pd.DataFrame(rows, columns=["kpi", "period", "previous", "change", "ytd", "campaign"])
