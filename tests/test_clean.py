@@ -60,18 +60,56 @@ def wishes_workbook(path: Path) -> None:
     ws = wb.active
     ws.title = "台账"
     ws.append(["职工心愿清单台账"])
-    ws.append(["序号", "项目名称", "类别", "责任部门", "提出时间", "计划完成时限", "办理进度", "办结时间", "投入资金（万元）"])
-    ws.append([1, "修缮篮球场", "文体活动", "工会", "2024年1月", "2024年6月", "已辦結", "2024.5.20", 1.2])
-    ws.append([2, "门禁改造", "生活保障", "保卫科", "2024/01/20", "2024年9月", "推进中", None, "约0.5"])
-    ws.append([3, "职工书屋", "成长成才", "党群部", serial(dt.date(2024, 2, 1)), "2025年3月", "未启动", None, "—"])
-    ws.append([4, "浴室热水", "生活保障", "后勤", "2024年3月", "2024年12月", "完成", "2024年11月", 0.8])
+    ws.append(
+        [
+            "序号",
+            "项目名称",
+            "类别",
+            "责任部门",
+            "提出时间",
+            "计划完成时限",
+            "办理进度",
+            "办结时间",
+            "投入资金（万元）",
+        ]
+    )
+    ws.append(
+        [1, "修缮篮球场", "文体活动", "工会", "2024年1月", "2024年6月", "已辦結", "2024.5.20", 1.2]
+    )
+    ws.append(
+        [2, "门禁改造", "生活保障", "保卫科", "2024/01/20", "2024年9月", "推进中", None, "约0.5"]
+    )
+    ws.append(
+        [
+            3,
+            "职工书屋",
+            "成长成才",
+            "党群部",
+            serial(dt.date(2024, 2, 1)),
+            "2025年3月",
+            "未启动",
+            None,
+            "—",
+        ]
+    )
+    ws.append(
+        [4, "浴室热水", "生活保障", "后勤", "2024年3月", "2024年12月", "完成", "2024年11月", 0.8]
+    )
     ws.append(["合计", None, None, None, None, None, None, None, 2.5])
     wb.save(path)
 
 
 VOLUNTEER_ROWS = [
     ["活动日期", "组织单位", "活动名称", "类别", "参与人数", "服务时长", "服务成果"],
-    ["2024-10-12", "制丝车间党支部", "协助搭建核酸检测帐篷", "疫情防控", "二十余人", "半天", "搭建帐篷30余顶"],
+    [
+        "2024-10-12",
+        "制丝车间党支部",
+        "协助搭建核酸检测帐篷",
+        "疫情防控",
+        "二十余人",
+        "半天",
+        "搭建帐篷30余顶",
+    ],
     ["2024年11月3日", "后勤五党支部", "寒冬送暖", "关爱儿童", "15人", "2.5小时", "送达温暖包120个"],
     [],
     ["2024.12.8", "后勤三党支部", "照顾卧床职工", "关爱老人", "6", "3", ""],
@@ -135,7 +173,12 @@ def test_donations_exact_totals_and_verdicts(outcome) -> None:
     s = sheet(outcome, "捐款登记.xlsx", "2024Q4")
     assert s["table"] == "donations" and s["header_row"] == 3
     assert (s["rows_read"], s["accepted"], s["rejected"]) == (9, 5, 1)
-    assert (s["skipped_blank"], s["skipped_total"], s["skipped_note"], s["duplicates"]) == (1, 1, 1, 0)
+    assert (s["skipped_blank"], s["skipped_total"], s["skipped_note"], s["duplicates"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
     assert s["reconciled"] is True
     [total] = s["total_rows"]
     assert total["excel_row"] == 11 and total["status"] == "agree" and total["computed"] == 77700
@@ -183,7 +226,12 @@ def test_gb18030_csv_read_and_copy_counted_once(outcome) -> None:
     assert tents["participants"] == 20 and tents["participants_qualifier"] == "at_least"
     assert tents["hours"] == 4.0 and tents["outcome"] == "搭建帐篷30余顶"
     copy = sheet(outcome, "志愿服务2024Q4(1).csv", "志愿服务2024Q4(1)")
-    assert (copy["rows_read"], copy["accepted"], copy["duplicates"], copy["skipped_blank"]) == (4, 0, 3, 1)
+    assert (copy["rows_read"], copy["accepted"], copy["duplicates"], copy["skipped_blank"]) == (
+        4,
+        0,
+        3,
+        1,
+    )
     copy_file = next(f for f in outcome.manifest["files"] if f["file"] == "志愿服务2024Q4(1).csv")
     assert copy_file["same_content_as"] == "志愿服务2024Q4.csv"
 
@@ -192,7 +240,14 @@ def test_every_sheet_reconciles(outcome) -> None:
     for f in outcome.manifest["files"]:
         for s in f["sheets"]:
             if "rows_read" in s:
-                parts = ["accepted", "rejected", "skipped_blank", "skipped_total", "skipped_note", "duplicates"]
+                parts = [
+                    "accepted",
+                    "rejected",
+                    "skipped_blank",
+                    "skipped_total",
+                    "skipped_note",
+                    "duplicates",
+                ]
                 assert s["rows_read"] == sum(s[k] for k in parts), (f["file"], s["sheet"])
 
 

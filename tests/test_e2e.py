@@ -37,7 +37,9 @@ def pdf_text(path: Path) -> str:
 
 
 def pdf_fonts(path: Path) -> str:
-    return subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    return subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, check=True, text=True
+    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +126,9 @@ def test_processed_contract_files(sample_run: dict[str, Path]) -> None:
     assert (processed / "manifest.json").exists()
 
 
-def test_unchanged_refresh_is_skipped(sample_run: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_unchanged_refresh_is_skipped(
+    sample_run: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     reports = sample_run["reports"].parent
     pdf = sample_run["reports"] / "quarterly_summary.pdf"
     mtime = pdf.stat().st_mtime_ns
@@ -151,7 +155,15 @@ def test_nbconvert_exporter_entry_point(sample_run: dict[str, Path], tmp_path: P
     src = sample_run["reports"] / "data_quality.ipynb"
     shutil.copy(src, tmp_path / "dq.ipynb")
     subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "shishi_pdf", str(tmp_path / "dq.ipynb")],
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "shishi_pdf",
+            str(tmp_path / "dq.ipynb"),
+        ],
         check=True,
         capture_output=True,
     )

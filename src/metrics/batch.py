@@ -46,7 +46,9 @@ class Job:
         return self.out_dir / f".{self.name}.fingerprint"
 
     def up_to_date(self) -> bool:
-        return self.pdf.exists() and self.stamp.exists() and self.stamp.read_text() == self.fingerprint
+        return (
+            self.pdf.exists() and self.stamp.exists() and self.stamp.read_text() == self.fingerprint
+        )
 
 
 @dataclass
@@ -60,7 +62,9 @@ def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
     """sha256 over the library's sources, data files and the report notebooks."""
     digest = hashlib.sha256()
     files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.rglob("*.toml"))
-    files += sorted(PACKAGE_DIR.joinpath("templates").rglob("*")) + sorted(notebooks_dir.glob("*.ipynb"))
+    files += sorted(PACKAGE_DIR.joinpath("templates").rglob("*")) + sorted(
+        notebooks_dir.glob("*.ipynb")
+    )
     for path in files:
         if path.is_file():
             digest.update(path.name.encode())

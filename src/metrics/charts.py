@@ -15,9 +15,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 CJK_FONTS = [
     "Noto Sans CJK SC",
@@ -30,7 +30,12 @@ CJK_FONTS = [
 ]
 PALETTE = ["#8b1a1a", "#c8553d", "#e9a03b", "#5b8e7d", "#3d5a80", "#98c1d9", "#8d8d8d"]
 STATUS_COLORS = {"resolved": "#5b8e7d", "in_progress": "#e9a03b", "pending": "#c8553d"}
-STATUS_CN = {"resolved": "已办结", "in_progress": "推进中", "pending": "未启动", "cancelled": "已取消"}
+STATUS_CN = {
+    "resolved": "已办结",
+    "in_progress": "推进中",
+    "pending": "未启动",
+    "cancelled": "已取消",
+}
 #: PNG resolution and the width (CSS px at 96/in) a full-width chart takes on an A4 page.
 DPI = 200
 FULL_WIDTH_PX = 640
@@ -90,7 +95,7 @@ def bar_chart(
     """Bars with their figures written on them (no gridlines, no y axis to read off)."""
     labels = list(labels)
     values = [float(v) for v in values]
-    height = max(1.8, 0.38 * len(labels) + 0.9) if horizontal else 3.0
+    height = max(1.6, 0.3 * len(labels) + 0.8) if horizontal else 2.3
     fig, ax = new_figure(6.4, height)
     if not labels:
         ax.text(0.5, 0.5, "本期无数据", ha="center", va="center", transform=ax.transAxes)
@@ -115,20 +120,18 @@ def bar_chart(
 
 
 def status_chart(counts: dict[str, int], title: str) -> Figure:
-    """One stacked bar of wish items by status, each part labelled with its count."""
-    fig, ax = new_figure(6.4, 1.6)
-    total = sum(counts.values())
-    left = 0
-    for status in ("resolved", "in_progress", "pending"):
-        n = counts.get(status, 0)
-        if n == 0:
-            continue
-        ax.barh([0], [n], left=left, color=STATUS_COLORS[status], height=0.55)
-        ax.text(left + n / 2, 0, f"{STATUS_CN[status]} {n}", ha="center", va="center",
-                color="white", fontsize=10, fontweight="bold")
-        left += n
-    ax.set_xlim(0, max(total, 1))
-    ax.set_axis_off()
+    """Wish items by status: one labelled bar per status, in the status colours."""
+    statuses = [s for s in ("resolved", "in_progress", "pending") if s in counts]
+    labels = [STATUS_CN[s] for s in statuses]
+    values = [counts[s] for s in statuses]
+    fig, ax = new_figure(6.4, 1.5)
+    bars = ax.barh(
+        labels[::-1], values[::-1], color=[STATUS_COLORS[s] for s in statuses[::-1]], height=0.6
+    )
+    ax.bar_label(bars, labels=[f"{v}项" for v in values[::-1]], padding=3, fontsize=9)
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    ax.set_xlim(0, max([*values, 1]) * 1.15)
     ax.set_title(title)
     return fig
 
@@ -136,7 +139,9 @@ def status_chart(counts: dict[str, int], title: str) -> Figure:
 def monthly_chart(months: Sequence[str], values: Sequence[float], title: str, unit: str) -> Figure:
     """Columns per month, labelled like 1月 ... 12月."""
     labels = [f"{int(m[-2:])}月" for m in months]
-    return bar_chart(labels, values, title, value_labels=[f"{v:g}{unit}" for v in values], horizontal=False)
+    return bar_chart(
+        labels, values, title, value_labels=[f"{v:g}{unit}" for v in values], horizontal=False
+    )
 
 
 def show(fig: Figure, width_px: int = FULL_WIDTH_PX) -> None:

@@ -50,6 +50,7 @@ PARSERS: dict[str, Parser] = {
     "donor_type": lambda v, _m, _y: parsing.parse_donor_type(v),
 }
 
+
 @dataclass
 class TotalCheck:
     """A sheet's own 合计 row compared with the sum of its valid rows (reported, not enforced)."""
@@ -113,7 +114,9 @@ def _cell(row: list[Any], index: int) -> Any:
     return row[index] if index < len(row) else None
 
 
-def _parse_cached(parser: Parser, values: list[Any], multiplier: float, year: int | None) -> list[Parsed]:
+def _parse_cached(
+    parser: Parser, values: list[Any], multiplier: float, year: int | None
+) -> list[Parsed]:
     cache: dict[Any, Parsed] = {}
     out: list[Parsed] = []
     for v in values:
@@ -156,7 +159,9 @@ def clean_sheet(sheet: RawSheet, specs: dict[str, TableSpec], config: RawConfig)
     result.table = match.table
     result.header_row = match.row_index + 1
     result.unknown_headers = match.unknown_headers
-    _parse_body(sheet, match, specs[match.table], result, _sheet_multiplier(pin.unit if pin else None))
+    _parse_body(
+        sheet, match, specs[match.table], result, _sheet_multiplier(pin.unit if pin else None)
+    )
     return result
 
 
@@ -247,7 +252,9 @@ def _parse_body(
     result.counts["rejected"] = ok.count(False)
     result.records = frame[ok].reset_index(drop=True)
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
-    result.total_checks = _check_totals(body, total_idx, first_excel_row, match, spec, result, multipliers)
+    result.total_checks = _check_totals(
+        body, total_idx, first_excel_row, match, spec, result, multipliers
+    )
 
 
 def _check_totals(
@@ -313,7 +320,9 @@ def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> 
     left alone (two equal donations on one day are plausible).
     """
     for table in TABLES:
-        owned = [r for r in results if r.table == table and r.records is not None and len(r.records)]
+        owned = [
+            r for r in results if r.table == table and r.records is not None and len(r.records)
+        ]
         if len(owned) < 2:
             continue
         keys = record_key_columns(specs[table])
@@ -388,4 +397,3 @@ def _as_timestamp(value: Any) -> Any:
     if isinstance(value, dt.date):
         return pd.Timestamp(value)
     return value
-

@@ -53,12 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="reporting period: 2024Q4, 2024H1, 2024, 2024-07 (repeat for several)",
     )
     _add_io_args(report)
-    report.add_argument("--reports", type=Path, default=Path("reports"), help="output folder (default: reports)")
-    report.add_argument("--unit", default="", help="report for one unit, or 'all' for one report per unit")
-    report.add_argument("--jobs", type=int, default=1, help="reports rendered in parallel (default 1)")
-    report.add_argument("--force", action="store_true", help="redo reports even if inputs and code are unchanged")
     report.add_argument(
-        "--only", action="append", help="render only this report (quarterly_summary or data_quality)"
+        "--reports", type=Path, default=Path("reports"), help="output folder (default: reports)"
+    )
+    report.add_argument(
+        "--unit", default="", help="report for one unit, or 'all' for one report per unit"
+    )
+    report.add_argument(
+        "--jobs", type=int, default=1, help="reports rendered in parallel (default 1)"
+    )
+    report.add_argument(
+        "--force", action="store_true", help="redo reports even if inputs and code are unchanged"
+    )
+    report.add_argument(
+        "--only",
+        action="append",
+        help="render only this report (quarterly_summary or data_quality)",
     )
 
     template = sub.add_parser(
@@ -66,18 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="write blank Excel ledgers with the canonical headers and drop-down lists",
         description="生成四类标准台账的空白模板（带下拉选项和填表说明），下发给各部门填写。",
     )
-    template.add_argument("dir", nargs="?", type=Path, default=Path("templates"), help="folder (default: templates)")
+    template.add_argument(
+        "dir", nargs="?", type=Path, default=Path("templates"), help="folder (default: templates)"
+    )
     return parser
 
 
 def _add_io_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--raw", type=Path, default=Path("data/raw"), help="raw spreadsheets (default: data/raw)")
     p.add_argument(
-        "--out", type=Path, default=Path("data/processed"), help="processed tables (default: data/processed)"
+        "--raw", type=Path, default=Path("data/raw"), help="raw spreadsheets (default: data/raw)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("data/processed"),
+        help="processed tables (default: data/processed)",
     )
 
 
-def _print_clean_summary(outcome) -> None:  # noqa: ANN001 - CleanOutcome, imported lazily
+def _print_clean_summary(outcome) -> None:
     t = outcome.manifest["totals"]
     print(
         f"读取 {t['rows_read']} 行：接受 {t['accepted']}，拒绝 {t['rejected']}，"

@@ -7,6 +7,7 @@ becomes a :class:`FileNotice` with one clear sentence, and the other files go on
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fnmatch
 import hashlib
@@ -20,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
-
-from metrics.parsing import normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
 #: Files larger than this are refused with a message (override in shishi.toml: max_file_mb).
@@ -203,10 +202,8 @@ def read_csv_rows(path: Path) -> list[list[Any]]:
     if "\x00" in text:
         raise UnreadableFile("内容含有二进制数据，不是 CSV 文本文件；请确认扩展名")
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):  # unsniffable: plain Excel CSV
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        pass
     return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
 
 
@@ -219,7 +216,9 @@ def read_workbook_sheets(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
-            raise UnreadableFile(f"工作表「{name}」无法读取：{describe_calamine_error(exc)}") from exc
+            raise UnreadableFile(
+                f"工作表「{name}」无法读取：{describe_calamine_error(exc)}"
+            ) from exc
         yield name, rows
 
 
@@ -233,7 +232,9 @@ def describe_calamine_error(exc: Exception) -> str:
     return f"无法读取（{text[:160]}）；请用 Excel 打开后另存为 .xlsx"
 
 
-def read_raw(raw_dir: Path, config: RawConfig | None = None) -> tuple[list[RawSheet], list[FileNotice]]:
+def read_raw(
+    raw_dir: Path, config: RawConfig | None = None
+) -> tuple[list[RawSheet], list[FileNotice]]:
     """Every readable sheet under raw_dir, plus a notice for each file that was skipped."""
     config = config or load_config(raw_dir)
     sheets: list[RawSheet] = []

@@ -50,7 +50,9 @@ def qsum(values: pd.Series, qualifiers: pd.Series) -> Quantity:
     if not known.any():
         return Quantity(0.0, "exact", 0)
     total = float(pd.to_numeric(values[known]).sum())
-    return Quantity(round(total, 2), combine_qualifiers(qualifiers[known].astype(str)), int(known.sum()))
+    return Quantity(
+        round(total, 2), combine_qualifiers(qualifiers[known].astype(str)), int(known.sum())
+    )
 
 
 def count(n: int) -> Quantity:
@@ -64,7 +66,9 @@ def filter_unit(tables: dict[str, pd.DataFrame], unit: str | None) -> dict[str, 
     """Only one reporting unit's rows (all rows when unit is empty)."""
     if not unit:
         return tables
-    return {name: frame[frame["unit"] == unit].reset_index(drop=True) for name, frame in tables.items()}
+    return {
+        name: frame[frame["unit"] == unit].reset_index(drop=True) for name, frame in tables.items()
+    }
 
 
 def units(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -110,7 +114,9 @@ def has_rows(tables: dict[str, pd.DataFrame], window: Period) -> bool:
     wishes = tables["wishes"]
     if len(wishes) and ((wishes["raised_on"].isna()) | (wishes["raised_on"] <= end)).any():
         return True
-    return any(window.mask(tables[t]["date"]).any() for t in ("donations", "purchases", "volunteering"))
+    return any(
+        window.mask(tables[t]["date"]).any() for t in ("donations", "purchases", "volunteering")
+    )
 
 
 def in_window(frame: pd.DataFrame, window: Period, column: str = "date") -> pd.DataFrame:
@@ -174,7 +180,9 @@ def wish_summary(wishes: pd.DataFrame, period: Period) -> dict[str, Any]:
 def status_counts(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     at = _as_of(wishes, period.end)
     counts = at["state_at"].value_counts()
-    return pd.DataFrame({"status": STATUS_ORDER, "count": [int(counts.get(s, 0)) for s in STATUS_ORDER]})
+    return pd.DataFrame(
+        {"status": STATUS_ORDER, "count": [int(counts.get(s, 0)) for s in STATUS_ORDER]}
+    )
 
 
 def wishes_by(wishes: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
@@ -194,7 +202,17 @@ def wishes_by(wishes: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
 def overdue_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     at = _as_of(wishes, period.end)
     mask = (at["state_at"] != "resolved") & (at["due_on"] < pd.Timestamp(period.end)).fillna(False)
-    cols = ["item_id", "title", "department", "leader", "due_on", "status", "source_file", "source_sheet", "source_row"]
+    cols = [
+        "item_id",
+        "title",
+        "department",
+        "leader",
+        "due_on",
+        "status",
+        "source_file",
+        "source_sheet",
+        "source_row",
+    ]
     return at.loc[mask, cols].sort_values("due_on", ignore_index=True)
 
 
@@ -204,7 +222,9 @@ def resolved_by_month(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     months = pd.period_range(ytd.start, ytd.end, freq="M")
     live = wishes[wishes["status"] != "cancelled"]
     done = live.loc[ytd.mask(live["resolved_on"]), "resolved_on"].dt.to_period("M").value_counts()
-    return pd.DataFrame({"month": [str(m) for m in months], "resolved": [int(done.get(m, 0)) for m in months]})
+    return pd.DataFrame(
+        {"month": [str(m) for m in months], "resolved": [int(done.get(m, 0)) for m in months]}
+    )
 
 
 # --- donations and purchases -------------------------------------------------------------------
@@ -235,15 +255,21 @@ def _amount_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     rows = []
     for key, group in frame.groupby(by, sort=False):
         q = _amount(group)
-        rows.append({by: key, "amount_yuan": q.value, "amount_qualifier": q.qualifier, "rows": q.rows})
-    return pd.DataFrame(rows, columns=cols).sort_values(["amount_yuan", by], ascending=[False, True], ignore_index=True)
+        rows.append(
+            {by: key, "amount_yuan": q.value, "amount_qualifier": q.qualifier, "rows": q.rows}
+        )
+    return pd.DataFrame(rows, columns=cols).sort_values(
+        ["amount_yuan", by], ascending=[False, True], ignore_index=True
+    )
 
 
 def donations_by(donations: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
     return _amount_by(in_window(donations, period), by)
 
 
-def purchase_summary(purchases: pd.DataFrame, period: Period, annual_target: float | None = None) -> dict[str, Any]:
+def purchase_summary(
+    purchases: pd.DataFrame, period: Period, annual_target: float | None = None
+) -> dict[str, Any]:
     def figures(window: Period) -> dict[str, Quantity]:
         rows = in_window(purchases, window)
         return {
@@ -267,7 +293,9 @@ def purchases_by(purchases: pd.DataFrame, period: Period, by: str) -> pd.DataFra
 
 # --- volunteering ------------------------------------------------------------------------------
 
-_HAS_FIGURE = re.compile(r"(\d+|[一二两三四五六七八九十百千万]+)\s*[余多]?\s*[个顶件份人次户名台套箱袋斤元万]")
+_HAS_FIGURE = re.compile(
+    r"(?:\d+|[一二两三四五六七八九十百千万]+)\s*[余多]?\s*[个顶件份人次户名台套箱袋斤元万]"
+)
 
 
 def volunteer_summary(vol: pd.DataFrame, period: Period) -> dict[str, Any]:
@@ -308,7 +336,9 @@ def volunteering_by(vol: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
                 "hours": float(group["hours"].sum()),
             }
         )
-    return pd.DataFrame(out, columns=cols).sort_values(["activities", by], ascending=[False, True], ignore_index=True)
+    return pd.DataFrame(out, columns=cols).sort_values(
+        ["activities", by], ascending=[False, True], ignore_index=True
+    )
 
 
 def outcome_highlights(vol: pd.DataFrame, period: Period, limit: int = 5) -> pd.DataFrame:
@@ -337,17 +367,26 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
 
     rows = []
     specs = [
-        ("心愿项目办结数", lambda w: _wish_counts(tables["wishes"], w)["resolved_in_period"], "项", False),
+        (
+            "心愿项目办结数",
+            lambda w: _wish_counts(tables["wishes"], w)["resolved_in_period"],
+            "项",
+            False,
+        ),
         ("捐款捐物金额", lambda w: _amount(in_window(tables["donations"], w)), "元", True),
         (
             "企业消费帮扶采购",
-            lambda w: _amount(in_window(tables["purchases"], w).query("buyer_type == 'enterprise'")),
+            lambda w: _amount(
+                in_window(tables["purchases"], w).query("buyer_type == 'enterprise'")
+            ),
             "元",
             True,
         ),
         (
             "个人自费帮扶采购",
-            lambda w: _amount(in_window(tables["purchases"], w).query("buyer_type == 'individual'")),
+            lambda w: _amount(
+                in_window(tables["purchases"], w).query("buyer_type == 'individual'")
+            ),
             "元",
             True,
         ),

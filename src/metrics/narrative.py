@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from metrics.kpi import Compared, Quantity
 from metrics.periods import Period
 from metrics.text import format_amount, format_count, format_percent
@@ -48,12 +50,18 @@ def wish_sentence(wish: dict[str, Any], period: Period) -> str:
     return text
 
 
-def donation_sentence(don: dict[str, Any], ytd: dict[str, Any], period: Period) -> str:
+def donation_sentence(
+    don: dict[str, Any], ytd: dict[str, Any], period: Period, top: pd.DataFrame | None = None
+) -> str:
+    """Donations in the period and the year; `top` (donations_by campaign) names the largest."""
     if _value(don["total"]) == 0 and _value(ytd["total"]) == 0:
         return f"{period.label_cn}未登记捐款捐物。"
     text = f"{period.label_cn}登记捐款捐物{_amount(don['total'])}"
+    if top is not None and len(top):
+        first = top.iloc[0]
+        text += f"，其中“{first['campaign']}”{format_amount(first['amount_yuan'], first['amount_qualifier'])}"
     if period.grain != "year":
-        text += f"，年内累计{_amount(ytd['total'])}"
+        text += f"；年内累计{_amount(ytd['total'])}"
     return text + "。"
 
 
@@ -88,11 +96,12 @@ def summary_sentences(
     pur_ytd: dict[str, Any],
     vol: dict[str, Any],
     vol_ytd: dict[str, Any],
+    top_campaigns: pd.DataFrame | None = None,
 ) -> list[str]:
     """The 3-5 sentences of the one-page summary."""
     return [
         wish_sentence(wish, period),
-        donation_sentence(don, don_ytd, period),
+        donation_sentence(don, don_ytd, period, top_campaigns),
         purchase_sentence(pur, pur_ytd, period),
         volunteer_sentence(vol, vol_ytd, period),
     ]

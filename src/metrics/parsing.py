@@ -71,7 +71,9 @@ def _to_simplified(text: str) -> str:
 
 def _is_nan(value: object) -> bool:
     try:
-        return value is None or (isinstance(value, float) and math.isnan(value)) or value != value
+        return bool(
+            value is None or (isinstance(value, float) and math.isnan(value)) or value != value
+        )
     except (TypeError, ValueError):
         return False
 
@@ -147,9 +149,10 @@ def _qualifier_of(text: str) -> tuple[str, str]:
 
 def _read_number(text: str) -> float | None:
     """A figure with optional 万/千/亿 multiplier, in digits or Chinese numerals."""
-    text = text.replace(",", "").replace(" ", "")
-    if not text:
+    text = text.replace(",", "").strip()
+    if not text or re.search(r"\d\s+\d", text):  # "12元34": two figures, not one
         return None
+    text = text.replace(" ", "")
     m = re.fullmatch(r"(-?\d+(?:\.\d+)?)([亿万千百kw]?)", text, flags=re.IGNORECASE)
     if m:
         return float(m.group(1)) * _MULTIPLIER_WORDS.get(m.group(2).lower(), 1)
@@ -184,7 +187,9 @@ def parse_amount(value: object, multiplier: float = 1.0) -> Parsed:
     try:
         return _parse_amount(value, multiplier)
     except Exception:  # never raise: an odd cell is a reject, not a crash
-        return Parsed(error=f"金额无法识别：「{_quote(value)}」；应为数字或如 12500、1.2万、6万余元 的写法")
+        return Parsed(
+            error=f"金额无法识别：「{_quote(value)}」；应为数字或如 12500、1.2万、6万余元 的写法"
+        )
 
 
 def _parse_amount(value: object, multiplier: float) -> Parsed:
@@ -225,6 +230,8 @@ def _parse_count(value: object) -> Parsed:
             return Parsed()
         text = normalize_text(value)
         qualifier, rest = _qualifier_of(text)
+        if re.search(r"-\s*\d", rest):
+            return Parsed(error=f"数量不能为负数：「{_quote(value)}」；应为整数，如 12")
         rest = re.sub(r"[^\d.零〇一壹二贰两三叁四肆五伍六陆七柒八捌九玖十拾百佰千仟万亿]", "", rest)
         number = _read_number(rest)
     else:
@@ -261,7 +268,9 @@ def _parse_hours(value: object) -> Parsed:
         scale = 1 / 60
     elif re.search(r"天|日", key):
         scale = 8.0
-    key = re.sub(r"(小时|个小时|钟头|hours?|hrs?|h|分钟|min|天|日|个)", "", key, flags=re.IGNORECASE)
+    key = re.sub(
+        r"(小时|个小时|钟头|hours?|hrs?|h|分钟|min|天|日|个)", "", key, flags=re.IGNORECASE
+    )
     figure = _read_number(key)
     if figure is None or not math.isfinite(figure):
         return Parsed(error=f"时长无法识别：「{_quote(value)}」；应为小时数，如 2.5、3小时、半天")
@@ -289,12 +298,16 @@ def parse_date(value: object, year_hint: int | None = None) -> Parsed:
     try:
         return _parse_date(value, year_hint)
     except Exception:
-        return Parsed(error=f"日期无法识别：「{_quote(value)}」；应写成 2024年10月5日 或 2024-10-05")
+        return Parsed(
+            error=f"日期无法识别：「{_quote(value)}」；应写成 2024年10月5日 或 2024-10-05"
+        )
 
 
 def _check(day: dt.date, value: object) -> Parsed:
     if not YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
-        return Parsed(error=f"日期年份不合理：「{_quote(value)}」；应在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 年之间")
+        return Parsed(
+            error=f"日期年份不合理：「{_quote(value)}」；应在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 年之间"
+        )
     return Parsed(day)
 
 
@@ -311,7 +324,9 @@ def _parse_date(value: object, year_hint: int | None) -> Parsed:
     if number is not None:
         day = _date_from_serial(number)
         if day is None:
-            return Parsed(error=f"日期无法识别：数字「{_quote(value)}」不是日期；应写成 2024年10月5日")
+            return Parsed(
+                error=f"日期无法识别：数字「{_quote(value)}」不是日期；应写成 2024年10月5日"
+            )
         return _check(day, value)
     if is_empty(value):
         return Parsed()
@@ -345,7 +360,9 @@ def _build(year: int, month: int, day: int, value: object) -> Parsed:
 # --- vocabulary words ------------------------------------------------------------------------
 
 
-def _match_word(value: object, table: dict[str, list[str]], what: str, prefer: list[str] | None = None) -> Parsed:
+def _match_word(
+    value: object, table: dict[str, list[str]], what: str, prefer: list[str] | None = None
+) -> Parsed:
     if isinstance(value, bool):
         value = "是" if value else "否"
     if is_empty(value):

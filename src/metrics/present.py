@@ -7,8 +7,9 @@ is escaped here, so text from a spreadsheet can never inject markup into the PDF
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
@@ -23,10 +24,22 @@ class Card:
     sub: str = ""
 
 
+def _missing(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and pd.isna(value))
+    )
+
+
 def _e(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return "—"
-    return html.escape(str(value))
+    return "—" if _missing(value) else html.escape(str(value))
+
+
+def yuan(value: float) -> str:
+    """A plain yuan figure for check tables: 412,000 or 412,000.50."""
+    return f"{float(value):,.2f}".removesuffix(".00")
 
 
 def cover(title: str, subtitle: str, meta: Mapping[str, str]) -> HTML:
@@ -54,11 +67,11 @@ def bullets(items: Iterable[str]) -> HTML:
 
 def cards(items: Sequence[Card]) -> HTML:
     body = "".join(
-        f'<div class="kpi"><div class="label">{_e(c.label)}</div>'
-        f'<div class="value">{_e(c.value)}</div><div class="sub">{_e(c.sub)}</div></div>'
+        f'<td class="kpi"><div class="label">{_e(c.label)}</div>'
+        f'<div class="value">{_e(c.value)}</div><div class="sub">{_e(c.sub)}</div></td>'
         for c in items
     )
-    return HTML(f'<div class="kpis">{body}</div>')
+    return HTML(f'<table class="kpis"><tr>{body}</tr></table>')
 
 
 def table(
@@ -69,24 +82,31 @@ def table(
     caption: str = "",
     small: bool = False,
     empty: str = "本期无数据",
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> HTML:
-    """A table with Chinese headers; numeric columns right-aligned; empty tables say so."""
+    """A table with Chinese headers; numeric columns right-aligned; empty tables say so.
+
+    ``formats`` maps a column to a function that writes its cells (e.g. yuan with separators).
+    """
     if frame is None or frame.empty:
         return HTML(f'<p class="note">{_e(empty)}</p>')
     numeric = set(numeric)
     cols = [c for c in columns if c in frame.columns]
-    head = "".join(
-        f'<th{" class=num" if c in numeric else ""}>{_e(columns[c])}</th>' for c in cols
-    )
+    head = "".join(f"<th{' class=num' if c in numeric else ''}>{_e(columns[c])}</th>" for c in cols)
+    formats = dict(formats or {})
     rows = []
     for _, row in frame[cols].iterrows():
         cells = "".join(
-            f'<td{" class=num" if c in numeric else ""}>{_e(row[c])}</td>' for c in cols
+            f"<td{' class=num' if c in numeric else ''}>"
+            f"{_e(formats[c](row[c]) if c in formats and not _missing(row[c]) else row[c])}</td>"
+            for c in cols
         )
         rows.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
     cls = ' class="small"' if small else ""
-    return HTML(f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return HTML(
+        f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def note(text: str) -> HTML:

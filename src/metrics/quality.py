@@ -56,7 +56,9 @@ def sheet_accounting(manifest: dict[str, Any]) -> pd.DataFrame:
                     else "✗",
                 }
             )
-    return pd.DataFrame(rows, columns=["file", "sheet", "table", "header_row", *COUNT_KEYS, "skipped", "balanced"])
+    return pd.DataFrame(
+        rows, columns=["file", "sheet", "table", "header_row", *COUNT_KEYS, "skipped", "balanced"]
+    )
 
 
 def total_checks(manifest: dict[str, Any]) -> pd.DataFrame:
@@ -124,8 +126,10 @@ def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
     grouped = rejects.assign(
         reason=rejects["reason"].map(reason_group),
         where=rejects["source_file"].astype(str)
-        + "|" + rejects["source_sheet"].astype(str)
-        + "|" + rejects["source_row"].astype(str),
+        + "|"
+        + rejects["source_sheet"].astype(str)
+        + "|"
+        + rejects["source_row"].astype(str),
     )
     out = grouped.groupby("reason").agg(cells=("reason", "size"), rows=("where", "nunique"))
     return out.reset_index().sort_values(

@@ -143,12 +143,16 @@ def execute_notebook(
             progress_bar=False,
             cwd=str(cwd or notebook.parent),
             log_output=False,
+            # the kernel's own start-up chatter is not the analyst's business
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         failed = output.with_name(f"{output.stem}.failed.ipynb")
         if tmp.exists():
             os.replace(tmp, failed)
-        raise ReportFailed(notebook.name, exc.exec_count, f"{exc.ename}: {exc.evalue}", failed) from exc
+        raise ReportFailed(
+            notebook.name, exc.exec_count, f"{exc.ename}: {exc.evalue}", failed
+        ) from exc
     os.replace(tmp, output)
     return nb
 

@@ -107,7 +107,15 @@ def build_manifest(
         elif f.get("sha256"):
             seen[f["sha256"]] = f["file"]
     sheets = [s for f in files.values() for s in f["sheets"] if "rows_read" in s]
-    keys = ["rows_read", "accepted", "rejected", "skipped_blank", "skipped_total", "skipped_note", "duplicates"]
+    keys = [
+        "rows_read",
+        "accepted",
+        "rejected",
+        "skipped_blank",
+        "skipped_total",
+        "skipped_note",
+        "duplicates",
+    ]
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "code_version": __version__,
@@ -121,7 +129,9 @@ def run_clean(raw_dir: Path, out_dir: Path | None = None) -> CleanOutcome:
     """Read data/raw, clean every sheet, validate, and (if out_dir) write the contract's files."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
-        raise FileNotFoundError(f"原始数据目录不存在：{raw_dir}（请把表格放入该目录，或用 --raw 指定）")
+        raise FileNotFoundError(
+            f"原始数据目录不存在：{raw_dir}（请把表格放入该目录，或用 --raw 指定）"
+        )
     config = load_config(raw_dir)
     sheets, notices = read_raw(raw_dir, config)
     tables, rejects, results = clean_sheets(sheets, config)
@@ -150,7 +160,8 @@ def write_processed(outcome: CleanOutcome, out_dir: Path) -> None:
     atomic_write(
         out_dir / "manifest.json",
         lambda p: p.write_text(
-            json.dumps(outcome.manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            json.dumps(outcome.manifest, ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
         ),
     )
 

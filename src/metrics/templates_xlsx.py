@@ -43,7 +43,7 @@ GUIDE = {
 }
 
 
-def _header_label(spec_field) -> str:  # noqa: ANN001 - FieldSpec
+def _header_label(spec_field) -> str:
     label = spec_field.synonyms[0]
     return f"{label}（元）" if spec_field.type == "amount" else label
 
@@ -89,9 +89,7 @@ def build_template(table: str) -> Workbook:
         "2. 不需要填写合计行，统计由系统完成；如填写，请放在最后一行并写明“合计”。",
         *[
             f"{i}. {GUIDE[t]}"
-            for i, t in enumerate(
-                dict.fromkeys(f.type for f in fields if f.type in GUIDE), start=3
-            )
+            for i, t in enumerate(dict.fromkeys(f.type for f in fields if f.type in GUIDE), start=3)
         ],
         "填好后按原文件名发回，无需转换格式。",
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -108,3 +109,14 @@ def format_date(day: dt.date | None) -> str:
     if day is None or pd.isna(day):
         return "—"
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_amounts(values: Iterable[float | None], qualifiers: Iterable[str]) -> list[str]:
+    """format_amount over two columns (a table's amount and its qualifier)."""
+    return [format_amount(v, q) for v, q in zip(values, qualifiers, strict=True)]
+
+
+def format_counts(
+    values: Iterable[float | None], qualifiers: Iterable[str], unit: str = ""
+) -> list[str]:
+    return [format_count(v, q, unit) for v, q in zip(values, qualifiers, strict=True)]

@@ -1,0 +1,334 @@
+"""KPI functions against small tables whose answers are worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from metrics import kpi
+from metrics.clean import table_columns
+from metrics.headers import load_table_specs
+from metrics.periods import Period
+
+Q3, Q4 = Period.parse("2024Q3"), Period.parse("2024Q4")
+
+
+def table(name: str, rows: list[dict]) -> pd.DataFrame:
+    """A processed table with the contract's columns; unspecified cells are empty."""
+    cols = table_columns(load_table_specs()[name])
+    frame = pd.DataFrame(rows, columns=cols)
+    for col in cols:
+        if col.endswith("_qualifier"):
+            frame[col] = frame[col].astype(object).fillna("exact")
+    frame["unit"] = frame["unit"].astype(object).fillna("青江卷烟厂")
+    frame["source_file"] = "t.xlsx"
+    frame["source_sheet"] = "s"
+    frame["source_row"] = range(2, len(frame) + 2)
+    for col in ("raised_on", "due_on", "resolved_on", "date"):
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col])
+    for col in ("amount_yuan", "cost_yuan", "hours"):
+        if col in frame:
+            frame[col] = frame[col].astype("float64")
+    if "participants" in frame:
+        frame["participants"] = frame["participants"].astype("Int64")
+    return frame
+
+
+@pytest.fixture
+def wishes() -> pd.DataFrame:
+    rows = []
+    # 19 resolved: 14 by Q3's end, 5 in Q4
+    for i in range(19):
+        month = 2 + i % 7 if i < 14 else 10 + (i - 14) % 3
+        rows.append(
+            {
+                "title": f"w{i}",
+                "category": "生活保障" if i % 2 else "安全健康",
+                "raised_on": "2024-01-05",
+                "due_on": "2024-12-31",
+                "status": "resolved",
+                "resolved_on": f"2024-{month:02d}-15",
+            }
+        )
+    rows.append(
+        {
+            "title": "late",
+            "category": "文体活动",
+            "raised_on": "2024-02-01",
+            "due_on": "2024-11-30",
+            "status": "in_progress",
+        }
+    )
+    rows.append(
+        {
+            "title": "bus",
+            "category": "生活保障",
+            "raised_on": "2024-05-01",
+            "due_on": "2025-03-31",
+            "status": "in_progress",
+        }
+    )
+    rows.append(
+        {
+            "title": "bath",
+            "category": None,
+            "raised_on": "2024-11-01",
+            "due_on": "2025-06-30",
+            "status": "pending",
+        }
+    )
+    rows.append(
+        {
+            "title": "dropped",
+            "category": "生活保障",
+            "raised_on": "2024-03-01",
+            "status": "cancelled",
+        }
+    )
+    return table("wishes", rows)
+
+
+def test_wish_summary_at_year_end(wishes: pd.DataFrame) -> None:
+    s = kpi.wish_summary(wishes, Q4)
+    assert s["total"].current.value == 22  # cancelled excluded
+    assert s["resolved"].current.value == 19
+    assert s["resolution_rate"] == pytest.approx(19 / 22)
+    assert s["resolved_in_period"].current.value == 5
+    assert s["resolved_in_period"].previous.value == 4  # months 7 and 8: i = 5, 6, 12, 13
+    assert (s["in_progress"], s["pending"], s["overdue"]) == (2, 1, 1)
+    assert s["new_in_period"].current.value == 1
+
+
+def test_wish_summary_earlier_quarter_sees_fewer(wishes: pd.DataFrame) -> None:
+    s = kpi.wish_summary(wishes, Q3)
+    assert s["total"].current.value == 21  # 'bath' is raised in November
+    assert s["resolved"].current.value == 14
+    assert s["overdue"] == 0
+    # the 5 items resolved in Q4 were still open at Q3's end: in_progress by their status
+    assert s["in_progress"] == 5 + 2
+
+
+def test_resolved_in_q3_counted_by_month(wishes: pd.DataFrame) -> None:
+    months = kpi.resolved_by_month(wishes, Q4)
+    assert months["month"].tolist()[0] == "2024-01" and len(months) == 12
+    assert months["resolved"].sum() == 19
+    q3 = months[months["month"].isin(["2024-07", "2024-08", "2024-09"])]["resolved"].sum()
+    assert q3 == kpi.wish_summary(wishes, Q3)["resolved_in_period"].current.value
+
+
+def test_median_days_and_by_category(wishes: pd.DataFrame) -> None:
+    one = table(
+        "wishes",
+        [
+            {
+                "title": "a",
+                "raised_on": "2024-01-01",
+                "status": "resolved",
+                "resolved_on": "2024-01-11",
+                "category": "x",
+            },
+            {
+                "title": "b",
+                "raised_on": "2024-01-01",
+                "status": "resolved",
+                "resolved_on": "2024-01-31",
+                "category": "x",
+            },
+            {
+                "title": "c",
+                "raised_on": "2024-01-01",
+                "status": "resolved",
+                "resolved_on": "2024-03-01",
+                "category": "y",
+            },
+        ],
+    )
+    assert kpi.wish_summary(one, Q4)["median_days_to_resolve"] == 30.0
+    by = kpi.wishes_by(wishes, Q4, "category")
+    # 10 each (生活保障: 9 resolved + 'bus'; 'dropped' is cancelled); ties sort by name
+    assert by["category"].tolist()[:2] == ["安全健康", "生活保障"]
+    assert by["total"].tolist()[:2] == [10, 10]
+    assert "未填写" in by["category"].tolist()
+    assert by["total"].sum() == 22
+
+
+def test_overdue_items(wishes: pd.DataFrame) -> None:
+    items = kpi.overdue_items(wishes, Q4)
+    assert items["title"].tolist() == ["late"]
+    assert items["source_row"].tolist() == [21]
+
+
+def test_qualifiers_carry_through_sums() -> None:
+    don = table(
+        "donations",
+        [
+            {
+                "date": "2024-10-12",
+                "campaign": "救助",
+                "donor": "分工会",
+                "kind": "cash",
+                "amount_yuan": 60000,
+                "amount_qualifier": "at_least",
+            },
+            {
+                "date": "2024-11-03",
+                "campaign": "温暖包",
+                "donor": "后勤五党支部",
+                "kind": "in_kind",
+                "amount_yuan": 24000,
+            },
+            {
+                "date": "2024-07-01",
+                "campaign": "慰问",
+                "donor": "党委",
+                "kind": "cash",
+                "amount_yuan": 12000,
+            },
+            {
+                "date": "2024-10-15",
+                "campaign": "老人",
+                "donor": "后勤四党支部",
+                "kind": "in_kind",
+                "amount_yuan": 3000,
+                "amount_qualifier": "about",
+            },
+        ],
+    )
+    s = kpi.donation_summary(don, Q4)
+    assert s["total"].current == kpi.Quantity(87000.0, "about", 3)
+    assert s["cash"].current == kpi.Quantity(60000.0, "at_least", 1)
+    assert s["in_kind"].current == kpi.Quantity(27000.0, "about", 2)
+    assert s["total"].previous == kpi.Quantity(12000.0, "exact", 1)
+    by = kpi.donations_by(don, Q4, "campaign")
+    assert by.iloc[0].tolist() == ["救助", 60000.0, "at_least", 1]
+
+
+def test_purchases_split_and_undated_rows() -> None:
+    pur = table(
+        "purchases",
+        [
+            {
+                "date": "2024-06-18",
+                "buyer": "厂",
+                "buyer_type": "enterprise",
+                "product": "莼菜",
+                "amount_yuan": 120000,
+                "amount_qualifier": "at_least",
+            },
+            {
+                "date": "2024-11-06",
+                "buyer": "厂",
+                "buyer_type": "enterprise",
+                "product": "腊肉",
+                "amount_yuan": 80000,
+            },
+            {
+                "date": "2024-12-10",
+                "buyer": "管理人员自费",
+                "buyer_type": "individual",
+                "product": "礼包",
+                "amount_yuan": 3100,
+                "amount_qualifier": "at_least",
+            },
+            {
+                "date": None,
+                "buyer": "管理人员自费",
+                "buyer_type": "individual",
+                "product": "蜂蜜",
+                "amount_yuan": 999,
+            },
+        ],
+    )
+    s = kpi.purchase_summary(pur, Period.parse("2024"), annual_target=400000)
+    assert s["enterprise"].current == kpi.Quantity(200000.0, "at_least", 2)
+    assert s["individual"].current == kpi.Quantity(3100.0, "at_least", 1)  # undated row not placed
+    assert s["undated"] == 1
+    assert s["target_progress"] == pytest.approx(203100 / 400000)
+
+
+def test_volunteering_people_hours_and_highlights() -> None:
+    vol = table(
+        "volunteering",
+        [
+            {
+                "date": "2024-10-12",
+                "organizer": "制丝车间党支部",
+                "title": "帐篷",
+                "theme": "疫情防控",
+                "participants": 20,
+                "participants_qualifier": "at_least",
+                "hours": 4,
+                "outcome": "搭建帐篷30余顶",
+            },
+            {
+                "date": "2024-11-20",
+                "organizer": "后勤五党支部",
+                "title": "温暖包",
+                "participants": 15,
+                "hours": 3,
+                "outcome": "送达温暖包120个",
+            },
+            {
+                "date": "2024-12-01",
+                "organizer": "后勤五党支部",
+                "title": "清洁",
+                "participants": None,
+                "hours": None,
+                "outcome": "环境整洁",
+            },
+            {
+                "date": "2024-09-01",
+                "organizer": "机关党支部",
+                "title": "劝导",
+                "participants": 8,
+                "hours": 2,
+            },
+        ],
+    )
+    s = kpi.volunteer_summary(vol, Q4)
+    assert s["activities"].current.value == 3 and s["activities"].previous.value == 1
+    assert s["person_times"] == kpi.Quantity(35.0, "at_least", 2)
+    assert s["participants_unknown"] == 1
+    assert s["person_hours"] == kpi.Quantity(125.0, "at_least", 2)
+    assert (s["hours_known"], s["rows_with_hours"], s["organizers"]) == (7.0, 2, 2)
+    hl = kpi.outcome_highlights(vol, Q4)
+    assert hl["outcome"].tolist() == ["送达温暖包120个", "搭建帐篷30余顶"]
+    by = kpi.volunteering_by(vol, Q4, "organizer")
+    assert by.iloc[0]["organizer"] == "后勤五党支部" and by.iloc[0]["activities"] == 2
+
+
+def test_empty_tables_and_empty_period() -> None:
+    empty = {n: table(n, []) for n in ("wishes", "donations", "purchases", "volunteering")}
+    p = Period.parse("2030Q1")
+    assert kpi.wish_summary(empty["wishes"], p)["total"].current.value == 0
+    assert kpi.donation_summary(empty["donations"], p)["total"].current == kpi.Quantity(
+        0.0, "exact", 0
+    )
+    assert kpi.volunteer_summary(empty["volunteering"], p)["person_times"].value == 0
+    assert kpi.has_rows(empty, p) is False
+    assert kpi.first_day(empty) is None
+    assert kpi.comparison_table(empty, kpi.windows(p, None)).shape == (6, 6)
+
+
+def test_filter_unit() -> None:
+    don = table(
+        "donations",
+        [
+            {"date": "2024-10-01", "donor": "a", "amount_yuan": 1, "unit": "甲厂"},
+            {"date": "2024-10-01", "donor": "b", "amount_yuan": 2, "unit": "乙厂"},
+        ],
+    )
+    tables = {"donations": don}
+    assert kpi.units(tables) == ["乙厂", "甲厂"]
+    assert kpi.filter_unit(tables, "甲厂")["donations"]["donor"].tolist() == ["a"]
+    assert len(kpi.filter_unit(tables, "")["donations"]) == 2
+
+
+def test_first_day_is_campaign_start(wishes: pd.DataFrame) -> None:
+    tables = {n: table(n, []) for n in ("donations", "purchases", "volunteering")} | {
+        "wishes": wishes
+    }
+    assert kpi.first_day(tables) == dt.date(2024, 1, 5)
