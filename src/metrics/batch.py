@@ -36,6 +36,7 @@ class Job:
     out_dir: Path
     parameters: dict[str, Any]
     fingerprint: str = ""
+    notebooks_dir: Path = NOTEBOOKS_DIR
 
     @property
     def pdf(self) -> Path:
@@ -86,6 +87,7 @@ def plan_jobs(
     raw_dir: Path,
     only: Sequence[str] | None,
     base_fingerprint: str,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
 ) -> list[Job]:
     """Every (period, unit, report) job, with output folders made safe from odd unit names."""
     jobs = []
@@ -96,8 +98,11 @@ def plan_jobs(
             if unit:
                 out = out / safe_name(unit, fallback="unit")
             for name in only or REPORTS:
-                if name not in REPORTS:
-                    raise ValueError(f"没有名为 {name} 的报告；可选：{'、'.join(REPORTS)}")
+                if not (notebooks_dir / f"{name}.ipynb").exists():
+                    raise ValueError(
+                        f"没有名为 {name} 的报告（{notebooks_dir} 中找不到 {name}.ipynb）；"
+                        f"可选：{'、'.join(REPORTS)}"
+                    )
                 params = {
                     "period": period.label,
                     "unit": unit,
@@ -109,13 +114,13 @@ def plan_jobs(
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
-                jobs.append(Job(name, period.label, unit, out, params, fp))
+                jobs.append(Job(name, period.label, unit, out, params, fp, notebooks_dir))
     return jobs
 
 
 def _run_job(job: Job) -> str:
     """Worker: render one report and stamp it (runs in a child process)."""
-    render_report(job.name, job.out_dir, job.parameters)
+    render_report(job.name, job.out_dir, job.parameters, job.notebooks_dir)
     tmp = job.stamp.with_suffix(".tmp")
     tmp.write_text(job.fingerprint)
     os.replace(tmp, job.stamp)
@@ -168,6 +173,7 @@ def run_reports(
     force: bool = False,
     only: Sequence[str] | None = None,
     on_clean: Callable[[Any], None] | None = None,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
 ) -> int:
     """`shishi report`: clean once, then make every requested report; exit code for the CLI."""
     from metrics.store import run_clean
@@ -182,8 +188,10 @@ def run_reports(
         units = units or [""]
     else:
         units = [unit]
-    base = code_fingerprint() + inputs_fingerprint(outcome.manifest)
-    planned = plan_jobs(periods, units, reports_dir, processed_dir, raw_dir, only, base)
+    base = code_fingerprint(notebooks_dir) + inputs_fingerprint(outcome.manifest)
+    planned = plan_jobs(
+        periods, units, reports_dir, processed_dir, raw_dir, only, base, notebooks_dir
+    )
     result = run_jobs(planned, workers=max(1, jobs), force=force)
     for job in result.made:
         print(f"已生成 {job.pdf}")

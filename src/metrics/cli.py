@@ -68,7 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--only",
         action="append",
-        help="render only this report (quarterly_summary or data_quality)",
+        help="render only this report (quarterly_summary or data_quality); repeatable",
+    )
+    report.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        help="folder of report notebooks (default: the project's notebooks/)",
     )
 
     template = sub.add_parser(
@@ -144,6 +150,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         force=args.force,
         only=args.only,
         on_clean=_print_clean_summary,
+        **({"notebooks_dir": args.notebooks} if args.notebooks else {}),
     )
 
 

@@ -60,6 +60,7 @@ class RawConfig:
     extra_headers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     pins: list[Pin] = field(default_factory=list)
     max_file_mb: float = MAX_FILE_MB
+    max_unpacked_mb: float = MAX_UNPACKED_MB
 
     def pin_for(self, file: str, sheet: str) -> Pin | None:
         hits = [p for p in self.pins if p.applies(file, sheet)]
@@ -107,6 +108,7 @@ def load_config(raw_dir: Path) -> RawConfig:
         extra_headers=data.get("headers", {}),
         pins=pins,
         max_file_mb=float(data.get("max_file_mb", MAX_FILE_MB)),
+        max_unpacked_mb=float(data.get("max_unpacked_mb", MAX_UNPACKED_MB)),
     )
 
 
@@ -150,7 +152,10 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
     return sorted(files, key=copy_rank)
 
 
-def _check_container(path: Path, head: bytes, max_mb: float) -> None:
+def _check_container(path: Path, head: bytes, config: RawConfig) -> None:
+    """Refuse, with a reason, what calamine should never be handed: empty, huge, encrypted,
+    mislabelled or bomb-like files."""
+    max_mb = config.max_file_mb
     size_mb = path.stat().st_size / 2**20
     if path.stat().st_size == 0:
         raise UnreadableFile("文件是空的（0 字节）；请重新导出后再放入")
@@ -174,9 +179,10 @@ def _check_container(path: Path, head: bytes, max_mb: float) -> None:
                 unpacked = sum(i.file_size for i in zf.infolist())
         except zipfile.BadZipFile as exc:
             raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
-        if unpacked > MAX_UNPACKED_MB * 2**20:
+        if unpacked > config.max_unpacked_mb * 2**20:
             raise UnreadableFile(
-                f"工作簿解压后超过 {MAX_UNPACKED_MB} MB（疑似压缩炸弹），已跳过；请确认文件来源"
+                f"工作簿解压后达 {unpacked / 2**20:.0f} MB，超过 {config.max_unpacked_mb:.0f} MB"
+                "（疑似压缩炸弹），已跳过；请确认文件来源"
             )
     if suffix == ".xls" and head.startswith(_ZIP_MAGIC):
         raise UnreadableFile("扩展名是 .xls，但内容是 .xlsx；请把扩展名改为 .xlsx")
@@ -198,9 +204,10 @@ def decode_csv(data: bytes) -> tuple[str, str]:
 
 
 def read_csv_rows(path: Path) -> list[list[Any]]:
-    text, _ = decode_csv(path.read_bytes())
-    if "\x00" in text:
-        raise UnreadableFile("内容含有二进制数据，不是 CSV 文本文件；请确认扩展名")
+    data = path.read_bytes()
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile("内容含有二进制数据，不是 CSV 文本文件；请确认扩展名或重新导出")
+    text, _ = decode_csv(data)
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
     with contextlib.suppress(csv.Error):  # unsniffable: plain Excel CSV
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
@@ -249,7 +256,7 @@ def read_raw(
         try:
             with path.open("rb") as fh:
                 head = fh.read(8)
-            _check_container(path, head, config.max_file_mb)
+            _check_container(path, head, config)
             digest = sha256_of(path)
             if path.suffix.lower() == ".csv":
                 found = [(path.stem, read_csv_rows(path))]

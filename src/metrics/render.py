@@ -111,7 +111,8 @@ class ReportFailed(Exception):
 
     def __str__(self) -> str:
         where = f"第 {self.cell} 个单元格" if self.cell is not None else "执行时"
-        return f"{self.notebook} {where}出错：{self.error}（完整记录见 {self.log_path}）"
+        error = " ".join(self.error.split())  # one line, whatever the exception's text
+        return f"{self.notebook} {where}出错：{error}（完整记录见 {self.log_path}）"
 
 
 def kernel_name() -> str:
