@@ -21,7 +21,14 @@ from metrics.ingest import RawConfig, read_raw
 from metrics.render import ReportFailed, render_report, safe_name
 from metrics.store import neutralize_formula, run_clean
 
-HOSTILE_UNITS = ['x"); import os; os.system("id") #', "../../etc", "..", "/etc/passwd", "a/../../b", "报告\x00.pdf"]
+HOSTILE_UNITS = [
+    'x"); import os; os.system("id") #',
+    "../../etc",
+    "..",
+    "/etc/passwd",
+    "a/../../b",
+    "报告\x00.pdf",
+]
 
 
 @pytest.mark.parametrize("unit", HOSTILE_UNITS)
@@ -44,10 +51,16 @@ def test_report_folders_stay_inside_reports(unit: str, tmp_path: Path) -> None:
 def echo_notebook(folder: Path, source: str, name: str = "probe") -> Path:
     """A tiny report notebook with a parameters cell and one cell of `source`."""
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('unit = ""\nperiod = "2024Q4"\nprocessed_dir = ""\nraw_dir = ""\nmade_on = ""')
+    params = nbformat.v4.new_code_cell(
+        'unit = ""\nperiod = "2024Q4"\nprocessed_dir = ""\nraw_dir = ""\nmade_on = ""'
+    )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(source)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / f"{name}.ipynb")
     return folder
@@ -85,7 +98,9 @@ def test_failing_cell_keeps_previous_pdf_and_says_where(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_failing_report_gives_nonzero_exit_and_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failing_report_gives_nonzero_exit_and_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     nbs = echo_notebook(tmp_path / "nbs", "raise RuntimeError('boom')", name="quarterly_summary")
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -112,7 +127,7 @@ def test_failing_report_gives_nonzero_exit_and_one_line(tmp_path: Path, capsys: 
     assert "quarterly_summary.ipynb" in line and "boom" in line and "failed.ipynb" in line
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")"])
+@pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x")'])
 def test_formulas_neutralized(text: str) -> None:
     assert neutralize_formula(text) == "'" + text
     assert neutralize_formula("普通") == "普通" and neutralize_formula(-5) == -5
@@ -122,7 +137,8 @@ def test_rejects_csv_neutralizes_formula_values(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "捐款2024.csv").write_text(
-        "日期,捐赠方,金额\n2024-10-01,=cmd|' /C calc'!A0,=1+1\n2024-10-02,张三,100\n", encoding="utf-8"
+        "日期,捐赠方,金额\n2024-10-01,=cmd|' /C calc'!A0,=1+1\n2024-10-02,张三,100\n",
+        encoding="utf-8",
     )
     run_clean(raw, tmp_path / "out")
     text = (tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8-sig")
@@ -179,7 +195,9 @@ def test_broken_files_reported_in_one_line_and_others_processed(tmp_path: Path) 
         assert "\n" not in by_file[file]
 
 
-def test_clean_command_survives_broken_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_command_survives_broken_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     good_workbook(raw / "good.xlsx")
@@ -191,7 +209,9 @@ def test_clean_command_survives_broken_files(tmp_path: Path, capsys: pytest.Capt
     assert manifest["totals"]["accepted"] == 1
 
 
-def test_processed_tables_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_processed_tables_written_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A crash while writing leaves the previous processed table intact and no temp file."""
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -200,7 +220,7 @@ def test_processed_tables_written_atomically(tmp_path: Path, monkeypatch: pytest
     run_clean(raw, out)
     before = (out / "donations.parquet").read_bytes()
 
-    def explode(self, path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+    def explode(self, path, *args, **kwargs):
         Path(path).write_bytes(b"half a table")
         raise OSError("disk full")
 
@@ -217,7 +237,9 @@ def test_bad_period_is_a_message_not_a_traceback(capsys: pytest.CaptureFixture[s
     assert "2024Q5" in err and "Traceback" not in err
 
 
-def test_missing_raw_folder_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_raw_folder_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["clean", "--raw", str(tmp_path / "nope")]) == 2
     assert "原始数据目录不存在" in capsys.readouterr().err
 
