@@ -70,7 +70,7 @@ UGLY = st.one_of(
             " ",
             None,
         ]
-    ),  # fmt: skip
+    ),
     st.integers(min_value=-(10**6), max_value=10**9),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
@@ -157,6 +157,6 @@ def test_random_workbooks_through_files(
             ws.append([storable(v) for v in row])
     wb.save(folder / "台账2024.xlsx")
     sheets_read, notices = read_raw(folder, RawConfig())
-    tables, _rejects, results = clean_sheets(sheets_read, RawConfig())
+    _tables, _rejects, results = clean_sheets(sheets_read, RawConfig())
     check_accounting(results)
     assert not [n for n in notices if n.level == "error" and n.sheet is None]
