@@ -13,8 +13,10 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metrics import parsing
@@ -93,43 +95,51 @@ def _row_text(row: list[Any]) -> list[str]:
     return [normalize_text(c) for c in row if not is_empty(c)]
 
 
-def classify_row(row: list[Any]) -> str | None:
-    """'blank', 'total' or 'note' for rows that carry no record; None for a data row."""
-    cells = _row_text(row)
-    if not cells:
-        return "blank"
+@cache
+def _row_markers() -> tuple[tuple[str, ...], frozenset[str]]:
     vocab = parsing.load_vocab()
-    first = cells[0].replace(" ", "")
-    if any(first.startswith(p.replace(" ", "")) for p in vocab["note_prefixes"]):
+    notes = tuple(p.replace(" ", "") for p in vocab["note_prefixes"])
+    totals = frozenset(w.replace(" ", "") for w in vocab["total_words"])
+    return notes, totals
+
+
+def classify_row(row: list[Any]) -> str | None:
+    """'blank', 'total' or 'note' for rows that carry no record; None for a data row.
+
+    Only the first three filled cells are looked at, and only text can mark a total or a note,
+    so a data row of numbers and dates costs almost nothing.
+    """
+    firsts: list[Any] = []
+    for cell in row:
+        if not is_empty(cell):
+            firsts.append(cell)
+            if len(firsts) == 3:
+                break
+    if not firsts:
+        return "blank"
+    first = _marker(firsts[0]) if isinstance(firsts[0], str) else None
+    if first == "note":
         return "note"
-    totals = {w.replace(" ", "") for w in vocab["total_words"]}
-    for text in cells[:3]:
-        squeezed = re.sub(r"[\s:：]", "", text)
-        if squeezed in totals or any(squeezed.startswith(w) for w in totals if len(w) >= 2):
-            return "total"
+    if first == "total" or any(isinstance(c, str) and _marker(c) == "total" for c in firsts[1:]):
+        return "total"
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _marker(cell: str) -> str | None:
+    """'note' if a cell starts a footnote (注：…), 'total' if it names a total row (合计)."""
+    notes, totals = _row_markers()
+    text = normalize_text(cell)
+    if text.replace(" ", "").startswith(notes):
+        return "note"
+    squeezed = re.sub(r"[\s:：]", "", text)
+    if squeezed in totals or any(squeezed.startswith(w) for w in totals if len(w) >= 2):
+        return "total"
     return None
 
 
 def _cell(row: list[Any], index: int) -> Any:
     return row[index] if index < len(row) else None
-
-
-def _parse_cached(
-    parser: Parser, values: list[Any], multiplier: float, year: int | None
-) -> list[Parsed]:
-    cache: dict[Any, Parsed] = {}
-    out: list[Parsed] = []
-    for v in values:
-        try:
-            key = (type(v), v)
-            hit = cache.get(key)
-        except TypeError:  # unhashable: parse directly
-            out.append(parser(v, multiplier, year))
-            continue
-        if hit is None:
-            hit = cache[key] = parser(v, multiplier, year)
-        out.append(hit)
-    return out
 
 
 def _sheet_multiplier(pin_unit: str | None) -> float | None:
@@ -174,6 +184,66 @@ def _no_table_notice(sheet: RawSheet, specs: dict[str, TableSpec]) -> FileNotice
     return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(sheet.rows, specs))
 
 
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+def map_unique(values: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
+    """``fn`` applied once per distinct value, spread back over the column (an object array).
+
+    Ledgers repeat themselves (a few hundred dates, donors, statuses over many rows), so a
+    column costs what its distinct values cost. Booleans would collide with 1 and 0 in the
+    hash table, so a column holding any is done cell by cell.
+    """
+    if len(values) == 0:
+        return np.empty(0, dtype=object)
+    if (_TYPE_OF(values) == bool).any():  # noqa: E721 - exact type, not isinstance
+        cache: dict[tuple[type, Any], Any] = {}
+        out = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):
+            key = (type(v), v)
+            out[i] = cache[key] if key in cache else cache.setdefault(key, fn(v))
+        return out
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [fn(u) for u in uniques]
+    results[-1] = fn(None)  # code -1: None / NaN
+    return results[codes]
+
+
+def _marker_code(value: Any) -> int:
+    if not isinstance(value, str):
+        return 0
+    return {"note": 1, "total": 2}.get(_marker(value) or "", 0)
+
+
+def classify_rows(grid: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`classify_row` over a 2-D object grid: '', 'blank', 'total', 'note'."""
+    n, width = grid.shape
+    kinds = np.full(n, "", dtype=object)
+    if width == 0:
+        kinds[:] = "blank"
+        return kinds
+    filled = np.column_stack([map_unique(grid[:, j], lambda v: not is_empty(v)) for j in range(width)]).astype(bool)
+    marks = np.column_stack([map_unique(grid[:, j], _marker_code) for j in range(width)]).astype(int)
+    rank = np.cumsum(filled, axis=1)
+    note = (filled & (rank == 1) & (marks == 1)).any(axis=1)
+    total = (filled & (rank <= 3) & (marks == 2)).any(axis=1) & ~note
+    kinds[~filled.any(axis=1)] = "blank"
+    kinds[note] = "note"
+    kinds[total] = "total"
+    return kinds
+
+
+def _grid(body: list[list[Any]]) -> np.ndarray:
+    """Rows of unequal length as one object grid (missing cells are None)."""
+    width = max((len(r) for r in body), default=0)
+    grid = np.full((len(body), width), None, dtype=object)
+    for i, row in enumerate(body):
+        if row:
+            grid[i, : len(row)] = row
+    return grid
+
+
 def _parse_body(
     sheet: RawSheet,
     match: HeaderMatch,
@@ -183,23 +253,22 @@ def _parse_body(
 ) -> None:
     first_excel_row = match.row_index + 2
     body = sheet.rows[match.row_index + 1 :]
+    grid = _grid(body)
+    kinds = classify_rows(grid)
+    data_idx = np.flatnonzero(kinds == "")
     result.counts = {
         "rows_read": len(body),
         "accepted": 0,
         "rejected": 0,
-        "skipped_blank": 0,
-        "skipped_total": 0,
-        "skipped_note": 0,
+        "skipped_blank": int((kinds == "blank").sum()),
+        "skipped_total": int((kinds == "total").sum()),
+        "skipped_note": int((kinds == "note").sum()),
         "duplicates": 0,
     }
-    kinds = [classify_row(r) for r in body]
-    data_idx = [i for i, k in enumerate(kinds) if k is None]
-    total_idx = [i for i, k in enumerate(kinds) if k == "total"]
-    for k in ("blank", "total", "note"):
-        result.counts[f"skipped_{k}"] = sum(1 for x in kinds if x == k)
-
-    columns: dict[str, list[Any]] = {}
-    errors: list[list[tuple[str, Any, str]]] = [[] for _ in data_idx]
+    n = len(data_idx)
+    columns: dict[str, Any] = {}
+    bad = np.zeros(n, dtype=bool)
+    problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
     multipliers: dict[str, float] = {}
     for col in match.columns:
         fspec = spec.fields[col.field]
@@ -207,51 +276,51 @@ def _parse_body(
         if pinned_multiplier is not None and fspec.type == "amount" and col.multiplier == 1.0:
             multiplier = pinned_multiplier
         multipliers[col.field] = multiplier
-        raw = [_cell(body[i], col.index) for i in data_idx]
-        parsed = _parse_cached(PARSERS[fspec.type], raw, multiplier, sheet.year_hint)
+        raw = grid[data_idx, col.index] if col.index < grid.shape[1] else np.full(n, None, dtype=object)
+        parser = PARSERS[fspec.type]
+        parsed = map_unique(raw, lambda v, p=parser, m=multiplier: p(v, m, sheet.year_hint))
         columns[col.field] = [p.value for p in parsed]
         if fspec.qualifier_column:
             columns[fspec.qualifier_column] = [p.qualifier for p in parsed]
-        for j, p in enumerate(parsed):
-            if p.error:
-                errors[j].append((col.header, raw[j], p.error))
-            elif p.value is None and fspec.required:
-                errors[j].append((col.header, raw[j], f"必填项「{col.header}」为空"))
+        for j in np.flatnonzero([p.error is not None or (p.value is None and fspec.required) for p in parsed]):
+            reason = parsed[j].error or f"必填项「{col.header}」为空"
+            problems.append((int(j), col.header, raw[j], reason))
         if fspec.derive_column:
-            derived = _parse_cached(PARSERS[fspec.derive_type], raw, 1.0, None)
+            derive = PARSERS[fspec.derive_type]
+            derived = map_unique(raw, lambda v, d=derive: d(v, 1.0, None))
             columns[fspec.derive_column] = [d.value for d in derived]
-            for j, (p, d) in enumerate(zip(parsed, derived, strict=True)):
-                if p.ok and p.value is not None and d.error:
-                    errors[j].append((col.header, raw[j], d.error))
+            for j in np.flatnonzero([d.error is not None for d in derived]):
+                if parsed[j].ok and parsed[j].value is not None:
+                    problems.append((int(j), col.header, raw[j], derived[j].error))
     for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
-        columns.setdefault(fspec.name, [None] * len(data_idx))
+        columns.setdefault(fspec.name, [None] * n)
         if fspec.qualifier_column:
-            columns.setdefault(fspec.qualifier_column, ["exact"] * len(data_idx))
+            columns.setdefault(fspec.qualifier_column, ["exact"] * n)
         if fspec.derive_column:
-            columns.setdefault(fspec.derive_column, [None] * len(data_idx))
+            columns.setdefault(fspec.derive_column, [None] * n)
 
     frame = pd.DataFrame(columns)
     frame["unit"] = sheet.unit_name
     frame["source_file"] = sheet.file
     frame["source_sheet"] = sheet.sheet
-    frame["source_row"] = [first_excel_row + i for i in data_idx]
-    ok = [not e for e in errors]
-    for j, errs in enumerate(errors):
-        for header, value, reason in errs:
-            result.rejects.append(
-                {
-                    "table": spec.name,
-                    "source_file": sheet.file,
-                    "source_sheet": sheet.sheet,
-                    "source_row": first_excel_row + data_idx[j],
-                    "column": header,
-                    "value": "" if value is None else str(value),
-                    "reason": reason,
-                }
-            )
-    result.counts["rejected"] = ok.count(False)
-    result.records = frame[ok].reset_index(drop=True)
+    frame["source_row"] = first_excel_row + data_idx
+    for j, header, value, reason in sorted(problems, key=lambda p: p[0]):
+        bad[j] = True
+        result.rejects.append(
+            {
+                "table": spec.name,
+                "source_file": sheet.file,
+                "source_sheet": sheet.sheet,
+                "source_row": int(first_excel_row + data_idx[j]),
+                "column": header,
+                "value": "" if value is None else str(value),
+                "reason": reason,
+            }
+        )
+    result.counts["rejected"] = int(bad.sum())
+    result.records = frame[~bad].reset_index(drop=True)
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
+    total_idx = [int(i) for i in np.flatnonzero(kinds == "total")]
     result.total_checks = _check_totals(
         body, total_idx, first_excel_row, match, spec, result, multipliers
     )
@@ -374,7 +443,7 @@ def _assemble(table: str, spec: TableSpec, results: list[SheetResult]) -> pd.Dat
     frame = frame[cols]
     for name, fspec in spec.fields.items():
         if fspec.type == "date":
-            frame[name] = pd.to_datetime(frame[name].map(_as_timestamp), errors="raise")
+            frame[name] = pd.to_datetime(frame[name].astype(object), errors="raise")
         elif fspec.type in {"amount", "hours"}:
             frame[name] = pd.to_numeric(frame[name]).astype("float64")
         elif fspec.type == "count":
@@ -389,11 +458,3 @@ def _assemble(table: str, spec: TableSpec, results: list[SheetResult]) -> pd.Dat
     for name in ("unit", "source_file", "source_sheet"):
         frame[name] = frame[name].astype("string")
     return frame
-
-
-def _as_timestamp(value: Any) -> Any:
-    if value is None:
-        return pd.NaT
-    if isinstance(value, dt.date):
-        return pd.Timestamp(value)
-    return value

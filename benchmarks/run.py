@@ -1,0 +1,194 @@
+"""`make bench`: shishi's cost measured side by side with its floor, printed as ratios.
+
+1. `shishi report` (one leadership PDF) vs benchmarks/floor_report.py (same charts and tables
+   straight into matplotlib's PdfPages), both as fresh processes on the sample data;
+2. `shishi clean` vs a bare `pandas.read_excel(engine="calamine")` of the same generated
+   ledgers of 100,000 and 1,000,000 rows (generated here, cached in benchmarks/_work/);
+3. a batch of unit reports with --jobs 1 vs --jobs 2;
+4. peak memory (max RSS) of cleaning the 1,000,000-row ledger.
+
+Targets are checked by reading this output, never by timed tests:
+report <= 2x floor (aim 1.5x); clean <= 1.5x bare read; --jobs 2 >= 1.8x; 1M rows < 1 GiB.
+
+    python benchmarks/run.py [--quick] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / "_work"
+SAMPLE = ROOT / "data" / "raw"
+PY = sys.executable
+SHISHI = [PY, "-m", "metrics.cli"]
+
+
+def timed(cmd: list[str], repeat: int, env: dict | None = None) -> float:
+    """Median wall time of a command run as a fresh process."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# --- generated ledgers -----------------------------------------------------------------------
+DONORS = [f"{b}党支部" for b in ("制丝车间", "卷包车间", "动力车间", "后勤三", "后勤四", "机关")] + [
+    f"职工{i:04d}" for i in range(2000)
+]
+CAMPAIGNS = ["职工子女白血病救助", "壹基金·温暖包", "冬季送温暖", "爱小丫困难女童圆梦", "防汛救灾"]
+
+
+def ugly_amount(rng: random.Random) -> object:
+    n = rng.randint(50, 200_000)
+    roll = rng.random()
+    if roll < 0.75:
+        return n
+    if roll < 0.85:
+        return f"{n / 10000:.1f}万"
+    if roll < 0.9:
+        return f"约{n}元"
+    if roll < 0.95:
+        return f"¥{n:,}.00"
+    return f"{n // 1000}千余元" if n >= 1000 else f"{n}余元"
+
+
+def ugly_date(rng: random.Random) -> object:
+    day = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 365))
+    roll = rng.random()
+    if roll < 0.6:
+        return dt.datetime(day.year, day.month, day.day)
+    if roll < 0.8:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.year}.{day.month}.{day.day}"
+
+
+def generate_ledger(path: Path, rows: int, seed: int = 7) -> None:
+    """A donations workbook as offices send it: title row, header, ugly cells, 合计 row."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("2024")
+    ws.append(["2024年捐款捐物登记表"])
+    ws.append(["日期", "项目/用途", "捐赠方", "类型", "金额（元）", "备注"])
+    for _ in range(rows):
+        ws.append(
+            [ugly_date(rng), rng.choice(CAMPAIGNS), rng.choice(DONORS), rng.choice(["现金", "物资"]), ugly_amount(rng), None]
+        )
+    ws.append(["合计", None, None, None, None, None])
+    wb.save(path)
+
+
+def ledger(rows: int) -> Path:
+    folder = WORK / f"ledger_{rows}"
+    path = folder / f"捐款{rows}.xlsx"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(f"  generating {rows:,}-row ledger (cached in {folder.relative_to(ROOT)}) ...", flush=True)
+        generate_ledger(path, rows)
+    return folder
+
+
+BARE = "import sys, pandas as pd, resource; pd.read_excel(sys.argv[1], engine='calamine', sheet_name=None, header=None); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+CLEAN = "import sys, resource; from metrics.store import run_clean; run_clean(sys.argv[1], sys.argv[2]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
+def run_py(code: str, *args: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    out = subprocess.run([PY, "-c", code, *args], check=True, capture_output=True, text=True)
+    return time.perf_counter() - start, int(out.stdout.strip().splitlines()[-1])
+
+
+def bench_clean(rows: int, repeat: int) -> dict:
+    folder = ledger(rows)
+    xlsx = next(folder.glob("*.xlsx"))
+    out = WORK / f"processed_{rows}"
+    bare = [run_py(BARE, str(xlsx)) for _ in range(repeat)]
+    clean = [run_py(CLEAN, str(folder), str(out)) for _ in range(repeat)]
+    return {
+        "rows": rows,
+        "bare_s": statistics.median(t for t, _ in bare),
+        "clean_s": statistics.median(t for t, _ in clean),
+        "bare_rss_mb": max(m for _, m in bare) / 1024,
+        "clean_rss_mb": max(m for _, m in clean) / 1024,
+    }
+
+
+def bench_report(repeat: int) -> dict:
+    out = WORK / "report"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    report = timed(
+        [*SHISHI, "report", "--period", "2024Q4", "--raw", str(SAMPLE), "--out", str(out / "processed"),
+         "--reports", str(out / "reports"), "--only", "quarterly_summary", "--force"],
+        repeat,
+    )  # fmt: skip
+    floor = timed([PY, str(ROOT / "benchmarks" / "floor_report.py"), str(SAMPLE), str(out / "floor.pdf")], repeat)
+    return {"report_s": report, "floor_s": floor}
+
+
+def bench_batch(units: int) -> dict:
+    raw = WORK / "units"
+    shutil.rmtree(raw, ignore_errors=True)
+    for i in range(units):
+        shutil.copytree(SAMPLE, raw / f"单位{i + 1}", ignore=shutil.ignore_patterns("*.md", "*.toml"))
+    result = {}
+    for jobs in (1, 2):
+        reports = WORK / f"batch_reports_{jobs}"
+        shutil.rmtree(reports, ignore_errors=True)
+        result[f"jobs{jobs}_s"] = timed(
+            [*SHISHI, "report", "--period", "2024Q4", "--raw", str(raw), "--out", str(WORK / "batch_processed"),
+             "--reports", str(reports), "--unit", "all", "--jobs", str(jobs), "--only", "quarterly_summary", "--force"],
+            1,
+        )  # fmt: skip
+    result["units"] = units
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the 1,000,000-row ledger")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median taken)")
+    parser.add_argument("--units", type=int, default=4, help="unit reports in the batch measurement")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
+
+    print("1. report vs floor (sample data, one leadership PDF, fresh processes) ...", flush=True)
+    r = bench_report(args.repeat)
+    print("2. clean vs bare calamine read ...", flush=True)
+    sizes = [100_000] if args.quick else [100_000, 1_000_000]
+    cleans = [bench_clean(n, 1 if n >= 1_000_000 else args.repeat) for n in sizes]
+    print("3. batch --jobs 1 vs --jobs 2 ...", flush=True)
+    b = bench_batch(args.units)
+
+    print()
+    print(f"{'measurement':<44}{'shishi':>10}{'baseline':>10}{'ratio':>8}  target")
+    print(f"{'report vs floor (s)':<44}{r['report_s']:>10.2f}{r['floor_s']:>10.2f}{r['report_s'] / r['floor_s']:>8.2f}  <= 2.0 (aim 1.5)")
+    for c in cleans:
+        label = f"clean vs bare read, {c['rows']:,} rows (s)"
+        print(f"{label:<44}{c['clean_s']:>10.2f}{c['bare_s']:>10.2f}{c['clean_s'] / c['bare_s']:>8.2f}  <= 1.5")
+    label = f"batch of {b['units']} reports, jobs 2 vs 1 (s)"
+    print(f"{label:<44}{b['jobs2_s']:>10.2f}{b['jobs1_s']:>10.2f}{b['jobs1_s'] / b['jobs2_s']:>8.2f}  speed-up >= 1.8")
+    for c in cleans:
+        label = f"peak memory, clean {c['rows']:,} rows (MiB)"
+        print(f"{label:<44}{c['clean_rss_mb']:>10.0f}{c['bare_rss_mb']:>10.0f}{c['clean_rss_mb'] / c['bare_rss_mb']:>8.2f}  < 1024 MiB")
+    (WORK / "last.json").write_text(json.dumps({"report": r, "clean": cleans, "batch": b}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
