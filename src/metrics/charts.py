@@ -37,7 +37,7 @@ STATUS_CN = {
     "cancelled": "已取消",
 }
 #: PNG resolution and the width (CSS px at 96/in) a full-width chart takes on an A4 page.
-DPI = 200
+DPI = 150
 FULL_WIDTH_PX = 640
 
 

@@ -373,8 +373,11 @@ def _check_totals(
 
 
 def record_key_columns(spec: TableSpec) -> list[str]:
-    """Columns that make two records 'the same record' (everything but where it was read)."""
-    cols: list[str] = []
+    """Columns that make two records 'the same record': everything but where it was read.
+
+    The unit is part of the record: the same row in two units' folders is two records.
+    """
+    cols: list[str] = ["unit"]
     for f in spec.fields.values():
         cols.append(f.name)
         if f.qualifier_column:

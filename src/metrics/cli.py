@@ -162,7 +162,15 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _skip_slow_imports() -> None:
+    """Keep jsonschema from importing rfc3987-syntax (2-3 s of grammar building at import,
+    python-jsonschema/jsonschema#1392) in this process: nbformat pulls jsonschema in, but
+    shishi validates no IRI formats, and jsonschema treats the module as optional."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _skip_slow_imports()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

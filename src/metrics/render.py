@@ -9,9 +9,11 @@ previous good PDF in place.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
@@ -179,5 +181,17 @@ def render_report(
     if not notebook.exists():
         raise FileNotFoundError(f"找不到报告模板 {notebook}")
     executed = out_dir / f"{name}.ipynb"
+    # While the kernel runs the notebook this process only waits: load the PDF engine meanwhile.
+    warm = threading.Thread(target=_prewarm, daemon=True)
+    warm.start()
     nb = execute_notebook(notebook, executed, parameters)
+    warm.join()
     return notebook_to_pdf(nb, out_dir / f"{name}.pdf")
+
+
+def _prewarm() -> None:
+    """Import WeasyPrint and build the exporter's templates ahead of use (about 1 s)."""
+    import weasyprint  # noqa: F401
+
+    with contextlib.suppress(Exception):  # only a head start: the real export reports errors
+        _ = ShishiPDFExporter().template

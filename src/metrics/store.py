@@ -18,9 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from metrics import __version__, schemas
-from metrics.clean import TABLES, SheetResult, clean_sheets
-from metrics.ingest import FileNotice, load_config, read_raw
+from typing import TYPE_CHECKING
+
+from metrics import __version__
+
+if TYPE_CHECKING:  # the cleaning stack (pandera, calamine) loads only when cleaning
+    from metrics.clean import SheetResult
+    from metrics.ingest import FileNotice
+
+TABLES = ("wishes", "donations", "purchases", "volunteering")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -127,6 +133,10 @@ def build_manifest(
 
 def run_clean(raw_dir: Path, out_dir: Path | None = None) -> CleanOutcome:
     """Read data/raw, clean every sheet, validate, and (if out_dir) write the contract's files."""
+    from metrics import schemas
+    from metrics.clean import clean_sheets
+    from metrics.ingest import load_config, read_raw
+
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(
