@@ -168,3 +168,38 @@ def test_nbconvert_exporter_entry_point(sample_run: dict[str, Path], tmp_path: P
         capture_output=True,
     )
     assert (tmp_path / "dq.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_excel_workbook_next_to_the_pdf(sample_run: dict[str, Path]) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(sample_run["reports"] / "quarterly_summary.xlsx", read_only=True)
+    assert {"指标对比", "心愿_按类别", "wishes", "donations", "purchases", "volunteering"} <= set(
+        wb.sheetnames
+    )
+    rows = list(wb["wishes"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 22
+
+
+def test_period_without_data_gives_a_pdf_that_says_so(
+    sample_run: dict[str, Path], tmp_path: Path
+) -> None:
+    code = main(
+        [
+            "report",
+            "--period",
+            "2030Q1",
+            "--raw",
+            str(SAMPLE),
+            "--out",
+            str(sample_run["processed"]),
+            "--reports",
+            str(tmp_path),
+            "--only",
+            "quarterly_summary",
+        ]
+    )
+    assert code == 0
+    text = squeeze(pdf_text(tmp_path / "2030Q1" / "quarterly_summary.pdf"))
+    assert "2030年第一季度" in text
+    assert "没有登记任何" in text

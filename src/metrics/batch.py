@@ -23,6 +23,8 @@ from metrics.periods import Period
 from metrics.render import NOTEBOOKS_DIR, ReportFailed, render_report, safe_name
 
 REPORTS = ("quarterly_summary", "data_quality")
+#: Reports whose figures also go out as an Excel workbook next to the PDF.
+EXPORTED = {"quarterly_summary"}
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -118,9 +120,22 @@ def plan_jobs(
     return jobs
 
 
+def export_workbook(job: Job) -> Path:
+    """The processed tables and the KPI tables behind a leadership report, in one .xlsx."""
+    from metrics import kpi
+    from metrics.store import load_processed
+    from metrics.templates_xlsx import export_tables
+
+    tables = kpi.filter_unit(load_processed(Path(job.parameters["processed_dir"])), job.unit)
+    sheets = kpi.kpi_tables(tables, Period.parse(job.period)) | tables
+    return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
+
+
 def _run_job(job: Job) -> str:
-    """Worker: render one report and stamp it (runs in a child process)."""
+    """Worker: render one report (and its workbook) and stamp it (runs in a child process)."""
     render_report(job.name, job.out_dir, job.parameters, job.notebooks_dir)
+    if job.name in EXPORTED:
+        export_workbook(job)
     tmp = job.stamp.with_suffix(".tmp")
     tmp.write_text(job.fingerprint)
     os.replace(tmp, job.stamp)

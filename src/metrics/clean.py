@@ -223,8 +223,12 @@ def classify_rows(grid: np.ndarray) -> np.ndarray:
     if width == 0:
         kinds[:] = "blank"
         return kinds
-    filled = np.column_stack([map_unique(grid[:, j], lambda v: not is_empty(v)) for j in range(width)]).astype(bool)
-    marks = np.column_stack([map_unique(grid[:, j], _marker_code) for j in range(width)]).astype(int)
+    filled = np.column_stack(
+        [map_unique(grid[:, j], lambda v: not is_empty(v)) for j in range(width)]
+    ).astype(bool)
+    marks = np.column_stack([map_unique(grid[:, j], _marker_code) for j in range(width)]).astype(
+        int
+    )
     rank = np.cumsum(filled, axis=1)
     note = (filled & (rank == 1) & (marks == 1)).any(axis=1)
     total = (filled & (rank <= 3) & (marks == 2)).any(axis=1) & ~note
@@ -276,13 +280,19 @@ def _parse_body(
         if pinned_multiplier is not None and fspec.type == "amount" and col.multiplier == 1.0:
             multiplier = pinned_multiplier
         multipliers[col.field] = multiplier
-        raw = grid[data_idx, col.index] if col.index < grid.shape[1] else np.full(n, None, dtype=object)
+        raw = (
+            grid[data_idx, col.index]
+            if col.index < grid.shape[1]
+            else np.full(n, None, dtype=object)
+        )
         parser = PARSERS[fspec.type]
         parsed = map_unique(raw, lambda v, p=parser, m=multiplier: p(v, m, sheet.year_hint))
         columns[col.field] = [p.value for p in parsed]
         if fspec.qualifier_column:
             columns[fspec.qualifier_column] = [p.qualifier for p in parsed]
-        for j in np.flatnonzero([p.error is not None or (p.value is None and fspec.required) for p in parsed]):
+        for j in np.flatnonzero(
+            [p.error is not None or (p.value is None and fspec.required) for p in parsed]
+        ):
             reason = parsed[j].error or f"必填项「{col.header}」为空"
             problems.append((int(j), col.header, raw[j], reason))
         if fspec.derive_column:

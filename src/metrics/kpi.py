@@ -109,10 +109,12 @@ def windows(period: Period, first: dt.date | None) -> dict[str, Period]:
 
 
 def has_rows(tables: dict[str, pd.DataFrame], window: Period) -> bool:
-    """Whether anything at all was recorded in the window (an empty report must say so)."""
-    end = pd.Timestamp(window.end)
+    """Whether anything was recorded in the window: a wish raised or resolved, or any dated row.
+
+    A report for a window with none must say so rather than show a page of zeros.
+    """
     wishes = tables["wishes"]
-    if len(wishes) and ((wishes["raised_on"].isna()) | (wishes["raised_on"] <= end)).any():
+    if window.mask(wishes["raised_on"]).any() or window.mask(wishes["resolved_on"]).any():
         return True
     return any(
         window.mask(tables[t]["date"]).any() for t in ("donations", "purchases", "volunteering")
@@ -410,3 +412,22 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
         shown["change"] = change.replace("较上期", "") if exact else "—"
         rows.append({"kpi": label, **shown})
     return pd.DataFrame(rows, columns=["kpi", "period", "previous", "change", "ytd", "campaign"])
+
+
+def kpi_tables(tables: dict[str, pd.DataFrame], period: Period) -> dict[str, pd.DataFrame]:
+    """The report's KPI tables, for the Excel workbook that goes next to the PDF."""
+    win = windows(period, first_day(tables))
+    ytd = win["ytd"]
+    return {
+        "指标对比": comparison_table(tables, win),
+        "心愿_按类别": wishes_by(tables["wishes"], period, "category"),
+        "心愿_按部门": wishes_by(tables["wishes"], period, "department"),
+        "心愿_逾期": overdue_items(tables["wishes"], period),
+        "心愿_每月办结": resolved_by_month(tables["wishes"], period),
+        "捐赠_按项目_年内": donations_by(tables["donations"], ytd, "campaign"),
+        "捐赠_按捐赠方类型_年内": donations_by(tables["donations"], ytd, "donor_type"),
+        "采购_按产品_年内": purchases_by(tables["purchases"], ytd, "product"),
+        "采购_按地区_年内": purchases_by(tables["purchases"], ytd, "supplier_region"),
+        "志愿_按单位_年内": volunteering_by(tables["volunteering"], ytd, "organizer"),
+        "志愿_按类别_年内": volunteering_by(tables["volunteering"], ytd, "theme"),
+    }
