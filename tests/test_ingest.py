@@ -71,7 +71,7 @@ def test_pin_can_skip_a_sheet(tmp_path: Path) -> None:
 
 def test_broken_config_says_where(tmp_path: Path) -> None:
     (tmp_path / "shishi.toml").write_text("[unit\nname=", encoding="utf-8")
-    with pytest.raises(ValueError, match="shishi.toml"):
+    with pytest.raises(ValueError, match=r"shishi\.toml"):
         load_config(tmp_path)
 
 

@@ -14,11 +14,9 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-
-from typing import TYPE_CHECKING
 
 from metrics import __version__
 
