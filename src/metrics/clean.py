@@ -9,8 +9,9 @@ distinct values cost.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -19,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from metrics import parsing
-from metrics.headers import HeaderMatch, TableSpec, explain_missing, find_header, load_table_specs
+from metrics.headers import (
+    HEADER_SEARCH_ROWS,
+    HeaderMatch,
+    TableSpec,
+    explain_missing,
+    find_header,
+    load_table_specs,
+)
 from metrics.ingest import FileNotice, RawConfig, RawSheet
 from metrics.parsing import Parsed, is_empty, normalize_text
 
@@ -156,14 +164,16 @@ def clean_sheet(sheet: RawSheet, specs: dict[str, TableSpec], config: RawConfig)
     if pin and pin.skip:
         result.notice = FileNotice(sheet.file, sheet.sheet, "info", "按 shishi.toml 的设置跳过")
         return result
+    pinned_row = pin.header_row if pin and pin.header_row else 0
+    head = sheet.head(max(HEADER_SEARCH_ROWS, pinned_row + 1))
     match = find_header(
-        sheet.rows,
+        head,
         specs,
         table=pin.table if pin else None,
         header_row=(pin.header_row - 1) if pin and pin.header_row else None,
     )
     if match is None:
-        result.notice = _no_table_notice(sheet, specs)
+        result.notice = _no_table_notice(sheet, head, specs)
         return result
     result.table = match.table
     result.header_row = match.row_index + 1
@@ -174,13 +184,15 @@ def clean_sheet(sheet: RawSheet, specs: dict[str, TableSpec], config: RawConfig)
     return result
 
 
-def _no_table_notice(sheet: RawSheet, specs: dict[str, TableSpec]) -> FileNotice:
+def _no_table_notice(
+    sheet: RawSheet, head: list[list[Any]], specs: dict[str, TableSpec]
+) -> FileNotice:
     vocab = parsing.load_vocab()
     name = normalize_text(sheet.sheet).lower()
-    text_rows = [r for r in sheet.rows if _row_text(r)]
+    text_rows = [r for r in head if _row_text(r)]
     if any(w.lower() in name for w in vocab["no_table_sheet_words"]) or len(text_rows) == 0:
         return FileNotice(sheet.file, sheet.sheet, "info", "说明性工作表，没有数据表，已跳过")
-    return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(sheet.rows, specs))
+    return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs))
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -247,6 +259,15 @@ def _grid(body: list[list[Any]]) -> np.ndarray:
     return grid
 
 
+#: Rows parsed at a time: a million-row sheet never exists as Python objects all at once.
+CHUNK_ROWS = 100_000
+
+
+def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
 def _parse_body(
     sheet: RawSheet,
     match: HeaderMatch,
@@ -254,24 +275,19 @@ def _parse_body(
     result: SheetResult,
     pinned_multiplier: float | None,
 ) -> None:
-    first_excel_row = match.row_index + 2
-    body = sheet.rows[match.row_index + 1 :]
-    grid = _grid(body)
-    kinds = classify_rows(grid)
-    data_idx = np.flatnonzero(kinds == "")
-    result.counts = {
-        "rows_read": len(body),
-        "accepted": 0,
-        "rejected": 0,
-        "skipped_blank": int((kinds == "blank").sum()),
-        "skipped_total": int((kinds == "total").sum()),
-        "skipped_note": int((kinds == "note").sum()),
-        "duplicates": 0,
-    }
-    n = len(data_idx)
-    columns: dict[str, Any] = {}
-    bad = np.zeros(n, dtype=bool)
-    problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
+    """Parse the rows below the header, a chunk at a time, into result's records and counts."""
+    result.counts = dict.fromkeys(
+        [
+            "rows_read",
+            "accepted",
+            "rejected",
+            "skipped_blank",
+            "skipped_total",
+            "skipped_note",
+            "duplicates",
+        ],
+        0,
+    )
     multipliers: dict[str, float] = {}
     for col in match.columns:
         fspec = spec.fields[col.field]
@@ -279,6 +295,51 @@ def _parse_body(
         if pinned_multiplier is not None and fspec.type == "amount" and col.multiplier == 1.0:
             multiplier = pinned_multiplier
         multipliers[col.field] = multiplier
+    body = itertools.islice(sheet.iter_rows(), match.row_index + 1, None)
+    frames: list[pd.DataFrame] = []
+    totals: list[tuple[int, list[Any]]] = []
+    first_excel_row = match.row_index + 2
+    chunk: list[list[Any]] = []
+    for chunk in _chunks(body, CHUNK_ROWS):
+        frame, chunk_totals = _parse_rows(
+            chunk, first_excel_row, sheet, match, spec, result, multipliers
+        )
+        frames.append(frame)
+        totals += chunk_totals
+        first_excel_row += len(chunk)
+    del body, chunk
+    sheet.release()  # free calamine's copy of the sheet before the chunks are joined
+    if frames:
+        result.records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    else:
+        result.records = pd.DataFrame(columns=table_columns(spec))
+    result.counts["accepted"] = len(result.records)  # duplicates are moved out later
+    result.total_checks = _check_totals(totals, match, spec, result, multipliers)
+
+
+def _parse_rows(
+    body: list[list[Any]],
+    first_excel_row: int,
+    sheet: RawSheet,
+    match: HeaderMatch,
+    spec: TableSpec,
+    result: SheetResult,
+    multipliers: dict[str, float],
+) -> tuple[pd.DataFrame, list[tuple[int, list[Any]]]]:
+    """One chunk of rows: verdicts counted into result, accepted rows returned as a frame."""
+    grid = _grid(body)
+    kinds = classify_rows(grid)
+    data_idx = np.flatnonzero(kinds == "")
+    result.counts["rows_read"] += len(body)
+    for kind in ("blank", "total", "note"):
+        result.counts[f"skipped_{kind}"] += int((kinds == kind).sum())
+    n = len(data_idx)
+    columns: dict[str, Any] = {}
+    bad = np.zeros(n, dtype=bool)
+    problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
+    for col in match.columns:
+        fspec = spec.fields[col.field]
+        multiplier = multipliers[col.field]
         raw = (
             grid[data_idx, col.index]
             if col.index < grid.shape[1]
@@ -326,19 +387,13 @@ def _parse_body(
                 "reason": reason,
             }
         )
-    result.counts["rejected"] = int(bad.sum())
-    result.records = frame[~bad].reset_index(drop=True)
-    result.counts["accepted"] = len(result.records)  # duplicates are moved out later
-    total_idx = [int(i) for i in np.flatnonzero(kinds == "total")]
-    result.total_checks = _check_totals(
-        body, total_idx, first_excel_row, match, spec, result, multipliers
-    )
+    result.counts["rejected"] += int(bad.sum())
+    totals = [(first_excel_row + int(i), body[int(i)]) for i in np.flatnonzero(kinds == "total")]
+    return frame[~bad].reset_index(drop=True), totals
 
 
 def _check_totals(
-    body: list[list[Any]],
-    total_idx: list[int],
-    first_excel_row: int,
+    totals: list[tuple[int, list[Any]]],
     match: HeaderMatch,
     spec: TableSpec,
     result: SheetResult,
@@ -346,7 +401,7 @@ def _check_totals(
 ) -> list[TotalCheck]:
     fname = spec.amount_field
     col = next((c for c in match.columns if c.field == fname), None)
-    if not total_idx or col is None or result.records is None:
+    if not totals or col is None or result.records is None:
         return []
     fspec = spec.fields[fname]
     values = result.records[fname]
@@ -356,9 +411,9 @@ def _check_totals(
         q for q, v in zip(quals, values, strict=False) if v is not None
     )
     checks = []
-    for i in total_idx:
+    for excel_row, row in totals:
         parser = PARSERS[fspec.type]
-        stated = parser(_cell(body[i], col.index), multipliers.get(fname, 1.0), None)
+        stated = parser(_cell(row, col.index), multipliers.get(fname, 1.0), None)
         if not stated.ok or stated.value is None:
             status = "unreadable"
         elif abs(stated.value - computed) < 0.5:
@@ -369,7 +424,7 @@ def _check_totals(
             status = "differ"
         checks.append(
             TotalCheck(
-                excel_row=first_excel_row + i,
+                excel_row=excel_row,
                 field=fname,
                 stated=stated.value if stated.ok else None,
                 stated_qualifier=stated.qualifier,
@@ -428,7 +483,10 @@ def clean_sheets(
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[SheetResult]]:
     """All raw sheets -> (processed tables, rejects, per-sheet results for the manifest)."""
     specs = load_table_specs(config.extra_headers)
-    results = [clean_sheet(s, specs, config) for s in sheets]
+    results = []
+    for sheet in sheets:
+        results.append(clean_sheet(sheet, specs, config))
+        sheet.release()
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
     mark_duplicates(results, specs)
     tables = {t: _assemble(t, specs[t], results) for t in TABLES}

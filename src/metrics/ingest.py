@@ -12,10 +12,11 @@ import csv
 import fnmatch
 import hashlib
 import io
+import itertools
 import re
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,14 +70,35 @@ class RawConfig:
 
 @dataclass
 class RawSheet:
-    """One sheet (or one CSV) as read: rows of cell values, 0-based; Excel row = index + 1."""
+    """One sheet (or one CSV): rows of cell values, 0-based; Excel row = index + 1.
+
+    A workbook sheet is not turned into Python rows up front: ``stream`` yields them on demand
+    from calamine's in-memory range, so a million-row sheet is parsed a chunk at a time.
+    """
 
     file: str
     sheet: str
-    rows: list[list[Any]]
+    rows: list[list[Any]] | None
     sha256: str
     year_hint: int | None = None
     unit_name: str = DEFAULT_UNIT
+    stream: Callable[[], Iterator[list[Any]]] | None = field(default=None, repr=False)
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        if self.rows is not None:
+            return iter(self.rows)
+        return self.stream() if self.stream else iter(())
+
+    def release(self) -> None:
+        """Drop the rows once cleaned: calamine's copy of a big sheet is hundreds of MB."""
+        self.rows = [] if self.rows is not None else None
+        self.stream = None
+
+    def head(self, n: int) -> list[list[Any]]:
+        """The first n rows (where title rows, the header and 填报单位 lines are)."""
+        if self.rows is not None:
+            return self.rows[:n]
+        return list(itertools.islice(self.iter_rows(), n))
 
 
 @dataclass
@@ -261,7 +283,7 @@ def read_raw(
             if path.suffix.lower() == ".csv":
                 found = [(path.stem, read_csv_rows(path))]
             else:
-                found = list(read_workbook_sheets(path))
+                found = list(read_workbook_sheets(path))  # streams: rows are read when cleaned
         except UnreadableFile as exc:
             notices.append(FileNotice(rel, None, "error", str(exc)))
             continue
@@ -275,7 +297,8 @@ def read_raw(
                 RawSheet(
                     file=rel,
                     sheet=sheet_name,
-                    rows=rows,
+                    rows=rows if isinstance(rows, list) else None,
+                    stream=None if isinstance(rows, list) else rows,
                     sha256=digest,
                     year_hint=year_hint(sheet_name, path.stem),
                     unit_name=unit,
