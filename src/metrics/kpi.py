@@ -407,9 +407,14 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
         values = {k: fn(win[k]) for k in ("period", "previous", "ytd", "campaign")}
         values = {k: v if isinstance(v, Quantity) else count(v) for k, v in values.items()}
         shown = {k: amount(v) if is_amount else n(v, unit) for k, v in values.items()}
-        change = format_change(values["period"].value, values["previous"].value, unit)
+        now, before = values["period"].value, values["previous"].value
         exact = values["period"].qualifier == values["previous"].qualifier == "exact"
-        shown["change"] = change.replace("较上期", "") if exact else "—"
+        if not exact:  # 6万余元 vs 4万元 has no exact difference to print
+            shown["change"] = "—"
+        elif is_amount and now != before:
+            shown["change"] = ("增加" if now > before else "减少") + format_amount(abs(now - before))
+        else:
+            shown["change"] = format_change(now, before, unit).replace("较上期", "")
         rows.append({"kpi": label, **shown})
     return pd.DataFrame(rows, columns=["kpi", "period", "previous", "change", "ytd", "campaign"])
 
