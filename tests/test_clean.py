@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from conftest import assert_reconciled
 from metrics.cli import main
 from metrics.store import run_clean
 
@@ -240,15 +241,7 @@ def test_every_sheet_reconciles(outcome) -> None:
     for f in outcome.manifest["files"]:
         for s in f["sheets"]:
             if "rows_read" in s:
-                parts = [
-                    "accepted",
-                    "rejected",
-                    "skipped_blank",
-                    "skipped_total",
-                    "skipped_note",
-                    "duplicates",
-                ]
-                assert s["rows_read"] == sum(s[k] for k in parts), (f["file"], s["sheet"])
+                assert_reconciled(s, (f["file"], s["sheet"]))
 
 
 def test_broken_files_reported_and_others_go_on(outcome) -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from conftest import assert_reconciled
 from metrics.clean import clean_sheets
 from metrics.ingest import RawConfig, RawSheet, read_raw
 
@@ -96,19 +97,7 @@ def sheets(draw: st.DrawFn) -> list[list[object]]:
 def check_accounting(manifest_like: list) -> None:
     for res in manifest_like:
         if res.notice is None:
-            c = res.counts
-            parts = sum(
-                c[k]
-                for k in (
-                    "accepted",
-                    "rejected",
-                    "skipped_blank",
-                    "skipped_total",
-                    "skipped_note",
-                    "duplicates",
-                )
-            )
-            assert parts == c["rows_read"], (res.file, res.sheet, c)
+            assert_reconciled(res.counts, (res.file, res.sheet))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

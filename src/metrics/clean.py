@@ -32,6 +32,17 @@ from metrics.ingest import FileNotice, RawConfig, RawSheet
 from metrics.parsing import Parsed, is_empty, normalize_text
 
 TABLES = ("wishes", "donations", "purchases", "volunteering")
+#: A sheet's row accounting: rows_read = the sum of the other six.
+COUNT_KEYS = (
+    "rows_read",
+    "accepted",
+    "rejected",
+    "skipped_blank",
+    "skipped_total",
+    "skipped_note",
+    "duplicates",
+)
+VERDICT_KEYS = COUNT_KEYS[1:]
 SOURCE_COLUMNS = ["unit", "source_file", "source_sheet", "source_row"]
 REJECT_COLUMNS = ["table", "source_file", "source_sheet", "source_row", "column", "value", "reason"]
 
@@ -276,18 +287,7 @@ def _parse_body(
     pinned_multiplier: float | None,
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts."""
-    result.counts = dict.fromkeys(
-        [
-            "rows_read",
-            "accepted",
-            "rejected",
-            "skipped_blank",
-            "skipped_total",
-            "skipped_note",
-            "duplicates",
-        ],
-        0,
-    )
+    result.counts = dict.fromkeys(COUNT_KEYS, 0)
     multipliers: dict[str, float] = {}
     for col in match.columns:
         fspec = spec.fields[col.field]

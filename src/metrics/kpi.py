@@ -236,16 +236,18 @@ def _amount(frame: pd.DataFrame) -> Quantity:
     return qsum(frame["amount_yuan"], frame["amount_qualifier"])
 
 
-def donation_summary(donations: pd.DataFrame, period: Period) -> dict[str, Any]:
-    def figures(window: Period) -> dict[str, Quantity]:
-        rows = in_window(donations, window)
-        return {
-            "total": _amount(rows),
-            "cash": _amount(rows[rows["kind"] == "cash"]),
-            "in_kind": _amount(rows[rows["kind"] == "in_kind"]),
-        }
+def _split(
+    frame: pd.DataFrame, window: Period, column: str, parts: tuple[str, ...]
+) -> dict[str, Quantity]:
+    """The window's total amount and its parts by one column (cash / in_kind, enterprise / …)."""
+    rows = in_window(frame, window)
+    return {"total": _amount(rows)} | {p: _amount(rows[rows[column] == p]) for p in parts}
 
-    now, before = figures(period), figures(period.previous())
+
+def donation_summary(donations: pd.DataFrame, period: Period) -> dict[str, Any]:
+    now, before = (
+        _split(donations, w, "kind", ("cash", "in_kind")) for w in (period, period.previous())
+    )
     return {k: Compared(now[k], before[k]) for k in now} | {"undated": undated_rows(donations)}
 
 
@@ -272,15 +274,8 @@ def donations_by(donations: pd.DataFrame, period: Period, by: str) -> pd.DataFra
 def purchase_summary(
     purchases: pd.DataFrame, period: Period, annual_target: float | None = None
 ) -> dict[str, Any]:
-    def figures(window: Period) -> dict[str, Quantity]:
-        rows = in_window(purchases, window)
-        return {
-            "total": _amount(rows),
-            "enterprise": _amount(rows[rows["buyer_type"] == "enterprise"]),
-            "individual": _amount(rows[rows["buyer_type"] == "individual"]),
-        }
-
-    now, before = figures(period), figures(period.previous())
+    parts = ("enterprise", "individual")
+    now, before = (_split(purchases, w, "buyer_type", parts) for w in (period, period.previous()))
     ytd = _amount(in_window(purchases, period.year_to_date()))
     progress = (ytd.value / annual_target) if annual_target else None
     return {k: Compared(now[k], before[k]) for k in now} | {
@@ -412,7 +407,9 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
         if not exact:  # 6万余元 vs 4万元 has no exact difference to print
             shown["change"] = "—"
         elif is_amount and now != before:
-            shown["change"] = ("增加" if now > before else "减少") + format_amount(abs(now - before))
+            shown["change"] = ("增加" if now > before else "减少") + format_amount(
+                abs(now - before)
+            )
         else:
             shown["change"] = format_change(now, before, unit).replace("较上期", "")
         rows.append({"kpi": label, **shown})

@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.clean import COUNT_KEYS
+
 TABLE_CN = {
     "wishes": "心愿清单",
     "donations": "捐款捐物",
@@ -24,15 +26,6 @@ TOTAL_STATUS_CN = {
     "consistent": "相符（明细含“余”）",
     "unreadable": "合计无法识别",
 }
-COUNT_KEYS = [
-    "rows_read",
-    "accepted",
-    "rejected",
-    "skipped_blank",
-    "skipped_total",
-    "skipped_note",
-    "duplicates",
-]
 
 
 def sheet_accounting(manifest: dict[str, Any]) -> pd.DataFrame:

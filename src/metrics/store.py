@@ -111,15 +111,8 @@ def build_manifest(
         elif f.get("sha256"):
             seen[f["sha256"]] = f["file"]
     sheets = [s for f in files.values() for s in f["sheets"] if "rows_read" in s]
-    keys = [
-        "rows_read",
-        "accepted",
-        "rejected",
-        "skipped_blank",
-        "skipped_total",
-        "skipped_note",
-        "duplicates",
-    ]
+    from metrics.clean import COUNT_KEYS as keys
+
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "code_version": __version__,

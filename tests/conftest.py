@@ -1,0 +1,13 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: Where every row read must end up (spelled out here, independently of metrics.clean).
+VERDICTS = ("accepted", "rejected", "skipped_blank", "skipped_total", "skipped_note", "duplicates")
+
+
+def assert_reconciled(counts: Mapping[str, int], where: object = "") -> None:
+    """rows_read == accepted + rejected + skipped (blank/total/note) + duplicates."""
+    assert counts["rows_read"] == sum(counts[k] for k in VERDICTS), (where, dict(counts))
