@@ -10,6 +10,7 @@ distinct values cost.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,9 +59,16 @@ def _text(value: Any, _m: float, _y: int | None) -> Parsed:
     return Parsed(re.sub(r"\s+", " ", str(value)).strip())
 
 
+def _amount(value: Any, multiplier: float, _y: int | None) -> Parsed:
+    # most amount cells are plain numbers: skip the text machinery for them
+    if (type(value) is float or type(value) is int) and math.isfinite(value):
+        return Parsed(round(value * multiplier, 2) + 0.0)
+    return parsing.parse_amount(value, multiplier)
+
+
 PARSERS: dict[str, Parser] = {
     "text": _text,
-    "amount": lambda v, m, _y: parsing.parse_amount(v, m),
+    "amount": _amount,
     "count": lambda v, _m, _y: parsing.parse_count(v),
     "hours": lambda v, _m, _y: parsing.parse_hours(v),
     "date": lambda v, _m, y: parsing.parse_date(v, y),
