@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from metrics.periods import Period
-from metrics.render import NOTEBOOKS_DIR, ReportFailed, render_report, safe_name
+from metrics.render import (
+    NOTEBOOKS_DIR,
+    ReportFailed,
+    render_report,
+    safe_name,
+    start_kernel,
+    stop_kernel,
+)
 
 REPORTS = ("quarterly_summary", "data_quality")
 #: Reports whose figures also go out as an Excel workbook next to the PDF.
@@ -131,9 +138,9 @@ def export_workbook(job: Job) -> Path:
     return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
 
 
-def _run_job(job: Job) -> str:
+def _run_job(job: Job, km: Any | None = None) -> str:
     """Worker: render one report (and its workbook) and stamp it (runs in a child process)."""
-    render_report(job.name, job.out_dir, job.parameters, job.notebooks_dir)
+    render_report(job.name, job.out_dir, job.parameters, job.notebooks_dir, km=km)
     if job.name in EXPORTED:
         export_workbook(job)
     tmp = job.stamp.with_suffix(".tmp")
@@ -142,21 +149,31 @@ def _run_job(job: Job) -> str:
     return str(job.pdf)
 
 
-def run_jobs(jobs: list[Job], workers: int = 1, force: bool = False) -> BatchResult:
-    """Run what is not up to date, `workers` at a time, with a progress bar on stderr."""
+def run_jobs(
+    jobs: list[Job], workers: int = 1, force: bool = False, km: Any | None = None
+) -> BatchResult:
+    """Run what is not up to date, `workers` at a time, with a progress bar on stderr.
+
+    ``km``, a kernel already started (see :func:`metrics.render.start_kernel`), serves the
+    first job of a serial run; it is shut down in any case.
+    """
     from tqdm import tqdm
 
     result = BatchResult()
     todo = []
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
+    if not todo or not (workers <= 1 or len(todo) == 1):
+        stop_kernel(km)
+        km = None
     if not todo:
         return result
     bar = tqdm(total=len(todo), desc="生成报告", unit="份", file=sys.stderr, disable=None)
     if workers <= 1 or len(todo) == 1:
         for job in todo:
             bar.set_postfix_str(f"{job.period} {job.unit} {job.name}".strip())
-            _collect(job, lambda j=job: _run_job(j), result)
+            _collect(job, lambda j=job, k=km: _run_job(j, k), result)
+            km = None  # a kernel serves one notebook only: no state carried between reports
             bar.update()
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -195,19 +212,27 @@ def run_reports(
 
     for label in periods:
         Period.parse(label)  # fail fast, before cleaning, on a mistyped period
-    outcome = run_clean(raw_dir, processed_dir)
-    if on_clean:
-        on_clean(outcome)
-    if unit == "all":
-        units = sorted({u for f in outcome.tables.values() for u in f["unit"].dropna().unique()})
-        units = units or [""]
-    else:
-        units = [unit]
-    base = code_fingerprint(notebooks_dir) + inputs_fingerprint(outcome.manifest)
-    planned = plan_jobs(
-        periods, units, reports_dir, processed_dir, raw_dir, only, base, notebooks_dir
-    )
-    result = run_jobs(planned, workers=max(1, jobs), force=force)
+    # the first report's kernel boots (a separate process) while this one cleans the data
+    km = start_kernel(notebooks_dir) if jobs <= 1 else None
+    try:
+        outcome = run_clean(raw_dir, processed_dir)
+        if on_clean:
+            on_clean(outcome)
+        if unit == "all":
+            units = sorted(
+                {u for f in outcome.tables.values() for u in f["unit"].dropna().unique()}
+            )
+            units = units or [""]
+        else:
+            units = [unit]
+        base = code_fingerprint(notebooks_dir) + inputs_fingerprint(outcome.manifest)
+        planned = plan_jobs(
+            periods, units, reports_dir, processed_dir, raw_dir, only, base, notebooks_dir
+        )
+    except BaseException:
+        stop_kernel(km)
+        raise
+    result = run_jobs(planned, workers=max(1, jobs), force=force, km=km)
     for job in result.made:
         print(f"已生成 {job.pdf}")
     for job in result.skipped:

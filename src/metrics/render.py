@@ -9,6 +9,7 @@ previous good PDF in place.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import os
@@ -112,7 +113,9 @@ class ReportFailed(Exception):
     log_path: Path
 
     def __str__(self) -> str:
-        where = f"第 {self.cell} 个单元格" if self.cell is not None else "执行时"
+        where = (
+            f"单元格 [{self.cell}]" if self.cell is not None else "执行时"
+        )  # as Jupyter numbers it
         error = " ".join(self.error.split())  # one line, whatever the exception's text
         return f"{self.notebook} {where}出错：{error}（完整记录见 {self.log_path}）"
 
@@ -128,10 +131,43 @@ def kernel_name() -> str:
         return "python3"
 
 
+#: The kernel's own start-up chatter is not the analyst's business.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+
+
+def start_kernel(cwd: Path = NOTEBOOKS_DIR) -> Any | None:
+    """Start a notebook kernel now, so that it boots while the data are being cleaned.
+
+    Returns the kernel manager to hand to :func:`render_report` (which shuts it down), or None
+    when it cannot be started here - the report then starts its own kernel as usual.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    try:
+        km = AsyncKernelManager(kernel_name=kernel_name())
+        asyncio.run(km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(cwd)))
+        return km
+    except Exception:
+        return None
+
+
+def stop_kernel(km: Any | None) -> None:
+    if km is not None and km.has_kernel:
+        with contextlib.suppress(Exception):
+            asyncio.run(km.shutdown_kernel(now=True))
+
+
 def execute_notebook(
-    notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path | None = None
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    cwd: Path | None = None,
+    km: Any | None = None,
 ) -> nbformat.NotebookNode:
-    """Run a notebook with papermill; on failure the executed copy (the log) is kept beside it."""
+    """Run a notebook with papermill; on failure the executed copy (the log) is kept beside it.
+
+    ``km`` is a kernel started ahead by :func:`start_kernel`; it is shut down here either way.
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -146,8 +182,8 @@ def execute_notebook(
             progress_bar=False,
             cwd=str(cwd or notebook.parent),
             log_output=False,
-            # the kernel's own start-up chatter is not the analyst's business
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=KERNEL_ARGS,
+            **({"km": km} if km is not None else {}),
         )
     except PapermillExecutionError as exc:
         failed = output.with_name(f"{output.stem}.failed.ipynb")
@@ -156,6 +192,8 @@ def execute_notebook(
         raise ReportFailed(
             notebook.name, exc.exec_count, f"{exc.ename}: {exc.evalue}", failed
         ) from exc
+    finally:
+        stop_kernel(km)
     os.replace(tmp, output)
     return nb
 
@@ -175,16 +213,18 @@ def render_report(
     out_dir: Path,
     parameters: dict[str, Any],
     notebooks_dir: Path = NOTEBOOKS_DIR,
+    km: Any | None = None,
 ) -> Path:
     """notebooks/<name>.ipynb -> out_dir/<name>.ipynb (executed) and out_dir/<name>.pdf."""
     notebook = notebooks_dir / f"{name}.ipynb"
     if not notebook.exists():
+        stop_kernel(km)
         raise FileNotFoundError(f"找不到报告模板 {notebook}")
     executed = out_dir / f"{name}.ipynb"
     # While the kernel runs the notebook this process only waits: load the PDF engine meanwhile.
     warm = threading.Thread(target=_prewarm, daemon=True)
     warm.start()
-    nb = execute_notebook(notebook, executed, parameters)
+    nb = execute_notebook(notebook, executed, parameters, km=km)
     warm.join()
     return notebook_to_pdf(nb, out_dir / f"{name}.pdf")
 
