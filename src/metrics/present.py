@@ -83,6 +83,7 @@ def table(
     small: bool = False,
     empty: str = "本期无数据",
     formats: Mapping[str, Callable[[Any], str]] | None = None,
+    nowrap: Iterable[str] = (),
 ) -> HTML:
     """A table with Chinese headers; numeric columns right-aligned; empty tables say so.
 
@@ -90,14 +91,14 @@ def table(
     """
     if frame is None or frame.empty:
         return HTML(f'<p class="note">{_e(empty)}</p>')
-    numeric = set(numeric)
+    numeric, nowrap = set(numeric), set(nowrap)
     cols = [c for c in columns if c in frame.columns]
-    head = "".join(f"<th{' class=num' if c in numeric else ''}>{_e(columns[c])}</th>" for c in cols)
+    head = "".join(f"<th{_cls(c, numeric, nowrap)}>{_e(columns[c])}</th>" for c in cols)
     formats = dict(formats or {})
     rows = []
     for _, row in frame[cols].iterrows():
         cells = "".join(
-            f"<td{' class=num' if c in numeric else ''}>"
+            f"<td{_cls(c, numeric, nowrap)}>"
             f"{_e(formats[c](row[c]) if c in formats and not _missing(row[c]) else row[c])}</td>"
             for c in cols
         )
@@ -107,6 +108,12 @@ def table(
     return HTML(
         f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _cls(column: str, numeric: set[str], nowrap: set[str]) -> str:
+    if column in nowrap:
+        return " class=nw"
+    return " class=num" if column in numeric else ""
 
 
 def note(text: str) -> HTML:

@@ -134,3 +134,13 @@ def input_hashes(manifest: dict[str, Any]) -> pd.DataFrame:
     """Each input file with its sha256, so a figure can be tied to the exact file it came from."""
     rows = [{"file": f["file"], "sha256": f.get("sha256") or "—"} for f in manifest["files"]]
     return pd.DataFrame(rows, columns=["file", "sha256"])
+
+
+def locations(frame: pd.DataFrame) -> list[str]:
+    """Where each row of a rejects/warnings table is, as an analyst looks for it in Excel."""
+    return [
+        f"{f}［{s}］第{r}行"
+        for f, s, r in zip(
+            frame["source_file"], frame["source_sheet"], frame["source_row"], strict=True
+        )
+    ]
