@@ -15,13 +15,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-FIXED = dt.datetime(2025, 1, 6, 9, 0, 0)
+FIXED = dt.datetime(2025, 1, 6, 9, 0, 0)  # every workbook's created/modified stamp
+ZIP_TIME = (2025, 1, 6, 9, 0, 0)  # every zip member's timestamp
 D = dt.datetime  # a real Excel date cell
 
 
@@ -45,7 +48,22 @@ def title(ws, text: str, width: int) -> None:
 
 
 def save(wb: Workbook, path: Path) -> None:
-    wb.save(path)
+    """Save byte-stably: openpyxl stamps docProps/core.xml's modified time with the clock and
+    the zip members with the current time, so both are rewritten to FIXED."""
+    raw = io.BytesIO()
+    wb.save(raw)
+    stamp = FIXED.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w") as dst:
+        for member in src.infolist():
+            data = src.read(member.filename)
+            if member.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            info = zipfile.ZipInfo(member.filename, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, data)
+    path.write_bytes(out.getvalue())
 
 
 # --- 1. wish list -----------------------------------------------------------------------------
@@ -304,18 +322,8 @@ def wish_list(out: Path) -> None:
         "备注",
     ]
     title(ws, "青江卷烟厂“我为群众办实事”职工心愿清单台账", len(headers))
-    ws.append(
-        [
-            "填报单位：青江卷烟厂党群工作部",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "填报日期：2024年12月31日",
-        ]
-    )
+    ws.append(["填报单位：青江卷烟厂党群工作部    填报日期：2024年12月31日"])
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
     ws.append(headers)
     for i, (t, cat, leader, dept, raised, due, status, resolved, cost) in enumerate(
         WISHES, start=1
@@ -489,7 +497,7 @@ SPECIAL = {
     ),
     ("Q2", 0): (
         "2024-05-31",
-        "后勤三党支部",
+        "后勤三四党支部",  # two branches together, written as the article writes them
         "“爱小丫”困难女童集体庆生会",
         "关爱儿童",
         "约10人",
@@ -513,6 +521,15 @@ SPECIAL = {
         4,
         "2.5小时",
         "送餐、清洗衣物",
+    ),
+    ("Q3", 2): (
+        "2024-09-06",
+        "后勤三党支部",
+        "照顾因病卧床职工",
+        "关爱老人",
+        "3人",
+        2,
+        "送餐、陪护就医",
     ),
 }
 COUNTS = {"Q1": 11, "Q2": 13, "Q3": 14, "Q4": 15}  # 53 activities in the year
@@ -568,6 +585,9 @@ def volunteer_xlsx(path: Path, quarter: str) -> None:
     title(ws, f"青江卷烟厂党员志愿服务活动登记（2024年第{quarter[1]}季度）", len(VOL_HEADERS))
     ws.append(VOL_HEADERS)
     for row in volunteer_rows(quarter):
+        # Excel turns a typed 2024-10-12 into a date cell; the other spellings stay text
+        if isinstance(row[0], str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[0]):
+            row[0] = D(*map(int, row[0].split("-")))
         ws.append(row)
     ws.append(["注：参与人数以签到表为准。"])
     save(wb, path)

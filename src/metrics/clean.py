@@ -217,33 +217,98 @@ def _no_table_notice(
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
+def factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """(codes, distinct values) of a column; code -1 stands for None / NaN.
+
+    Booleans would collide with 1 and 0 in pandas' hash table, so a column holding any is
+    keyed by (type, value) instead.
+    """
+    if (_TYPE_OF(values) == bool).any():  # noqa: E721 - exact type, not isinstance
+        seen: dict[tuple[type, Any], int] = {}
+        codes = np.fromiter(
+            (seen.setdefault((type(v), v), len(seen)) for v in values),
+            dtype=np.intp,
+            count=len(values),
+        )
+        return codes, [v for _, v in seen]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
 def map_unique(values: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
     """``fn`` applied once per distinct value, spread back over the column (an object array).
 
     Ledgers repeat themselves (a few hundred dates, donors, statuses over many rows), so a
-    column costs what its distinct values cost. Booleans would collide with 1 and 0 in the
-    hash table, so a column holding any is done cell by cell.
+    column costs what its distinct values cost.
     """
     if len(values) == 0:
         return np.empty(0, dtype=object)
-    if (_TYPE_OF(values) == bool).any():  # noqa: E721 - exact type, not isinstance
-        cache: dict[tuple[type, Any], Any] = {}
-        out = np.empty(len(values), dtype=object)
-        for i, v in enumerate(values):
-            key = (type(v), v)
-            out[i] = cache[key] if key in cache else cache.setdefault(key, fn(v))
-        return out
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     results = np.empty(len(uniques) + 1, dtype=object)
     results[:-1] = [fn(u) for u in uniques]
     results[-1] = fn(None)  # code -1: None / NaN
     return results[codes]
 
 
+def parse_column(
+    raw: np.ndarray, ftype: str, multiplier: float, year_hint: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column's cells parsed: (values, qualifiers, errors), each an object array.
+
+    Number cells of an amount column are converted in one step (they need no reading);
+    every other cell goes through its parser once per distinct value.
+    """
+    n = len(raw)
+    values = np.full(n, None, dtype=object)
+    quals = np.full(n, "exact", dtype=object)
+    errs = np.full(n, None, dtype=object)
+    rest = np.ones(n, dtype=bool)
+    if ftype == "amount" and n:
+        types = _TYPE_OF(raw)
+        numbers = np.flatnonzero((types == float) | (types == int))  # noqa: E721
+        if len(numbers):
+            yuan = raw[numbers].astype(float) * multiplier
+            finite = np.isfinite(yuan)
+            values[numbers[finite]] = list(np.round(yuan[finite], 2) + 0.0)
+            rest[numbers[finite]] = False
+    if rest.any():
+        parser = PARSERS[ftype]
+        codes, uniques = factorize(raw[rest])
+        parsed = [parser(u, multiplier, year_hint) for u in uniques]
+        parsed.append(parser(None, multiplier, year_hint))  # code -1
+        for out, attr in ((values, "value"), (quals, "qualifier"), (errs, "error")):
+            per_unique = np.empty(len(parsed), dtype=object)
+            per_unique[:] = [getattr(p, attr) for p in parsed]
+            out[rest] = per_unique[codes]
+    return values, quals, errs
+
+
 def _marker_code(value: Any) -> int:
     if not isinstance(value, str):
         return 0
     return {"note": 1, "total": 2}.get(_marker(value) or "", 0)
+
+
+def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell: is it filled, and does it mark a note (1) or a total (2)?
+
+    Numbers are told apart by type alone (a number is filled unless NaN, and never a marker);
+    only the other cells go through the vocabulary, once per distinct value.
+    """
+    types = _TYPE_OF(column)
+    filled = np.ones(len(column), dtype=bool)
+    marks = np.zeros(len(column), dtype=np.int8)
+    floats = types == float  # noqa: E721 - exact types
+    if floats.any():
+        values = column[floats].astype(float)
+        filled[floats] = values == values
+    other = ~(floats | (types == int))  # noqa: E721
+    if other.any():
+        filled[other] = map_unique(column[other], lambda v: not is_empty(v)).astype(bool)
+        text = types == str  # noqa: E721
+        if text.any():
+            marks[text] = map_unique(column[text], _marker_code).astype(np.int8)
+    return filled, marks
 
 
 def classify_rows(grid: np.ndarray) -> np.ndarray:
@@ -253,12 +318,10 @@ def classify_rows(grid: np.ndarray) -> np.ndarray:
     if width == 0:
         kinds[:] = "blank"
         return kinds
-    filled = np.column_stack(
-        [map_unique(grid[:, j], lambda v: not is_empty(v)) for j in range(width)]
-    ).astype(bool)
-    marks = np.column_stack([map_unique(grid[:, j], _marker_code) for j in range(width)]).astype(
-        int
-    )
+    filled = np.zeros((n, width), dtype=bool)
+    marks = np.zeros((n, width), dtype=np.int8)
+    for j in range(width):
+        filled[:, j], marks[:, j] = _filled_and_marks(grid[:, j])
     rank = np.cumsum(filled, axis=1)
     note = (filled & (rank == 1) & (marks == 1)).any(axis=1)
     total = (filled & (rank <= 3) & (marks == 2)).any(axis=1) & ~note
@@ -353,23 +416,22 @@ def _parse_rows(
             if col.index < grid.shape[1]
             else np.full(n, None, dtype=object)
         )
-        parser = PARSERS[fspec.type]
-        parsed = map_unique(raw, lambda v, p=parser, m=multiplier: p(v, m, sheet.year_hint))
-        columns[col.field] = [p.value for p in parsed]
+        values, quals, errs = parse_column(raw, fspec.type, multiplier, sheet.year_hint)
+        columns[col.field] = values
         if fspec.qualifier_column:
-            columns[fspec.qualifier_column] = [p.qualifier for p in parsed]
-        for j in np.flatnonzero(
-            [p.error is not None or (p.value is None and fspec.required) for p in parsed]
-        ):
-            reason = parsed[j].error or f"必填项「{col.header}」为空"
+            columns[fspec.qualifier_column] = quals
+        failed = np.fromiter((e is not None for e in errs), bool, n)
+        if fspec.required:
+            failed |= np.fromiter((v is None for v in values), bool, n)
+        for j in np.flatnonzero(failed):
+            reason = errs[j] or f"必填项「{col.header}」为空"
             problems.append((int(j), col.header, raw[j], reason))
         if fspec.derive_column:
-            derive = PARSERS[fspec.derive_type]
-            derived = map_unique(raw, lambda v, d=derive: d(v, 1.0, None))
-            columns[fspec.derive_column] = [d.value for d in derived]
-            for j in np.flatnonzero([d.error is not None for d in derived]):
-                if parsed[j].ok and parsed[j].value is not None:
-                    problems.append((int(j), col.header, raw[j], derived[j].error))
+            derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
+            columns[fspec.derive_column] = derived
+            for j in np.flatnonzero(np.fromiter((e is not None for e in derive_errs), bool, n)):
+                if errs[j] is None and values[j] is not None:
+                    problems.append((int(j), col.header, raw[j], derive_errs[j]))
     for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
         columns.setdefault(fspec.name, [None] * n)
         if fspec.qualifier_column:
