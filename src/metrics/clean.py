@@ -10,7 +10,6 @@ distinct values cost.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +42,6 @@ COUNT_KEYS = (
     "skipped_note",
     "duplicates",
 )
-VERDICT_KEYS = COUNT_KEYS[1:]
 SOURCE_COLUMNS = ["unit", "source_file", "source_sheet", "source_row"]
 REJECT_COLUMNS = ["table", "source_file", "source_sheet", "source_row", "column", "value", "reason"]
 
@@ -59,16 +57,9 @@ def _text(value: Any, _m: float, _y: int | None) -> Parsed:
     return Parsed(re.sub(r"\s+", " ", str(value)).strip())
 
 
-def _amount(value: Any, multiplier: float, _y: int | None) -> Parsed:
-    # most amount cells are plain numbers: skip the text machinery for them
-    if (type(value) is float or type(value) is int) and math.isfinite(value):
-        return Parsed(round(value * multiplier, 2) + 0.0)
-    return parsing.parse_amount(value, multiplier)
-
-
 PARSERS: dict[str, Parser] = {
     "text": _text,
-    "amount": _amount,
+    "amount": lambda v, m, _y: parsing.parse_amount(v, m),
     "count": lambda v, _m, _y: parsing.parse_count(v),
     "hours": lambda v, _m, _y: parsing.parse_hours(v),
     "date": lambda v, _m, y: parsing.parse_date(v, y),
@@ -127,28 +118,6 @@ def _row_markers() -> tuple[tuple[str, ...], frozenset[str]]:
     notes = tuple(p.replace(" ", "") for p in vocab["note_prefixes"])
     totals = frozenset(w.replace(" ", "") for w in vocab["total_words"])
     return notes, totals
-
-
-def classify_row(row: list[Any]) -> str | None:
-    """'blank', 'total' or 'note' for rows that carry no record; None for a data row.
-
-    Only the first three filled cells are looked at, and only text can mark a total or a note,
-    so a data row of numbers and dates costs almost nothing.
-    """
-    firsts: list[Any] = []
-    for cell in row:
-        if not is_empty(cell):
-            firsts.append(cell)
-            if len(firsts) == 3:
-                break
-    if not firsts:
-        return "blank"
-    first = _marker(firsts[0]) if isinstance(firsts[0], str) else None
-    if first == "note":
-        return "note"
-    if first == "total" or any(isinstance(c, str) and _marker(c) == "total" for c in firsts[1:]):
-        return "total"
-    return None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -312,7 +281,11 @@ def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def classify_rows(grid: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`classify_row` over a 2-D object grid: '', 'blank', 'total', 'note'."""
+    """Rows of a 2-D object grid as '' (data), 'blank', 'total' or 'note'.
+
+    Only a row's first three filled cells can mark it: a note starts in the first, a total
+    word may stand in any of the three.
+    """
     n, width = grid.shape
     kinds = np.full(n, "", dtype=object)
     if width == 0:
