@@ -72,6 +72,8 @@ def test_percent_change_and_dates() -> None:
     assert format_change(2, 5, "项") == "较上期减少3项"
     assert format_change(5, 5, "项") == "与上期持平"
     assert format_change(5, None) == "上期无数据"
+    assert format_change(80000, 45000, figure=format_amount) == "较上期增加3.5万元"
+    assert format_change(45000, 45000, figure=format_amount) == "与上期持平"
     assert format_month(dt.date(2024, 7, 5)) == "2024年7月"
     assert format_date(dt.date(2024, 7, 5)) == "2024年7月5日"
     assert format_date(pd.NaT) == "—"

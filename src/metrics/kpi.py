@@ -295,10 +295,14 @@ _HAS_FIGURE = re.compile(
 )
 
 
+def _people(rows: pd.DataFrame) -> Quantity:
+    """人次: participants summed with their qualifiers (rows with no count left out)."""
+    return qsum(rows["participants"].astype("Float64"), rows["participants_qualifier"])
+
+
 def volunteer_summary(vol: pd.DataFrame, period: Period) -> dict[str, Any]:
     rows = in_window(vol, period)
     before = in_window(vol, period.previous())
-    people = rows["participants"].astype("Float64")
     both = rows[rows["participants"].notna() & rows["hours"].notna()]
     person_hours = qsum(
         (both["participants"].astype("float64") * both["hours"]).astype("float64"),
@@ -306,7 +310,7 @@ def volunteer_summary(vol: pd.DataFrame, period: Period) -> dict[str, Any]:
     )
     return {
         "activities": Compared(count(len(rows)), count(len(before))),
-        "person_times": qsum(people, rows["participants_qualifier"]),
+        "person_times": _people(rows),
         "participants_unknown": int(rows["participants"].isna().sum()),
         "hours_known": float(rows["hours"].sum()) if rows["hours"].notna().any() else 0.0,
         "rows_with_hours": int(rows["hours"].notna().sum()),
@@ -323,7 +327,7 @@ def volunteering_by(vol: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
     rows = rows.assign(**{by: rows[by].astype(object).where(rows[by].notna(), UNFILLED)})
     out = []
     for key, group in rows.groupby(by, sort=False):
-        people = qsum(group["participants"].astype("Float64"), group["participants_qualifier"])
+        people = _people(group)
         out.append(
             {
                 by: key,
@@ -362,6 +366,9 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
     def n(q: Quantity, unit: str) -> str:
         return format_count(q.value, q.qualifier, unit)
 
+    def buyers(window: Period) -> dict[str, Quantity]:
+        return _split(tables["purchases"], window, "buyer_type", ("enterprise", "individual"))
+
     rows = []
     specs = [
         (
@@ -371,29 +378,12 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
             False,
         ),
         ("捐款捐物金额", lambda w: _amount(in_window(tables["donations"], w)), "元", True),
-        (
-            "企业消费帮扶采购",
-            lambda w: _amount(
-                in_window(tables["purchases"], w).query("buyer_type == 'enterprise'")
-            ),
-            "元",
-            True,
-        ),
-        (
-            "个人自费帮扶采购",
-            lambda w: _amount(
-                in_window(tables["purchases"], w).query("buyer_type == 'individual'")
-            ),
-            "元",
-            True,
-        ),
+        ("企业消费帮扶采购", lambda w: buyers(w)["enterprise"], "元", True),
+        ("个人自费帮扶采购", lambda w: buyers(w)["individual"], "元", True),
         ("志愿服务活动", lambda w: len(in_window(tables["volunteering"], w)), "次", False),
         (
             "志愿服务参与人次",
-            lambda w: qsum(
-                in_window(tables["volunteering"], w)["participants"].astype("Float64"),
-                in_window(tables["volunteering"], w)["participants_qualifier"],
-            ),
+            lambda w: _people(in_window(tables["volunteering"], w)),
             "人次",
             False,
         ),
@@ -402,16 +392,15 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
         values = {k: fn(win[k]) for k in ("period", "previous", "ytd", "campaign")}
         values = {k: v if isinstance(v, Quantity) else count(v) for k, v in values.items()}
         shown = {k: amount(v) if is_amount else n(v, unit) for k, v in values.items()}
-        now, before = values["period"].value, values["previous"].value
         exact = values["period"].qualifier == values["previous"].qualifier == "exact"
-        if not exact:  # 6万余元 vs 4万元 has no exact difference to print
-            shown["change"] = "—"
-        elif is_amount and now != before:
-            shown["change"] = ("增加" if now > before else "减少") + format_amount(
-                abs(now - before)
-            )
-        else:
-            shown["change"] = format_change(now, before, unit).replace("较上期", "")
+        change = format_change(
+            values["period"].value,
+            values["previous"].value,
+            unit,
+            figure=format_amount if is_amount else None,
+        )
+        # 6万余元 vs 4万元 has no exact difference to print
+        shown["change"] = change.replace("较上期", "") if exact else "—"
         rows.append({"kpi": label, **shown})
     return pd.DataFrame(rows, columns=["kpi", "period", "previous", "change", "ytd", "campaign"])
 

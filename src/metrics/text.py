@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -87,8 +87,16 @@ def format_percent(numerator: float | None, denominator: float | None, digits: i
     return f"{100 * float(numerator) / float(denominator):.{digits}f}%"
 
 
-def format_change(current: float | None, previous: float | None, unit: str = "") -> str:
-    """较上期增加3项 / 较上期减少2项 / 与上期持平 / 上期无数据."""
+def format_change(
+    current: float | None,
+    previous: float | None,
+    unit: str = "",
+    figure: Callable[[float], str] | None = None,
+) -> str:
+    """较上期增加3项 / 较上期减少2项 / 与上期持平 / 上期无数据.
+
+    ``figure`` writes the size of the change (e.g. format_amount: 较上期增加3.5万元).
+    """
     if previous is None or current is None:
         return "上期无数据"
     diff = float(current) - float(previous)
@@ -96,8 +104,10 @@ def format_change(current: float | None, previous: float | None, unit: str = "")
         return "与上期持平"
     word = "增加" if diff > 0 else "减少"
     amount = abs(diff)
-    figure = f"{int(amount):,}" if amount.is_integer() else f"{amount:,.2f}"
-    return f"较上期{word}{figure}{unit}"
+    if figure is not None:
+        return f"较上期{word}{figure(amount)}"
+    written = f"{int(amount):,}" if amount.is_integer() else f"{amount:,.2f}"
+    return f"较上期{word}{written}{unit}"
 
 
 def format_month(day: dt.date) -> str:
