@@ -249,6 +249,33 @@ def test_purchases_split_and_undated_rows() -> None:
     assert s["target_progress"] == pytest.approx(203100 / 400000)
 
 
+def test_purchases_by_buyer_lists_regions_largest_first() -> None:
+    rows = [
+        ("2024-03-01", "enterprise", "石柱县中益乡", 5000),
+        ("2024-04-01", "enterprise", "巫溪县", 9000),
+        ("2024-05-01", "individual", "石柱县中益乡", 300),
+        ("2023-05-01", "individual", "奉节县", 99999),  # outside the year: no region listed
+    ]
+    pur = table(
+        "purchases",
+        [
+            {
+                "date": d,
+                "buyer": "x",
+                "buyer_type": t,
+                "product": "p",
+                "supplier_region": r,
+                "amount_yuan": a,
+            }
+            for d, t, r, a in rows
+        ],
+    )
+    by_buyer = kpi.purchases_by_buyer(pur, Period.parse("2024"))
+    assert by_buyer["buyer_type"].tolist() == ["enterprise", "individual"]
+    assert by_buyer["amount_yuan"].tolist() == [14000.0, 300.0]
+    assert by_buyer["regions"].tolist() == ["巫溪县, 石柱县中益乡", "石柱县中益乡"]
+
+
 def test_volunteering_people_hours_and_highlights() -> None:
     vol = table(
         "volunteering",

@@ -284,6 +284,20 @@ def purchase_summary(
     }
 
 
+def purchases_by_buyer(purchases: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Purchases by buyer type, each with the regions it bought from (largest first)."""
+    table = purchases_by(purchases, period, "buyer_type")
+    regions = [
+        ", ".join(
+            purchases_by(purchases[purchases["buyer_type"] == t], period, "supplier_region")[
+                "supplier_region"
+            ]
+        )
+        for t in table["buyer_type"]
+    ]
+    return table.assign(regions=regions)
+
+
 def purchases_by(purchases: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
     return _amount_by(in_window(purchases, period), by)
 
