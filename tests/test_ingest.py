@@ -109,3 +109,33 @@ def test_several_periods_and_units_make_one_job_each(tmp_path: Path) -> None:
     assert len(jobs) == 2 * 2 * 2
     assert len({j.pdf for j in jobs}) == 8
     assert len({j.fingerprint for j in jobs}) == 8
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [{"C3": "x", "D5": 5}, {"A3": "x", "B4": 1}, {"B1": "h", "C9": 2}, {"E7": "only"}, {}],
+)
+def test_streamed_rows_keep_excel_positions(tmp_path: Path, cells: dict) -> None:
+    """Streaming must give the same grid as a full read: Excel row/column = index + 1."""
+    from python_calamine import CalamineWorkbook
+
+    from metrics.ingest import read_workbook_sheets
+
+    wb = Workbook()
+    for ref, value in cells.items():
+        wb.active[ref] = value
+    wb.active.title = "S"
+    path = tmp_path / "offset.xlsx"
+    wb.save(path)
+    expected = (
+        CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name("S")
+        .to_python(skip_empty_area=False)
+    )
+    [(name, stream)] = list(read_workbook_sheets(path))
+    assert name == "S"
+    assert list(stream()) == expected
+    assert list(stream()) == expected  # a stream can be read twice (header search, then body)
+    for ref, value in cells.items():
+        row, col = int(ref[1:]) - 1, ord(ref[0]) - ord("A")
+        assert expected[row][col] == value

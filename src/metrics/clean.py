@@ -432,7 +432,7 @@ def _parse_rows(
         )
     result.counts["rejected"] += int(bad.sum())
     totals = [(first_excel_row + int(i), body[int(i)]) for i in np.flatnonzero(kinds == "total")]
-    return frame[~bad].reset_index(drop=True), totals
+    return typed_columns(frame[~bad].reset_index(drop=True), spec), totals
 
 
 def _check_totals(
@@ -451,7 +451,7 @@ def _check_totals(
     quals = result.records[fspec.qualifier_column] if fspec.qualifier_column else []
     computed = float(pd.to_numeric(values, errors="coerce").fillna(0).sum())
     computed_q = parsing.combine_qualifiers(
-        q for q, v in zip(quals, values, strict=False) if v is not None
+        q for q, v in zip(quals, values.notna(), strict=False) if v
     )
     checks = []
     for excel_row, row in totals:
@@ -550,24 +550,38 @@ def table_columns(spec: TableSpec) -> list[str]:
 
 def _assemble(table: str, spec: TableSpec, results: list[SheetResult]) -> pd.DataFrame:
     frames = [r.records for r in results if r.table == table and r.records is not None]
-    cols = table_columns(spec)
     frames = [f for f in frames if len(f)]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    frame = frame[cols]
+    if not frames:
+        return typed_columns(pd.DataFrame(columns=table_columns(spec)), spec)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return typed_columns(frame, spec)  # chunks are typed already; this only settles dtypes
+
+
+#: Contract dtype of each field type (anything else is a string).
+_DTYPES = {"date": "datetime", "amount": "float64", "hours": "float64", "count": "Int64"}
+
+
+def typed_columns(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """A table's columns in contract order with their contract dtypes.
+
+    Applied to each chunk as soon as it is parsed, so a big sheet is held as float64,
+    datetime64 and Arrow strings rather than as one Python object per cell.
+    """
+    frame = frame[table_columns(spec)].copy()
+    dtypes = {"unit": "string", "source_file": "string", "source_sheet": "string"}
+    dtypes["source_row"] = "int64"
     for name, fspec in spec.fields.items():
-        if fspec.type == "date":
-            frame[name] = pd.to_datetime(frame[name].astype(object), errors="raise")
-        elif fspec.type in {"amount", "hours"}:
-            frame[name] = pd.to_numeric(frame[name]).astype("float64")
-        elif fspec.type == "count":
-            frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
-        else:
-            frame[name] = frame[name].astype("string")
-    for name in [f.derive_column for f in spec.fields.values() if f.derive_column]:
-        frame[name] = frame[name].astype("string")
-    for name in [f.qualifier_column for f in spec.fields.values() if f.qualifier_column]:
-        frame[name] = frame[name].astype("string")
-    frame["source_row"] = frame["source_row"].astype("int64")
-    for name in ("unit", "source_file", "source_sheet"):
-        frame[name] = frame[name].astype("string")
+        dtypes[name] = _DTYPES.get(fspec.type, "string")
+        if fspec.derive_column:
+            dtypes[fspec.derive_column] = "string"
+        if fspec.qualifier_column:
+            dtypes[fspec.qualifier_column] = "string"
+    for name, dtype in dtypes.items():
+        column = frame[name]
+        if dtype == "datetime" and not pd.api.types.is_datetime64_dtype(column):
+            frame[name] = pd.to_datetime(column.astype(object), errors="raise")
+        elif dtype == "Int64" and column.dtype != "Int64":
+            frame[name] = pd.array(column.tolist(), dtype="Int64")
+        elif dtype not in {"datetime", "Int64"} and column.dtype != dtype:
+            frame[name] = column.astype(dtype)
     return frame

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fnmatch
+import functools
 import hashlib
 import io
 import itertools
@@ -236,19 +237,41 @@ def read_csv_rows(path: Path) -> list[list[Any]]:
     return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
 
 
-def read_workbook_sheets(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
+def read_workbook_sheets(
+    path: Path,
+) -> Iterator[tuple[str, Callable[[], Iterator[list[Any]]]]]:
+    """Each sheet's name and a function that streams its rows from calamine's range.
+
+    The range is read here (so a broken sheet is reported with its file), but its cells become
+    Python objects only as the cleaner asks for them, a chunk at a time.
+    """
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several private error types
         raise UnreadableFile(describe_calamine_error(exc)) from exc
     for name in wb.sheet_names:
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = wb.get_sheet_by_name(name)
         except Exception as exc:
             raise UnreadableFile(
                 f"工作表「{name}」无法读取：{describe_calamine_error(exc)}"
             ) from exc
-        yield name, rows
+        yield name, functools.partial(_stream_rows, sheet)
+
+
+def _stream_rows(sheet: Any) -> Iterator[list[Any]]:
+    """Rows as ``to_python(skip_empty_area=False)`` gives them: Excel row and column = index + 1.
+
+    calamine's ``iter_rows`` already starts at row 1 but at the range's first column, so the
+    empty columns to its left are put back.
+    """
+    left = sheet.start[1] if sheet.start else 0
+    if not left:
+        yield from sheet.iter_rows()
+        return
+    pad = [""] * left
+    for row in sheet.iter_rows():
+        yield pad + row
 
 
 def describe_calamine_error(exc: Exception) -> str:
