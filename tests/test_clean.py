@@ -276,3 +276,23 @@ def test_raw_folder_untouched_by_clean_command(trap_folder: Path, tmp_path: Path
     before = {p.name: p.read_bytes() for p in trap_folder.iterdir()}
     assert main(["clean", "--raw", str(trap_folder), "--out", str(tmp_path / "out")]) == 0
     assert {p.name: p.read_bytes() for p in trap_folder.iterdir()} == before
+
+
+@pytest.mark.parametrize("multiplier", [1.0, 10000.0])
+@pytest.mark.parametrize("number", [0.125, 12500, -3.3333, 1e15 + 0.5, 1e307, float("inf"), 2**70])
+def test_number_cells_read_in_bulk_agree_with_the_cell_parser(
+    number: float, multiplier: float
+) -> None:
+    """The column-wise shortcut for number cells must give what parse_amount gives, cell by cell."""
+    import numpy as np
+
+    from metrics.clean import parse_column
+    from metrics.parsing import parse_amount
+
+    values, quals, errs = parse_column(np.array([number], dtype=object), "amount", multiplier, None)
+    expected = parse_amount(number, multiplier)
+    assert (values[0], quals[0], errs[0] is None) == (
+        expected.value,
+        expected.qualifier,
+        expected.error is None,
+    )

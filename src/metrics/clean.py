@@ -113,22 +113,26 @@ def _row_text(row: list[Any]) -> list[str]:
 
 
 @cache
-def _row_markers() -> tuple[tuple[str, ...], frozenset[str]]:
+def _row_markers() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """(note prefixes, total words, total words a cell may start with: two characters or more)."""
     vocab = parsing.load_vocab()
     notes = tuple(p.replace(" ", "") for p in vocab["note_prefixes"])
     totals = frozenset(w.replace(" ", "") for w in vocab["total_words"])
-    return notes, totals
+    return notes, totals, tuple(w for w in totals if len(w) >= 2)
+
+
+_MARKER_NOISE = re.compile(r"[\s:：]")
 
 
 @lru_cache(maxsize=1 << 16)
 def _marker(cell: str) -> str | None:
     """'note' if a cell starts a footnote (注：…), 'total' if it names a total row (合计)."""
-    notes, totals = _row_markers()
+    notes, totals, total_prefixes = _row_markers()
     text = normalize_text(cell)
     if text.replace(" ", "").startswith(notes):
         return "note"
-    squeezed = re.sub(r"[\s:：]", "", text)
-    if squeezed in totals or any(squeezed.startswith(w) for w in totals if len(w) >= 2):
+    squeezed = _MARKER_NOISE.sub("", text)
+    if squeezed in totals or squeezed.startswith(total_prefixes):
         return "total"
     return None
 
@@ -186,13 +190,15 @@ def _no_table_notice(
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 
 
-def factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+def factorize(values: np.ndarray, types: np.ndarray | None = None) -> tuple[np.ndarray, list[Any]]:
     """(codes, distinct values) of a column; code -1 stands for None / NaN.
 
     Booleans would collide with 1 and 0 in pandas' hash table, so a column holding any is
-    keyed by (type, value) instead.
+    keyed by (type, value) instead. ``types`` (each cell's type) saves a pass if known.
     """
-    if (_TYPE_OF(values) == bool).any():  # noqa: E721 - exact type, not isinstance
+    if types is None:
+        types = _TYPE_OF(values)
+    if (types == bool).any():  # noqa: E721 - exact type, not isinstance
         seen: dict[tuple[type, Any], int] = {}
         codes = np.fromiter(
             (seen.setdefault((type(v), v), len(seen)) for v in values),
@@ -202,21 +208,6 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
         return codes, [v for _, v in seen]
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, list(uniques)
-
-
-def map_unique(values: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
-    """``fn`` applied once per distinct value, spread back over the column (an object array).
-
-    Ledgers repeat themselves (a few hundred dates, donors, statuses over many rows), so a
-    column costs what its distinct values cost.
-    """
-    if len(values) == 0:
-        return np.empty(0, dtype=object)
-    codes, uniques = factorize(values)
-    results = np.empty(len(uniques) + 1, dtype=object)
-    results[:-1] = [fn(u) for u in uniques]
-    results[-1] = fn(None)  # code -1: None / NaN
-    return results[codes]
 
 
 def parse_column(
@@ -232,17 +223,21 @@ def parse_column(
     quals = np.full(n, "exact", dtype=object)
     errs = np.full(n, None, dtype=object)
     rest = np.ones(n, dtype=bool)
+    types = _TYPE_OF(raw) if n else np.empty(0, dtype=object)
     if ftype == "amount" and n:
-        types = _TYPE_OF(raw)
         numbers = np.flatnonzero((types == float) | (types == int))  # noqa: E721
         if len(numbers):
-            yuan = raw[numbers].astype(float) * multiplier
+            with np.errstate(over="ignore"):  # an overflow becomes inf: the parser refuses it
+                yuan = raw[numbers].astype(float) * multiplier
             finite = np.isfinite(yuan)
-            values[numbers[finite]] = list(np.round(yuan[finite], 2) + 0.0)
+            yuan = yuan[finite]
+            # rounding to cents multiplies by 100; past 1e15 a float has no cents to round
+            yuan = np.where(np.abs(yuan) < 1e15, np.round(np.clip(yuan, -1e15, 1e15), 2), yuan)
+            values[numbers[finite]] = list(yuan + 0.0)
             rest[numbers[finite]] = False
     if rest.any():
         parser = PARSERS[ftype]
-        codes, uniques = factorize(raw[rest])
+        codes, uniques = factorize(raw[rest], types[rest])
         parsed = [parser(u, multiplier, year_hint) for u in uniques]
         parsed.append(parser(None, multiplier, year_hint))  # code -1
         for out, attr in ((values, "value"), (quals, "qualifier"), (errs, "error")):
@@ -252,10 +247,13 @@ def parse_column(
     return values, quals, errs
 
 
-def _marker_code(value: Any) -> int:
+def _cell_verdict(value: Any) -> tuple[bool, int]:
+    """(filled, mark) of one distinct non-number cell: mark 1 = note, 2 = total, 0 = neither."""
+    if is_empty(value):
+        return False, 0
     if not isinstance(value, str):
-        return 0
-    return {"note": 1, "total": 2}.get(_marker(value) or "", 0)
+        return True, 0
+    return True, {"note": 1, "total": 2}.get(_marker(value) or "", 0)
 
 
 def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -273,10 +271,10 @@ def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         filled[floats] = values == values
     other = ~(floats | (types == int))  # noqa: E721
     if other.any():
-        filled[other] = map_unique(column[other], lambda v: not is_empty(v)).astype(bool)
-        text = types == str  # noqa: E721
-        if text.any():
-            marks[text] = map_unique(column[text], _marker_code).astype(np.int8)
+        codes, uniques = factorize(column[other], types[other])
+        verdicts = [_cell_verdict(u) for u in uniques] + [(False, 0)]  # code -1: None / NaN
+        filled[other] = np.array([f for f, _ in verdicts], dtype=bool)[codes]
+        marks[other] = np.array([m for _, m in verdicts], dtype=np.int8)[codes]
     return filled, marks
 
 
@@ -306,7 +304,12 @@ def classify_rows(grid: np.ndarray) -> np.ndarray:
 
 def _grid(body: list[list[Any]]) -> np.ndarray:
     """Rows of unequal length as one object grid (missing cells are None)."""
-    width = max((len(r) for r in body), default=0)
+    lengths = {len(r) for r in body}
+    width = max(lengths, default=0)
+    if len(lengths) == 1 and width:  # calamine's rows all span the sheet's range
+        grid = np.empty((len(body), width), dtype=object)
+        grid[:] = body
+        return grid
     grid = np.full((len(body), width), None, dtype=object)
     for i, row in enumerate(body):
         if row:
@@ -393,16 +396,16 @@ def _parse_rows(
         columns[col.field] = values
         if fspec.qualifier_column:
             columns[fspec.qualifier_column] = quals
-        failed = np.fromiter((e is not None for e in errs), bool, n)
+        failed = np.not_equal(errs, None)
         if fspec.required:
-            failed |= np.fromiter((v is None for v in values), bool, n)
+            failed |= np.equal(values, None)
         for j in np.flatnonzero(failed):
             reason = errs[j] or f"必填项「{col.header}」为空"
             problems.append((int(j), col.header, raw[j], reason))
         if fspec.derive_column:
             derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
             columns[fspec.derive_column] = derived
-            for j in np.flatnonzero(np.fromiter((e is not None for e in derive_errs), bool, n)):
+            for j in np.flatnonzero(np.not_equal(derive_errs, None)):
                 if errs[j] is None and values[j] is not None:
                     problems.append((int(j), col.header, raw[j], derive_errs[j]))
     for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
@@ -448,11 +451,11 @@ def _check_totals(
         return []
     fspec = spec.fields[fname]
     values = result.records[fname]
-    quals = result.records[fspec.qualifier_column] if fspec.qualifier_column else []
     computed = float(pd.to_numeric(values, errors="coerce").fillna(0).sum())
-    computed_q = parsing.combine_qualifiers(
-        q for q, v in zip(quals, values.notna(), strict=False) if v
-    )
+    computed_q = "exact"
+    if fspec.qualifier_column:  # qualifiers combine as a set: the distinct ones will do
+        quals = result.records[fspec.qualifier_column][values.notna()]
+        computed_q = parsing.combine_qualifiers(quals.dropna().unique())
     checks = []
     for excel_row, row in totals:
         parser = PARSERS[fspec.type]
