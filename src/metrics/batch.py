@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing.util
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,9 +139,48 @@ def export_workbook(job: Job) -> Path:
     return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
 
 
-def _run_job(job: Job, km: Any | None = None) -> str:
-    """Worker: render one report (and its workbook) and stamp it (runs in a child process)."""
-    render_report(job.name, job.out_dir, job.parameters, job.notebooks_dir, km=km)
+#: A kernel this process started ahead for its next report; see :func:`_start_spare`.
+_spare: Any | None = None
+
+
+def _start_spare(notebooks_dir: Path) -> None:
+    """Boot a kernel (and its imports) for this process's next report, if none is waiting."""
+    global _spare
+    if _spare is None:
+        _spare = start_kernel(notebooks_dir)
+
+
+def _take_spare() -> Any | None:
+    global _spare
+    km, _spare = _spare, None
+    return km
+
+
+def _stop_spare() -> None:
+    stop_kernel(_take_spare())
+
+
+def _worker_init(notebooks_dir: Path) -> None:
+    """Pool worker start-up: boot a kernel while the parent cleans; stop it if never used."""
+    multiprocessing.util.Finalize(None, _stop_spare, exitpriority=10)
+    _start_spare(notebooks_dir)
+
+
+def _run_job(job: Job, start_next: bool = False) -> str:
+    """Render one report (and its workbook) and stamp it; in a pool worker or in-process.
+
+    The report runs on this process's spare kernel if one is waiting. With ``start_next``
+    the next report's kernel boots while this one's PDF is laid out (each kernel serves one
+    notebook only: no state is carried between reports).
+    """
+    render_report(
+        job.name,
+        job.out_dir,
+        job.parameters,
+        job.notebooks_dir,
+        km=_take_spare(),
+        after_execute=(lambda: _start_spare(job.notebooks_dir)) if start_next else None,
+    )
     if job.name in EXPORTED:
         export_workbook(job)
     tmp = job.stamp.with_suffix(".tmp")
@@ -149,40 +189,79 @@ def _run_job(job: Job, km: Any | None = None) -> str:
     return str(job.pdf)
 
 
+def warm_pool(workers: int, notebooks_dir: Path = NOTEBOOKS_DIR) -> ProcessPoolExecutor:
+    """A pool whose workers are started now and boot a kernel each while the data are cleaned."""
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(notebooks_dir,)
+    )
+    for _ in range(workers):  # workers start on demand: ask for all of them now
+        pool.submit(int)
+    return pool
+
+
 def run_jobs(
-    jobs: list[Job], workers: int = 1, force: bool = False, km: Any | None = None
+    jobs: list[Job],
+    workers: int = 1,
+    force: bool = False,
+    km: Any | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> BatchResult:
     """Run what is not up to date, `workers` at a time, with a progress bar on stderr.
 
     ``km``, a kernel already started (see :func:`metrics.render.start_kernel`), serves the
-    first job of a serial run; it is shut down in any case.
+    first job of a serial run; ``pool`` (see :func:`warm_pool`) the jobs of a parallel one.
+    Both are shut down here in any case.
     """
     from tqdm import tqdm
 
+    global _spare
     result = BatchResult()
     todo = []
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
-    if not todo or not (workers <= 1 or len(todo) == 1):
-        stop_kernel(km)
-        km = None
-    if not todo:
-        return result
-    bar = tqdm(total=len(todo), desc="生成报告", unit="份", file=sys.stderr, disable=None)
-    if workers <= 1 or len(todo) == 1:
-        for job in todo:
+    if pool is None and workers > 1 and len(todo) > 1:
+        pool = warm_pool(workers, todo[0].notebooks_dir)
+    _stop_spare()
+    _spare = km if pool is None else None
+    if pool is not None:
+        stop_kernel(km)  # the pool's workers have kernels of their own
+    bar = tqdm(
+        total=len(todo), desc="生成报告", unit="份", file=sys.stderr, disable=None if todo else True
+    )
+    try:
+        if pool is not None and todo:
+            _run_in_pool(pool, todo, max(workers, 1), result, bar)
+        for i, job in enumerate(todo if pool is None else []):
             bar.set_postfix_str(f"{job.period} {job.unit} {job.name}".strip())
-            _collect(job, lambda j=job, k=km: _run_job(j, k), result)
-            km = None  # a kernel serves one notebook only: no state carried between reports
+            more = i + 1 < len(todo)
+            _collect(job, lambda j=job, m=more: _run_job(j, m), result)
             bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_job, job): job for job in todo}
-            for fut in as_completed(futures):
-                _collect(futures[fut], fut.result, result)
-                bar.update()
-    bar.close()
+    finally:
+        bar.close()
+        _stop_spare()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return result
+
+
+def _run_in_pool(
+    pool: ProcessPoolExecutor, todo: list[Job], workers: int, result: BatchResult, bar: Any
+) -> None:
+    """Keep ``workers`` jobs in flight, so the worker that finishes takes the next one.
+
+    A job that will be followed on its worker (all but the last ``workers``, when jobs
+    finish roughly in order) boots its successor's kernel during its own PDF layout.
+    """
+    queue = list(enumerate(todo))
+    running: dict[Future[str], Job] = {}
+    while queue or running:
+        while queue and len(running) < workers:
+            i, job = queue.pop(0)
+            running[pool.submit(_run_job, job, i < len(todo) - workers)] = job
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in done:
+            _collect(running.pop(fut), fut.result, result)
+            bar.update()
 
 
 def _collect(job: Job, get: Callable[[], str], result: BatchResult) -> None:
@@ -212,8 +291,10 @@ def run_reports(
 
     for label in periods:
         Period.parse(label)  # fail fast, before cleaning, on a mistyped period
-    # the first report's kernel boots (a separate process) while this one cleans the data
+    # report kernels boot (separate processes) while this one cleans the data: the first
+    # report's kernel here, or one in each pool worker
     km = start_kernel(notebooks_dir) if jobs <= 1 else None
+    pool = warm_pool(jobs, notebooks_dir) if jobs > 1 else None
     try:
         outcome = run_clean(raw_dir, processed_dir)
         if on_clean:
@@ -231,8 +312,10 @@ def run_reports(
         )
     except BaseException:
         stop_kernel(km)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         raise
-    result = run_jobs(planned, workers=max(1, jobs), force=force, km=km)
+    result = run_jobs(planned, workers=max(1, jobs), force=force, km=km, pool=pool)
     for job in result.made:
         print(f"已生成 {job.pdf}")
     for job in result.skipped:

@@ -16,6 +16,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
 from pathlib import Path
@@ -247,8 +248,13 @@ def render_report(
     parameters: dict[str, Any],
     notebooks_dir: Path = NOTEBOOKS_DIR,
     km: Any | None = None,
+    after_execute: Callable[[], None] | None = None,
 ) -> Path:
-    """notebooks/<name>.ipynb -> out_dir/<name>.ipynb (executed) and out_dir/<name>.pdf."""
+    """notebooks/<name>.ipynb -> out_dir/<name>.ipynb (executed) and out_dir/<name>.pdf.
+
+    ``after_execute`` runs between the notebook and the PDF layout: a batch uses it to start
+    the next report's kernel while WeasyPrint lays this one out.
+    """
     notebook = notebooks_dir / f"{name}.ipynb"
     if not notebook.exists():
         stop_kernel(km)
@@ -258,6 +264,8 @@ def render_report(
     warm = threading.Thread(target=_prewarm, daemon=True)
     warm.start()
     nb = execute_notebook(notebook, executed, parameters, km=km)
+    if after_execute is not None:
+        after_execute()
     warm.join()
     return notebook_to_pdf(nb, out_dir / f"{name}.pdf")
 
