@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import multiprocessing.util
 import os
 import sys
@@ -160,7 +161,7 @@ def _stop_spare() -> None:
     stop_kernel(_take_spare())
 
 
-def _worker_init(notebooks_dir: Path) -> None:
+def start_worker(notebooks_dir: Path) -> None:
     """Pool worker start-up: boot a kernel while the parent cleans; stop it if never used."""
     multiprocessing.util.Finalize(None, _stop_spare, exitpriority=10)
     _start_spare(notebooks_dir)
@@ -189,10 +190,27 @@ def _run_job(job: Job, start_next: bool = False) -> str:
     return str(job.pdf)
 
 
+#: Loaded once by the forkserver the pool workers fork from (metrics.startup first: it sets the
+#: import skip before nbformat is loaded).
+FORKSERVER_PRELOAD = ["metrics.startup", "metrics.batch", "pandas", "matplotlib", "weasyprint"]
+
+
 def warm_pool(workers: int, notebooks_dir: Path = NOTEBOOKS_DIR) -> ProcessPoolExecutor:
-    """A pool whose workers are started now and boot a kernel each while the data are cleaned."""
+    """A pool whose workers are started now and boot a kernel each while the data are cleaned.
+
+    Workers are not forked from this process: a fork of a process that has talked to kernels
+    (zmq sockets, event loops) can hang. They fork from a fresh forkserver that has loaded
+    the report stack once, which is cheaper than a spawned interpreter per worker.
+    """
+    from metrics.startup import pool_worker
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)
     pool = ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_init, initargs=(notebooks_dir,)
+        max_workers=workers,
+        mp_context=context,
+        initializer=pool_worker,
+        initargs=(notebooks_dir,),
     )
     for _ in range(workers):  # workers start on demand: ask for all of them now
         pool.submit(int)

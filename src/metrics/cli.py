@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from metrics import __version__
+from metrics.startup import skip_slow_imports
 
 EXAMPLES = """\
 examples:
@@ -162,15 +163,8 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _skip_slow_imports() -> None:
-    """Keep jsonschema from importing rfc3987-syntax (2-3 s of grammar building at import,
-    python-jsonschema/jsonschema#1392) in this process: nbformat pulls jsonschema in, but
-    shishi validates no IRI formats, and jsonschema treats the module as optional."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    _skip_slow_imports()
+    skip_slow_imports()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -1,0 +1,70 @@
+"""Batch runs: every report gets a kernel of its own, and no kernel outlives the batch.
+
+Kernels are started ahead (during cleaning, and during the previous PDF's layout); these
+tests check that the head start never shares a kernel between two reports and never leaves
+a kernel process behind, serially and in a pool.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from metrics import batch
+from metrics.batch import plan_jobs, run_jobs
+from test_hostile import echo_notebook
+
+PROBE = (
+    "import os\n"
+    "from pathlib import Path\n"
+    "Path(processed_dir, f'pid-{period}').write_text(str(os.getpid()))\n"
+    "from IPython.display import HTML, display\n"
+    "display(HTML(f'<p>{period}</p>'))"
+)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie has exited already
+        return fh.read().split()[2] != "Z"
+
+
+def kernel_pids(folder: Path) -> list[int]:
+    return [int(p.read_text()) for p in sorted(folder.glob("pid-*"))]
+
+
+def running_kernels() -> set[int]:
+    """PIDs of every live ipykernel process on the machine (spares included)."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel_launcher" in cmdline and alive(int(proc.name)):
+            found.add(int(proc.name))
+    return found
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_report_has_its_own_kernel_and_none_is_left(tmp_path: Path, workers: int) -> None:
+    before = running_kernels()
+    nbs = echo_notebook(tmp_path / "nbs", PROBE)
+    periods = ["2024Q1", "2024Q2", "2024Q3"]
+    jobs = plan_jobs(periods, [""], tmp_path / "r", tmp_path, tmp_path, ["probe"], "fp", nbs)
+    result = run_jobs(jobs, workers=workers, force=True)
+    assert sorted(j.period for j in result.made) == periods, result.failed
+    pids = kernel_pids(tmp_path)
+    assert len(pids) == 3 and len(set(pids)) == 3  # no kernel served two reports
+    assert batch._spare is None
+    deadline = time.monotonic() + 10
+    while running_kernels() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not running_kernels() - before  # spares that served no report are stopped too
