@@ -156,6 +156,21 @@ def bench_report(repeat: int) -> dict:
     return {"report_s": report, "floor_s": floor}
 
 
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy (all processes; /proc/stat, Linux only).
+
+    Kernels and pool workers are grandchildren that getrusage cannot see; on an otherwise idle
+    machine the machine-wide figure is what a run used.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return float("nan")
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_batch(units: int) -> dict:
     raw = WORK / "units"
     shutil.rmtree(raw, ignore_errors=True)
@@ -167,11 +182,13 @@ def bench_batch(units: int) -> dict:
     for jobs in (1, 2):
         reports = WORK / f"batch_reports_{jobs}"
         shutil.rmtree(reports, ignore_errors=True)
+        busy = busy_cpu_seconds()
         result[f"jobs{jobs}_s"] = timed(
             [*SHISHI, "report", "--period", "2024Q4", "--raw", str(raw), "--out", str(WORK / "batch_processed"),
              "--reports", str(reports), "--unit", "all", "--jobs", str(jobs), "--only", "quarterly_summary", "--force"],
             1,
         )  # fmt: skip
+        result[f"jobs{jobs}_cores"] = (busy_cpu_seconds() - busy) / result[f"jobs{jobs}_s"]
     result["units"] = units
     # the machine's own ceiling: the floor script run twice at once vs once
     floor = [PY, str(ROOT / "benchmarks" / "floor_report.py"), str(SAMPLE)]
@@ -230,6 +247,10 @@ def main() -> None:
     )
     print(
         f"{'  machine ceiling: 2 floor scripts at once':<44}{'':>10}{'':>10}{b['ceiling']:>8.2f}  (what 2 cores give here)"
+    )
+    bound = os.cpu_count() / b["jobs1_cores"] if b["jobs1_cores"] > 0 else float("nan")
+    print(
+        f"{'  cores busy: jobs 2, jobs 1; best speed-up':<44}{b['jobs2_cores']:>10.2f}{b['jobs1_cores']:>10.2f}{bound:>8.2f}  (cores / jobs-1 cores)"
     )
     for c in cleans:
         label = f"peak memory, clean {c['rows']:,} rows (MiB)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from decimal import Decimal
 
 import numpy as np
@@ -663,3 +664,20 @@ def test_every_parser_keeps_its_contract(value: object) -> None:
     if is_empty(value):
         for parser in (parse_amount, parse_count, parse_hours, parse_date, parse_status):
             assert parser(value) == Parsed(None)
+
+
+_TRADITIONAL = (
+    "乾燥乾淨頭髮發展於是著名瞭解藉口麵條鬆開製造複雜捐款金額合計總計備註說明萬元餘約個項目"
+)
+_SHARED = "一二三万元余约多千百个项目人数时数活动志愿者社区"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_TRADITIONAL + _SHARED + "0123456789.,:-/ ()¥abcXYZ：（）", max_size=16))
+def test_normalize_converts_runs_like_the_whole_text(text: str) -> None:
+    """normalize_text converts each run of non-ASCII characters on its own (for speed); that must
+    give what OpenCC gives for the whole text, phrases like 乾燥 and 頭髮 included."""
+    from metrics.parsing import _opencc
+
+    expected = _opencc().convert(" ".join(unicodedata.normalize("NFKC", text).split()))
+    assert normalize_text(text) == expected
