@@ -190,9 +190,16 @@ def _run_job(job: Job, start_next: bool = False) -> str:
     return str(job.pdf)
 
 
-#: Loaded once by the forkserver the pool workers fork from (metrics.startup first: it sets the
-#: import skip before nbformat is loaded).
-FORKSERVER_PRELOAD = ["metrics.startup", "metrics.batch", "pandas", "matplotlib", "weasyprint"]
+#: What a worker needs (the notebooks' own imports happen in their kernels), loaded once by
+#: the forkserver the pool workers fork from; metrics.startup first, for its import skip.
+FORKSERVER_PRELOAD = [
+    "metrics.startup",
+    "metrics.batch",
+    "metrics.kpi",
+    "metrics.templates_xlsx",
+    "papermill",
+    "weasyprint",
+]
 
 
 def warm_pool(workers: int, notebooks_dir: Path = NOTEBOOKS_DIR) -> ProcessPoolExecutor:
