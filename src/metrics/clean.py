@@ -219,9 +219,9 @@ def parse_column(
     every other cell goes through its parser once per distinct value.
     """
     n = len(raw)
-    values = np.full(n, None, dtype=object)
+    values = np.empty(n, dtype=object)  # an empty object array holds None: no fill needed
     quals = np.full(n, "exact", dtype=object)
-    errs = np.full(n, None, dtype=object)
+    errs = np.empty(n, dtype=object)
     rest = np.ones(n, dtype=bool)
     types = _TYPE_OF(raw) if n else np.empty(0, dtype=object)
     if ftype == "amount" and n:
@@ -387,11 +387,7 @@ def _parse_rows(
     for col in match.columns:
         fspec = spec.fields[col.field]
         multiplier = multipliers[col.field]
-        raw = (
-            grid[data_idx, col.index]
-            if col.index < grid.shape[1]
-            else np.full(n, None, dtype=object)
-        )
+        raw = grid[data_idx, col.index] if col.index < grid.shape[1] else np.empty(n, dtype=object)
         values, quals, errs = parse_column(raw, fspec.type, multiplier, sheet.year_hint)
         columns[col.field] = values
         if fspec.qualifier_column:
@@ -435,7 +431,9 @@ def _parse_rows(
         )
     result.counts["rejected"] += int(bad.sum())
     totals = [(first_excel_row + int(i), body[int(i)]) for i in np.flatnonzero(kinds == "total")]
-    return typed_columns(frame[~bad].reset_index(drop=True), spec), totals
+    if bad.any():
+        frame = frame[~bad].reset_index(drop=True)
+    return typed_columns(frame, spec), totals
 
 
 def _check_totals(
