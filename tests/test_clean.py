@@ -296,3 +296,39 @@ def test_number_cells_read_in_bulk_agree_with_the_cell_parser(
         expected.qualifier,
         expected.error is None,
     )
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+class CountingProgress:
+    """Stands in for a tqdm bar: records the total it is given and every update."""
+
+    def __init__(self) -> None:
+        self.total: float | None = None
+        self.updates: list[float] = []
+
+    def update(self, n: float = 1) -> None:
+        self.updates.append(n)
+
+
+def test_progress_counts_every_row_once(tmp_path: Path) -> None:
+    """The bar's total is every row of every sheet, and the updates add up to it exactly."""
+    from metrics.clean import CHUNK_ROWS
+    from metrics.ingest import read_raw
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    big = Workbook()
+    big.active.append(["日期", "捐赠方", "金额"])
+    for i in range(CHUNK_ROWS + 5):  # more than one chunk
+        big.active.append([dt.date(2024, 10, 1), f"职工{i % 7}", 100])
+    big.save(raw / "大表.xlsx")
+    sheets, _ = read_raw(raw)
+    expected = sum(s.row_count for s in sheets)
+    bar = CountingProgress()
+    outcome = run_clean(raw, None, progress=bar)
+    assert bar.total == expected
+    assert sum(bar.updates) == expected
+    assert len([n for n in bar.updates if n == CHUNK_ROWS]) >= 1  # big sheets report per chunk
+    assert outcome.manifest["totals"]["rows_read"] <= expected

@@ -132,8 +132,9 @@ def test_streamed_rows_keep_excel_positions(tmp_path: Path, cells: dict) -> None
         .get_sheet_by_name("S")
         .to_python(skip_empty_area=False)
     )
-    [(name, stream)] = list(read_workbook_sheets(path))
+    [(name, stream, n_rows)] = list(read_workbook_sheets(path))
     assert name == "S"
+    assert n_rows == len(expected)  # what the progress bar counts on
     assert list(stream()) == expected
     assert list(stream()) == expected  # a stream can be read twice (header search, then body)
     for ref, value in cells.items():

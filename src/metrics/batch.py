@@ -310,6 +310,7 @@ def run_reports(
     only: Sequence[str] | None = None,
     on_clean: Callable[[Any], None] | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
+    progress: Callable[[], Any] | None = None,
 ) -> int:
     """`shishi report`: clean once, then make every requested report; exit code for the CLI."""
     from metrics.store import run_clean
@@ -321,7 +322,11 @@ def run_reports(
     km = start_kernel(notebooks_dir) if jobs <= 1 else None
     pool = warm_pool(jobs, notebooks_dir) if jobs > 1 else None
     try:
-        outcome = run_clean(raw_dir, processed_dir)
+        if progress is None:
+            outcome = run_clean(raw_dir, processed_dir)
+        else:
+            with progress() as bar:  # a bar over the rows, made by the caller (the CLI)
+                outcome = run_clean(raw_dir, processed_dir, progress=bar)
         if on_clean:
             on_clean(outcome)
         if unit == "all":

@@ -149,7 +149,16 @@ def _sheet_multiplier(pin_unit: str | None) -> float | None:
     return split_unit(f"x({pin_unit})")[1]
 
 
-def clean_sheet(sheet: RawSheet, specs: dict[str, TableSpec], config: RawConfig) -> SheetResult:
+#: Told how many more rows have been read (a progress bar's ``update``).
+RowsDone = Callable[[int], object]
+
+
+def clean_sheet(
+    sheet: RawSheet,
+    specs: dict[str, TableSpec],
+    config: RawConfig,
+    rows_done: RowsDone | None = None,
+) -> SheetResult:
     """Verdict for every row below the header of one sheet."""
     pin = config.pin_for(sheet.file, sheet.sheet)
     result = SheetResult(sheet.file, sheet.sheet, sheet.sha256, None, None)
@@ -171,7 +180,12 @@ def clean_sheet(sheet: RawSheet, specs: dict[str, TableSpec], config: RawConfig)
     result.header_row = match.row_index + 1
     result.unknown_headers = match.unknown_headers
     _parse_body(
-        sheet, match, specs[match.table], result, _sheet_multiplier(pin.unit if pin else None)
+        sheet,
+        match,
+        specs[match.table],
+        result,
+        _sheet_multiplier(pin.unit if pin else None),
+        rows_done,
     )
     return result
 
@@ -332,6 +346,7 @@ def _parse_body(
     spec: TableSpec,
     result: SheetResult,
     pinned_multiplier: float | None,
+    rows_done: RowsDone | None = None,
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts."""
     result.counts = dict.fromkeys(COUNT_KEYS, 0)
@@ -354,6 +369,8 @@ def _parse_body(
         frames.append(frame)
         totals += chunk_totals
         first_excel_row += len(chunk)
+        if rows_done is not None:
+            rows_done(len(chunk))
     del body, chunk
     sheet.release()  # free calamine's copy of the sheet before the chunks are joined
     if frames:
@@ -523,14 +540,29 @@ def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> 
 
 
 def clean_sheets(
-    sheets: list[RawSheet], config: RawConfig
+    sheets: list[RawSheet], config: RawConfig, rows_done: RowsDone | None = None
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[SheetResult]]:
-    """All raw sheets -> (processed tables, rejects, per-sheet results for the manifest)."""
+    """All raw sheets -> (processed tables, rejects, per-sheet results for the manifest).
+
+    ``rows_done`` hears of the rows as they are read: in chunks for a big sheet, and the
+    rest of a sheet (title and header rows, or a sheet without a table) once it is done.
+    """
     specs = load_table_specs(config.extra_headers)
     results = []
     for sheet in sheets:
-        results.append(clean_sheet(sheet, specs, config))
+        rows = sheet.row_count
+        counted = 0
+
+        def tick(n: int) -> None:
+            nonlocal counted
+            counted += n
+            if rows_done is not None:
+                rows_done(n)
+
+        results.append(clean_sheet(sheet, specs, config, tick))
         sheet.release()
+        if rows_done is not None and rows > counted:
+            rows_done(rows - counted)
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
     mark_duplicates(results, specs)
     tables = {t: _assemble(t, specs[t], results) for t in TABLES}

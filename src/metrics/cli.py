@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from metrics import __version__
 from metrics.startup import skip_slow_imports
@@ -128,11 +129,22 @@ def _print_clean_summary(outcome) -> None:
         print(f"  {len(outcome.warnings)} 条提醒，见 warnings.csv")
 
 
+def clean_progress() -> Any:
+    """A bar over the rows being cleaned, on stderr, for terminals only, and only if the
+    cleaning takes more than a second (the sample is done before it would show)."""
+    from tqdm import tqdm
+
+    return tqdm(
+        desc="清洗数据", unit="行", unit_scale=True, file=sys.stderr, disable=None, delay=1.0
+    )
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
     from metrics.store import run_clean
 
     started = time.perf_counter()
-    outcome = run_clean(args.raw, args.out)
+    with clean_progress() as bar:
+        outcome = run_clean(args.raw, args.out, progress=bar)
     _print_clean_summary(outcome)
     print(f"已写入 {args.out}（{time.perf_counter() - started:.1f} 秒）")
     return 0 if any(len(f) for f in outcome.tables.values()) or not outcome.notices else 1
@@ -151,6 +163,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         force=args.force,
         only=args.only,
         on_clean=_print_clean_summary,
+        progress=clean_progress,
         **({"notebooks_dir": args.notebooks} if args.notebooks else {}),
     )
 

@@ -84,6 +84,12 @@ class RawSheet:
     year_hint: int | None = None
     unit_name: str = DEFAULT_UNIT
     stream: Callable[[], Iterator[list[Any]]] | None = field(default=None, repr=False)
+    #: rows a streamed sheet will yield (known from calamine's range without reading them)
+    n_rows: int | None = None
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows) if self.rows is not None else (self.n_rows or 0)
 
     def iter_rows(self) -> Iterator[list[Any]]:
         if self.rows is not None:
@@ -239,8 +245,9 @@ def read_csv_rows(path: Path) -> list[list[Any]]:
 
 def read_workbook_sheets(
     path: Path,
-) -> Iterator[tuple[str, Callable[[], Iterator[list[Any]]]]]:
-    """Each sheet's name and a function that streams its rows from calamine's range.
+) -> Iterator[tuple[str, Callable[[], Iterator[list[Any]]], int]]:
+    """Each sheet's name, a function that streams its rows from calamine's range, and how
+    many rows it will stream.
 
     The range is read here (so a broken sheet is reported with its file), but its cells become
     Python objects only as the cleaner asks for them, a chunk at a time.
@@ -256,7 +263,8 @@ def read_workbook_sheets(
             raise UnreadableFile(
                 f"工作表「{name}」无法读取：{describe_calamine_error(exc)}"
             ) from exc
-        yield name, functools.partial(_stream_rows, sheet)
+        end = sheet.end
+        yield name, functools.partial(_stream_rows, sheet), (end[0] + 1 if end else 0)
 
 
 def _stream_rows(sheet: Any) -> Iterator[list[Any]]:
@@ -304,7 +312,8 @@ def read_raw(
             _check_container(path, head, config)
             digest = sha256_of(path)
             if path.suffix.lower() == ".csv":
-                found = [(path.stem, read_csv_rows(path))]
+                rows = read_csv_rows(path)
+                found = [(path.stem, rows, len(rows))]
             else:
                 found = list(read_workbook_sheets(path))  # streams: rows are read when cleaned
         except UnreadableFile as exc:
@@ -315,13 +324,14 @@ def read_raw(
             continue
         parts = path.relative_to(raw_dir).parts
         unit = parts[0] if len(parts) > 1 else (config.unit_name or DEFAULT_UNIT)
-        for sheet_name, rows in found:
+        for sheet_name, rows, n_rows in found:
             sheets.append(
                 RawSheet(
                     file=rel,
                     sheet=sheet_name,
                     rows=rows if isinstance(rows, list) else None,
                     stream=None if isinstance(rows, list) else rows,
+                    n_rows=n_rows,
                     sha256=digest,
                     year_hint=year_hint(sheet_name, path.stem),
                     unit_name=unit,

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -125,8 +125,21 @@ def build_manifest(
     }
 
 
-def run_clean(raw_dir: Path, out_dir: Path | None = None) -> CleanOutcome:
-    """Read data/raw, clean every sheet, validate, and (if out_dir) write the contract's files."""
+class Progress(Protocol):
+    """Where a long clean reports how far it is (a tqdm bar fits)."""
+
+    total: float | None
+
+    def update(self, n: float = 1) -> object: ...
+
+
+def run_clean(
+    raw_dir: Path, out_dir: Path | None = None, progress: Progress | None = None
+) -> CleanOutcome:
+    """Read data/raw, clean every sheet, validate, and (if out_dir) write the contract's files.
+
+    ``progress`` gets the number of rows to read as its total, then the rows as they are read.
+    """
     # pandera takes half a second to import and load its backends; calamine reads workbooks
     # without holding the GIL, so that runs meanwhile on a thread (imports are thread-safe).
     preload = threading.Thread(target=_warm_schemas, daemon=True)
@@ -141,7 +154,12 @@ def run_clean(raw_dir: Path, out_dir: Path | None = None) -> CleanOutcome:
         )
     config = load_config(raw_dir)
     sheets, notices = read_raw(raw_dir, config)
-    tables, rejects, results = clean_sheets(sheets, config)
+    if progress is not None:
+        progress.total = sum(s.row_count for s in sheets)
+        progress.update(0)  # shows the bar now if reading took long enough to want one
+    tables, rejects, results = clean_sheets(
+        sheets, config, progress.update if progress is not None else None
+    )
     preload.join()
     from metrics import schemas
 
