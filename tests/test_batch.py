@@ -68,3 +68,28 @@ def test_each_report_has_its_own_kernel_and_none_is_left(tmp_path: Path, workers
     while running_kernels() - before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not running_kernels() - before  # spares that served no report are stopped too
+
+
+@pytest.mark.e2e
+def test_pool_reports_a_failing_report_and_a_dead_worker_without_stopping(tmp_path: Path) -> None:
+    """In a pool, a failing cell is one line like in a serial run; a worker that dies (here its
+    report's kernel kills it) fails the jobs it leaves behind with a message, not a traceback."""
+    nbs = echo_notebook(tmp_path / "nbs", "1 / 0", name="quarterly_summary")
+    echo_notebook(nbs, "x = 1", name="data_quality")
+    jobs = plan_jobs(
+        ["2024Q4", "2024Q3"], [""], tmp_path / "r", tmp_path, tmp_path, None, "fp", nbs
+    )
+    result = run_jobs(jobs, workers=2)
+    assert sorted(j.period for j in result.made) == ["2024Q3", "2024Q4"]
+    assert all(j.name == "data_quality" for j in result.made)
+    assert len(result.failed) == 2
+    assert all("单元格 [" in m and "ZeroDivisionError" in m for _, m in result.failed)
+
+    killer = echo_notebook(
+        tmp_path / "killer", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", "probe"
+    )
+    periods = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    jobs = plan_jobs(periods, [""], tmp_path / "k", tmp_path, tmp_path, ["probe"], "fp", killer)
+    result = run_jobs(jobs, workers=2)
+    assert not result.made
+    assert sorted(j.period for j, _ in result.failed) == periods  # every job accounted for

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -281,8 +282,18 @@ def _run_in_pool(
     running: dict[Future[str], Job] = {}
     while queue or running:
         while queue and len(running) < workers:
-            i, job = queue.pop(0)
-            running[pool.submit(_run_job, job, i < len(todo) - workers)] = job
+            i, job = queue[0]
+            try:
+                running[pool.submit(_run_job, job, i < len(todo) - workers)] = job
+            except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
+                for _, lost in queue:
+                    result.failed.append((lost, f"{lost.name}: 报告进程意外退出，未生成（{exc}）"))
+                    bar.update()
+                queue.clear()
+                break
+            queue.pop(0)
+        if not running:
+            break
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for fut in done:
             _collect(running.pop(fut), fut.result, result)
