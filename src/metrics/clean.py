@@ -551,16 +551,10 @@ def clean_sheets(
     results = []
     for sheet in sheets:
         rows = sheet.row_count
-        counted = 0
-
-        def tick(n: int) -> None:
-            nonlocal counted
-            counted += n
-            if rows_done is not None:
-                rows_done(n)
-
-        results.append(clean_sheet(sheet, specs, config, tick))
+        result = clean_sheet(sheet, specs, config, rows_done)
+        results.append(result)
         sheet.release()
+        counted = result.counts.get("rows_read", 0)  # the body's rows, already reported
         if rows_done is not None and rows > counted:
             rows_done(rows - counted)
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
@@ -570,15 +564,24 @@ def clean_sheets(
     return tables, rejects, results
 
 
-def table_columns(spec: TableSpec) -> list[str]:
-    cols: list[str] = []
+#: Contract dtype of each field type (anything else is a string).
+_DTYPES = {"date": "datetime", "amount": "float64", "hours": "float64", "count": "Int64"}
+
+
+def column_dtypes(spec: TableSpec) -> dict[str, str]:
+    """A table's columns in contract order, each with its contract dtype."""
+    dtypes: dict[str, str] = {}
     for f in spec.fields.values():
-        cols.append(f.name)
+        dtypes[f.name] = _DTYPES.get(f.type, "string")
         if f.qualifier_column:
-            cols.append(f.qualifier_column)
+            dtypes[f.qualifier_column] = "string"
         if f.derive_column:
-            cols.append(f.derive_column)
-    return cols + SOURCE_COLUMNS
+            dtypes[f.derive_column] = "string"
+    return dtypes | dict.fromkeys(SOURCE_COLUMNS, "string") | {"source_row": "int64"}
+
+
+def table_columns(spec: TableSpec) -> list[str]:
+    return list(column_dtypes(spec))
 
 
 def _assemble(table: str, spec: TableSpec, results: list[SheetResult]) -> pd.DataFrame:
@@ -590,25 +593,14 @@ def _assemble(table: str, spec: TableSpec, results: list[SheetResult]) -> pd.Dat
     return typed_columns(frame, spec)  # chunks are typed already; this only settles dtypes
 
 
-#: Contract dtype of each field type (anything else is a string).
-_DTYPES = {"date": "datetime", "amount": "float64", "hours": "float64", "count": "Int64"}
-
-
 def typed_columns(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """A table's columns in contract order with their contract dtypes.
 
     Applied to each chunk as soon as it is parsed, so a big sheet is held as float64,
     datetime64 and Arrow strings rather than as one Python object per cell.
     """
-    frame = frame[table_columns(spec)].copy()
-    dtypes = {"unit": "string", "source_file": "string", "source_sheet": "string"}
-    dtypes["source_row"] = "int64"
-    for name, fspec in spec.fields.items():
-        dtypes[name] = _DTYPES.get(fspec.type, "string")
-        if fspec.derive_column:
-            dtypes[fspec.derive_column] = "string"
-        if fspec.qualifier_column:
-            dtypes[fspec.qualifier_column] = "string"
+    dtypes = column_dtypes(spec)
+    frame = frame[list(dtypes)]  # a new frame (copy-on-write): the caller's is left alone
     for name, dtype in dtypes.items():
         column = frame[name]
         if dtype == "datetime" and not pd.api.types.is_datetime64_dtype(column):

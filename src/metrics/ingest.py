@@ -312,8 +312,7 @@ def read_raw(
             _check_container(path, head, config)
             digest = sha256_of(path)
             if path.suffix.lower() == ".csv":
-                rows = read_csv_rows(path)
-                found = [(path.stem, rows, len(rows))]
+                found = [(path.stem, read_csv_rows(path), None)]  # row_count: len(rows)
             else:
                 found = list(read_workbook_sheets(path))  # streams: rows are read when cleaned
         except UnreadableFile as exc:
