@@ -14,10 +14,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 
-from metrics import charts, kpi, quality
+from metrics.cleaning.store import run_clean
 from metrics.periods import Period
-from metrics.store import run_clean
-from metrics.text import format_amounts, format_counts
+from metrics.reporting import charts, kpi, quality
+from metrics.reporting.text import format_amounts, format_counts
 
 
 def table_page(pdf: PdfPages, title: str, frame, columns: dict[str, str]) -> None:

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work"
 SAMPLE = ROOT / "data" / "raw"
 PY = sys.executable
-SHISHI = [PY, "-m", "metrics.cli"]
+SHISHI = [PY, "-m", "metrics.running.cli"]
 
 
 def timed(cmd: list[str], repeat: int, env: dict | None = None) -> float:
@@ -116,7 +116,7 @@ def ledger(rows: int) -> Path:
 
 
 BARE = "import sys, pandas as pd, resource; pd.read_excel(sys.argv[1], engine='calamine', sheet_name=None, header=None); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-CLEAN = "import sys, resource; from metrics.store import run_clean; run_clean(sys.argv[1], sys.argv[2]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+CLEAN = "import sys, resource; from metrics.cleaning.store import run_clean; run_clean(sys.argv[1], sys.argv[2]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 
 
 def run_py(code: str, *args: str) -> tuple[float, int]:

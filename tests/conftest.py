@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-#: Where every row read must end up (spelled out here, independently of metrics.clean).
+#: Where every row read must end up (spelled out here, independently of metrics.cleaning.rows).
 VERDICTS = ("accepted", "rejected", "skipped_blank", "skipped_total", "skipped_note", "duplicates")
 
 

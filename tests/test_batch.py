@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics import batch
-from metrics.batch import plan_jobs, run_jobs
+from metrics.running import batch
+from metrics.running.batch import plan_jobs, run_jobs
 from test_hostile import echo_notebook
 
 PROBE = (

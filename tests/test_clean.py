@@ -20,8 +20,8 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import assert_reconciled
-from metrics.cli import main
-from metrics.store import run_clean
+from metrics.cleaning.store import run_clean
+from metrics.running.cli import main
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -286,8 +286,8 @@ def test_number_cells_read_in_bulk_agree_with_the_cell_parser(
     """The column-wise shortcut for number cells must give what parse_amount gives, cell by cell."""
     import numpy as np
 
-    from metrics.clean import parse_column
-    from metrics.parsing import parse_amount
+    from metrics.cleaning.parsing import parse_amount
+    from metrics.cleaning.rows import parse_column
 
     values, quals, errs = parse_column(np.array([number], dtype=object), "amount", multiplier, None)
     expected = parse_amount(number, multiplier)
@@ -314,8 +314,8 @@ class CountingProgress:
 
 def test_progress_counts_every_row_once(tmp_path: Path) -> None:
     """The bar's total is every row of every sheet, and the updates add up to it exactly."""
-    from metrics.clean import CHUNK_ROWS
-    from metrics.ingest import read_raw
+    from metrics.cleaning.ingest import read_raw
+    from metrics.cleaning.rows import CHUNK_ROWS
 
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)

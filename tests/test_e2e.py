@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.cli import main
+from metrics.running.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw"

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from metrics.batch import REPORTS, plan_jobs, run_jobs
-from metrics.cli import main
-from metrics.ingest import RawConfig, read_raw
-from metrics.render import ReportFailed, render_report, safe_name
-from metrics.store import neutralize_formula, run_clean
+from metrics.cleaning.ingest import RawConfig, read_raw
+from metrics.cleaning.store import neutralize_formula, run_clean
+from metrics.reporting.render import ReportFailed, render_report, safe_name
+from metrics.running.batch import REPORTS, plan_jobs, run_jobs
+from metrics.running.cli import main
 
 HOSTILE_UNITS = [
     'x"); import os; os.system("id") #',

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from metrics.batch import plan_jobs
-from metrics.headers import load_table_specs, match_header_cell, split_unit
-from metrics.ingest import copy_rank, load_config, year_hint
-from metrics.store import run_clean
+from metrics.cleaning.headers import load_table_specs, match_header_cell, split_unit
+from metrics.cleaning.ingest import copy_rank, load_config, year_hint
+from metrics.cleaning.store import run_clean
+from metrics.running.batch import plan_jobs
 
 
 def odd_workbook(path: Path) -> None:
@@ -119,7 +119,7 @@ def test_streamed_rows_keep_excel_positions(tmp_path: Path, cells: dict) -> None
     """Streaming must give the same grid as a full read: Excel row/column = index + 1."""
     from python_calamine import CalamineWorkbook
 
-    from metrics.ingest import read_workbook_sheets
+    from metrics.cleaning.ingest import read_workbook_sheets
 
     wb = Workbook()
     for ref, value in cells.items():

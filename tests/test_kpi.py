@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from metrics import kpi
-from metrics.clean import table_columns
-from metrics.headers import load_table_specs
+from metrics.cleaning.headers import load_table_specs
+from metrics.cleaning.rows import table_columns
 from metrics.periods import Period
+from metrics.reporting import kpi
 
 Q3, Q4 = Period.parse("2024Q3"), Period.parse("2024Q4")
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.parsing import (
+from metrics.cleaning.parsing import (
     Parsed,
     chinese_numeral,
     combine_qualifiers,
@@ -677,7 +677,7 @@ _SHARED = "一二三万元余约多千百个项目人数时数活动志愿者社
 def test_normalize_converts_runs_like_the_whole_text(text: str) -> None:
     """normalize_text converts each run of non-ASCII characters on its own (for speed); that must
     give what OpenCC gives for the whole text, phrases like 乾燥 and 頭髮 included."""
-    from metrics.parsing import _opencc
+    from metrics.cleaning.parsing import _opencc
 
     expected = _opencc().convert(" ".join(unicodedata.normalize("NFKC", text).split()))
     assert normalize_text(text) == expected

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from metrics.store import run_clean
-from metrics.templates_xlsx import TEMPLATE_FILES, export_tables, write_templates
+from metrics.cleaning.store import run_clean
+from metrics.reporting.workbooks import TEMPLATE_FILES, export_tables, write_templates
 
 
 def test_templates_have_headers_dropdowns_and_guide(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.parsing import parse_amount
-from metrics.text import (
+from metrics.cleaning.parsing import parse_amount
+from metrics.reporting.text import (
     format_amount,
     format_change,
     format_count,

@@ -15,8 +15,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from metrics.headers import load_table_specs
-from metrics.store import atomic_write, neutralize_frame
+from metrics.cleaning.headers import load_table_specs
+from metrics.cleaning.store import atomic_write, neutralize_frame
 
 TEMPLATE_FILES = {
     "wishes": "心愿清单台账模板.xlsx",

@@ -1,7 +1,7 @@
 """Sentences for the leadership summary, written from the KPI results, never typed by hand.
 
-Each function takes what :mod:`metrics.kpi` computed and returns plain Chinese sentences in the
-register of an official summary; the figures go through :mod:`metrics.text`, so they are never
+Each function takes what :mod:`metrics.reporting.kpi` computed and returns plain Chinese sentences in the
+register of an official summary; the figures go through :mod:`metrics.reporting.text`, so they are never
 more precise than the source (a sum that includes "6万余元" is written "…余元").
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.kpi import Compared, Quantity
 from metrics.periods import Period
-from metrics.text import format_amount, format_count, format_percent
+from metrics.reporting.kpi import Compared, Quantity
+from metrics.reporting.text import format_amount, format_count, format_percent
 
 
 def _count(q: Quantity | Compared, unit: str) -> str:

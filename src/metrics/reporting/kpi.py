@@ -2,7 +2,7 @@
 
 Figures are :class:`Quantity` values that remember how precise their source rows were (a sum
 that includes one "6万余元" is itself at_least) and how many rows they sum, so every number in a
-report can be traced back. Formatting into Chinese is :mod:`metrics.text`'s job, not this one's.
+report can be traced back. Formatting into Chinese is :mod:`metrics.reporting.text`'s job, not this one's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.parsing import combine_qualifiers
+from metrics.cleaning.parsing import combine_qualifiers
 from metrics.periods import Period, campaign_to_date
 
 UNFILLED = "未填写"
@@ -372,7 +372,7 @@ def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) ->
 
     Cells are already formatted (this is the one table whose columns mix units).
     """
-    from metrics.text import format_amount, format_change, format_count
+    from metrics.reporting.text import format_amount, format_change, format_count
 
     def amount(q: Quantity) -> str:
         return format_amount(q.value, q.qualifier)

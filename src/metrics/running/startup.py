@@ -1,7 +1,7 @@
 """What a shishi process does before anything else: skip slow optional imports, boot a worker.
 
 Kept apart from the heavy modules, and importing it applies the import skip: a pool's
-forkserver imports this module before metrics.batch (which pulls in nbformat, and with it
+forkserver imports this module before metrics.running.batch (which pulls in nbformat, and with it
 jsonschema).
 """
 
@@ -19,9 +19,9 @@ def skip_slow_imports() -> None:
 
 
 def pool_worker(notebooks_dir: Path) -> None:
-    """Initializer of a report pool worker (a fresh interpreter): see metrics.batch.warm_pool."""
+    """Initializer of a report pool worker (a fresh interpreter): see metrics.running.batch.warm_pool."""
     skip_slow_imports()
-    from metrics.batch import start_worker
+    from metrics.running.batch import start_worker
 
     start_worker(notebooks_dir)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics import __version__
-from metrics.startup import skip_slow_imports
+from metrics.running.startup import skip_slow_imports
 
 EXAMPLES = """\
 examples:
@@ -140,7 +140,7 @@ def clean_progress() -> Any:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from metrics.store import run_clean
+    from metrics.cleaning.store import run_clean
 
     started = time.perf_counter()
     with clean_progress() as bar:
@@ -151,7 +151,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from metrics.batch import run_reports
+    from metrics.running.batch import run_reports
 
     return run_reports(
         periods=args.period,
@@ -169,7 +169,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from metrics.templates_xlsx import write_templates
+    from metrics.reporting.workbooks import write_templates
 
     for path in write_templates(args.dir):
         print(f"已生成 {path}")

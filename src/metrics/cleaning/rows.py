@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics import parsing
-from metrics.headers import (
+from metrics.cleaning import parsing
+from metrics.cleaning.headers import (
     HEADER_SEARCH_ROWS,
     HeaderMatch,
     TableSpec,
@@ -28,8 +28,8 @@ from metrics.headers import (
     find_header,
     load_table_specs,
 )
-from metrics.ingest import FileNotice, RawConfig, RawSheet
-from metrics.parsing import Parsed, is_empty, normalize_text
+from metrics.cleaning.ingest import FileNotice, RawConfig, RawSheet
+from metrics.cleaning.parsing import Parsed, is_empty, normalize_text
 
 TABLES = ("wishes", "donations", "purchases", "volunteering")
 #: A sheet's row accounting: rows_read = the sum of the other six.
@@ -144,7 +144,7 @@ def _cell(row: list[Any], index: int) -> Any:
 def _sheet_multiplier(pin_unit: str | None) -> float | None:
     if not pin_unit:
         return None
-    from metrics.headers import split_unit
+    from metrics.cleaning.headers import split_unit
 
     return split_unit(f"x({pin_unit})")[1]
 

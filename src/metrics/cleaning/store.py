@@ -24,8 +24,8 @@ import pandas as pd
 from metrics import __version__
 
 if TYPE_CHECKING:  # the cleaning stack (pandera, calamine) loads only when cleaning
-    from metrics.clean import SheetResult
-    from metrics.ingest import FileNotice
+    from metrics.cleaning.ingest import FileNotice
+    from metrics.cleaning.rows import SheetResult
 
 TABLES = ("wishes", "donations", "purchases", "volunteering")
 
@@ -114,7 +114,7 @@ def build_manifest(
         elif f.get("sha256"):
             seen[f["sha256"]] = f["file"]
     sheets = [s for f in files.values() for s in f["sheets"] if "rows_read" in s]
-    from metrics.clean import COUNT_KEYS as keys
+    from metrics.cleaning.rows import COUNT_KEYS as keys
 
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -144,8 +144,8 @@ def run_clean(
     # without holding the GIL, so that runs meanwhile on a thread (imports are thread-safe).
     preload = threading.Thread(target=_warm_schemas, daemon=True)
     preload.start()
-    from metrics.clean import clean_sheets
-    from metrics.ingest import load_config, read_raw
+    from metrics.cleaning.ingest import load_config, read_raw
+    from metrics.cleaning.rows import clean_sheets
 
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
@@ -161,7 +161,7 @@ def run_clean(
         sheets, config, progress.update if progress is not None else None
     )
     preload.join()
-    from metrics import schemas
+    from metrics.cleaning import schemas
 
     tables = {t: schemas.validate(t, f) for t, f in tables.items()}
     warnings = schemas.cross_field_warnings(tables)
@@ -178,7 +178,7 @@ def run_clean(
 
 def _warm_schemas() -> None:
     with contextlib.suppress(Exception):  # only a head start: validate() reports real errors
-        importlib.import_module("metrics.schemas").warm_up()
+        importlib.import_module("metrics.cleaning.schemas").warm_up()
 
 
 def write_processed(outcome: CleanOutcome, out_dir: Path) -> None:

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
-from metrics.render import (
+from metrics.reporting.render import (
     NOTEBOOKS_DIR,
     ReportFailed,
     render_report,
@@ -35,7 +36,6 @@ from metrics.render import (
 REPORTS = ("quarterly_summary", "data_quality")
 #: Reports whose figures also go out as an Excel workbook next to the PDF.
 EXPORTED = {"quarterly_summary"}
-PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -132,9 +132,9 @@ def plan_jobs(
 
 def export_workbook(job: Job) -> Path:
     """The processed tables and the KPI tables behind a leadership report, in one .xlsx."""
-    from metrics import kpi
-    from metrics.store import load_processed
-    from metrics.templates_xlsx import export_tables
+    from metrics.cleaning.store import load_processed
+    from metrics.reporting import kpi
+    from metrics.reporting.workbooks import export_tables
 
     tables = kpi.filter_unit(load_processed(Path(job.parameters["processed_dir"])), job.unit)
     sheets = kpi.kpi_tables(tables, Period.parse(job.period)) | tables
@@ -192,12 +192,12 @@ def _run_job(job: Job, start_next: bool = False) -> str:
 
 
 #: What a worker needs (the notebooks' own imports happen in their kernels), loaded once by
-#: the forkserver the pool workers fork from; metrics.startup first, for its import skip.
+#: the forkserver the pool workers fork from; metrics.running.startup first, for its import skip.
 FORKSERVER_PRELOAD = [
-    "metrics.startup",
-    "metrics.batch",
-    "metrics.kpi",
-    "metrics.templates_xlsx",
+    "metrics.running.startup",
+    "metrics.running.batch",
+    "metrics.reporting.kpi",
+    "metrics.reporting.workbooks",
     "papermill",
     "weasyprint",
 ]
@@ -210,7 +210,7 @@ def warm_pool(workers: int, notebooks_dir: Path = NOTEBOOKS_DIR) -> ProcessPoolE
     (zmq sockets, event loops) can hang. They fork from a fresh forkserver that has loaded
     the report stack once, which is cheaper than a spawned interpreter per worker.
     """
-    from metrics.startup import pool_worker
+    from metrics.running.startup import pool_worker
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(FORKSERVER_PRELOAD)
@@ -234,7 +234,7 @@ def run_jobs(
 ) -> BatchResult:
     """Run what is not up to date, `workers` at a time, with a progress bar on stderr.
 
-    ``km``, a kernel already started (see :func:`metrics.render.start_kernel`), serves the
+    ``km``, a kernel already started (see :func:`metrics.reporting.render.start_kernel`), serves the
     first job of a serial run; ``pool`` (see :func:`warm_pool`) the jobs of a parallel one.
     Both are shut down here in any case.
     """
@@ -324,7 +324,7 @@ def run_reports(
     progress: Callable[[], Any] | None = None,
 ) -> int:
     """`shishi report`: clean once, then make every requested report; exit code for the CLI."""
-    from metrics.store import run_clean
+    from metrics.cleaning.store import run_clean
 
     for label in periods:
         Period.parse(label)  # fail fast, before cleaning, on a mistyped period

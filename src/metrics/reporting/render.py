@@ -18,7 +18,6 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,12 @@ import nbformat
 from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
+from metrics.paths import NOTEBOOKS_DIR, TEMPLATES_DIR
+
 #: The Jupyter kernel `make setup` installs into .venv, so notebooks run with the project's packages.
 KERNEL = "shishi"
 #: Cells with these tags never reach the PDF.
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove"}
-TEMPLATES_DIR = Path(str(importlib_resources.files("metrics").joinpath("templates")))
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 class ShishiPDFExporter(HTMLExporter):
@@ -154,7 +153,7 @@ def start_kernel(cwd: Path = NOTEBOOKS_DIR) -> Any | None:
 
 
 #: Libraries every report imports: loaded by an early kernel while the data are cleaned.
-WARM_IMPORTS = "import pandas, matplotlib.pyplot, metrics.kpi, metrics.charts, metrics.present"
+WARM_IMPORTS = "import pandas, matplotlib.pyplot, metrics.reporting.kpi, metrics.reporting.charts, metrics.reporting.present"
 
 
 def _queue_imports(km: Any) -> None:

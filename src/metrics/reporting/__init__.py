@@ -1,0 +1,1 @@
+"""Reporting: processed tables in, figures, sentences, charts, workbooks and PDFs out."""
