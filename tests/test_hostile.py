@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from metrics.cleaning.ingest import RawConfig, read_raw
 from metrics.cleaning.store import neutralize_formula, run_clean
+from metrics.errors import ExitCode
 from metrics.reporting.render import ReportFailed, render_report, safe_name
 from metrics.running.batch import REPORTS, plan_jobs, run_jobs
 from metrics.running.cli import main
@@ -240,8 +241,9 @@ def test_bad_period_is_a_message_not_a_traceback(capsys: pytest.CaptureFixture[s
 def test_missing_raw_folder_is_a_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["clean", "--raw", str(tmp_path / "nope")]) == 2
-    assert "原始数据目录不存在" in capsys.readouterr().err
+    assert main(["clean", "--raw", str(tmp_path / "nope")]) == ExitCode.INPUT
+    err = capsys.readouterr().err
+    assert "原始数据文件夹不存在" in err and "--raw" in err and "Traceback" not in err
 
 
 def test_csv_encodings_detected(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from metrics.cleaning.headers import load_table_specs, match_header_cell, split_unit
 from metrics.cleaning.ingest import copy_rank, load_config, year_hint
 from metrics.cleaning.store import run_clean
+from metrics.errors import ConfigError
 from metrics.running.batch import plan_jobs
 
 
@@ -71,7 +72,7 @@ def test_pin_can_skip_a_sheet(tmp_path: Path) -> None:
 
 def test_broken_config_says_where(tmp_path: Path) -> None:
     (tmp_path / "shishi.toml").write_text("[unit\nname=", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"shishi\.toml"):
+    with pytest.raises(ConfigError, match=r"shishi\.toml"):
         load_config(tmp_path)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from metrics.errors import PeriodError
 from metrics.periods import Period, campaign_to_date
 
 
@@ -33,7 +34,7 @@ def test_parse(text: str, label: str, start: dt.date, end: dt.date) -> None:
 
 @pytest.mark.parametrize("text", ["2024Q5", "Q3", "2024H3", "2024-13", "yesterday", "", "1800"])
 def test_bad_periods_say_what_is_accepted(text: str) -> None:
-    with pytest.raises(ValueError, match="2024Q3"):
+    with pytest.raises(PeriodError, match="2024Q3"):
         Period.parse(text)
 
 

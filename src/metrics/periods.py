@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from metrics.errors import PeriodError
+
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _QUARTER_CN = {1: "一", 2: "二", 3: "三", 4: "四"}
 FORMS = "2024Q3（季度）、2024H1（半年）、2024（全年）、2024-07（月）"
@@ -71,7 +73,7 @@ class Period:
                     return make(year, m.group(2))
                 except (ValueError, KeyError):
                     break
-        raise ValueError(f"无法识别的报告期间「{raw}」；可用的写法：{FORMS}")
+        raise PeriodError(f"无法识别的报告期间「{raw}」", f"可用的写法：{FORMS}")
 
     @property
     def label_cn(self) -> str:

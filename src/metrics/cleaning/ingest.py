@@ -24,6 +24,8 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from metrics.errors import ConfigError, UnreadableFile
+
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
 #: Files larger than this are refused with a message (override in shishi.toml: max_file_mb).
 MAX_FILE_MB = 200
@@ -118,10 +120,6 @@ class FileNotice:
     message: str
 
 
-class UnreadableFile(Exception):
-    """Raised inside ingest for one file; turned into a FileNotice at the edge."""
-
-
 def load_config(raw_dir: Path) -> RawConfig:
     """Read data/raw/shishi.toml if the analyst made one; a broken one is an error that says where."""
     path = raw_dir / CONFIG_NAME
@@ -130,7 +128,9 @@ def load_config(raw_dir: Path) -> RawConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: 配置文件格式有误（{exc}）；请对照 data/raw/README.md") from exc
+        raise ConfigError(
+            f"配置文件格式有误（{exc}）", "请对照 data/raw/README.md 修改", path=path
+        ) from exc
     pins = [Pin(**p) for p in data.get("pin", [])]
     return RawConfig(
         unit_name=(data.get("unit") or {}).get("name"),

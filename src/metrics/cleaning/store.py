@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from metrics import __version__
+from metrics.errors import InputError
 
 if TYPE_CHECKING:  # the cleaning stack (pandera, calamine) loads only when cleaning
     from metrics.cleaning.ingest import FileNotice
@@ -149,8 +150,10 @@ def run_clean(
 
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
-        raise FileNotFoundError(
-            f"原始数据目录不存在：{raw_dir}（请把表格放入该目录，或用 --raw 指定）"
+        raise InputError(
+            "原始数据文件夹不存在",
+            "请把各部门报来的表格放入该文件夹，或用 --raw 指定所在的文件夹",
+            path=raw_dir,
         )
     config = load_config(raw_dir)
     sheets, notices = read_raw(raw_dir, config)
@@ -204,8 +207,10 @@ def load_processed(out_dir: Path) -> dict[str, pd.DataFrame]:
     out_dir = Path(out_dir)
     missing = [t for t in TABLES if not (out_dir / f"{t}.parquet").exists()]
     if missing:
-        raise FileNotFoundError(
-            f"{out_dir} 中缺少 {', '.join(missing)}.parquet；请先运行 shishi clean"
+        raise InputError(
+            f"缺少清洗后的数据 {', '.join(missing)}.parquet",
+            "请先运行 shishi clean（或 make report）",
+            path=out_dir,
         )
     return {t: pd.read_parquet(out_dir / f"{t}.parquet") for t in TABLES}
 

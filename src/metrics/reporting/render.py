@@ -17,7 +17,6 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import nbformat
 from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
+from metrics.errors import ReportError
 from metrics.paths import NOTEBOOKS_DIR, TEMPLATES_DIR
 
 #: The Jupyter kernel `make setup` installs into .venv, so notebooks run with the project's packages.
@@ -103,14 +103,12 @@ def safe_name(text: str, fallback: str = "report") -> str:
     return text[:80] or fallback
 
 
-@dataclass
-class ReportFailed(Exception):
+class ReportFailed(ReportError):
     """A report notebook failed: which notebook, which cell, the error, and where the log is."""
 
-    notebook: str
-    cell: int | None
-    error: str
-    log_path: Path
+    def __init__(self, notebook: str, cell: int | None, error: str, log_path: Path) -> None:
+        self.notebook, self.cell, self.error, self.log_path = notebook, cell, error, log_path
+        super().__init__(str(self), "打开该记录查看出错的单元格；数据问题请先看 data_quality.pdf")
 
     def __str__(self) -> str:
         where = (
@@ -257,7 +255,9 @@ def render_report(
     notebook = notebooks_dir / f"{name}.ipynb"
     if not notebook.exists():
         stop_kernel(km)
-        raise FileNotFoundError(f"找不到报告模板 {notebook}")
+        raise ReportError(
+            "找不到报告模板", "请确认 notebooks/ 文件夹完整（可重新克隆项目）", path=notebook
+        )
     executed = out_dir / f"{name}.ipynb"
     # While the kernel runs the notebook this process only waits: load the PDF engine meanwhile.
     warm = threading.Thread(target=_prewarm, daemon=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from metrics.errors import UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
 from metrics.reporting.render import (
@@ -111,7 +112,7 @@ def plan_jobs(
                 out = out / safe_name(unit, fallback="unit")
             for name in only or REPORTS:
                 if not (notebooks_dir / f"{name}.ipynb").exists():
-                    raise ValueError(
+                    raise UsageError(
                         f"没有名为 {name} 的报告（{notebooks_dir} 中找不到 {name}.ipynb）；"
                         f"可选：{'、'.join(REPORTS)}"
                     )

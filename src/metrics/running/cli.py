@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics import __version__
+from metrics.errors import ExitCode, ShishiError
 from metrics.running.startup import skip_slow_imports
 
 EXAMPLES = """\
@@ -182,16 +183,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
-        return 2
+        return ExitCode.USAGE
     handlers = {"clean": cmd_clean, "report": cmd_report, "template": cmd_template}
     try:
-        return handlers[args.command](args)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"shishi: {exc}", file=sys.stderr)
-        return 2
+        return int(handlers[args.command](args))
+    except ShishiError as exc:
+        print(f"shishi：{exc}", file=sys.stderr)
+        return int(exc.exit_code)
     except KeyboardInterrupt:
-        print("shishi: 已中断", file=sys.stderr)
-        return 130
+        print("shishi：已中断", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # output piped into `head`: the reader left, nothing to report
+        sys.stderr.close()
+        return ExitCode.OK
+    except Exception:
+        return report_bug()
+
+
+def report_bug() -> int:
+    """An exception shishi did not anticipate: a bug, said plainly, with the traceback logged."""
+    import tempfile
+    import traceback
+
+    text = traceback.format_exc()
+    log = Path(tempfile.gettempdir()) / f"shishi-error-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    try:
+        log.write_text(text, encoding="utf-8")
+        where = f"完整记录已保存到 {log}"
+    except OSError:
+        where = "（记录未能保存）"
+    print(text, file=sys.stderr)
+    print(
+        f"shishi：程序内部错误（这是 shishi 的缺陷，不是您的操作问题）。{where}；"
+        "请把该文件和所用的命令发给维护人员。",
+        file=sys.stderr,
+    )
+    return ExitCode.BUG
 
 
 if __name__ == "__main__":
