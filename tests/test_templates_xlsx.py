@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
+from metrics.cleaning.ledger_templates import TEMPLATE_FILES, write_templates
 from metrics.cleaning.store import run_clean
-from metrics.reporting.workbooks import TEMPLATE_FILES, export_tables, write_templates
+from metrics.reporting.export import export_tables
 
 
 def test_templates_have_headers_dropdowns_and_guide(tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def export_workbook(job: Job) -> Path:
     """The processed tables and the KPI tables behind a leadership report, in one .xlsx."""
     from metrics.cleaning.store import load_processed
     from metrics.reporting import kpi
-    from metrics.reporting.workbooks import export_tables
+    from metrics.reporting.export import export_tables
 
     tables = kpi.filter_unit(load_processed(Path(job.parameters["processed_dir"])), job.unit)
     sheets = kpi.kpi_tables(tables, Period.parse(job.period)) | tables

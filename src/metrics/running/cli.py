@@ -170,7 +170,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from metrics.reporting.workbooks import write_templates
+    from metrics.cleaning.ledger_templates import write_templates
 
     for path in write_templates(args.dir):
         print(f"已生成 {path}")

@@ -1,4 +1,4 @@
-"""Blank ledgers for the offices and the Excel export of a report's tables.
+"""Blank ledgers for the offices to fill in, built from the same vocabulary the cleaner reads.
 
 The templates carry the canonical headers (the first synonym of each field in headers.toml),
 drop-down lists for the words shishi understands, date formatting and a 说明 sheet, so next
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from metrics.cleaning.headers import load_table_specs
-from metrics.cleaning.store import atomic_write, neutralize_frame
+from metrics.cleaning.store import atomic_write
 
 TEMPLATE_FILES = {
     "wishes": "心愿清单台账模板.xlsx",
@@ -110,19 +109,3 @@ def write_templates(folder: Path) -> list[Path]:
         atomic_write(path, lambda p, wb=wb: wb.save(p))
         paths.append(path)
     return paths
-
-
-def export_tables(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """One workbook, one sheet per table; text that Excel would run as a formula is neutralized."""
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                safe = neutralize_frame(frame)
-                for col in safe.columns:
-                    if isinstance(safe[col].dtype, pd.DatetimeTZDtype):
-                        safe[col] = safe[col].dt.tz_localize(None)
-                safe.to_excel(writer, sheet_name=name[:31], index=False)
-
-    atomic_write(path, write)
-    return path
