@@ -151,7 +151,7 @@ def start_kernel(cwd: Path = NOTEBOOKS_DIR) -> Any | None:
 
 
 #: Libraries every report imports: loaded by an early kernel while the data are cleaned.
-WARM_IMPORTS = "import pandas, matplotlib.pyplot, metrics.reporting.kpi, metrics.reporting.charts, metrics.reporting.present"
+WARM_IMPORTS = "import pandas, matplotlib.pyplot, metrics.reporting.kpi, metrics.reporting.charts, metrics.reporting.present, metrics.reporting.word, metrics.reporting.export, openpyxl"
 
 
 def _queue_imports(km: Any) -> None:

@@ -35,8 +35,8 @@ from metrics.reporting.render import (
 )
 
 REPORTS = ("quarterly_summary", "data_quality")
-#: Reports whose figures also go out as an Excel workbook next to the PDF.
-EXPORTED = {"quarterly_summary"}
+#: Reports that also write Word, Excel and chart files next to the PDF (given an out_dir).
+COMPANIONS = {"quarterly_summary": ("docx", "xlsx")}
 
 
 @dataclass
@@ -123,23 +123,14 @@ def plan_jobs(
                     "raw_dir": str(raw_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
                 }
+                if name in COMPANIONS:
+                    params["out_dir"] = str(out.resolve())
                 stamp = {k: v for k, v in params.items() if k != "made_on"}
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
                 jobs.append(Job(name, period.label, unit, out, params, fp, notebooks_dir))
     return jobs
-
-
-def export_workbook(job: Job) -> Path:
-    """The processed tables and the KPI tables behind a leadership report, in one .xlsx."""
-    from metrics.cleaning.store import load_processed
-    from metrics.reporting import kpi
-    from metrics.reporting.export import export_tables
-
-    tables = kpi.filter_unit(load_processed(Path(job.parameters["processed_dir"])), job.unit)
-    sheets = kpi.kpi_tables(tables, Period.parse(job.period)) | tables
-    return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
 
 
 #: A kernel this process started ahead for its next report; see :func:`_start_spare`.
@@ -184,8 +175,6 @@ def _run_job(job: Job, start_next: bool = False) -> str:
         km=_take_spare(),
         after_execute=(lambda: _start_spare(job.notebooks_dir)) if start_next else None,
     )
-    if job.name in EXPORTED:
-        export_workbook(job)
     tmp = job.stamp.with_suffix(".tmp")
     tmp.write_text(job.fingerprint)
     os.replace(tmp, job.stamp)
@@ -360,6 +349,8 @@ def run_reports(
     result = run_jobs(planned, workers=max(1, jobs), force=force, km=km, pool=pool)
     for job in result.made:
         print(f"已生成 {job.pdf}")
+        for ext in COMPANIONS.get(job.name, ()):
+            print(f"已生成 {job.pdf.with_suffix('.' + ext)}")
     for job in result.skipped:
         print(f"未变化，跳过 {job.pdf}（输入和代码都没有变；加 --force 可重新生成）")
     for _job, message in result.failed:
