@@ -132,8 +132,9 @@ def _table(doc: Document, t: Table) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     numeric = set(t.numeric)
+    size = 9 if len(t.headers) >= 6 else 10.5  # 小五 for wide tables, 五号 otherwise
     for i, h in enumerate(t.headers):
-        _cell(table.rows[0].cells[i], h, bold=True, right=i in numeric)
+        _cell(table.rows[0].cells[i], h, bold=True, right=i in numeric, size=size)
     header = table.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")  # the header row repeats on a new page
     repeat.set(qn("w:val"), "true")
@@ -141,17 +142,19 @@ def _table(doc: Document, t: Table) -> None:
     for row in t.rows:
         cells = table.add_row().cells
         for i, value in enumerate(row):
-            _cell(cells[i], value, right=i in numeric)
+            _cell(cells[i], value, right=i in numeric, size=size)
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
 
 
-def _cell(cell: object, text: str, bold: bool = False, right: bool = False) -> None:
+def _cell(
+    cell: object, text: str, bold: bool = False, right: bool = False, size: float = 10.5
+) -> None:
     p = cell.paragraphs[0]  # type: ignore[attr-defined]
     p.paragraph_format.first_line_indent = Pt(0)
     p.paragraph_format.line_spacing = 1.0
     if right:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    run = _run(p, str(text), font=HEADING_FONT if bold else BODY_FONT, size=10.5)
+    run = _run(p, str(text), font=HEADING_FONT if bold else BODY_FONT, size=size)
     run.bold = bold  # type: ignore[attr-defined]
 
 
@@ -161,6 +164,7 @@ def _picture(
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.first_line_indent = Pt(0)
+    p.paragraph_format.line_spacing = 1.0  # the body's exact 26 pt would clip the picture
     source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
     p.add_run().add_picture(source, width=width)
     if caption:
@@ -271,15 +275,18 @@ def build_document(r: SummaryReport) -> Document:
             _para(doc, "下一步工作", "Heading 2")
             _bullets(doc, r.next_steps)
 
-    # 落款, provenance, 版记
-    doc.add_paragraph()
+    # 落款, provenance, 版记: kept together on the last page
+    closing = [doc.add_paragraph()]
     for line in (r.signature.unit, r.signature.date):
         p = _plain(doc, line, WD_ALIGN_PARAGRAPH.RIGHT)
         p.paragraph_format.right_indent = Cm(2)  # type: ignore[attr-defined]
-    _plain(doc, r.provenance, size=10.5)
+        closing.append(p)
+    closing.append(_plain(doc, r.provenance, size=10.5))
     for k, v in (("报送", r.signature.send_to), ("抄送", r.signature.copy_to)):
         if v:
-            _plain(doc, f"{k}：{v}", size=12)
+            closing.append(_plain(doc, f"{k}：{v}", size=12))
+    for p in closing[:-1]:
+        p.paragraph_format.keep_with_next = True  # type: ignore[attr-defined]
     return doc
 
 
