@@ -39,15 +39,29 @@ def kernel_pids(folder: Path) -> list[int]:
     return [int(p.read_text()) for p in sorted(folder.glob("pid-*"))]
 
 
+def parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def running_kernels() -> set[int]:
-    """PIDs of every live ipykernel process on the machine (spares included)."""
-    found = set()
+    """PIDs of live ipykernel processes started by this test process, directly or through pool
+    workers and their forkserver: kernels of other checkouts on the machine are not ours."""
+    me, found = os.getpid(), set()
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             cmdline = (proc / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"ipykernel_launcher" in cmdline and alive(int(proc.name)):
+        if b"ipykernel_launcher" not in cmdline or not alive(int(proc.name)):
+            continue
+        pid: int | None = int(proc.name)
+        while pid and pid != me:
+            pid = parent_of(pid)
+        if pid == me:
             found.add(int(proc.name))
     return found
 
