@@ -39,29 +39,22 @@ def kernel_pids(folder: Path) -> list[int]:
     return [int(p.read_text()) for p in sorted(folder.glob("pid-*"))]
 
 
-def parent_of(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def running_kernels() -> set[int]:
-    """PIDs of live ipykernel processes started by this test process, directly or through pool
-    workers and their forkserver: kernels of other checkouts on the machine are not ours."""
-    me, found = os.getpid(), set()
+    """PIDs of live ipykernel processes of this test session (spares included).
+
+    A kernel is ours when it carries the session's tag in its environment (conftest sets it
+    before anything starts, and kernels inherit it through pool workers and their forkserver),
+    so another checkout's kernels are not counted, and an orphan of ours still is.
+    """
+    tag = f"SHISHI_TEST_SESSION={os.environ['SHISHI_TEST_SESSION']}".encode()
+    found = set()
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes() if b"ipykernel_launcher" in cmdline else b""
         except OSError:
             continue
-        if b"ipykernel_launcher" not in cmdline or not alive(int(proc.name)):
-            continue
-        pid: int | None = int(proc.name)
-        while pid and pid != me:
-            pid = parent_of(pid)
-        if pid == me:
+        if tag in environ.split(b"\0") and alive(int(proc.name)):
             found.add(int(proc.name))
     return found
 
