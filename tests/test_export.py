@@ -15,7 +15,9 @@ def test_workbook_is_chinese_and_formatted(tmp_path: Path) -> None:
     path = export_tables(tmp_path / "q.xlsx", workbook_sheets(build()))
     wb = load_workbook(path)
     assert wb.sheetnames[:3] == ["主要指标", "本期办结实事", "心愿清单_按类别"]
-    assert {"心愿清单明细", "捐款捐物明细", "消费帮扶明细", "志愿服务明细"} <= set(wb.sheetnames)
+    assert {"心愿清单明细", "捐款捐物明细", "消费帮扶采购明细", "志愿服务明细"} <= set(
+        wb.sheetnames
+    )
     wishes = wb["心愿清单明细"]
     headers = [c.value for c in wishes[1]]
     assert headers[:3] == ["序号", "项目名称", "类别"]
@@ -26,7 +28,7 @@ def test_workbook_is_chinese_and_formatted(tmp_path: Path) -> None:
     don = wb["捐款捐物明细"]
     h = [c.value for c in don[1]]
     col = h.index("金额精度") + 1
-    assert [don.cell(row=r, column=col).value for r in (2, 3, 4)] == [None, "余", "约"]
+    assert [don.cell(row=r, column=col).value for r in (2, 3, 4)] == ["确数", "余（至少）", "约"]
     amount = don.cell(row=2, column=h.index("金额（元）") + 1)
     assert amount.value == 16600 and amount.number_format == "#,##0.00"
     day = don.cell(row=2, column=h.index("日期") + 1)

@@ -12,115 +12,35 @@ from pathlib import Path
 
 import pandas as pd
 
+from metrics import contract
 from metrics.cleaning.store import atomic_write, neutralize_frame
 from metrics.reporting.model import SummaryReport
 
-QUALIFIER_CN = {"exact": "", "at_least": "余", "about": "约", "at_most": "不足"}
-#: Codes in the processed tables and the words an office reads instead.
+#: Codes in the processed tables -> the words an office reads (from the one contract).
 VALUES_CN = {
-    "status": {
-        "resolved": "已办结",
-        "in_progress": "推进中",
-        "pending": "未启动",
-        "cancelled": "已取消",
-    },
-    "kind": {"cash": "现金", "in_kind": "物资"},
-    "donor_type": {
-        "organization": "单位",
-        "individual": "个人",
-        "enterprise": "企业",
-        "other": "其他",
-    },
-    "buyer_type": {"enterprise": "企业", "individual": "个人"},
+    "status": contract.STATUS_LABELS,
+    "kind": contract.KIND_LABELS,
+    "donor_type": contract.DONOR_TYPE_LABELS,
+    "buyer_type": contract.BUYER_TYPE_LABELS,
 }
-#: Processed columns -> Chinese headers, per detail sheet (columns not listed are left out).
-DETAIL = {
-    "wishes": (
-        "心愿清单明细",
-        {
-            "item_id": "序号",
-            "title": "项目名称",
-            "category": "类别",
-            "leader": "责任领导",
-            "department": "责任部门",
-            "raised_on": "提出时间",
-            "due_on": "计划完成时限",
-            "status": "办理进度",
-            "resolved_on": "办结时间",
-            "cost_yuan": "投入资金（元）",
-            "cost_qualifier": "资金精度",
-            "unit": "单位",
-            "source_file": "来源文件",
-            "source_sheet": "工作表",
-            "source_row": "Excel行",
-        },
-    ),
-    "donations": (
-        "捐款捐物明细",
-        {
-            "date": "日期",
-            "campaign": "项目/用途",
-            "donor": "捐赠方",
-            "donor_type": "捐赠方类型",
-            "kind": "类型",
-            "amount_yuan": "金额（元）",
-            "amount_qualifier": "金额精度",
-            "note": "备注",
-            "unit": "单位",
-            "source_file": "来源文件",
-            "source_sheet": "工作表",
-            "source_row": "Excel行",
-        },
-    ),
-    "purchases": (
-        "消费帮扶明细",
-        {
-            "date": "日期",
-            "buyer": "采购主体",
-            "buyer_type": "主体类型",
-            "supplier_region": "供应地区",
-            "product": "产品",
-            "amount_yuan": "金额（元）",
-            "amount_qualifier": "金额精度",
-            "note": "备注",
-            "unit": "单位",
-            "source_file": "来源文件",
-            "source_sheet": "工作表",
-            "source_row": "Excel行",
-        },
-    ),
-    "volunteering": (
-        "志愿服务明细",
-        {
-            "date": "日期",
-            "organizer": "组织单位",
-            "title": "活动名称",
-            "theme": "类别",
-            "participants": "参与人数",
-            "participants_qualifier": "人数精度",
-            "hours": "服务时长（小时）",
-            "outcome": "服务成果",
-            "unit": "单位",
-            "source_file": "来源文件",
-            "source_sheet": "工作表",
-            "source_row": "Excel行",
-        },
-    ),
-}
+#: The detail sheets: one per processed table, named after its Chinese label.
+DETAIL = {t: f"{contract.TABLE_LABELS[t]}明细" for t in contract.TABLES}
 AMOUNT_FORMAT = "#,##0.00"
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 
 
 def detail_sheet(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A processed table with Chinese headers and values (qualifiers as 余 / 约 / 不足)."""
-    columns = DETAIL[table][1]
-    out = frame[[c for c in columns if c in frame.columns]].copy()
+    """A processed table with the contract's Chinese headers and values (余（至少）, 约 …)."""
+    labels = contract.column_labels(table)
+    out = frame[[c for c in labels if c in frame.columns]].copy()
     for col in out.columns:
         if col.endswith("qualifier"):
-            out[col] = out[col].map(lambda q: QUALIFIER_CN.get(q, q), na_action="ignore")
+            out[col] = out[col].map(
+                lambda q: contract.QUALIFIER_LABELS.get(q, q), na_action="ignore"
+            )
         elif col in VALUES_CN:
             out[col] = out[col].map(lambda v, c=col: VALUES_CN[c].get(v, v), na_action="ignore")
-    return out.rename(columns=columns)
+    return out.rename(columns=labels)
 
 
 def workbook_sheets(r: SummaryReport) -> dict[str, pd.DataFrame]:
@@ -137,7 +57,7 @@ def workbook_sheets(r: SummaryReport) -> dict[str, pd.DataFrame]:
         )
     for name, frame in r.source_tables.items():
         if name in DETAIL:
-            sheets[DETAIL[name][0]] = detail_sheet(name, frame)
+            sheets[DETAIL[name]] = detail_sheet(name, frame)
     return sheets
 
 

@@ -10,15 +10,16 @@ the three can never disagree. Nothing here draws, prints or writes a file.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from metrics import contract
 from metrics.errors import ConfigError
 from metrics.paths import PROJECT_ROOT
 from metrics.periods import Period
@@ -34,18 +35,8 @@ from metrics.reporting.text import (
 )
 
 CN_NUMBERS = "一二三四五六七八九十"
-TABLE_LABELS = {
-    "wishes": "心愿清单",
-    "donations": "捐款捐物",
-    "purchases": "消费帮扶采购",
-    "volunteering": "志愿服务",
-}
-STATUS_CN = {
-    "resolved": "已办结",
-    "in_progress": "推进中",
-    "pending": "未启动",
-    "cancelled": "已取消",
-}
+TABLE_LABELS = contract.TABLE_LABELS
+STATUS_CN = contract.STATUS_LABELS
 BUYER_CN = {"enterprise": "以企业名义采购", "individual": "干部职工自费采购"}
 PRECISION_NOTE = (
     "说明：金额和人数保持原始台账的精度，“余”表示不少于该数，“约”“近”表示估计数，"
@@ -185,33 +176,22 @@ def default_dir(given: str | Path | None, *parts: str) -> Path:
 
 
 def load_targets(raw_dir: Path) -> dict[str, float]:
-    """Annual targets per KPI from shishi.toml's [targets] (checked against kpi.HEADLINES)."""
-    try:
-        from metrics.config import load_config  # type: ignore[import-not-found]
+    """Annual targets per KPI from shishi.toml's [targets], each key one of kpi.HEADLINES.
 
-        config = load_config(raw_dir)
-        targets = dict(getattr(config, "targets", {}) or {})
-        path = getattr(config, "path", None) or raw_dir / "shishi.toml"
-    except ImportError:  # until the lead's config.py lands: read the one key ourselves
-        path = raw_dir / "shishi.toml"
-        if not path.is_file():
-            return {}
-        try:
-            targets = tomllib.loads(path.read_text(encoding="utf-8")).get("targets", {})
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            return {}  # ingest reports a broken shishi.toml in its own words
-    for key, value in targets.items():
+    (config.py checks they are positive numbers; which KPIs exist is the report's business.)
+    """
+    from metrics.config import load_config
+
+    config = load_config(raw_dir)
+    for key in config.targets:
         if key not in kpi.HEADLINES:
+            close = difflib.get_close_matches(key, list(kpi.HEADLINES), n=1)
             raise ConfigError(
-                f"[targets] 中不认识的指标“{key}”",
+                f"[targets] 中不认识的指标“{key}”" + (f"，是不是 {close[0]}？" if close else ""),
                 f"可用：{'、'.join(f'{k}（{v[0]}）' for k, v in kpi.HEADLINES.items())}",
-                path=path,
+                path=config.path or raw_dir / "shishi.toml",
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(
-                f"[targets] {key} = {value!r} 不是正数", "年度目标请写成数字，如 600000", path=path
-            )
-    return {k: float(v) for k, v in targets.items()}
+    return dict(config.targets)
 
 
 def load_summary(
@@ -715,9 +695,7 @@ def _amount_rows(frame: pd.DataFrame, by: str) -> tuple[list[list[str]], pd.Data
     data = pd.DataFrame(
         {
             "金额（元）": frame["amount_yuan"],
-            "精度": frame["amount_qualifier"].map(
-                {"exact": "", "at_least": "余", "about": "约", "at_most": "不足"}
-            ),
+            "精度": frame["amount_qualifier"].map(contract.QUALIFIER_LABELS),
             "笔数": frame["rows"],
         }
     )
