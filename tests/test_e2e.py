@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -194,7 +195,9 @@ def test_processed_contract_files(sample_run: dict[str, Path]) -> None:
         assert (processed / f"{name}.parquet").exists()
     raw = (processed / "rejects.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "rejects.csv needs a BOM so Excel opens it as UTF-8"
-    assert (processed / "manifest.json").exists()
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    listed = [f["file"] for f in manifest["files"]] + [n["file"] for n in manifest["notices"]]
+    assert not [f for f in listed if "报告" in f or f.endswith(".png")], listed  # text, photo
 
 
 def test_unchanged_refresh_is_skipped(
