@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_model import build
-
 from metrics.reporting import present
 from metrics.reporting.analyst import parse_analyst_text
+from test_model import build
 
 
 def test_every_value_from_a_file_is_escaped(tmp_path: Path) -> None:

@@ -566,7 +566,7 @@ def _completed(wishes: pd.DataFrame, period: Period, this: str) -> dict[str, Any
             format_date(r.resolved_on),
             format_amount(r.cost_yuan, r.cost_qualifier) if pd.notna(r.cost_yuan) else "未填写",
         ]
-        for i, r in enumerate(done.itertuples())
+        for i, r in enumerate(_rows(done))
     ]
     data = pd.DataFrame(
         {
@@ -597,7 +597,12 @@ def _completed(wishes: pd.DataFrame, period: Period, this: str) -> dict[str, Any
     }
 
 
-def _text(value: object) -> str:
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """A frame's rows as named tuples (typed Any: pandas' cell types are a union of everything)."""
+    return list(frame.itertuples())
+
+
+def _text(value: Any) -> str:
     return kpi.UNFILLED if value is None or pd.isna(value) else str(value)
 
 
@@ -642,7 +647,7 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period) -> list[Table | Chart]:
             str(r.pending),
             format_percent(r.resolved, r.total),
         ]
-        for r in by.itertuples()
+        for r in _rows(by)
     ]
     data = by.rename(
         columns={
@@ -664,7 +669,7 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period) -> list[Table | Chart]:
             format_date(r.due_on),
             STATUS_CN.get(r.status, r.status),
         ]
-        for r in overdue.itertuples()
+        for r in _rows(overdue)
     ]
     o_data = pd.DataFrame(o_rows, columns=o_headers).assign(计划完成时限=list(overdue["due_on"]))
     return [
@@ -727,9 +732,9 @@ def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart
             str(r.rows),
             r.regions.replace(", ", "、"),
         ]
-        for r in by.itertuples()
+        for r in _rows(by)
     ]
-    _rows, data = _amount_rows(by, "buyer_type")
+    _shown, data = _amount_rows(by, "buyer_type")
     data.insert(0, "采购主体", by["buyer_type"].map(BUYER_CN))
     data["供应地区"] = by["regions"].astype("string").str.replace(", ", "、")
     products = kpi.purchases_by(purchases, ytd, "product")
@@ -790,8 +795,7 @@ def _volunteer_blocks(vol: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
     best = kpi.outcome_highlights(vol, ytd)
     headers = ["日期", "组织单位", "活动", "服务成果"]
     rows = [
-        [format_date(r.date), str(r.organizer), str(r.title), str(r.outcome)]
-        for r in best.itertuples()
+        [format_date(r.date), str(r.organizer), str(r.title), str(r.outcome)] for r in _rows(best)
     ]
     data = pd.DataFrame(
         {

@@ -10,23 +10,13 @@ import base64
 import html
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
 
 from metrics.reporting.analyst import Photo
-from metrics.reporting.model import Chart, Section, SummaryReport, Table
-
-
-@dataclass(frozen=True)
-class Card:
-    """One headline figure: what it is, the figure, and a line of context under it."""
-
-    label: str
-    value: str
-    sub: str = ""
+from metrics.reporting.model import Card, Chart, Section, SummaryReport, Table
 
 
 def _missing(value: object) -> bool:

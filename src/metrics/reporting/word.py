@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from docx import Document
+from docx.document import Document as DocumentType
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Length, Mm, Pt, RGBColor
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from metrics.reporting.model import Chart, SummaryReport, Table
 
@@ -29,13 +34,13 @@ TEXT_WIDTH = Cm(15.6)
 RED = RGBColor(0x8B, 0x1A, 0x1A)
 
 
-def set_cjk_font(element: object, font: str, size: float | None = None) -> None:
+def set_cjk_font(element: Any, font: str, size: float | None = None) -> None:
     """Set Latin and East Asian font (and the zh-CN language) on a style or a run."""
-    f = element.font  # type: ignore[attr-defined]
+    f = element.font
     f.name = font
     if size is not None:
         f.size = Pt(size)
-    rpr = element.element.get_or_add_rPr()  # type: ignore[attr-defined]
+    rpr = element.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -50,7 +55,7 @@ def set_cjk_font(element: object, font: str, size: float | None = None) -> None:
     lang.set(qn("w:eastAsia"), "zh-CN")
 
 
-def _styles(doc: Document) -> None:
+def _styles(doc: DocumentType) -> None:
     styles = doc.styles
     normal = styles["Normal"]
     set_cjk_font(normal, BODY_FONT, 14)  # 三号仿宋 is the 公文 body; 四号 reads better in a 简报
@@ -75,7 +80,7 @@ def _styles(doc: Document) -> None:
     caption.paragraph_format.keep_with_next = True
 
 
-def _page_setup(doc: Document) -> None:
+def _page_setup(doc: DocumentType) -> None:
     s = doc.sections[0]
     s.page_width, s.page_height = Mm(210), Mm(297)
     s.top_margin, s.bottom_margin = Mm(37), Mm(35)
@@ -88,14 +93,14 @@ def _page_setup(doc: Document) -> None:
     s.different_first_page_header_footer = True
 
 
-def _run(paragraph: object, text: str, font: str = BODY_FONT, size: float | None = None) -> object:
-    run = paragraph.add_run(text)  # type: ignore[attr-defined]
+def _run(paragraph: Paragraph, text: str, font: str = BODY_FONT, size: float | None = None) -> Run:
+    run = paragraph.add_run(text)
     set_cjk_font(run, font, size)
     return run
 
 
-def _field(paragraph: object, code: str) -> None:
-    run = paragraph.add_run()  # type: ignore[attr-defined]
+def _field(paragraph: Paragraph, code: str) -> None:
+    run = paragraph.add_run()
     for kind, text in (("begin", None), (None, code), ("end", None)):
         if kind:
             el = OxmlElement("w:fldChar")
@@ -107,13 +112,13 @@ def _field(paragraph: object, code: str) -> None:
         run._r.append(el)
 
 
-def _para(doc: Document, text: str, style: str | None = None, **kw: object) -> object:
+def _para(doc: DocumentType, text: str, style: str | None = None, **kw: Any) -> Paragraph:
     p = doc.add_paragraph(style=style)
-    _run(p, text, **kw)  # type: ignore[arg-type]
+    _run(p, text, **kw)
     return p
 
 
-def _plain(doc: Document, text: str, align: int | None = None, size: float | None = None) -> object:
+def _plain(doc: DocumentType, text: str, align: Any = None, size: float | None = None) -> Paragraph:
     p = doc.add_paragraph()
     p.paragraph_format.first_line_indent = Pt(0)
     if align is not None:
@@ -122,7 +127,7 @@ def _plain(doc: Document, text: str, align: int | None = None, size: float | Non
     return p
 
 
-def _table(doc: Document, t: Table) -> None:
+def _table(doc: DocumentType, t: Table) -> None:
     if t.caption:
         _para(doc, t.caption, "Caption", font=HEADING_FONT)
     if not t.rows:
@@ -147,19 +152,19 @@ def _table(doc: Document, t: Table) -> None:
 
 
 def _cell(
-    cell: object, text: str, bold: bool = False, right: bool = False, size: float = 10.5
+    cell: _Cell, text: str, bold: bool = False, right: bool = False, size: float = 10.5
 ) -> None:
-    p = cell.paragraphs[0]  # type: ignore[attr-defined]
+    p = cell.paragraphs[0]
     p.paragraph_format.first_line_indent = Pt(0)
     p.paragraph_format.line_spacing = 1.0
     if right:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     run = _run(p, str(text), font=HEADING_FONT if bold else BODY_FONT, size=size)
-    run.bold = bold  # type: ignore[attr-defined]
+    run.bold = bold
 
 
 def _picture(
-    doc: Document, data: bytes | Path, width: object = TEXT_WIDTH, caption: str = ""
+    doc: DocumentType, data: bytes | Path, width: Length = TEXT_WIDTH, caption: str = ""
 ) -> None:
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -169,22 +174,22 @@ def _picture(
     p.add_run().add_picture(source, width=width)
     if caption:
         c = _para(doc, caption, "Caption", font=HEADING_FONT)
-        c.alignment = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
+        c.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _chart(doc: Document, c: Chart) -> None:
+def _chart(doc: DocumentType, c: Chart) -> None:
     if c.png:
         _picture(doc, c.png)
     else:
         _plain(doc, f"{c.title}：图表未生成。")
 
 
-def _bullets(doc: Document, items: list[str]) -> None:
+def _bullets(doc: DocumentType, items: list[str]) -> None:
     for i, item in enumerate(items, start=1):
         _para(doc, f"{i}. {item}" if len(items) > 1 else item)
 
 
-def build_document(r: SummaryReport) -> Document:
+def build_document(r: SummaryReport) -> DocumentType:
     """The report as a python-docx Document (charts must have been drawn: charts.render_all)."""
     doc = Document()
     _styles(doc)
@@ -202,9 +207,9 @@ def build_document(r: SummaryReport) -> Document:
         doc.add_paragraph()
     if r.draft:
         p = _plain(doc, "草稿（数据不完整）", WD_ALIGN_PARAGRAPH.CENTER, 16)
-        p.runs[0].font.color.rgb = RGBColor(0xB0, 0, 0)  # type: ignore[attr-defined]
+        p.runs[0].font.color.rgb = RGBColor(0xB0, 0, 0)
     _para(doc, r.title, "Title")
-    _para(doc, r.subtitle, "Title").runs[0].font.size = Pt(16)  # type: ignore[attr-defined]
+    _para(doc, r.subtitle, "Title").runs[0].font.size = Pt(16)
     for _ in range(6):
         doc.add_paragraph()
     for k, v in r.cover_meta.items():
@@ -245,14 +250,14 @@ def build_document(r: SummaryReport) -> Document:
     _para(doc, r.completed_lead)
     _table(doc, r.completed)
 
-    for s in r.sections:
-        _para(doc, s.title, "Heading 1")
-        if s.unreadable:
-            _para(doc, s.unreadable)
+    for sec in r.sections:
+        _para(doc, sec.title, "Heading 1")
+        if sec.unreadable:
+            _para(doc, sec.unreadable)
             continue
-        for line in s.lead:
+        for line in sec.lead:
             _para(doc, line)
-        for b in s.blocks:
+        for b in sec.blocks:
             _table(doc, b) if isinstance(b, Table) else _chart(doc, b)
 
     if r.highlights_title:
@@ -279,14 +284,14 @@ def build_document(r: SummaryReport) -> Document:
     closing = [doc.add_paragraph()]
     for line in (r.signature.unit, r.signature.date):
         p = _plain(doc, line, WD_ALIGN_PARAGRAPH.RIGHT)
-        p.paragraph_format.right_indent = Cm(2)  # type: ignore[attr-defined]
+        p.paragraph_format.right_indent = Cm(2)
         closing.append(p)
     closing.append(_plain(doc, r.provenance, size=10.5))
     for k, v in (("报送", r.signature.send_to), ("抄送", r.signature.copy_to)):
         if v:
             closing.append(_plain(doc, f"{k}：{v}", size=12))
     for p in closing[:-1]:
-        p.paragraph_format.keep_with_next = True  # type: ignore[attr-defined]
+        p.paragraph_format.keep_with_next = True
     return doc
 
 
