@@ -243,6 +243,9 @@ def test_blockers_make_a_draft_and_unreadable_sections_say_so() -> None:
     assert donations.unreadable.startswith("数据未能读取") and donations.blocks == []
     assert "未登记" not in " ".join(r.sentences[1:2])
     assert next(c for c in r.cards if "捐款" in c.label).value == "数据未能读取"
+    row = next(row for row in r.comparison.rows if row[0] == "捐款捐物金额")
+    assert row[1:] == ["数据未能读取"] * 6  # no figure and no 未登记 from an unread ledger
+    assert r.trend is not None and "捐款捐物" not in [s.title for s in r.trend.series]
 
 
 def test_targets_show_progress(tmp_path: Path) -> None:
@@ -278,3 +281,13 @@ def test_trend_needs_four_quarters() -> None:
 def test_default_folders_do_not_depend_on_the_cwd() -> None:
     assert model.default_dir("", "data", "processed") == PROJECT_ROOT / "data" / "processed"
     assert model.default_dir("x", "data", "processed") == Path("x")
+
+
+def test_no_chart_repeats_a_table_of_its_section() -> None:
+    """The volunteering chart sat above a table of the same figures (issue 14)."""
+    for section in build().sections:
+        charts = [b for b in section.blocks if isinstance(b, model.Chart)]
+        tables = [b for b in section.blocks if isinstance(b, model.Table)]
+        for c in charts:
+            for t in tables:
+                assert c.series[0].labels != [row[0] for row in t.rows], (section.title, t.caption)

@@ -42,6 +42,8 @@ PRECISION_NOTE = (
     "说明：金额和人数保持原始台账的精度，“余”表示不少于该数，“约”“近”表示估计数，"
     "“不足”表示少于该数；合计中只要有一笔写作“余”，合计也写作“余”。"
 )
+#: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
+UNREADABLE = "数据未能读取"
 #: Trend charts need at least this many quarters of data to say anything.
 MIN_TREND_QUARTERS = 4
 
@@ -307,9 +309,11 @@ def build_summary(
         summary_title=numbered["总体情况"],
         cards=_cards(wish, ytd, now, this, blocked),
         sentences=_sentences(tables, period, win, wish, now, ytd, targets, this, blocked),
-        targets=_targets(targets, ytd),
-        comparison=_comparison(now, before, year_ago, ytd, this, last, tables, win, year_ago_p),
-        trend=_trend(tables, period, win),
+        targets=_targets(targets, ytd, blocked),
+        comparison=_comparison(
+            now, before, year_ago, ytd, this, last, tables, win, year_ago_p, blocked
+        ),
+        trend=_trend(tables, period, win, blocked),
         completed_title=numbered["本期办结实事"],
         **_completed(tables["wishes"], period, this),
         sections=_sections(tables, period, win, numbered, blocked, targets),
@@ -347,7 +351,7 @@ def _cards(
     blocked: dict[str, str],
 ) -> list[Card]:
     def guard(table: str, card: Card) -> Card:
-        return Card(card.label, "数据未能读取", "见首页提示") if table in blocked else card
+        return Card(card.label, UNREADABLE, "见本页提示") if table in blocked else card
 
     total, resolved = wish["total"].current.value, wish["resolved"].current.value
     donations = ytd["donations_yuan"]
@@ -431,17 +435,25 @@ def _sentences(
     for i, key in enumerate(("wishes", "donations", "purchases", "volunteering")):
         if key in blocked:
             out[i] = f"{TABLE_LABELS[key]}台账未能读取，相关数字暂缺（见本页提示）。"
-    progress = narrative.target_sentence(_targets(targets, ytd))
+    progress = narrative.target_sentence(
+        [t for t in _targets(targets, ytd, blocked) if t.share is not None]
+    )
     if progress:
         out.append(progress)
     return out
 
 
-def _targets(targets: dict[str, float], ytd: dict[str, kpi.Quantity]) -> list[Target]:
+def _targets(
+    targets: dict[str, float], ytd: dict[str, kpi.Quantity], blocked: dict[str, str]
+) -> list[Target]:
     rows = []
     for key, goal in targets.items():
-        label, unit, amount, _table = kpi.HEADLINES[key]
+        label, unit, amount, table = kpi.HEADLINES[key]
         q = ytd[key]
+        goal_text = format_amount(goal) if amount else format_count(goal, unit=unit)
+        if table in blocked:
+            rows.append(Target(label, goal_text, UNREADABLE, UNREADABLE, None))
+            continue
         rows.append(
             Target(
                 label,
@@ -464,10 +476,14 @@ def _comparison(
     tables: dict[str, pd.DataFrame],
     win: dict[str, Period],
     year_ago_p: Period,
+    blocked: dict[str, str],
 ) -> Table:
     """本期, 上期, 环比, 上年同期, 同比, 年内累计: every change computed or explained."""
     rows = []
     for key, (label, unit, amount, table) in kpi.HEADLINES.items():
+        if table in blocked:  # never a figure (nor 未登记) from a ledger that was not read
+            rows.append([label, *[UNREADABLE] * 6])
+            continue
         cur, pre, ago = now[key], before[key], year_ago[key]
         rec_pre = kpi.recorded(tables, table, win["previous"])
         rec_ago = kpi.recorded(tables, table, year_ago_p)
@@ -509,48 +525,58 @@ def _comparison(
     )
 
 
-def _trend(tables: dict[str, pd.DataFrame], period: Period, win: dict[str, Period]) -> Chart | None:
+def _trend(
+    tables: dict[str, pd.DataFrame],
+    period: Period,
+    win: dict[str, Period],
+    blocked: dict[str, str],
+) -> Chart | None:
     quarters = kpi.trend_quarters(period, kpi.first_day(tables))
     if len(quarters) < MIN_TREND_QUARTERS:
         return None
     t = kpi.quarterly_trend(tables, quarters)
     labels = t["label"].tolist()
-    return Chart(
-        "trend",
-        f"近{len(quarters)}个季度主要指标走势",
-        "panels",
-        [
-            Series(
-                "心愿项目办结（项）",
-                labels,
-                t["wishes_resolved"].tolist(),
-                [format_count(v) for v in t["wishes_resolved"]],
-            ),
-            Series(
-                "捐款捐物",
-                labels,
-                t["donations_yuan"].tolist(),
-                [
-                    format_amount(v, q)
-                    for v, q in zip(t["donations_yuan"], t["donations_qualifier"], strict=True)
-                ],
-            ),
-            Series(
-                "消费帮扶采购",
-                labels,
-                t["purchases_yuan"].tolist(),
-                [
-                    format_amount(v, q)
-                    for v, q in zip(t["purchases_yuan"], t["purchases_qualifier"], strict=True)
-                ],
-            ),
-            Series(
-                "志愿服务活动（次）",
-                labels,
-                t["volunteer_activities"].tolist(),
-                [format_count(v) for v in t["volunteer_activities"]],
-            ),
-        ],
+    panels = [
+        Series(
+            "心愿项目办结（项）",
+            labels,
+            t["wishes_resolved"].tolist(),
+            [format_count(v) for v in t["wishes_resolved"]],
+        ),
+        Series(
+            "捐款捐物",
+            labels,
+            t["donations_yuan"].tolist(),
+            [
+                format_amount(v, q)
+                for v, q in zip(t["donations_yuan"], t["donations_qualifier"], strict=True)
+            ],
+        ),
+        Series(
+            "消费帮扶采购",
+            labels,
+            t["purchases_yuan"].tolist(),
+            [
+                format_amount(v, q)
+                for v, q in zip(t["purchases_yuan"], t["purchases_qualifier"], strict=True)
+            ],
+        ),
+        Series(
+            "志愿服务活动（次）",
+            labels,
+            t["volunteer_activities"].tolist(),
+            [format_count(v) for v in t["volunteer_activities"]],
+        ),
+    ]
+    shown = [
+        s
+        for s, table in zip(
+            panels, ("wishes", "donations", "purchases", "volunteering"), strict=True
+        )
+        if table not in blocked
+    ]
+    return (
+        Chart("trend", f"近{len(quarters)}个季度主要指标走势", "panels", shown) if shown else None
     )
 
 
