@@ -11,6 +11,7 @@ GB/T 9704 (A4, margins 37/35/28/26 mm, page numbers "— 1 —").
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Length, Mm, Pt, RGBColor
+from docx.shared import Cm, Emu, Length, Mm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -148,7 +149,28 @@ def _table(doc: DocumentType, t: Table) -> None:
         cells = table.add_row().cells
         for i, value in enumerate(row):
             _cell(cells[i], value, right=i in numeric, size=size)
+    table.autofit = False
+    widths = _widths(t)
+    for grid, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        grid.w = width  # LibreOffice lays out by the grid, Word by the cells: set both
+    for col, width in zip(table.columns, widths, strict=True):
+        for cell in col.cells:
+            cell.width = width
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
+
+
+def _widths(t: Table) -> list[Length]:
+    """Column widths in proportion to their longest text (a date must not wrap mid-number)."""
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    need = [
+        min(max(width(h), *(width(str(r[i])) for r in t.rows)) + 2, 40)
+        for i, h in enumerate(t.headers)
+    ]
+    total = sum(need)
+    return [Emu(int(TEXT_WIDTH * n / total)) for n in need]
 
 
 def _cell(
