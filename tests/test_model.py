@@ -291,3 +291,18 @@ def test_no_chart_repeats_a_table_of_its_section() -> None:
         for c in charts:
             for t in tables:
                 assert c.series[0].labels != [row[0] for row in t.rows], (section.title, t.caption)
+
+
+def test_text_fingerprint_follows_the_words_and_the_photos(tmp_path: Path) -> None:
+    from metrics.reporting.analyst import text_fingerprint
+
+    assert text_fingerprint(tmp_path, Q4) == ""
+    folder = tmp_path / "报告"
+    (folder / "照片").mkdir(parents=True)
+    (folder / "照片" / "a.png").write_bytes(b"one")
+    (folder / "2024Q4.md").write_text(
+        "## 典型案例\n### 甲\n![说明](照片/a.png)\n", encoding="utf-8"
+    )
+    first = text_fingerprint(tmp_path, Q4)
+    (folder / "照片" / "a.png").write_bytes(b"two")
+    assert first and text_fingerprint(tmp_path, Q4) != first

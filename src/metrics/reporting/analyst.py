@@ -23,6 +23,7 @@ A section left empty (or holding only 无 / 暂无) is simply omitted from the r
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,22 @@ class AnalystText:
 def text_path(raw_dir: Path, period: Period, unit: str = "") -> Path:
     folder = Path(raw_dir) / FOLDER
     return (folder / unit if unit else folder) / f"{period.label}.md"
+
+
+def text_fingerprint(raw_dir: Path | str, period: Period, unit: str = "") -> str:
+    """sha256 over the period's text file and its photos: a changed word redoes the report."""
+    path = text_path(Path(raw_dir), period, unit)
+    if not path.is_file():
+        return ""
+    digest = hashlib.sha256(path.read_bytes())
+    try:
+        text = parse_analyst_text(path.read_text(encoding="utf-8-sig"), path)
+    except (ConfigError, UnicodeDecodeError):
+        return digest.hexdigest()  # the report itself will say what is wrong
+    for case in text.cases:
+        for photo in case.photos:
+            digest.update(photo.path.read_bytes())
+    return digest.hexdigest()
 
 
 def load_analyst_text(raw_dir: Path | str, period: Period, unit: str = "") -> AnalystText:

@@ -23,6 +23,7 @@ from typing import Any
 from metrics.errors import UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
+from metrics.reporting.analyst import text_fingerprint
 from metrics.reporting.render import NOTEBOOKS_DIR, ReportFailed, render_report, safe_name
 from metrics.running.kernels import Kernels, start_pool, worker_kernels
 
@@ -118,6 +119,7 @@ def plan_jobs(
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
                 stamp = {k: v for k, v in params.items() if k != "made_on"}
+                stamp["text"] = text_fingerprint(raw_dir, period, unit)  # 报告/<period>.md
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
