@@ -15,7 +15,6 @@ import hashlib
 import io
 import itertools
 import re
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from metrics.errors import ConfigError, UnreadableFile
+from metrics.errors import UnreadableFile
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
 #: Files larger than this are refused with a message (override in shishi.toml: max_file_mb).
@@ -125,12 +124,9 @@ def load_config(raw_dir: Path) -> RawConfig:
     path = raw_dir / CONFIG_NAME
     if not path.exists():
         return RawConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"配置文件格式有误（{exc}）", "请对照 data/raw/README.md 修改", path=path
-        ) from exc
+    from metrics.toml_errors import load_toml
+
+    data = load_toml(path)  # syntax mistakes (Chinese quotes, ＝) explained in Chinese
     pins = [Pin(**p) for p in data.get("pin", [])]
     return RawConfig(
         unit_name=(data.get("unit") or {}).get("name"),
