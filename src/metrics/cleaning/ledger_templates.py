@@ -172,7 +172,9 @@ def build_template(
         "如何发回：",
         f"• 文件名请保持为「{name}」：其中已写明部门和期间，各部门的文件不会重名、不会互相覆盖。",
         "• 如需改名，请保留部门名称和期间（例如加上“_更正”），不要改成“台账.xlsx”之类的通用名称。",
-        "• 保存为 .xlsx 格式后，通过邮件或内网发给" + (f"{unit}" if unit else "本单位") + "的统计分析人员；"
+        "• 保存为 .xlsx 格式后，通过邮件或内网发给"
+        + (f"{unit}" if unit else "本单位")
+        + "的统计分析人员；"
         "同一期间如需更正，请整份重新发送，并在邮件中说明。",
         "• 右侧各列是下拉选项的来源，请勿修改本页。",
     ]
@@ -219,3 +221,29 @@ def write_templates(
             os.chmod(path, mode)  # a temporary file is made 0600; a saved ledger is not secret
             paths.append(path)
     return paths
+
+
+def unit_settings(raw_dir: Path | None) -> tuple[str, list[str]]:
+    """The unit's name and branches from ``raw_dir``'s shishi.toml ("", [] without one)."""
+    if raw_dir is None or not (Path(raw_dir) / "shishi.toml").is_file():
+        return "", []
+    try:
+        from metrics.config import load_config  # type: ignore[import-not-found]
+    except ImportError:  # until metrics.config lands, ingest holds load_config
+        from metrics.cleaning.ingest import load_config
+    config = load_config(Path(raw_dir))
+    branches = getattr(config, "branches", None)
+    if branches is None:  # an older RawConfig without branches: read [unit] branches directly
+        from metrics.toml_errors import load_toml
+
+        unit = load_toml(Path(raw_dir) / "shishi.toml").get("unit") or {}
+        branches = list(unit.get("branches") or [])
+    return config.unit_name or "", list(branches)
+
+
+def write_unit_templates(
+    folder: Path, raw_dir: Path | None, period: Period | None = None
+) -> list[Path]:
+    """One set of blank ledgers per branch listed in ``raw_dir``'s shishi.toml."""
+    unit, branches = unit_settings(raw_dir)
+    return write_templates(folder, period=period, offices=branches, unit=unit)
