@@ -113,7 +113,7 @@ def build_template(
     fields = list(spec.fields.values())
 
     when = period.label_cn if period else ""
-    title = " ".join(p for p in (unit, office, f"{spec.label}台账", when and f"（{when}）") if p)
+    title = " ".join(p for p in (unit, office, f"{spec.label}台账") if p) + (when and f"（{when}）")
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     values = {"unit": office or unit, "period": period.label if period else ""}
     for i, (label, key) in enumerate(PROVENANCE_FIELDS):
