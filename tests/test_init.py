@@ -170,7 +170,10 @@ def test_report_from_a_working_folder_names_the_unit_not_the_sample(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     root = tmp_path / "实事报告"
-    assert main(["init", str(root), "--name", "测试厂", "--branch", "甲车间", "--branch", "乙科室"]) == 0
+    assert (
+        main(["init", str(root), "--name", "测试厂", "--branch", "甲车间", "--branch", "乙科室"])
+        == 0
+    )
     assert main(["template", "--workdir", str(root), "--period", "2025Q1"]) == 0
     fill_templates(Workdir(root))
     monkeypatch.chdir(root)  # inside the working folder: found without --workdir

@@ -82,7 +82,15 @@ def test_template_has_filled_provenance_line_dropdowns_and_sending_guide(tmp_pat
         "填报单位", "乙科室", "填报期间", "2025Q1", "填报人", None, "审核人", None, "填报日期", None,
     ]  # fmt: skip
     headers = [c.value for c in ws[HEADER_ROW]][:7]
-    assert headers == ["活动日期", "组织单位", "活动名称", "类别", "参与人数", "服务时长", "服务成果"]
+    assert headers == [
+        "活动日期",
+        "组织单位",
+        "活动名称",
+        "类别",
+        "参与人数",
+        "服务时长",
+        "服务成果",
+    ]
 
     def listed(column: str) -> list[str]:
         """The words of the drop-down on a ledger column, read from the 说明 sheet it points at."""
@@ -124,9 +132,7 @@ def test_every_filled_template_is_cleaned_without_rejects_and_with_provenance(
         "volunteering": 2,
     }
     assert outcome.tables["donations"]["amount_yuan"].tolist() == [1200.0, 1200.0]
-    ledgers = [
-        (f["file"], s) for f in outcome.manifest["files"] for s in f["sheets"] if s["table"]
-    ]
+    ledgers = [(f["file"], s) for f in outcome.manifest["files"] for s in f["sheets"] if s["table"]]
     assert len(ledgers) == 8
     for file, sheet in ledgers:
         office = file.split("_")[1]
