@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from metrics import __version__
-from metrics.errors import ExitCode, InputError, ShishiError, UsageError, output_error
+from metrics.errors import (
+    ExitCode,
+    InputError,
+    ScopeError,
+    ShishiError,
+    UsageError,
+    output_error,
+)
 from metrics.running.startup import skip_slow_imports
 
 EXAMPLES = """\
@@ -352,13 +359,36 @@ def cmd_clean(args: argparse.Namespace) -> int:
         outcome = run_clean(args.raw, args.out, progress=bar)
     _print_clean_summary(outcome)
     print(f"已写入 {args.out}（{time.perf_counter() - started:.1f} 秒）")
-    return 0 if any(len(f) for f in outcome.tables.values()) or not outcome.notices else 1
+    if any(len(f) for f in outcome.tables.values()) or not outcome.notices:
+        return ExitCode.OK
+    return ExitCode.INPUT  # files were there, and not one of them could be read
+
+
+def check_unit(tables: dict[str, Any], unit: str) -> None:
+    """--unit names a unit found in the data (or is empty / all); else say which there are."""
+    if unit in ("", "all"):
+        return
+    found = sorted({u for t in tables.values() for u in t["unit"].dropna().unique()})
+    if unit not in found:
+        raise ScopeError(
+            f"数据中没有单位「{unit}」",
+            f"可选：{'、'.join(found) or '（没有数据）'}，或 --unit all（每个单位一套报告）；"
+            "单位名称来自 shishi.toml 的 [unit] name 或原始数据下的子文件夹名",
+        )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from metrics.periods import Period
     from metrics.running.batch import run_reports
 
+    for label in args.period:  # a mistyped period fails before anything else is done
+        Period.parse(label)
     _paths(args)
+
+    def on_clean(outcome: Any) -> None:
+        _print_clean_summary(outcome)
+        check_unit(outcome.tables, args.unit)
+
     code = run_reports(
         periods=args.period,
         raw_dir=args.raw,
@@ -368,7 +398,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         only=args.only,
-        on_clean=_print_clean_summary,
+        on_clean=on_clean,
         progress=clean_progress,
         **({"notebooks_dir": args.notebooks} if args.notebooks else {}),
     )
