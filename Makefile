@@ -28,7 +28,7 @@ ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 WORKDIR_ARG := $(if $(DIR),--workdir "$(DIR)")
 
 .PHONY: help setup system python kernel report clean clean-data init template lab test lint \
-	format bench clobber
+	format bench screenshots clobber
 
 help: ## 列出所有命令（本列表）
 	@echo "用法：make 目标 [PERIOD=2025Q1] [DIR=工作文件夹]"
@@ -95,6 +95,12 @@ lint: setup ## 代码检查（ruff check + format --check）
 format: setup ## 自动排版代码（ruff）
 	$(BIN)/ruff format src tests benchmarks scripts notebooks
 	$(BIN)/ruff check --fix src tests benchmarks scripts notebooks
+
+screenshots: ## 用示例报告重新生成 docs/ 里的截图（README 用）
+	$(MAKE) report PERIOD=2024Q4
+	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary
+	pdftoppm -png -r 60 -f 2 -l 2 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary_p2
+	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/data_quality.pdf docs/data_quality
 
 bench: setup ## 性能测试（见 docs/performance.md）
 	$(BIN)/python benchmarks/run.py

@@ -413,7 +413,11 @@ def _print_outputs(reports: Path, periods: Sequence[str]) -> None:
 
     for label in periods:
         folder = Path(reports) / safe_name(Period.parse(label).label)
-        found = [p for p in sorted(folder.rglob("*")) if p.name in OUTPUTS]
+        order = list(OUTPUTS)
+        found = sorted(
+            (p for p in folder.rglob("*") if p.name in OUTPUTS),
+            key=lambda p: (p.parent.as_posix(), order.index(p.name)),
+        )
         if found:
             print(f"输出文件（{folder}）：")
         for p in found:
