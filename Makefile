@@ -33,7 +33,7 @@ WORKDIR_ARG := $(if $(DIR),--workdir "$(DIR)")
 help: ## 列出所有命令（本列表）
 	@echo "用法：make 目标 [PERIOD=2025Q1] [DIR=工作文件夹]"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "例：make report PERIOD=2024Q3；make init DIR=~/实事报告；make report DIR=~/实事报告 PERIOD=2025Q1"
 
 setup: system python kernel ## 只安装（系统软件包、.venv、Jupyter 内核），其他目标会自动先做
