@@ -18,7 +18,7 @@ from metrics.errors import ConfigError
 _WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _FULL_WIDTH_QUOTES = "“”‘’「」『』＂"
 _FULL_WIDTH_SYNTAX = {"＝": "=", "［": "[", "］": "]", "，": ",", "＃": "#", "：": "="}
-_GUIDE = "写法见 data/raw/README.md 和使用说明「本单位的设置」"
+_GUIDE = "写法见 README.md「八、本单位的设置 shishi.toml」"
 
 
 def _line_and_key(text: str, lineno: int | None) -> tuple[str, str]:

@@ -310,7 +310,7 @@ def _print_clean_summary(outcome) -> None:
                     f"  未识别的列（没有读取）：{f['file']} [{s['sheet']}]："
                     f"{'、'.join(map(str, s['unknown_headers']))}。如果需要这一列，"
                     f"在 {Path(raw) / 'shishi.toml'} 的 [headers.{s['table']}] 中加上同义词"
-                    "（写法见 README「本单位的设置」）"
+                    "（写法见 README.md「八、本单位的设置 shishi.toml」）"
                 )
             for c in s.get("total_rows", []):
                 if c["status"] == "differ":

@@ -146,7 +146,7 @@ def config_text(name: str, branches: Sequence[str]) -> str:
     return f"""\
 # shishi 设置（本单位：{name}）。用记事本等编辑后保存为 UTF-8。
 # 文字用英文双引号 "..." 括起来；以 # 开头的行是说明，不起作用。
-# 各设置项的含义见 README.md「本单位的设置」。
+# 各设置项的含义见项目 README.md「八、本单位的设置 shishi.toml」。
 
 [unit]
 name = {_toml_string(name)}   # 报告封面上的单位名称
