@@ -94,7 +94,7 @@ def test_bad_toml_full_width_quotes(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, text = run(capsys, "clean", "--raw", str(raw), "--out", str(tmp_path / "p"))
     assert code == ExitCode.CONFIG
     assert "shishi.toml" in text and "第 2 行" in text and "name" in text
-    assert "中文引号" in text and '英文双引号 "' in text
+    assert "中文标点 “ ”" in text and "英文半角" in text
     assert no_latin_sentences(text)
 
 
@@ -102,7 +102,7 @@ def test_bad_toml_value_without_quotes(tmp_path: Path, capsys: pytest.CaptureFix
     raw = raw_folder(tmp_path, toml='[unit]\nname = "测试厂"\nbranches = [甲车间]\n')
     code, text = run(capsys, "clean", "--raw", str(raw), "--out", str(tmp_path / "p"))
     assert code == ExitCode.CONFIG
-    assert "第 3 行" in text and "branches" in text
+    assert "第 3 行" in text and "branches" in text and "英文双引号" in text
 
 
 def test_unknown_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -225,20 +225,12 @@ def write_templates(
 
 def unit_settings(raw_dir: Path | None) -> tuple[str, list[str]]:
     """The unit's name and branches from ``raw_dir``'s shishi.toml ("", [] without one)."""
-    if raw_dir is None or not (Path(raw_dir) / "shishi.toml").is_file():
+    if raw_dir is None:
         return "", []
-    try:
-        from metrics.config import load_config  # type: ignore[import-not-found]
-    except ImportError:  # until metrics.config lands, ingest holds load_config
-        from metrics.cleaning.ingest import load_config
-    config = load_config(Path(raw_dir))
-    branches = getattr(config, "branches", None)
-    if branches is None:  # an older RawConfig without branches: read [unit] branches directly
-        from metrics.toml_errors import load_toml
+    from metrics.config import load_config
 
-        unit = load_toml(Path(raw_dir) / "shishi.toml").get("unit") or {}
-        branches = list(unit.get("branches") or [])
-    return config.unit_name or "", list(branches)
+    config = load_config(Path(raw_dir))
+    return config.unit_name or "", list(config.branches)
 
 
 def write_unit_templates(

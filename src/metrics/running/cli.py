@@ -20,7 +20,7 @@ from metrics.errors import (
     UsageError,
     output_error,
 )
-from metrics.running.startup import skip_slow_imports
+from metrics.running.kernels import skip_slow_imports
 
 EXAMPLES = """\
 示例：
@@ -345,9 +345,12 @@ OUTPUTS = {
 
 def cmd_clean(args: argparse.Namespace) -> int:
     from metrics.cleaning.store import run_clean
+    from metrics.config import load_config
     from metrics.running.init import has_spreadsheets
 
     _paths(args)
+    if args.raw.is_dir():
+        load_config(args.raw)  # a broken shishi.toml is said first, even in an empty folder
     if args.raw.is_dir() and not has_spreadsheets(args.raw):
         raise InputError(
             "原始数据文件夹里没有表格文件（.xlsx .xls .csv）",
@@ -389,7 +392,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         _print_clean_summary(outcome)
         check_unit(outcome.tables, args.unit)
 
-    code = run_reports(
+    result = run_reports(
         periods=args.period,
         raw_dir=args.raw,
         processed_dir=args.out,
@@ -402,8 +405,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         progress=clean_progress,
         **({"notebooks_dir": args.notebooks} if args.notebooks else {}),
     )
+    for job in result.made:
+        print(f"已生成 {job.pdf}")
+    for job in result.skipped:
+        print(f"未变化，跳过 {job.pdf}（输入和代码都没有变；加 --force 可重新生成）")
+    for _job, message in result.failed:
+        print(f"失败：{message}", file=sys.stderr)
+    print(f"完成：生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}")
     _print_outputs(args.reports, args.period)
-    return code
+    return ExitCode.REPORT if result.failed else ExitCode.OK
 
 
 def _print_outputs(reports: Path, periods: Sequence[str]) -> None:
