@@ -217,7 +217,7 @@ def write_templates(
                 unit=unit,
                 branches=list(offices) if branches is None else branches,
             )
-            atomic_write(path, lambda p, wb=wb: wb.save(p))
+            atomic_write(path, wb.save)
             os.chmod(path, mode)  # a temporary file is made 0600; a saved ledger is not secret
             paths.append(path)
     return paths

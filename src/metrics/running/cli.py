@@ -253,7 +253,7 @@ def _paths(args: argparse.Namespace) -> Any:
     args.raw, args.out = paths.raw, paths.processed
     if hasattr(args, "reports"):
         args.reports = paths.reports
-    if paths.found_here:
+    if paths.found_here and paths.workdir is not None:
         print(f"使用工作文件夹 {paths.workdir.root}")
     if is_sample(paths.raw):
         print(

@@ -301,7 +301,7 @@ def excel_lock_notices(raw_dir: Path) -> list[str]:
 
     The file itself can still be read, but what is on disk may lack the edits not yet saved.
     """
-    notices = []
+    notices: list[str] = []
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         return notices
