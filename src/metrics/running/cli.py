@@ -435,7 +435,7 @@ def _print_outputs(reports: Path, periods: Sequence[str]) -> None:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from metrics.cleaning.ledger_templates import write_unit_templates
+    from metrics.cleaning.ledger_templates import unit_settings, write_unit_templates
     from metrics.periods import Period
     from metrics.running.init import run_paths
 
@@ -450,8 +450,11 @@ def cmd_template(args: argparse.Namespace) -> int:
         f"共 {len(written)} 个文件。把文件名中带部门名的那一套发给对应部门；"
         "收回后原样放进原始数据文件夹（文件名含部门和期间，不会互相覆盖）。"
     )
-    if raw is None or not (raw / "shishi.toml").is_file():
-        print("提示：没有找到 shishi.toml 中的部门列表，只生成了一套通用台账；先运行 shishi init")
+    if not unit_settings(raw)[1]:
+        print(
+            "提示：shishi.toml 里没有部门列表（[unit] branches），只生成了一套不带部门名的台账；"
+            "本单位请先 make init DIR=工作文件夹，再 make template DIR=工作文件夹 PERIOD=…"
+        )
     return 0
 
 
