@@ -148,10 +148,10 @@ def test_output_cannot_be_written(
     raw = raw_folder(tmp_path)
     out = tmp_path / "p"
 
-    def refuse(path: Path, write: object) -> None:
+    def refuse(frame: object, path: object, *args: object, **kwargs: object) -> None:
         raise OSError(err, "simulated", str(path))
 
-    monkeypatch.setattr("metrics.cleaning.store.atomic_write", refuse)
+    monkeypatch.setattr("pandas.DataFrame.to_parquet", refuse)  # the writer of the tables
     code, text = run(capsys, "clean", "--raw", str(raw), "--out", str(out))
     assert code == ExitCode.OUTPUT
     assert says in text and fix in text and str(out) in text
