@@ -173,3 +173,10 @@ def test_sample_data_is_announced(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == ExitCode.OK
     assert "示例数据" in text and "make init" in text
     assert "心愿清单" in text and "wishes" not in text  # table names in Chinese
+
+
+def test_a_bad_number_of_jobs_is_refused_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = run(capsys, "report", "--period", "2024Q4", "--jobs", "两")
+    assert code == ExitCode.USAGE
+    assert "参数 --jobs：「两」不是正整数" in text
+    assert no_latin_sentences(text)

@@ -63,8 +63,17 @@ ARGPARSE_ZH = {
     "unknown parser %(parser_name)r (choices: %(choices)s)": "没有子命令 %(parser_name)r（可选：%(choices)s）",
     "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n  处理办法：运行 %(prog)s --help 查看写法\n",
 }
-#: Type names argparse puts in "invalid %(type)s value".
-TYPE_NAMES_ZH = {"int": "整数", "float": "数字"}
+
+
+def count_arg(text: str) -> int:
+    """A whole number of at least 1 (--jobs), refused in Chinese otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"「{text}」不是正整数，请写 1、2 这样的数")
+    return value
 
 
 class ChineseMessages(gettext.NullTranslations):
@@ -75,7 +84,7 @@ class ChineseMessages(gettext.NullTranslations):
         self.messages = messages
 
     def gettext(self, message: str) -> str:
-        return self.messages.get(message, TYPE_NAMES_ZH.get(message, message))
+        return self.messages.get(message, message)
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
         return self.gettext(msgid1 if n == 1 else msgid2)
@@ -154,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--unit", default="", metavar="单位", help="只做某个下属单位的报告；all 表示每个单位一套"
     )
     report.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="同时生成几份报告（默认 1）"
+        "--jobs", type=count_arg, default=1, metavar="N", help="同时生成几份报告（默认 1）"
     )
     report.add_argument("--force", action="store_true", help="即使输入和程序都没变，也重新生成")
     report.add_argument(
