@@ -593,7 +593,7 @@ def volunteer_xlsx(path: Path, quarter: str) -> None:
     save(wb, path)
 
 
-#: The analyst's own words for 2024Q4 (data/raw/报告/2024Q4.md; format in data/raw/README.md).
+#: The analyst's own words for 2024Q4 (data/raw/报告文字/2024Q4.md; format in data/raw/README.md).
 REPORT_TEXT = """---
 编号: 青江办〔2025〕1号
 报送: 厂党委
@@ -656,7 +656,7 @@ def report_photo(path: Path) -> None:
 
 
 def report_text(out: Path) -> None:
-    folder = out / "报告"
+    folder = out / "报告文字"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "2024Q4.md").write_text(REPORT_TEXT, encoding="utf-8")
     report_photo(folder / "照片" / "温暖包.png")

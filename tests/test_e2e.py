@@ -200,7 +200,7 @@ def test_processed_contract_files(sample_run: dict[str, Path]) -> None:
     assert raw.startswith(b"\xef\xbb\xbf"), "rejects.csv needs a BOM so Excel opens it as UTF-8"
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     listed = [f["file"] for f in manifest["files"]] + [n["file"] for n in manifest["notices"]]
-    assert not [f for f in listed if "报告" in f or f.endswith(".png")], listed  # text, photo
+    assert not [f for f in listed if "报告文字" in f or f.endswith(".png")], listed  # text, photo
 
 
 def test_unchanged_refresh_is_skipped(

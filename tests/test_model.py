@@ -297,7 +297,7 @@ def test_text_fingerprint_follows_the_words_and_the_photos(tmp_path: Path) -> No
     from metrics.reporting.analyst import text_fingerprint
 
     assert text_fingerprint(tmp_path, Q4) == ""
-    folder = tmp_path / "报告"
+    folder = tmp_path / "报告文字"
     (folder / "照片").mkdir(parents=True)
     (folder / "照片" / "a.png").write_bytes(b"one")
     (folder / "2024Q4.md").write_text(

@@ -111,7 +111,7 @@ def copy_rank(path: Path) -> tuple[int, str]:
 
 
 #: The analyst's report text and photos (metrics.reporting.analyst), never ledgers.
-REPORT_TEXT_FOLDER = "报告"
+REPORT_TEXT_FOLDER = "报告文字"
 
 
 def list_raw_files(raw_dir: Path) -> list[Path]:

@@ -1,6 +1,6 @@
 """The analyst's own words for a period: highlights, cases with photos, problems, next steps.
 
-They live in ``data/raw/报告/<period>.md`` (``报告/<unit>/<period>.md`` for one unit), a short
+They live in ``data/raw/报告文字/<period>.md`` (``报告文字/<unit>/<period>.md`` for one unit), a short
 Markdown file an analyst writes in any editor::
 
     ---
@@ -31,7 +31,7 @@ from pathlib import Path
 from metrics.errors import ConfigError
 from metrics.periods import Period
 
-FOLDER = "报告"
+FOLDER = "报告文字"
 FRONT_KEYS = ("编号", "报送", "抄送")
 SECTIONS = ("亮点", "典型案例", "存在问题", "下一步工作")
 PHOTO_TYPES = (".jpg", ".jpeg", ".png")

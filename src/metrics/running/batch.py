@@ -119,7 +119,7 @@ def plan_jobs(
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
                 stamp = {k: v for k, v in params.items() if k != "made_on"}
-                stamp["text"] = text_fingerprint(raw_dir, period, unit)  # 报告/<period>.md
+                stamp["text"] = text_fingerprint(raw_dir, period, unit)  # 报告文字/<period>.md
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
