@@ -151,6 +151,8 @@ class SummaryReport:
     blockers: list[str] = field(default_factory=list)
     #: said first on the summary page when the period and year hold no new rows at all
     notice: str = ""
+    #: the shipped sample (shishi.toml [unit] sample = true): the cover says so
+    sample: bool = False
     metadata: dict[str, str] = field(default_factory=dict)
     source_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -216,7 +218,9 @@ def load_summary(
     tables = kpi.filter_unit(load_processed(processed), unit)
     manifest_path = processed / "manifest.json"
     manifest = load_manifest(processed) if manifest_path.exists() else {}
-    return build_summary(
+    from metrics.config import load_config
+
+    report = build_summary(
         tables,
         p,
         unit=unit,
@@ -227,6 +231,8 @@ def load_summary(
         draft=draft,
         blockers=blockers or [],
     )
+    report.sample = bool(getattr(load_config(raw), "sample", False))
+    return report
 
 
 # --- the model -----------------------------------------------------------------------------------

@@ -187,6 +187,8 @@ def report_head(r: SummaryReport) -> HTML:
 
 def report_cover(r: SummaryReport) -> HTML:
     draft = '<div class="draft-mark">草稿（数据不完整）</div>' if r.draft else ""
+    if r.sample:
+        draft += '<div class="sample-mark">示例数据（虚构单位，仅供演示）</div>'
     lines = "".join(f"<div>{_e(k)}：{_e(v)}</div>" for k, v in r.cover_meta.items())
     return HTML(
         f'<section class="cover">{draft}<div class="title">{_e(r.title)}</div>'

@@ -230,6 +230,8 @@ def build_document(r: SummaryReport) -> DocumentType:
     if r.draft:
         p = _plain(doc, "草稿（数据不完整）", WD_ALIGN_PARAGRAPH.CENTER, 16)
         p.runs[0].font.color.rgb = RGBColor(0xB0, 0, 0)
+    if r.sample:
+        _plain(doc, "示例数据（虚构单位，仅供演示）", WD_ALIGN_PARAGRAPH.CENTER, 12)
     _para(doc, r.title, "Title")
     _para(doc, r.subtitle, "Title").runs[0].font.size = Pt(16)
     for _ in range(6):

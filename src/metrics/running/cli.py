@@ -348,6 +348,7 @@ OUTPUTS = {
     "quarterly_summary.pdf": "季度工作简报（报领导）",
     "quarterly_summary.docx": "季度工作简报的 Word 版（可修改）",
     "quarterly_summary.xlsx": "简报的数据底表（Excel：各项指标和清洗后的明细）",
+    "charts": "简报里的每张图（PNG 300 dpi 和 SVG，可插入 PPT 或 Word）",
     "data_quality.pdf": "数据质量报告（分析员先看：被拒绝的单元格、合计不符、无法读取的文件）",
 }
 
@@ -391,7 +392,7 @@ def check_unit(tables: dict[str, Any], unit: str) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from metrics.periods import Period
-    from metrics.running.batch import COMPANIONS, run_reports
+    from metrics.running.batch import run_reports
 
     for label in args.period:  # a mistyped period fails before anything else is done
         Period.parse(label)
@@ -416,8 +417,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     for job in result.made:
         print(f"已生成 {job.pdf}")
-        for ext in COMPANIONS.get(job.name, ()):  # the Word and Excel versions beside it
-            print(f"已生成 {job.pdf.with_suffix('.' + ext)}")
     for job in result.skipped:
         print(f"未变化，跳过 {job.pdf}（输入和代码都没有变；加 --force 可重新生成）")
     for _job, message in result.failed:
