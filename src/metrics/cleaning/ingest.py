@@ -50,6 +50,8 @@ class Pin:
     header_row: int | None = None  # 1-based, as Excel shows it
     unit: str | None = None  # e.g. "万元": amounts in this sheet are in 万元
     skip: bool = False
+    period: str | None = None  # e.g. "2025Q1": the period a running ledger's file states
+    date: Any = None  # the date the sheet's rows belong to, when it has no date column
 
     def applies(self, file: str, sheet: str) -> bool:
         name_ok = fnmatch.fnmatch(file, self.file) or fnmatch.fnmatch(Path(file).name, self.file)
@@ -63,6 +65,8 @@ class RawConfig:
     unit_name: str | None = None
     extra_headers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     pins: list[Pin] = field(default_factory=list)
+    #: [[units]] folder = ..., name = ...: subfolders declared as units (see cleaning/units.py)
+    units: list[dict[str, str]] = field(default_factory=list)
     max_file_mb: float = MAX_FILE_MB
     max_unpacked_mb: float = MAX_UNPACKED_MB
 
@@ -118,6 +122,9 @@ class FileNotice:
     sheet: str | None
     level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
     message: str
+    unit: str | None = None  # the unit whose folder the file is in, when known
+    toml: str = ""  # lines to paste into shishi.toml, when that is the fix
+    hint: str = ""
 
 
 def load_config(raw_dir: Path) -> RawConfig:
@@ -136,6 +143,7 @@ def load_config(raw_dir: Path) -> RawConfig:
         unit_name=(data.get("unit") or {}).get("name"),
         extra_headers=data.get("headers", {}),
         pins=pins,
+        units=list(data.get("units", [])),
         max_file_mb=float(data.get("max_file_mb", MAX_FILE_MB)),
         max_unpacked_mb=float(data.get("max_unpacked_mb", MAX_UNPACKED_MB)),
     )
@@ -296,14 +304,24 @@ def read_raw(
     raw_dir: Path, config: RawConfig | None = None
 ) -> tuple[list[RawSheet], list[FileNotice]]:
     """Every readable sheet under raw_dir, plus a notice for each file that was skipped."""
+    from metrics.cleaning.units import plan_units, undeclared_hint
+
     config = config or load_config(raw_dir)
     sheets: list[RawSheet] = []
     notices: list[FileNotice] = []
-    for path in list_raw_files(raw_dir):
+    plan = plan_units(
+        raw_dir, list_raw_files(raw_dir), (config.unit_name or DEFAULT_UNIT).strip(), config
+    )
+    for folder, message, toml, level in plan.notices:
+        hint = undeclared_hint() if toml else ""
+        notices.append(FileNotice(folder + "/", None, level, message, None, toml, hint))
+    for path, unit in plan.files.items():
         rel = path.relative_to(raw_dir).as_posix()
         if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
             notices.append(
-                FileNotice(rel, None, "error", "不是表格文件（只读取 .xlsx .xls .csv），已跳过")
+                FileNotice(
+                    rel, None, "error", "不是表格文件（只读取 .xlsx .xls .csv），已跳过", unit
+                )
             )
             continue
         try:
@@ -316,13 +334,11 @@ def read_raw(
             else:
                 found = list(read_workbook_sheets(path))  # streams: rows are read when cleaned
         except UnreadableFile as exc:
-            notices.append(FileNotice(rel, None, "error", str(exc)))
+            notices.append(FileNotice(rel, None, "error", str(exc), unit))
             continue
         except OSError as exc:
-            notices.append(FileNotice(rel, None, "error", f"无法打开（{exc.strerror}）"))
+            notices.append(FileNotice(rel, None, "error", f"无法打开（{exc.strerror}）", unit))
             continue
-        parts = path.relative_to(raw_dir).parts
-        unit = parts[0] if len(parts) > 1 else (config.unit_name or DEFAULT_UNIT)
         for sheet_name, rows, n_rows in found:
             sheets.append(
                 RawSheet(
