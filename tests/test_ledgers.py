@@ -39,7 +39,19 @@ def newer_wish_list(path: Path, title_date: str | None = "2025年3月31日") -> 
     for i, title in enumerate(["食堂增设夜餐窗口", "更换职工宿舍热水器", "增设母婴室"]):
         r = total_row + i
         for c, v in enumerate(
-            [23 + i, title, "生活保障", "李副厂长", "综合办公室", "2025.1.10", "2025年9月", "未启动", None, None, None],
+            [
+                23 + i,
+                title,
+                "生活保障",
+                "李副厂长",
+                "综合办公室",
+                "2025.1.10",
+                "2025年9月",
+                "未启动",
+                None,
+                None,
+                None,
+            ],
             start=1,
         ):
             ws.cell(r, c).value = v
@@ -145,4 +157,6 @@ def test_sheet_version_order_and_never_mtime() -> None:
     assert sheet_version("x2024.xlsx", "台账", head).date == dt.date(2025, 3, 31)
     assert sheet_version("x2024.xlsx", "台账", [["标题"]]).source == "file"
     assert sheet_version("x.xlsx", "台账", [["标题"]]).date is None
-    assert sheet_version("x.xlsx", "2025Q2", head, pin_period="2024Q4").date == dt.date(2024, 12, 31)
+    assert sheet_version("x.xlsx", "2025Q2", head, pin_period="2024Q4").date == dt.date(
+        2024, 12, 31
+    )

@@ -188,7 +188,9 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
                 )
             else:
                 winner = winners[0]
-            new = results[winner].records.iloc[int(group.loc[group["result"] == winner, "row"].iloc[0])]
+            new = results[winner].records.iloc[
+                int(group.loc[group["result"] == winner, "row"].iloc[0])
+            ]
             for s in sources:
                 if s == winner:
                     continue
@@ -207,7 +209,10 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
                         "new_sheet": results[winner].sheet,
                         "new_row": int(new["source_row"]),
                         "new_status": _key(new.get("status")),
-                        "decided_by": (versions.get((results[winner].file, results[winner].sheet)) or Version(None, "")).source,
+                        "decided_by": (
+                            versions.get((results[winner].file, results[winner].sheet))
+                            or Version(None, "")
+                        ).source,
                     }
                 )
         for s, rows in drop.items():

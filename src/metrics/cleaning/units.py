@@ -77,7 +77,9 @@ def _own_unit_name(folder: Path) -> str | None:
 
 def _holds_ledgers(folder: Path) -> bool:
     return any(
-        p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith((".", "~$"))
+        p.is_file()
+        and p.suffix.lower() in SPREADSHEET_SUFFIXES
+        and not p.name.startswith((".", "~$"))
         for p in folder.rglob("*")
     )
 

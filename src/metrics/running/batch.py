@@ -1,9 +1,13 @@
-"""Plan and run report jobs: which (period, unit, report) to make, which are already up to date.
+"""Plan and run report jobs: which (period, scope, report) to make, which are already up to date.
 
-A job is redone only when its fingerprint changes - the sha256 of the inputs, of the code and
-notebooks, and of its parameters - so an unchanged refresh costs nothing. Jobs run in a process
-pool (one papermill kernel each) with a progress bar, and end with a summary of what was made,
-skipped and failed.
+A job is redone only when its fingerprint changes - the sha256 of everything that can change
+a PDF: the raw files, every shishi.toml, the processed tables, the code and its version, the
+notebooks and templates, and the job's parameters (period, unit, blockers, draft) - or when one
+of its outputs is missing. Before each scope and period is rendered, the completeness gate
+(:mod:`metrics.running.gate`) decides whether the leadership report may go out; a published
+report whose inputs changed is moved into ``versions/`` before it is replaced, and the new one
+says what changed. Jobs run in a process pool (one papermill kernel each) with a progress bar,
+and end with a summary of what was made, skipped and failed.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from metrics.errors import UsageError
+from metrics import __version__
+from metrics.errors import ExitCode, UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
 from metrics.reporting.render import (
@@ -33,10 +38,15 @@ from metrics.reporting.render import (
     start_kernel,
     stop_kernel,
 )
+from metrics.scope import Scope, UnitRequest
 
 REPORTS = ("quarterly_summary", "data_quality")
 #: Reports whose figures also go out as an Excel workbook next to the PDF.
 EXPORTED = {"quarterly_summary"}
+#: The report leadership reads: withheld when the gate finds the figures incomplete.
+LEADERSHIP = "quarterly_summary"
+#: Marked on every page of a leadership report made from incomplete figures (--draft).
+DRAFT_LABEL = "草稿 · 数据不完整"
 
 
 @dataclass
@@ -50,6 +60,8 @@ class Job:
     parameters: dict[str, Any]
     fingerprint: str = ""
     notebooks_dir: Path = NOTEBOOKS_DIR
+    #: page label and summary-page boxes laid over the PDF (draft); see render.mark_html
+    marks: dict[str, str] = field(default_factory=dict)
 
     @property
     def pdf(self) -> Path:
@@ -59,9 +71,24 @@ class Job:
     def stamp(self) -> Path:
         return self.out_dir / f".{self.name}.fingerprint"
 
+    @property
+    def figures(self) -> Path:
+        """The published headline figures, to compare a later version against."""
+        return self.out_dir / f"{self.name}.figures.json"
+
+    @property
+    def outputs(self) -> list[Path]:
+        """Every file this job writes: one missing is a reason to redo the job."""
+        out = [self.pdf, self.out_dir / f"{self.name}.ipynb"]
+        if self.name in EXPORTED:
+            out += [self.out_dir / f"{self.name}.xlsx", self.figures]
+        return out
+
     def up_to_date(self) -> bool:
         return (
-            self.pdf.exists() and self.stamp.exists() and self.stamp.read_text() == self.fingerprint
+            all(p.exists() for p in self.outputs)
+            and self.stamp.exists()
+            and self.stamp.read_text() == self.fingerprint
         )
 
 
@@ -73,8 +100,9 @@ class BatchResult:
 
 
 def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
-    """sha256 over the library's sources, data files and the report notebooks."""
-    digest = hashlib.sha256()
+    """sha256 over the code version, the library's sources, data files, templates and the
+    report notebooks."""
+    digest = hashlib.sha256(__version__.encode())
     files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.rglob("*.toml"))
     files += sorted(PACKAGE_DIR.joinpath("templates").rglob("*")) + sorted(
         notebooks_dir.glob("*.ipynb")
@@ -86,48 +114,96 @@ def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(manifest: dict[str, Any]) -> str:
-    """sha256 over the raw files' hashes as listed in the manifest."""
+def inputs_fingerprint(manifest: dict[str, Any], raw_dir: Path | None = None) -> str:
+    """sha256 over the raw files' hashes as listed in the manifest, and every shishi.toml
+    under the raw folder (a fixed header synonym or pin changes the report)."""
     items = sorted((f["file"], f.get("sha256") or "") for f in manifest["files"])
-    return hashlib.sha256(json.dumps(items).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(items).encode())
+    if raw_dir is not None and Path(raw_dir).is_dir():
+        for path in sorted(Path(raw_dir).rglob("shishi.toml")):
+            digest.update(path.relative_to(raw_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def processed_fingerprint(outcome: Any) -> str:
+    """sha256 over the processed tables' contents, rejects, warnings and the row accounting
+    (not the files' bytes, which carry write times)."""
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for name, frame in sorted(outcome.tables.items()):
+        digest.update(name.encode())
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
+    for frame in (outcome.rejects, outcome.warnings):
+        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
+    stable = {k: v for k, v in outcome.manifest.items() if k not in ("generated_at", "raw_dir")}
+    digest.update(json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False).encode())
+    return digest.hexdigest()
 
 
 def plan_jobs(
-    periods: Sequence[str],
-    units: Sequence[str],
+    periods: Sequence[str | Period],
+    units: Sequence[Scope | str],
     reports_dir: Path,
     processed_dir: Path,
     raw_dir: Path,
     only: Sequence[str] | None,
     base_fingerprint: str,
     notebooks_dir: Path = NOTEBOOKS_DIR,
+    blockers: dict[tuple[str, Scope], list[Any]] | None = None,
+    draft: bool = False,
 ) -> list[Job]:
-    """Every (period, unit, report) job, with output folders made safe from odd unit names."""
+    """Every (period, scope, report) job, with output folders made safe from odd unit names.
+
+    A (period, scope) with blockers gets its data-quality report (which opens with them as a
+    to-do list) and a leadership report only as a marked draft, when ``draft`` is asked for.
+    """
+    from metrics.reporting.headlines import blockers_box_html
+    from metrics.running.gate import unreadable_tables
+
     jobs = []
     for label in periods:
-        period = Period.parse(label)
+        period = label if isinstance(label, Period) else Period.parse(label)
         for unit in units:
+            scope = unit if isinstance(unit, Scope) else Scope(unit or None)
+            found = (blockers or {}).get((period.label, scope), [])
             out = reports_dir / safe_name(period.label)
-            if unit:
-                out = out / safe_name(unit, fallback="unit")
+            if scope.unit:
+                out = out / safe_name(scope.unit, fallback="unit")
             for name in only or REPORTS:
                 if not (notebooks_dir / f"{name}.ipynb").exists():
                     raise UsageError(
                         f"没有名为 {name} 的报告（{notebooks_dir} 中找不到 {name}.ipynb）；"
                         f"可选：{'、'.join(REPORTS)}"
                     )
-                params = {
+                if name == LEADERSHIP and found and not draft:
+                    continue  # never a confident, wrong leadership PDF
+                params: dict[str, Any] = {
                     "period": period.label,
-                    "unit": unit,
+                    "unit": scope.param,
                     "processed_dir": str(processed_dir.resolve()),
                     "raw_dir": str(raw_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
                 }
+                marks: dict[str, str] = {}
+                if found:
+                    params["blockers"] = [b.as_dict() for b in found]
+                    params["unreadable_tables"] = unreadable_tables(found)
+                    if name == LEADERSHIP:
+                        params["draft"] = True
+                        marks = {
+                            "page_label": DRAFT_LABEL,
+                            "blockers_box": blockers_box_html(params["blockers"]),
+                        }
                 stamp = {k: v for k, v in params.items() if k != "made_on"}
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
-                jobs.append(Job(name, period.label, unit, out, params, fp, notebooks_dir))
+                jobs.append(
+                    Job(name, period.label, scope.param, out, params, fp, notebooks_dir, marks)
+                )
     return jobs
 
 
@@ -137,7 +213,9 @@ def export_workbook(job: Job) -> Path:
     from metrics.reporting import kpi
     from metrics.reporting.export import export_tables
 
-    tables = kpi.filter_unit(load_processed(Path(job.parameters["processed_dir"])), job.unit)
+    tables = Scope(job.unit or None).filter_tables(
+        load_processed(Path(job.parameters["processed_dir"]))
+    )
     sheets = kpi.kpi_tables(tables, Period.parse(job.period)) | tables
     return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
 
@@ -176,6 +254,14 @@ def _run_job(job: Job, start_next: bool = False) -> str:
     the next report's kernel boots while this one's PDF is laid out (each kernel serves one
     notebook only: no state is carried between reports).
     """
+    from metrics.running.versions import keep_previous, revision_marks, write_figures
+
+    previous = keep_previous(job)
+    marks = dict(job.marks)
+    figures = None
+    if job.name in EXPORTED:
+        figures, revision = revision_marks(job, previous)
+        marks |= revision
     render_report(
         job.name,
         job.out_dir,
@@ -183,9 +269,11 @@ def _run_job(job: Job, start_next: bool = False) -> str:
         job.notebooks_dir,
         km=_take_spare(),
         after_execute=(lambda: _start_spare(job.notebooks_dir)) if start_next else None,
+        marks=marks,
     )
     if job.name in EXPORTED:
         export_workbook(job)
+        write_figures(job, figures)
     tmp = job.stamp.with_suffix(".tmp")
     tmp.write_text(job.fingerprint)
     os.replace(tmp, job.stamp)
@@ -311,24 +399,40 @@ def _collect(job: Job, get: Callable[[], str], result: BatchResult) -> None:
         result.failed.append((job, f"{job.name}: {type(exc).__name__}: {exc}"))
 
 
+def known_units(outcome: Any, raw_dir: Path) -> list[str]:
+    """Units the data and shishi.toml declare: each file's unit, and [[units]] without files."""
+    from metrics.cleaning.ingest import load_config
+
+    units = {f.get("unit") for f in outcome.manifest["files"] if f.get("unit")}
+    config = load_config(raw_dir)
+    for decl in getattr(config, "units", None) or []:
+        name = decl.get("name") if isinstance(decl, dict) else getattr(decl, "name", None)
+        if name:
+            units.add(str(name))
+    return sorted(units)
+
+
 def run_reports(
-    periods: Sequence[str],
+    periods: Sequence[str | Period],
     raw_dir: Path,
     processed_dir: Path,
     reports_dir: Path,
-    unit: str = "",
+    unit: UnitRequest | str = "",
     jobs: int = 1,
     force: bool = False,
     only: Sequence[str] | None = None,
     on_clean: Callable[[Any], None] | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     progress: Callable[[], Any] | None = None,
+    draft: bool = False,
 ) -> int:
-    """`shishi report`: clean once, then make every requested report; exit code for the CLI."""
+    """`shishi report`: clean once, gate each scope and period, make the reports; exit code."""
     from metrics.cleaning.store import run_clean
+    from metrics.running import gate
 
-    for label in periods:
-        Period.parse(label)  # fail fast, before cleaning, on a mistyped period
+    # fail fast, before cleaning, on a mistyped period or unit option
+    typed = [p if isinstance(p, Period) else Period.parse(p) for p in periods]
+    request = unit if isinstance(unit, UnitRequest) else UnitRequest.parse(unit)
     # report kernels boot (separate processes) while this one cleans the data: the first
     # report's kernel here, or one in each pool worker
     km = start_kernel(notebooks_dir) if jobs <= 1 else None
@@ -341,16 +445,28 @@ def run_reports(
                 outcome = run_clean(raw_dir, processed_dir, progress=bar)
         if on_clean:
             on_clean(outcome)
-        if unit == "all":
-            units = sorted(
-                {u for f in outcome.tables.values() for u in f["unit"].dropna().unique()}
-            )
-            units = units or [""]
-        else:
-            units = [unit]
-        base = code_fingerprint(notebooks_dir) + inputs_fingerprint(outcome.manifest)
+        scopes = request.resolve(known_units(outcome, raw_dir))
+        blockers = {
+            (p.label, s): gate.check(outcome.manifest, outcome.tables, s, p)
+            for p in typed
+            for s in scopes
+        }
+        base = (
+            code_fingerprint(notebooks_dir)
+            + inputs_fingerprint(outcome.manifest, raw_dir)
+            + processed_fingerprint(outcome)
+        )
         planned = plan_jobs(
-            periods, units, reports_dir, processed_dir, raw_dir, only, base, notebooks_dir
+            typed,
+            scopes,
+            reports_dir,
+            processed_dir,
+            raw_dir,
+            only,
+            base,
+            notebooks_dir,
+            blockers=blockers,
+            draft=draft,
         )
     except BaseException:
         stop_kernel(km)
@@ -361,8 +477,45 @@ def run_reports(
     for job in result.made:
         print(f"已生成 {job.pdf}")
     for job in result.skipped:
-        print(f"未变化，跳过 {job.pdf}（输入和代码都没有变；加 --force 可重新生成）")
+        print(f"未变化，跳过 {job.pdf}（输入、配置和代码都没有变；加 --force 可重新生成）")
     for _job, message in result.failed:
         print(f"失败：{message}", file=sys.stderr)
-    print(f"完成：生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}")
-    return 1 if result.failed else 0
+    return _summarise(result, blockers, draft, only)
+
+
+def _summarise(
+    result: BatchResult,
+    blockers: dict[tuple[str, Scope], list[Any]],
+    draft: bool,
+    only: Sequence[str] | None,
+) -> int:
+    """Blockers in Chinese, then one summary line that never says 完成 for an incomplete run."""
+    counts = f"生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}"
+    blocked = {key: found for key, found in blockers.items() if found}
+    if blocked:
+        sys.stdout.flush()
+        shown: set[str] = set()
+        n = 0
+        for (period, scope), found in blocked.items():
+            title = f"{period}" + (f" {scope.unit}" if scope.unit else "")
+            print(f"数据不完整（{title}）：", file=sys.stderr)
+            for b in found:
+                line = b.line()
+                if (title, line) in shown:
+                    continue
+                shown.add((title, line))
+                n += 1
+                print(f"  {n}. {line}", file=sys.stderr)
+        sys.stderr.flush()
+        made = "已生成标注“草稿 · 数据不完整”的领导报告" if draft else "未生成领导报告"
+        print(
+            f"数据不完整：{made}（{counts}）。请先处理上面列出的 {n} 个问题，"
+            "data_quality.pdf 第一页有同样的清单" + ("" if draft else "；如需先看草稿，加 --draft")
+        )
+        return int(ExitCode.INCOMPLETE)
+    if result.failed:
+        print(f"未完成：{counts}")
+        return int(ExitCode.REPORT)
+    leadership = [j for j in result.made + result.skipped if j.name == LEADERSHIP]
+    print(f"完成：{counts}" if leadership else f"已结束（未要求领导报告）：{counts}")
+    return int(ExitCode.OK)

@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="redo reports even if inputs and code are unchanged"
     )
     report.add_argument(
+        "--draft",
+        action="store_true",
+        help="数据不完整时仍生成领导报告，每页标注“草稿 · 数据不完整” "
+        "(make the leadership PDF even when figures are incomplete, marked as a draft)",
+    )
+    report.add_argument(
         "--only",
         action="append",
         help="render only this report (quarterly_summary or data_quality); repeatable",
@@ -152,14 +158,17 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from metrics.periods import Period
     from metrics.running.batch import run_reports
+    from metrics.scope import UnitRequest
 
     return run_reports(
-        periods=args.period,
+        periods=[Period.parse(p) for p in args.period],
         raw_dir=args.raw,
         processed_dir=args.out,
         reports_dir=args.reports,
-        unit=args.unit,
+        unit=UnitRequest.parse(args.unit),
+        draft=args.draft,
         jobs=args.jobs,
         force=args.force,
         only=args.only,
