@@ -88,3 +88,40 @@ def test_warnings_carry_their_unit(tmp_path: Path) -> None:
     assert set(outcome.warnings["unit"]) == {"本单位"}
     frame = pd.DataFrame({"unit": ["甲", " 甲", "乙"], "x": [1, 2, 3]})
     assert Scope("甲").filter(frame)["x"].tolist() == [1, 2]
+
+
+@pytest.mark.e2e
+def test_each_units_data_quality_report_covers_that_unit_only(tmp_path: Path) -> None:
+    import re
+    import subprocess
+
+    from metrics.running.cli import main
+
+    raw = two_units(tmp_path)
+    code = main(
+        [
+            "report",
+            "--period",
+            "2024Q4",
+            "--unit",
+            "all",
+            "--raw",
+            str(raw),
+            "--out",
+            str(tmp_path / "p"),
+            "--reports",
+            str(tmp_path / "r"),
+            "--only",
+            "data_quality",
+        ]
+    )
+    assert code == 0
+
+    def text(unit: str) -> str:
+        pdf = tmp_path / "r" / "2024Q4" / unit / "data_quality.pdf"
+        out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+        return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
+
+    small, sample = text("二车间"), text("青江卷烟厂")
+    assert "二车间/捐款.csv" in small and "心愿清单台账2024.xlsx" not in small
+    assert "二车间/捐款.csv" not in sample and "心愿清单台账2024.xlsx" in sample
