@@ -174,7 +174,8 @@ def run_clean(
     warnings = schemas.cross_field_warnings(tables)
     file_units = {s.file: s.unit_name for s in sheets}
     file_units |= {n.file: n.unit for n in notices if n.unit}
-    warnings.insert(0, "unit", warnings["source_file"].astype(str).map(file_units).fillna(""))
+    if "unit" not in warnings.columns:  # the contract's warnings carry their row's unit
+        warnings.insert(0, "unit", warnings["source_file"].astype(str).map(file_units).fillna(""))
     notices = notices + [r.notice for r in results if r.notice]
     for n in notices:
         n.unit = n.unit or file_units.get(n.file)
