@@ -153,3 +153,17 @@ def test_unknown_unit_is_a_scope_error_listing_the_known_ones(
     err = capsys.readouterr().err
     assert "二车间" in err and "青江卷烟厂" in err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.e2e
+def test_empty_folder_exits_5_and_still_writes_the_data_quality_pdf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    assert report(tmp_path, raw) == ExitCode.INCOMPLETE
+    out, err = capsys.readouterr()
+    assert "完成" not in out and "没有任何台账文件" in err
+    folder = tmp_path / "r" / "2024Q4"
+    assert not (folder / "quarterly_summary.pdf").exists()
+    assert "没有任何台账文件" in pdf_pages(folder / "data_quality.pdf")[0]

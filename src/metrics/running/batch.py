@@ -514,7 +514,7 @@ def _summarise(
         )
         return int(ExitCode.INCOMPLETE)
     if result.failed:
-        print(f"未完成：{counts}")
+        print(f"有报告生成失败：{counts}")
         return int(ExitCode.REPORT)
     leadership = [j for j in result.made + result.skipped if j.name == LEADERSHIP]
     print(f"完成：{counts}" if leadership else f"已结束（未要求领导报告）：{counts}")

@@ -62,9 +62,13 @@ def current_figures(job: Any) -> dict[str, Any]:
 
 def revision_marks(job: Any, previous: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
     """This version's figures, and the 修订 marks if it replaces a kept version."""
+    from metrics.errors import InputError
     from metrics.reporting.headlines import compare, revision_box_html
 
-    figures = current_figures(job)
+    try:
+        figures = current_figures(job)
+    except InputError:  # no processed tables: the notebook itself will say so, with its cell
+        return {}, {}
     if previous is None:
         return figures, {}
     old_path = previous / job.figures.name
@@ -79,7 +83,7 @@ def revision_marks(job: Any, previous: Path | None) -> tuple[dict[str, Any], dic
 
 def write_figures(job: Any, figures: dict[str, Any] | None) -> None:
     """Store the headline figures beside the PDF, for the next version to compare with."""
-    if figures is None:
+    if not figures:
         return
     body = {
         "period": job.period,
