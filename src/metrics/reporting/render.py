@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
@@ -67,16 +67,15 @@ class ShishiPDFExporter(HTMLExporter):
     def _exclude_output_prompt_default(self) -> bool:
         return True
 
-    #: Marks laid over every page and boxes put on the summary page (draft, revision); see
-    #: :func:`mark_html`. Set by shishi's batch, not by the notebook.
-    marks: ClassVar[dict[str, str]] = {}
-
     def from_notebook_node(
         self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
         nb = strip_hidden_cells(nb)
+        # marks laid over every page and boxes on the summary page (draft, revision), set by
+        # shishi's batch through the resources, never by the notebook: see mark_html
+        marks = (resources or {}).get("shishi_marks") or {}
         html, resources = super().from_notebook_node(nb, resources, **kw)
-        pdf = html_to_pdf(mark_html(html, self.marks))
+        pdf = html_to_pdf(mark_html(html, marks))
         resources["output_extension"] = ".pdf"
         return pdf, resources
 
@@ -266,9 +265,7 @@ def notebook_to_pdf(
     nb: nbformat.NotebookNode, pdf_path: Path, marks: dict[str, str] | None = None
 ) -> Path:
     """Export an executed notebook to PDF, replacing any previous PDF only when this one is done."""
-    exporter = ShishiPDFExporter()
-    exporter.marks = marks or {}
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = ShishiPDFExporter().from_notebook_node(nb, {"shishi_marks": marks or {}})
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
     tmp.write_bytes(body)

@@ -129,18 +129,28 @@ def inputs_fingerprint(manifest: dict[str, Any], raw_dir: Path | None = None) ->
 def processed_fingerprint(outcome: Any) -> str:
     """sha256 over the processed tables' contents, rejects, warnings and the row accounting
     (not the files' bytes, which carry write times)."""
-    import pandas as pd
 
     digest = hashlib.sha256()
     for name, frame in sorted(outcome.tables.items()):
         digest.update(name.encode())
         digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
+        digest.update(_frame_hash(frame))
     for frame in (outcome.rejects, outcome.warnings):
-        digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy())
+        digest.update(_frame_hash(frame))
     stable = {k: v for k, v in outcome.manifest.items() if k not in ("generated_at", "raw_dir")}
     digest.update(json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False).encode())
     return digest.hexdigest()
+
+
+def _frame_hash(frame: Any) -> bytes:
+    """A table's contents as bytes to hash: per-row hashes of its typed columns."""
+    import pandas as pd
+
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=False)
+    except TypeError:  # a column of unhashable values (lists): hash their text instead
+        hashed = pd.util.hash_pandas_object(frame.astype(str), index=False)
+    return bytes(hashed.to_numpy().tobytes())
 
 
 def plan_jobs(
@@ -494,7 +504,7 @@ def _summarise(
     blocked = {key: found for key, found in blockers.items() if found}
     if blocked:
         sys.stdout.flush()
-        shown: set[str] = set()
+        shown: set[tuple[str, str]] = set()
         n = 0
         for (period, scope), found in blocked.items():
             title = f"{period}" + (f" {scope.unit}" if scope.unit else "")
