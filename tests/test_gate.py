@@ -167,3 +167,16 @@ def test_empty_folder_exits_5_and_still_writes_the_data_quality_pdf(
     folder = tmp_path / "r" / "2024Q4"
     assert not (folder / "quarterly_summary.pdf").exists()
     assert "没有任何台账文件" in pdf_pages(folder / "data_quality.pdf")[0]
+
+
+def test_what_counts_as_a_ledger_that_was_not_read() -> None:
+    def notice(file: str, sheet: str | None, message: str = "前20行中没有找到可识别的表头") -> dict:
+        return {"file": file, "sheet": sheet, "level": "error", "message": message}
+
+    assert gate.looks_like_ledger(notice("捐款.xlsx", None, "工作簿已损坏"))
+    assert gate.looks_like_ledger(notice("二车间/", None, "未声明"))
+    assert gate.looks_like_ledger(notice("汇总.xlsx", "Sheet1", "第3行看起来像捐款捐物表头，但…"))
+    assert gate.looks_like_ledger(notice("捐款捐物登记2025.xlsx", "Sheet1"))
+    assert not gate.looks_like_ledger(notice("调研报告.docx", None, "不是表格文件"))
+    assert not gate.looks_like_ledger(notice("汇总.xlsx", "图表"))
+    assert not gate.looks_like_ledger({**notice("捐款.xlsx", None), "level": "info"})

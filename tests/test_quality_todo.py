@@ -79,3 +79,9 @@ def test_review_items_pick_out_of_period_rows_and_confirm_notices() -> None:
     )
     review = quality.review_items(manifest, warnings)
     assert review["where"].tolist() == ["x.xlsx［S］", "y.xlsx［2025Q1］第7行"]
+
+
+def test_a_table_that_could_not_be_read_is_never_unregistered() -> None:
+    text = quality.unread_sentence("donations", ["donations"])
+    assert text is not None and "未能读取" in text and "未登记" not in text
+    assert quality.unread_sentence("wishes", ["donations"]) is None

@@ -327,3 +327,15 @@ def todo_html(blockers: list[dict[str, Any]], review: pd.DataFrame) -> str:
             parts.append(f"<li>……其余 {len(review) - 40} 项见 warnings.csv</li>")
         parts.append("</ul>")
     return "".join(parts)
+
+
+def unread_sentence(table: str, unreadable_tables: list[str]) -> str | None:
+    """What a leadership section says instead of 未登记 when its table could not be read
+    (the ``unreadable_tables`` notebook parameter); None when the table was read."""
+    if table not in unreadable_tables:
+        return None
+    label = TABLE_CN.get(table, table)
+    return (
+        f"{label}台账中有表格未能读取，本期{label}数据不完整，以下数字不能作为正式数字引用；"
+        "原因和处理办法见数据质量报告（data_quality.pdf）第一页。"
+    )

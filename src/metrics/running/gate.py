@@ -73,6 +73,29 @@ _HEADERS_SECTION = re.compile(r"\[headers\.(\w+)\]")
 _MISSING = re.compile(r"缺少必需列「[^」]*」\((\w+)\)，最接近的表头是「([^」]*)」")
 
 
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
+
+
+def looks_like_ledger(notice: dict[str, Any]) -> bool:
+    """Whether a file or sheet that was not read may hold figures of the report.
+
+    Yes for a spreadsheet that could not be opened, an undeclared unit folder, and a sheet
+    whose header was nearly recognised (看起来像…表头) or whose file or sheet name names a
+    ledger. No for a Word file or PDF left in the folder, an instructions sheet, or a sheet
+    with nothing like a header in a workbook named for no ledger.
+    """
+    if notice.get("level") != "error":
+        return False
+    file, sheet = str(notice.get("file", "")), notice.get("sheet")
+    if file.endswith("/"):  # a folder: an undeclared unit
+        return True
+    if not file.lower().endswith(SPREADSHEET_SUFFIXES):
+        return False
+    if sheet is None:  # the whole workbook could not be opened
+        return True
+    return "看起来像" in str(notice.get("message", "")) or bool(guess_table(str(sheet), file))
+
+
 def _unreadable(notice: dict[str, Any]) -> Blocker:
     """A file or sheet that looks like a ledger but was not read."""
     message = str(notice.get("message", ""))
@@ -136,7 +159,7 @@ def check(
             )
         )
     for notice in mine.get("notices", []):
-        if notice.get("level") == "error":
+        if looks_like_ledger(notice):
             blockers.append(_unreadable(notice))
     for table in TABLES:
         sheets = [
