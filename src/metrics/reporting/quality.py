@@ -11,22 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.contract import COUNT_KEYS
+from metrics.contract import COUNT_KEYS, STATUS_LABELS, TABLE_LABELS
 
-TABLE_CN = {
-    "wishes": "心愿清单",
-    "donations": "捐款捐物",
-    "purchases": "消费帮扶",
-    "volunteering": "志愿服务",
-    None: "—",
-}
-#: Wish statuses in the words of the ledgers (until contract.py gives one table of labels).
-STATUS_CN = {
-    "resolved": "已办结",
-    "in_progress": "推进中",
-    "pending": "未启动",
-    "cancelled": "已取消",
-}
+TABLE_CN: dict[str | None, str] = {**TABLE_LABELS, None: "—"}
+STATUS_CN = STATUS_LABELS
 TOTAL_STATUS_CN = {
     "agree": "一致",
     "differ": "不一致",
