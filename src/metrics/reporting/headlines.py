@@ -22,7 +22,12 @@ ROWS_SHOWN = 5
 
 def _rows(frame: pd.DataFrame, value: str | None = None) -> dict[str, str]:
     """'file［sheet］第N行' -> the row's contribution, as text (so a changed amount shows)."""
-    values = frame[value].astype(str) if value else pd.Series("1", index=frame.index)
+    if value is None:
+        values = pd.Series("1", index=frame.index)
+    elif pd.api.types.is_float_dtype(frame[value]):
+        values = frame[value].map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}".removesuffix(".00"))
+    else:
+        values = frame[value].astype(str)
     return {
         f"{f}［{s}］第{int(r)}行": v
         for f, s, r, v in zip(

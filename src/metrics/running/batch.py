@@ -62,6 +62,8 @@ class Job:
     notebooks_dir: Path = NOTEBOOKS_DIR
     #: page label and summary-page boxes laid over the PDF (draft); see render.mark_html
     marks: dict[str, str] = field(default_factory=dict)
+    #: where the version this job replaces was kept (see running/versions.py), if any
+    previous: Path | None = None
 
     @property
     def pdf(self) -> Path:
@@ -264,13 +266,12 @@ def _run_job(job: Job, start_next: bool = False) -> str:
     the next report's kernel boots while this one's PDF is laid out (each kernel serves one
     notebook only: no state is carried between reports).
     """
-    from metrics.running.versions import keep_previous, revision_marks, write_figures
+    from metrics.running.versions import revision_marks, write_figures
 
-    previous = keep_previous(job)
     marks = dict(job.marks)
     figures = None
     if job.name in EXPORTED:
-        figures, revision = revision_marks(job, previous)
+        figures, revision = revision_marks(job, job.previous)
         marks |= revision
     render_report(
         job.name,
@@ -344,6 +345,9 @@ def run_jobs(
     todo = []
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
+    from metrics.running.versions import keep_previous
+
+    keep_previous(todo)  # published reports whose inputs changed are moved aside, not overwritten
     if pool is None and workers > 1 and len(todo) > 1:
         pool = warm_pool(workers, todo[0].notebooks_dir)
     _stop_spare()

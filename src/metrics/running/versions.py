@@ -27,27 +27,36 @@ def _siblings(job: Any) -> list[Path]:
     return [*names, job.figures, job.stamp]
 
 
-def keep_previous(job: Any) -> Path | None:
-    """Move the job's previous outputs into versions/<timestamp>/ if its inputs changed.
-
-    Returns that folder, or None when there was nothing to keep (no PDF yet, or the same
-    fingerprint redone with --force: the same report, not a new version).
-    """
+def _changed(job: Any) -> bool:
+    """A published PDF whose inputs changed (not the same fingerprint redone with --force)."""
     if not job.pdf.exists():
-        return None
-    if job.stamp.exists() and job.stamp.read_text() == job.fingerprint:
-        return None
-    made = dt.datetime.fromtimestamp(job.pdf.stat().st_mtime)
-    folder = job.out_dir / VERSIONS / made.strftime("%Y%m%d-%H%M%S")
-    n = 1
-    while (folder / job.pdf.name).exists():
-        n += 1
-        folder = folder.with_name(f"{made:%Y%m%d-%H%M%S}-{n}")
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in _siblings(job):
-        if path.exists():
-            shutil.move(path, folder / path.name)
-    return folder
+        return False
+    return not (job.stamp.exists() and job.stamp.read_text() == job.fingerprint)
+
+
+def keep_previous(jobs: list[Any]) -> None:
+    """Move the previous outputs of the jobs about to run into versions/<timestamp>/.
+
+    One folder per report folder and run, named for when the previous leadership report (or
+    else the oldest report being replaced) was made; each job learns it as ``job.previous``.
+    """
+    by_folder: dict[Path, list[Any]] = {}
+    for job in jobs:
+        if _changed(job):
+            by_folder.setdefault(job.out_dir, []).append(job)
+    for out_dir, changed in by_folder.items():
+        made = dt.datetime.fromtimestamp(min(j.pdf.stat().st_mtime for j in changed))
+        folder = out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}"
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}-{n}"
+        folder.mkdir(parents=True)
+        for job in changed:
+            for path in _siblings(job):
+                if path.exists():
+                    shutil.move(path, folder / path.name)
+            job.previous = folder
 
 
 def current_figures(job: Any) -> dict[str, Any]:
