@@ -66,11 +66,11 @@ def test_todo_page_lists_each_blocker_with_its_fix_escaped() -> None:
 
 def test_review_items_pick_out_of_period_rows_and_confirm_notices() -> None:
     manifest = {
-        "notices": [{"file": "x.xlsx", "sheet": "S", "level": "confirm", "message": "按内容识别"}]
+        "notices": [{"file": "x.xlsx", "sheet": "S", "level": "check", "message": "按内容识别"}]
     }
     warnings = pd.DataFrame(
         {
-            "rule": ["outside_period", "resolved_before_raised"],
+            "rule": ["outside_stated_period", "resolved_before_raised"],
             "message": ["日期在期间外", "x"],
             "source_file": ["y.xlsx"] * 2,
             "source_sheet": ["2025Q1"] * 2,

@@ -236,8 +236,8 @@ def todo_table(blockers: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 #: Warning rules and notice levels other steps use for "keep, but let the analyst confirm".
-REVIEW_RULES = ("outside_period", "out_of_period", "row_outside_period", "date_outside_period")
-REVIEW_LEVELS = ("confirm", "review", "notice")
+REVIEW_RULES = ("outside_stated_period",)  # rows dated outside the period their sheet states
+REVIEW_LEVELS = ("check",)  # notices to confirm, e.g. a header mapped by its column's content
 
 
 def review_items(manifest: dict[str, Any], warnings: pd.DataFrame) -> pd.DataFrame:
