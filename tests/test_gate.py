@@ -180,3 +180,14 @@ def test_what_counts_as_a_ledger_that_was_not_read() -> None:
     assert not gate.looks_like_ledger(notice("调研报告.docx", None, "不是表格文件"))
     assert not gate.looks_like_ledger(notice("汇总.xlsx", "图表"))
     assert not gate.looks_like_ledger({**notice("捐款.xlsx", None), "level": "info"})
+
+
+def test_marks_label_every_page_and_add_a_box_only_once() -> None:
+    from metrics.reporting.render import mark_html
+
+    page = "<html><head></head><body><h2>一、总体情况</h2><p>正文</p></body></html>"
+    marked = mark_html(page, {"page_label": "草稿 · 数据不完整", "blockers_box": "<div>缺</div>"})
+    assert '@top-right { content: "草稿 · 数据不完整"' in marked
+    assert marked.index("<div>缺</div>") > marked.index("</h2>")
+    shown = page.replace("<p>正文</p>", '<div class="blockers">notebook</div>')
+    assert "<div>缺</div>" not in mark_html(shown, {"blockers_box": "<div>缺</div>"})

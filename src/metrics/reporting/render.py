@@ -84,7 +84,8 @@ def mark_html(html: str, marks: dict[str, str]) -> str:
     """Put a label in every page's top margin (草稿 · 数据不完整, 修订) and boxes (what is
     missing, what changed since the last version) under the first section heading.
 
-    A box the notebook already shows (an element with the same class) is not added twice.
+    A box the notebook already shows (an element whose class starts the same: ``blockers``
+    for ``blockers_box``) is not added twice.
     """
     label = marks.get("page_label", "")
     if label:
@@ -97,7 +98,7 @@ def mark_html(html: str, marks: dict[str, str]) -> str:
     boxes = "".join(
         box
         for key, box in marks.items()
-        if key.endswith("_box") and box and f'class="{key.replace("_", "-")}' not in html
+        if key.endswith("_box") and box and f'class="{key.removesuffix("_box")}' not in html
     )
     if boxes:
         at = html.find("</h2>")
