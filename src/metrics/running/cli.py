@@ -11,7 +11,7 @@ from typing import Any
 
 from metrics import __version__
 from metrics.errors import ExitCode, ShishiError
-from metrics.running.startup import skip_slow_imports
+from metrics.running.kernels import skip_slow_imports
 
 EXAMPLES = """\
 examples:
@@ -162,7 +162,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from metrics.running.batch import run_reports
     from metrics.scope import UnitRequest
 
-    return run_reports(
+    result = run_reports(
         periods=[Period.parse(p) for p in args.period],
         raw_dir=args.raw,
         processed_dir=args.out,
@@ -176,6 +176,44 @@ def cmd_report(args: argparse.Namespace) -> int:
         progress=clean_progress,
         **({"notebooks_dir": args.notebooks} if args.notebooks else {}),
     )
+    for job in result.made:
+        print(f"已生成 {job.pdf}")
+    for job in result.skipped:
+        print(f"未变化，跳过 {job.pdf}（输入、配置和代码都没有变；加 --force 可重新生成）")
+    for _job, message in result.failed:
+        print(f"失败：{message}", file=sys.stderr)
+    return report_summary(result)
+
+
+def report_summary(result: Any) -> int:
+    """Every blocker in Chinese, then one line that never says 完成 for an incomplete run."""
+    from metrics.running.batch import LEADERSHIP
+
+    counts = f"生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}"
+    if result.blockers:
+        sys.stdout.flush()
+        shown: set[tuple[str, str]] = set()
+        for (period, scope), found in result.blockers.items():
+            title = period + (f" {scope.unit}" if scope.unit else "")
+            print(f"数据不完整（{title}）：", file=sys.stderr)
+            for b in found:
+                if (title, b.line()) not in shown:
+                    shown.add((title, b.line()))
+                    print(f"  {len(shown)}. {b.line()}", file=sys.stderr)
+        sys.stderr.flush()
+        made = "已生成标注“草稿 · 数据不完整”的领导报告" if result.draft else "未生成领导报告"
+        print(
+            f"数据不完整：{made}（{counts}）。请先处理上面列出的 {len(shown)} 个问题，"
+            "data_quality.pdf 第一页有同样的清单"
+            + ("" if result.draft else "；如需先看草稿，加 --draft")
+        )
+        return ExitCode.INCOMPLETE
+    if result.failed:
+        print(f"有报告生成失败：{counts}")
+        return ExitCode.REPORT
+    leadership = [j for j in result.made + result.skipped if j.name == LEADERSHIP]
+    print(f"完成：{counts}" if leadership else f"已结束（未要求领导报告）：{counts}")
+    return ExitCode.OK
 
 
 def cmd_template(args: argparse.Namespace) -> int:
