@@ -19,6 +19,7 @@ def many_rejects(n: int) -> pd.DataFrame:
             "column": ["金额"] * half + ["日期"] * (n - half),
             "value": ["待定"] * half + ["年底"] * (n - half),
             "reason": ["金额无法识别：「待定」"] * half + ["日期无法识别：「年底」"] * (n - half),
+            "reason_code": ["amount_unreadable"] * half + ["date_unreadable"] * (n - half),
         }
     )
 

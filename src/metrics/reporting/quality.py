@@ -157,8 +157,9 @@ def rejects_grouped(
     cols = ["file", "sheet", "column", "reason", "cells", "rows", "examples"]
     if rejects.empty:
         return pd.DataFrame(columns=cols)
+    codes = rejects["reason_code"] if "reason_code" in rejects.columns else rejects["reason"]
     frame = rejects.assign(
-        kind=rejects["reason"].map(reason_group),
+        kind=codes.map(reason_group),
         row_no=pd.to_numeric(rejects["source_row"], errors="coerce"),
     )
     keys = ["source_file", "source_sheet", "column", "kind"]
