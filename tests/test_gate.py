@@ -191,3 +191,14 @@ def test_marks_label_every_page_and_add_a_box_only_once() -> None:
     assert marked.index("<div>缺</div>") > marked.index("</h2>")
     shown = page.replace("<p>正文</p>", '<div class="blockers">notebook</div>')
     assert "<div>缺</div>" not in mark_html(shown, {"blockers_box": "<div>缺</div>"})
+
+
+def test_a_running_ledger_conflict_blocks_only_its_own_unit() -> None:
+    outcome = run_clean(SAMPLE)
+    conflict = {"table": "wishes", "unit": "甲厂", "identity": "3 修路", "files": "a.xlsx、b.xlsx",
+                "toml": '[[pin]]\nfile = "a.xlsx"\nperiod = "2025Q1"'}  # fmt: skip
+    manifest = outcome.manifest | {"running_ledgers": {"updated": [], "conflicts": [conflict]}}
+    p = Period.parse("2024Q4")
+    [b] = gate.check(manifest, outcome.tables, Scope.whole(), p)
+    assert b.kind == "conflict" and "3 修路" in b.message and b.toml.startswith("[[pin]]")
+    assert gate.check(manifest, outcome.tables, Scope("青江卷烟厂"), p) == []

@@ -189,3 +189,30 @@ def test_published_report_is_kept_and_the_new_one_says_what_changed(tmp_path: Pa
     assert "修订" in text and "与上一版相比" in text
     assert "本期志愿服务活动15次16次" in text
     assert f"新增志愿服务活动_2024Q4.xlsx［{ws.title}］第{last + 1}行" in text
+
+
+def test_a_draft_is_kept_but_the_final_report_is_not_a_revision(tmp_path: Path) -> None:
+    from metrics.running.versions import revision_marks
+
+    run_clean(SAMPLE, tmp_path / "p")
+    [job] = batch.plan_jobs(
+        ["2024Q4"],
+        [Scope.whole()],
+        tmp_path / "r",
+        tmp_path / "p",
+        SAMPLE,
+        ["quarterly_summary"],
+        "fp",
+    )
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    old = {
+        "draft": True,
+        "figures": {"volunteering_activities": {"label": "x", "text": "1次", "rows": {}}},
+    }
+    (kept / job.figures.name).write_text(json.dumps(old), encoding="utf-8")
+    figures, marks = revision_marks(job, kept)
+    assert figures["volunteering_activities"]["text"] == "15次" and marks == {}
+    (kept / job.figures.name).write_text(json.dumps(old | {"draft": False}), encoding="utf-8")
+    _, marks = revision_marks(job, kept)
+    assert marks["page_label"] == "修订" and "1次" in marks["revision_box"]

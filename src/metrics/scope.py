@@ -92,7 +92,16 @@ class Scope:
         ]
         sheets = [s for f in files for s in f.get("sheets", []) if "rows_read" in s]
         totals = {k: sum(s.get(k, 0) for s in sheets) for k in manifest.get("totals", {})}
-        return manifest | {"files": files, "notices": notices, "totals": totals}
+        running = {
+            key: [r for r in rows if self.covers(r.get("unit"))]
+            for key, rows in (manifest.get("running_ledgers") or {}).items()
+        }
+        return manifest | {
+            "files": files,
+            "notices": notices,
+            "totals": totals,
+            "running_ledgers": running,
+        }
 
     def _owns(self, unit: Any) -> bool:
         return unit in (None, "") or self.covers(unit)

@@ -166,7 +166,7 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
             continue
         frame = frame.set_index(["unit", "ident"]).loc[shared].reset_index()
         drop: dict[int, list[int]] = {}
-        for (_unit, ident), group in frame.groupby(["unit", "ident"], sort=True):
+        for (unit, ident), group in frame.groupby(["unit", "ident"], sort=True):
             sources = sorted(set(group["result"]))
             dated = {s: versions.get((results[s].file, results[s].sheet)) for s in sources}
             dates = [v.date if v else None for v in dated.values()]
@@ -178,6 +178,7 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
                 conflicts.append(
                     {
                         "table": table,
+                        "unit": unit,
                         "identity": ident,
                         "files": "、".join(files),
                         "toml": "\n".join(
@@ -200,6 +201,7 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
                 updated.append(
                     {
                         "table": table,
+                        "unit": unit,
                         "identity": ident,
                         "old_file": results[s].file,
                         "old_sheet": results[s].sheet,

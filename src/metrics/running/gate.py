@@ -180,7 +180,11 @@ def check(
                     table=table,
                 )
             )
-    conflicts = (mine.get("running_ledgers") or {}).get("conflicts", [])
+    conflicts = [
+        c
+        for c in (mine.get("running_ledgers") or {}).get("conflicts", [])
+        if scope.covers(c.get("unit"))
+    ]
     for c in conflicts:
         blockers.append(
             Blocker(

@@ -82,6 +82,8 @@ def revision_marks(job: Any, previous: Path | None) -> tuple[dict[str, Any], dic
         return figures, {}
     old_path = previous / job.figures.name
     old = json.loads(old_path.read_text(encoding="utf-8")) if old_path.exists() else {}
+    if old.get("draft"):  # a draft was never a publication: kept, but nothing to restate
+        return figures, {}
     changes = compare(old.get("figures", {}), figures)
     label = job.marks.get("page_label", "")
     return figures, {
