@@ -299,7 +299,15 @@ def todo_html(blockers: list[dict[str, Any]], review: pd.DataFrame) -> str:
         )
         for b in blockers:
             where = e(b.get("file", "")) + (f"［{e(b['sheet'])}］" if b.get("sheet") else "")
-            toml = f"<pre class='toml'>{e(b['toml'])}</pre>" if b.get("toml") else ""
+            toml = (
+                (
+                    "<pre class='toml' style='font-family: \"Noto Sans Mono CJK SC\", monospace;"
+                    " background: #f4f4f4; border-left: 3pt solid #8b1a1a; padding: 1.5mm 3mm;"
+                    f" font-size: 9pt;'>{e(b['toml'])}</pre>"
+                )
+                if b.get("toml")
+                else ""
+            )
             parts.append(
                 f"<li><p>{where + '：' if where else ''}{e(b.get('message', ''))}</p>"
                 f"<p>处理办法：{e(b.get('hint', ''))}</p>{toml}</li>"

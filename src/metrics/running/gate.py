@@ -117,9 +117,11 @@ def _unreadable(notice: dict[str, Any]) -> Blocker:
         or "请修复或重新导出该文件后重新运行；如果它确实不是台账，请移出 data/raw"
     )
     what = f"（{TABLE_CN.get(table, table)}）" if table else ""
+    if not file.endswith("/"):  # a folder's notice already says what was left out
+        message = f"这份看起来是台账的表格没有读入{what}：{message}"
     return Blocker(
         "unreadable",
-        f"这份看起来是台账的表格没有读入{what}：{message}",
+        message,
         hint,
         toml,
         file,
