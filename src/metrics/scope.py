@@ -134,6 +134,7 @@ class UnitRequest:
             listed = "、".join(units) if units else "（没有读到任何单位的数据）"
             raise ScopeError(
                 f"没有名为「{self.name}」的单位；已知的单位：{listed}",
-                "请用 --unit 指定上面列出的单位之一，或用 --unit all 为每个单位各生成一套报告",
+                "请用 --unit 指定上面列出的单位之一，或用 --unit all 为每个单位各生成一套报告；"
+                "单位名称来自 shishi.toml 的 [unit] name 和 [[units]]",
             )
         return [Scope(self.name)]

@@ -144,6 +144,7 @@ def run_clean(
     preload = threading.Thread(target=_warm_schemas, daemon=True)
     preload.start()
     from metrics.cleaning.ingest import read_raw
+    from metrics.cleaning.provenance import attach_provenance, sheet_heads
     from metrics.cleaning.rows import clean_sheets
     from metrics.config import load_config
 
@@ -160,6 +161,7 @@ def run_clean(
     if progress is not None:
         progress.total = sum(s.row_count for s in sheets)
         progress.update(0)  # shows the bar now if reading took long enough to want one
+    heads = sheet_heads(sheets)  # 填报人 / 审核人 lines, read before cleaning releases the rows
     tables, rejects, results = clean_sheets(
         sheets, config, progress.update if progress is not None else None
     )
@@ -184,6 +186,7 @@ def run_clean(
     manifest = build_manifest(results, file_notices, raw_dir, sha)
     for f in manifest["files"]:
         f["unit"] = file_units.get(f["file"])
+    attach_provenance(manifest, heads)
     manifest["notices"] = [n.__dict__ for n in notices]
     manifest["running_ledgers"] = running
     manifest["warnings"] = len(warnings)
