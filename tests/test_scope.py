@@ -125,3 +125,14 @@ def test_each_units_data_quality_report_covers_that_unit_only(tmp_path: Path) ->
     small, sample = text("二车间"), text("青江卷烟厂")
     assert "二车间/捐款.csv" in small and "心愿清单台账2024.xlsx" not in small
     assert "二车间/捐款.csv" not in sample and "心愿清单台账2024.xlsx" in sample
+
+
+def test_a_scope_keeps_the_datas_spelling_for_the_notebooks() -> None:
+    """NFKC turns （本部） into (本部): the notebooks filter on the data's own spelling."""
+    known = ["青江卷烟厂（本部）"]
+    [scope] = UnitRequest.parse("青江卷烟厂(本部) ").resolve(known)
+    assert scope.unit == scope.param == "青江卷烟厂（本部）"
+    [each] = UnitRequest.parse("all").resolve(known)
+    assert each.param == "青江卷烟厂（本部）"
+    frame = pd.DataFrame({"unit": ["青江卷烟厂（本部）", "别的"], "x": [1, 2]})
+    assert scope.filter(frame)["x"].tolist() == [1]

@@ -54,14 +54,19 @@ class Scope:
         return self.unit or "全部单位"
 
     def covers(self, unit: Any) -> bool:
-        return self.unit is None or (isinstance(unit, str) and unit_key(unit) == self.unit)
+        return self.unit is None or (isinstance(unit, str) and unit_key(unit) == self.key)
+
+    @property
+    def key(self) -> str:
+        """The unit's name as compared (NFKC, stripped); ``unit`` keeps the data's spelling."""
+        return unit_key(self.unit or "")
 
     def filter(self, frame: pd.DataFrame, column: str = "unit") -> pd.DataFrame:
         """Only this scope's rows (all of them for the whole folder)."""
         if self.unit is None or column not in frame.columns:
             return frame
         keys = frame[column].astype("string").map(unit_key, na_action="ignore")
-        return frame[(keys == self.unit).fillna(False).astype(bool)].reset_index(drop=True)
+        return frame[(keys == self.key).fillna(False).astype(bool)].reset_index(drop=True)
 
     def filter_tables(self, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         return {name: self.filter(frame) for name, frame in tables.items()}
@@ -73,7 +78,7 @@ class Scope:
         if self.unit is None or frame.empty:
             return frame
         units = frame[column].astype(str).map(lambda f: file_units.get(f, ""))
-        return frame[units.map(unit_key) == self.unit].reset_index(drop=True)
+        return frame[units.map(unit_key) == self.key].reset_index(drop=True)
 
     def filter_manifest(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """The manifest with only this scope's files and notices, totals recounted.
@@ -124,17 +129,23 @@ class UnitRequest:
         return cls(name=key)
 
     def resolve(self, known: Iterable[str]) -> list[Scope]:
-        """The scopes to report on, given the units the data (and shishi.toml) declare."""
-        units = sorted({unit_key(u) for u in known if isinstance(u, str) and unit_key(u)})
+        """The scopes to report on, given the units the data (and shishi.toml) declare.
+
+        A scope keeps the unit's name as the data spell it (the notebooks filter on it); the
+        name typed on the command line only has to match it after NFKC and stripping.
+        """
+        spelling = {unit_key(u): u.strip() for u in sorted(known, key=str) if isinstance(u, str)}
+        spelling.pop("", None)
+        units = sorted(spelling)
         if self.each:
-            return [Scope(u) for u in units] or [Scope.whole()]
+            return [Scope(spelling[u]) for u in units] or [Scope.whole()]
         if self.name is None:
             return [Scope.whole()]
-        if self.name not in units:
-            listed = "、".join(units) if units else "（没有读到任何单位的数据）"
-            raise ScopeError(
-                f"没有名为「{self.name}」的单位；已知的单位：{listed}",
-                "请用 --unit 指定上面列出的单位之一，或用 --unit all 为每个单位各生成一套报告；"
-                "单位名称来自 shishi.toml 的 [unit] name 和 [[units]]",
-            )
-        return [Scope(self.name)]
+        if self.name in spelling:
+            return [Scope(spelling[self.name])]
+        listed = "、".join(spelling[u] for u in units) or "（没有读到任何单位的数据）"
+        raise ScopeError(
+            f"没有名为「{self.name}」的单位；已知的单位：{listed}",
+            "请用 --unit 指定上面列出的单位之一，或用 --unit all 为每个单位各生成一套报告；"
+            "单位名称来自 shishi.toml 的 [unit] name 和 [[units]]",
+        )
