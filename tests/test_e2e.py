@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from metrics.errors import ExitCode
 from metrics.reporting.text import format_date
 from metrics.running.cli import main
 
@@ -277,7 +278,14 @@ def test_period_without_data_gives_a_pdf_that_says_so(
             "quarterly_summary",
         ]
     )
-    assert code == 0
+    # a period without data is incomplete (issue 11): exit 5, and only a marked draft
+    assert code == ExitCode.INCOMPLETE
+    assert not (tmp_path / "2030Q1" / "quarterly_summary.pdf").exists()
+    code = main(
+        ["report", "--period", "2030Q1", "--raw", str(SAMPLE), "--out", str(sample_run["processed"]),
+         "--reports", str(tmp_path), "--only", "quarterly_summary", "--draft"]
+    )  # fmt: skip
+    assert code == ExitCode.INCOMPLETE
     text = squeeze(pdf_text(tmp_path / "2030Q1" / "quarterly_summary.pdf"))
-    assert "2030年第一季度" in text
+    assert "2030年第一季度" in text and "草稿·数据不完整" in text
     assert "没有登记任何" in text

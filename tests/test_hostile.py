@@ -104,8 +104,7 @@ def test_failing_report_gives_nonzero_exit_and_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     nbs = echo_notebook(tmp_path / "nbs", "raise RuntimeError('boom')", name="quarterly_summary")
-    raw = tmp_path / "raw"
-    raw.mkdir()
+    raw = Path(__file__).resolve().parents[1] / "data" / "raw"  # complete data: the gate passes
     code = main(
         [
             "report",
@@ -124,7 +123,8 @@ def test_failing_report_gives_nonzero_exit_and_one_line(
         ]
     )
     assert code == ExitCode.REPORT
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "完成" not in out
     line = next(x for x in err.splitlines() if "RuntimeError" in x)
     assert "quarterly_summary.ipynb" in line and "boom" in line and "failed.ipynb" in line
 

@@ -81,6 +81,9 @@ class FileNotice:
     sheet: str | None
     level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
     message: str
+    unit: str | None = None  # the unit whose folder the file is in, when known
+    toml: str = ""  # lines to paste into shishi.toml, when that is the fix
+    hint: str = ""
 
 
 def sha256_of(path: Path) -> str:
@@ -243,14 +246,24 @@ def read_raw(
     raw_dir: Path, config: RawConfig | None = None
 ) -> tuple[list[RawSheet], list[FileNotice]]:
     """Every readable sheet under raw_dir, plus a notice for each file that was skipped."""
+    from metrics.cleaning.units import plan_units, undeclared_hint
+
     config = config or load_config(raw_dir)
     sheets: list[RawSheet] = []
     notices: list[FileNotice] = []
-    for path in list_raw_files(raw_dir):
+    plan = plan_units(
+        raw_dir, list_raw_files(raw_dir), (config.unit_name or DEFAULT_UNIT).strip(), config
+    )
+    for folder, message, toml, level in plan.notices:
+        hint = undeclared_hint() if toml else ""
+        notices.append(FileNotice(folder + "/", None, level, message, None, toml, hint))
+    for path, unit in plan.files.items():
         rel = path.relative_to(raw_dir).as_posix()
         if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
             notices.append(
-                FileNotice(rel, None, "error", "不是表格文件（只读取 .xlsx .xls .csv），已跳过")
+                FileNotice(
+                    rel, None, "error", "不是表格文件（只读取 .xlsx .xls .csv），已跳过", unit
+                )
             )
             continue
         try:
@@ -263,13 +276,11 @@ def read_raw(
             else:
                 found = list(read_workbook_sheets(path))  # streams: rows are read when cleaned
         except UnreadableFile as exc:
-            notices.append(FileNotice(rel, None, "error", str(exc)))
+            notices.append(FileNotice(rel, None, "error", str(exc), unit))
             continue
         except OSError as exc:
-            notices.append(FileNotice(rel, None, "error", f"无法打开（{exc.strerror}）"))
+            notices.append(FileNotice(rel, None, "error", f"无法打开（{exc.strerror}）", unit))
             continue
-        parts = path.relative_to(raw_dir).parts
-        unit = parts[0] if len(parts) > 1 else (config.unit_name or DEFAULT_UNIT)
         for sheet_name, rows, n_rows in found:
             sheets.append(
                 RawSheet(

@@ -157,6 +157,7 @@ def run_clean(
         )
     config = load_config(raw_dir)
     sheets, notices = read_raw(raw_dir, config)
+    versions = _sheet_versions(sheets, config)  # read before cleaning releases the rows
     if progress is not None:
         progress.total = sum(s.row_count for s in sheets)
         progress.update(0)  # shows the bar now if reading took long enough to want one
@@ -164,21 +165,48 @@ def run_clean(
     tables, rejects, results = clean_sheets(
         sheets, config, progress.update if progress is not None else None
     )
+    from metrics.cleaning.ledgers import apply_versions, drop_superseded
+
+    running = apply_versions(results, versions)  # running ledgers: the newest version wins
+    tables = drop_superseded(tables, running.pop("superseded"))
     preload.join()
     from metrics.cleaning import schemas
 
     tables = {t: schemas.validate(t, f) for t, f in tables.items()}
     warnings = schemas.cross_field_warnings(tables)
+    file_units = {s.file: s.unit_name for s in sheets}
+    file_units |= {n.file: n.unit for n in notices if n.unit}
+    if "unit" not in warnings.columns:  # the contract's warnings carry their row's unit
+        warnings.insert(0, "unit", warnings["source_file"].astype(str).map(file_units).fillna(""))
     notices = notices + [r.notice for r in results if r.notice]
+    for n in notices:
+        n.unit = n.unit or file_units.get(n.file)
     sha = {s.file: s.sha256 for s in sheets}
-    manifest = build_manifest(results, [n for n in notices if n.sheet is None], raw_dir, sha)
+    file_notices = [n for n in notices if n.sheet is None and not n.file.endswith("/")]
+    manifest = build_manifest(results, file_notices, raw_dir, sha)
+    for f in manifest["files"]:
+        f["unit"] = file_units.get(f["file"])
     attach_provenance(manifest, heads)
     manifest["notices"] = [n.__dict__ for n in notices]
+    manifest["running_ledgers"] = running
     manifest["warnings"] = len(warnings)
     outcome = CleanOutcome(tables, rejects, warnings, manifest, notices)
     if out_dir is not None:
         write_processed(outcome, Path(out_dir))
     return outcome
+
+
+def _sheet_versions(sheets: list[Any], config: Any) -> dict[tuple[str, str], Any]:
+    """The period or date each sheet states (for running ledgers; see cleaning/ledgers.py)."""
+    from metrics.cleaning.ledgers import sheet_version
+
+    out = {}
+    for s in sheets:
+        pin = config.pin_for(s.file, s.sheet)
+        out[(s.file, s.sheet)] = sheet_version(
+            s.file, s.sheet, s.head(6), getattr(pin, "period", None) if pin else None
+        )
+    return out
 
 
 def _warm_schemas() -> None:

@@ -253,7 +253,10 @@ def _blocked(blockers: list[Any]) -> tuple[list[str], dict[str, str]]:
     lines, tables = [], {}
     for b in blockers:
         message = str(b.get("message", b)) if isinstance(b, dict) else str(b)
-        lines.append(message)
+        where = ""
+        if isinstance(b, dict) and b.get("file"):
+            where = str(b["file"]) + (f"［{b['sheet']}］" if b.get("sheet") else "") + "："
+        lines.append(where + message)
         named = b.get("table") if isinstance(b, dict) else None
         for key, label in TABLE_LABELS.items():
             if named == key or (named is None and label[:4] in message):

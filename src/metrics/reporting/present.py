@@ -218,7 +218,8 @@ def summary_page(r: SummaryReport) -> HTML:
     if r.blockers:
         items = "".join(f"<li>{_e(b)}</li>" for b in r.blockers)
         parts.append(
-            '<div class="blockers"><b>草稿：以下数据不完整，本报告的数字不可引用</b>'
+            '<div class="blockers"><b>草稿 · 数据不完整：以下问题解决前，'
+            "本报告中的数字不完整，不能作为正式数字引用。</b>"
             f"<ul>{items}</ul></div>"
         )
     if r.notice:

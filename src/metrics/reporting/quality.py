@@ -10,15 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.contract import COUNT_KEYS, Reason
+from metrics.contract import COUNT_KEYS, STATUS_LABELS, TABLE_LABELS, Reason
 
-TABLE_CN = {
-    "wishes": "心愿清单",
-    "donations": "捐款捐物",
-    "purchases": "消费帮扶",
-    "volunteering": "志愿服务",
-    None: "—",
-}
+TABLE_CN: dict[str | None, str] = {None: "—"} | dict(TABLE_LABELS.items())
+STATUS_CN = STATUS_LABELS
 TOTAL_STATUS_CN = {
     "agree": "一致",
     "differ": "不一致",
@@ -144,3 +139,202 @@ def locations(frame: pd.DataFrame) -> list[str]:
             frame["source_file"], frame["source_sheet"], frame["source_row"], strict=True
         )
     ]
+
+
+# --- bounded reject listing (issue 13 item 8) ---------------------------------------------------
+
+#: Examples shown per (file, sheet, column, reason) group; the full list stays in rejects.csv.
+EXAMPLES_PER_GROUP = 3
+#: Groups shown in the PDF, most frequent first; the rest are summed in one line.
+MAX_GROUPS = 60
+
+
+def rejects_grouped(
+    rejects: pd.DataFrame, examples: int = EXAMPLES_PER_GROUP, max_groups: int = MAX_GROUPS
+) -> pd.DataFrame:
+    """Refused cells grouped by (file, sheet, column, kind of reason): a count, the Excel rows
+    of the first few, and their values - a page or two however many thousand cells were refused."""
+    cols = ["file", "sheet", "column", "reason", "cells", "rows", "examples"]
+    if rejects.empty:
+        return pd.DataFrame(columns=cols)
+    codes = rejects["reason_code"] if "reason_code" in rejects.columns else rejects["reason"]
+    frame = rejects.assign(
+        kind=codes.map(reason_group),
+        row_no=pd.to_numeric(rejects["source_row"], errors="coerce"),
+    )
+    keys = ["source_file", "source_sheet", "column", "kind"]
+    out = []
+    for (file, sheet, column, kind), group in frame.groupby(keys, sort=False, dropna=False):
+        first = group.sort_values("row_no").head(examples)
+        shown = "；".join(
+            f"第{int(r) if pd.notna(r) else '?'}行「{str(v)[:20]}」"
+            for r, v in zip(first["row_no"], first["value"], strict=True)
+        )
+        reason = str(first["reason"].iloc[0])
+        out.append(
+            {
+                "file": file,
+                "sheet": sheet,
+                "column": column,
+                "reason": reason if len(group) == 1 else kind,
+                "cells": len(group),
+                "rows": group["source_row"].nunique(),
+                "examples": shown + ("…" if len(group) > examples else ""),
+            }
+        )
+    table = pd.DataFrame(out, columns=cols).sort_values(
+        ["cells", "file", "sheet"], ascending=[False, True, True], ignore_index=True
+    )
+    if len(table) > max_groups:
+        rest = table.iloc[max_groups:]
+        table = pd.concat(
+            [
+                table.iloc[:max_groups],
+                pd.DataFrame(
+                    [
+                        {
+                            "file": f"其余 {len(rest)} 组",
+                            "sheet": "",
+                            "column": "",
+                            "reason": "见 rejects.csv",
+                            "cells": int(rest["cells"].sum()),
+                            "rows": int(rest["rows"].sum()),
+                            "examples": "",
+                        }
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
+    return table
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+
+def file_units(manifest: dict[str, Any]) -> dict[str, str]:
+    """Each input file's unit, as the cleaning run assigned it."""
+    return {f["file"]: f.get("unit") or "" for f in manifest.get("files", [])}
+
+
+# --- the to-do page: what blocks the report, and what to confirm --------------------------------
+
+
+def todo_table(blockers: list[dict[str, Any]]) -> pd.DataFrame:
+    """The blockers as rows: where, what is wrong, how to fix it (with the TOML to paste)."""
+    rows = []
+    for n, b in enumerate(blockers, start=1):
+        where = b.get("file", "") + (f"［{b['sheet']}］" if b.get("sheet") else "")
+        fix = b.get("hint", "")
+        rows.append(
+            {
+                "n": n,
+                "where": where or "—",
+                "problem": b.get("message", ""),
+                "fix": fix,
+                "toml": b.get("toml", ""),
+            }
+        )
+    return pd.DataFrame(rows, columns=["n", "where", "problem", "fix", "toml"])
+
+
+#: Warning rules and notice levels other steps use for "keep, but let the analyst confirm".
+REVIEW_RULES = ("outside_stated_period",)  # rows dated outside the period their sheet states
+REVIEW_LEVELS = ("check",)  # notices to confirm, e.g. a header mapped by its column's content
+
+
+def review_items(manifest: dict[str, Any], warnings: pd.DataFrame) -> pd.DataFrame:
+    """To confirm (not blocking): rows dated outside their sheet's period, headers mapped by
+    their content - whatever the cleaning run flagged for the analyst's eye."""
+    rows = []
+    for n in manifest.get("notices", []):
+        if n.get("level") in REVIEW_LEVELS:
+            where = n["file"] + (f"［{n['sheet']}］" if n.get("sheet") else "")
+            rows.append({"where": where, "message": n["message"]})
+    if not warnings.empty and "rule" in warnings.columns:
+        hits = warnings[warnings["rule"].isin(REVIEW_RULES)]
+        for f, s, r, m in zip(
+            hits["source_file"],
+            hits["source_sheet"],
+            hits["source_row"],
+            hits["message"],
+            strict=True,
+        ):
+            rows.append({"where": f"{f}［{s}］第{r}行", "message": m})
+    return pd.DataFrame(rows, columns=["where", "message"])
+
+
+def running_updates(manifest: dict[str, Any]) -> pd.DataFrame:
+    """Items of a running ledger that a newer file updated: old → new status, where each is."""
+    rows = [
+        {
+            "identity": u["identity"],
+            "old": f"{STATUS_CN.get(u['old_status'], u['old_status'])}（{u['old_file']} 第{u['old_row']}行）",
+            "new": f"{STATUS_CN.get(u['new_status'], u['new_status'])}（{u['new_file']} 第{u['new_row']}行）",
+        }
+        for u in (manifest.get("running_ledgers") or {}).get("updated", [])
+    ]
+    return pd.DataFrame(rows, columns=["identity", "old", "new"])
+
+
+def running_conflicts(manifest: dict[str, Any]) -> pd.DataFrame:
+    rows = [
+        {"identity": c["identity"], "files": c["files"]}
+        for c in (manifest.get("running_ledgers") or {}).get("conflicts", [])
+    ]
+    return pd.DataFrame(rows, columns=["identity", "files"])
+
+
+def todo_html(blockers: list[dict[str, Any]], review: pd.DataFrame) -> str:
+    """The data-quality report's first page: what blocks the leadership report and how to fix
+    each item (with the exact shishi.toml lines), then what to confirm. Every value escaped."""
+    import html
+
+    e = html.escape
+    parts = []
+    if blockers:
+        parts.append(
+            '<div class="todo"><p><b>以下问题解决前，领导报告不会生成（或只生成标注“草稿”的版本）。'
+            "逐项处理后重新运行 shishi report。</b></p><ol>"
+        )
+        for b in blockers:
+            where = e(b.get("file", "")) + (f"［{e(b['sheet'])}］" if b.get("sheet") else "")
+            toml = (
+                (
+                    "<pre class='toml' style='font-family: \"Noto Sans Mono CJK SC\", monospace;"
+                    " background: #f4f4f4; border-left: 3pt solid #8b1a1a; padding: 1.5mm 3mm;"
+                    f" font-size: 9pt;'>{e(b['toml'])}</pre>"
+                )
+                if b.get("toml")
+                else ""
+            )
+            parts.append(
+                f"<li><p>{where + '：' if where else ''}{e(b.get('message', ''))}</p>"
+                f"<p>处理办法：{e(b.get('hint', ''))}</p>{toml}</li>"
+            )
+        parts.append("</ol></div>")
+    else:
+        parts.append("<p>没有阻止领导报告的问题：所有看起来是台账的文件和工作表都已读入。</p>")
+    if not review.empty:
+        parts.append(f"<p><b>请核实（数据已保留，共 {len(review)} 项）：</b></p><ul>")
+        shown = review.head(40)
+        parts += [
+            f"<li>{e(w)}：{e(m)}</li>"
+            for w, m in zip(shown["where"], shown["message"], strict=True)
+        ]
+        if len(review) > 40:
+            parts.append(f"<li>……其余 {len(review) - 40} 项见 warnings.csv</li>")
+        parts.append("</ul>")
+    return "".join(parts)
+
+
+def unread_sentence(table: str, unreadable_tables: list[str]) -> str | None:
+    """What a leadership section says instead of 未登记 when its table could not be read
+    (the ``unreadable_tables`` notebook parameter); None when the table was read."""
+    if table not in unreadable_tables:
+        return None
+    label = TABLE_CN.get(table, table)
+    return (
+        f"{label}台账中有表格未能读取，本期{label}数据不完整，以下数字不能作为正式数字引用；"
+        "原因和处理办法见数据质量报告（data_quality.pdf）第一页。"
+    )

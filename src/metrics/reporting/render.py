@@ -70,10 +70,40 @@ class ShishiPDFExporter(HTMLExporter):
         self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
         nb = strip_hidden_cells(nb)
+        # marks laid over every page and boxes on the summary page (draft, revision), set by
+        # shishi's batch through the resources, never by the notebook: see mark_html
+        marks = (resources or {}).get("shishi_marks") or {}
         html, resources = super().from_notebook_node(nb, resources, **kw)
-        pdf = html_to_pdf(html)
+        pdf = html_to_pdf(mark_html(html, marks))
         resources["output_extension"] = ".pdf"
         return pdf, resources
+
+
+def mark_html(html: str, marks: dict[str, str]) -> str:
+    """Put a label in every page's top margin (草稿 · 数据不完整, 修订) and boxes (what is
+    missing, what changed since the last version) under the first section heading.
+
+    A box the notebook already shows (an element whose class starts the same: ``blockers``
+    for ``blockers_box``) is not added twice.
+    """
+    label = marks.get("page_label", "")
+    if label:
+        text = label.replace('"', "")
+        css = (
+            f'<style>@page {{ @top-right {{ content: "{text}"; color: #b00020; font-weight: bold;'
+            ' font-family: "Noto Sans CJK SC", sans-serif; font-size: 11pt; } }</style>'
+        )
+        html = html.replace("</head>", css + "</head>", 1)
+    boxes = "".join(
+        box
+        for key, box in marks.items()
+        if key.endswith("_box") and box and f'class="{key.removesuffix("_box")}' not in html
+    )
+    if boxes:
+        at = html.find("</h2>")
+        at = at + len("</h2>") if at >= 0 else html.find(">", html.find("<body")) + 1
+        html = html[:at] + boxes + html[at:]
+    return html
 
 
 def strip_hidden_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -185,9 +215,11 @@ def execute_notebook(
     return nb
 
 
-def notebook_to_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
+def notebook_to_pdf(
+    nb: nbformat.NotebookNode, pdf_path: Path, marks: dict[str, str] | None = None
+) -> Path:
     """Export an executed notebook to PDF, replacing any previous PDF only when this one is done."""
-    body, _ = ShishiPDFExporter().from_notebook_node(nb)
+    body, _ = ShishiPDFExporter().from_notebook_node(nb, {"shishi_marks": marks or {}})
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
     tmp.write_bytes(body)
@@ -202,6 +234,7 @@ def render_report(
     notebooks_dir: Path = NOTEBOOKS_DIR,
     kernel: Kernel | None = None,
     after_execute: Callable[[], None] | None = None,
+    marks: dict[str, str] | None = None,
 ) -> Path:
     """notebooks/<name>.ipynb -> out_dir/<name>.ipynb (executed) and out_dir/<name>.pdf.
 
@@ -223,7 +256,7 @@ def render_report(
     if after_execute is not None:
         after_execute()
     warm.join()
-    return notebook_to_pdf(nb, out_dir / f"{name}.pdf")
+    return notebook_to_pdf(nb, out_dir / f"{name}.pdf", marks)
 
 
 def _prewarm() -> None:

@@ -1,9 +1,13 @@
-"""Plan and run report jobs: which (period, unit, report) to make, which are already up to date.
+"""Plan and run report jobs: which (period, scope, report) to make, which are already up to date.
 
-A job is redone only when its fingerprint changes - the sha256 of the inputs, of the code and
-notebooks, and of its parameters - so an unchanged refresh costs nothing. Jobs run in a process
-pool (one papermill kernel each) with a progress bar, and end with a summary of what was made,
-skipped and failed.
+A job is redone only when its fingerprint changes - the sha256 of everything that can change
+a PDF: the raw files, every shishi.toml, the processed tables, the code and its version, the
+notebooks and templates, and the job's parameters (period, unit, blockers, draft) - or when one
+of its outputs is missing. Before each scope and period is rendered, the completeness gate
+(:mod:`metrics.running.gate`) decides whether the leadership report may go out; a published
+report whose inputs changed is moved into ``versions/`` before it is replaced, and the new one
+says what changed. Jobs run in a process pool (one papermill kernel each) with a progress bar,
+and end with a summary of what was made, skipped and failed.
 """
 
 from __future__ import annotations
@@ -20,16 +24,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from metrics import __version__
 from metrics.errors import UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
 from metrics.reporting.analyst import text_fingerprint
 from metrics.reporting.render import NOTEBOOKS_DIR, ReportFailed, render_report, safe_name
 from metrics.running.kernels import Kernels, start_pool, worker_kernels
+from metrics.scope import Scope, UnitRequest
 
 REPORTS = ("quarterly_summary", "data_quality")
 #: Reports that also write Word, Excel and chart files next to the PDF (given an out_dir).
 COMPANIONS = {"quarterly_summary": ("docx", "xlsx")}
+#: The report leadership reads: withheld when the gate finds the figures incomplete.
+LEADERSHIP = "quarterly_summary"
+#: Marked on every page of a leadership report made from incomplete figures (--draft).
+DRAFT_LABEL = "草稿 · 数据不完整"
 
 
 @dataclass
@@ -43,6 +53,10 @@ class Job:
     parameters: dict[str, Any]
     fingerprint: str = ""
     notebooks_dir: Path = NOTEBOOKS_DIR
+    #: page label and summary-page boxes laid over the PDF (draft); see render.mark_html
+    marks: dict[str, str] = field(default_factory=dict)
+    #: where the version this job replaces was kept (see running/versions.py), if any
+    previous: Path | None = None
 
     @property
     def pdf(self) -> Path:
@@ -52,9 +66,25 @@ class Job:
     def stamp(self) -> Path:
         return self.out_dir / f".{self.name}.fingerprint"
 
+    @property
+    def figures(self) -> Path:
+        """The published headline figures, to compare a later version against."""
+        return self.out_dir / f"{self.name}.figures.json"
+
+    @property
+    def outputs(self) -> list[Path]:
+        """Every file this job writes: one missing is a reason to redo the job."""
+        out = [self.pdf, self.out_dir / f"{self.name}.ipynb"]
+        out += [self.out_dir / f"{self.name}.{ext}" for ext in COMPANIONS.get(self.name, ())]
+        if self.name == LEADERSHIP:
+            out.append(self.figures)
+        return out
+
     def up_to_date(self) -> bool:
         return (
-            self.pdf.exists() and self.stamp.exists() and self.stamp.read_text() == self.fingerprint
+            all(p.exists() for p in self.outputs)
+            and self.stamp.exists()
+            and self.stamp.read_text() == self.fingerprint
         )
 
 
@@ -63,11 +93,16 @@ class BatchResult:
     made: list[Job] = field(default_factory=list)
     skipped: list[Job] = field(default_factory=list)
     failed: list[tuple[Job, str]] = field(default_factory=list)
+    #: (period, scope) -> what makes its figures incomplete (see running/gate.py); only the blocked
+    blockers: dict[tuple[str, Scope], list[Any]] = field(default_factory=dict)
+    #: whether --draft asked for leadership reports despite the blockers
+    draft: bool = False
 
 
 def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
-    """sha256 over the library's sources, data files and the report notebooks."""
-    digest = hashlib.sha256()
+    """sha256 over the code version, the library's sources, data files, templates and the
+    report notebooks."""
+    digest = hashlib.sha256(__version__.encode())
     files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.rglob("*.toml"))
     files += sorted(PACKAGE_DIR.joinpath("templates").rglob("*")) + sorted(
         notebooks_dir.glob("*.ipynb")
@@ -79,51 +114,107 @@ def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(manifest: dict[str, Any]) -> str:
-    """sha256 over the raw files' hashes as listed in the manifest."""
+def inputs_fingerprint(manifest: dict[str, Any], raw_dir: Path | None = None) -> str:
+    """sha256 over the raw files' hashes as listed in the manifest, and every shishi.toml
+    under the raw folder (a fixed header synonym or pin changes the report)."""
     items = sorted((f["file"], f.get("sha256") or "") for f in manifest["files"])
-    return hashlib.sha256(json.dumps(items).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(items).encode())
+    if raw_dir is not None and Path(raw_dir).is_dir():
+        for path in sorted(Path(raw_dir).rglob("shishi.toml")):
+            digest.update(path.relative_to(raw_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def processed_fingerprint(outcome: Any) -> str:
+    """sha256 over the processed tables' contents, rejects, warnings and the row accounting
+    (not the files' bytes, which carry write times)."""
+
+    digest = hashlib.sha256()
+    for name, frame in sorted(outcome.tables.items()):
+        digest.update(name.encode())
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(_frame_hash(frame))
+    for frame in (outcome.rejects, outcome.warnings):
+        digest.update(_frame_hash(frame))
+    stable = {k: v for k, v in outcome.manifest.items() if k not in ("generated_at", "raw_dir")}
+    digest.update(json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _frame_hash(frame: Any) -> bytes:
+    """A table's contents as bytes to hash: per-row hashes of its typed columns."""
+    import pandas as pd
+
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=False)
+    except TypeError:  # a column of unhashable values (lists): hash their text instead
+        hashed = pd.util.hash_pandas_object(frame.astype(str), index=False)
+    return bytes(hashed.to_numpy().tobytes())
 
 
 def plan_jobs(
-    periods: Sequence[str],
-    units: Sequence[str],
+    periods: Sequence[str | Period],
+    units: Sequence[Scope | str],
     reports_dir: Path,
     processed_dir: Path,
     raw_dir: Path,
     only: Sequence[str] | None,
     base_fingerprint: str,
     notebooks_dir: Path = NOTEBOOKS_DIR,
+    blockers: dict[tuple[str, Scope], list[Any]] | None = None,
+    draft: bool = False,
 ) -> list[Job]:
-    """Every (period, unit, report) job, with output folders made safe from odd unit names."""
+    """Every (period, scope, report) job, with output folders made safe from odd unit names.
+
+    A (period, scope) with blockers gets its data-quality report (which opens with them as a
+    to-do list) and a leadership report only as a marked draft, when ``draft`` is asked for.
+    """
+    from metrics.running.gate import unreadable_tables
+
     jobs = []
     for label in periods:
-        period = Period.parse(label)
+        period = label if isinstance(label, Period) else Period.parse(label)
         for unit in units:
+            scope = unit if isinstance(unit, Scope) else Scope(unit or None)
+            found = (blockers or {}).get((period.label, scope), [])
             out = reports_dir / safe_name(period.label)
-            if unit:
-                out = out / safe_name(unit, fallback="unit")
+            if scope.unit:
+                out = out / safe_name(scope.unit, fallback="unit")
             for name in only or REPORTS:
                 if not (notebooks_dir / f"{name}.ipynb").exists():
                     raise UsageError(
                         f"没有名为 {name} 的报告（{notebooks_dir} 中找不到 {name}.ipynb）；"
                         f"可选：{'、'.join(REPORTS)}"
                     )
-                params = {
+                if name == LEADERSHIP and found and not draft:
+                    continue  # never a confident, wrong leadership PDF
+                params: dict[str, Any] = {
                     "period": period.label,
-                    "unit": unit,
+                    "unit": scope.param,
                     "processed_dir": str(processed_dir.resolve()),
                     "raw_dir": str(raw_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
                 }
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
+                marks: dict[str, str] = {}
+                if found:
+                    params["blockers"] = [b.as_dict() for b in found]
+                    params["unreadable_tables"] = unreadable_tables(found)
+                    if name == LEADERSHIP:
+                        params["draft"] = True
+                        marks = {"page_label": DRAFT_LABEL}  # the notebook lists what is missing
                 stamp = {k: v for k, v in params.items() if k != "made_on"}
-                stamp["text"] = text_fingerprint(raw_dir, period, unit)  # 报告文字/<period>.md
+                stamp["text"] = text_fingerprint(
+                    raw_dir, period, scope.param
+                )  # 报告文字/<period>.md
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
-                jobs.append(Job(name, period.label, unit, out, params, fp, notebooks_dir))
+                jobs.append(
+                    Job(name, period.label, scope.param, out, params, fp, notebooks_dir, marks)
+                )
     return jobs
 
 
@@ -134,7 +225,14 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     one is waiting. With ``start_next`` the next report's kernel boots while this one's PDF is
     laid out (each kernel serves one notebook only: no state is carried between reports).
     """
+    from metrics.running.versions import revision_marks, write_figures
+
     kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
+    marks = dict(job.marks)
+    figures = None
+    if job.name == LEADERSHIP:
+        figures, revision = revision_marks(job, job.previous)
+        marks |= revision
     render_report(
         job.name,
         job.out_dir,
@@ -142,7 +240,10 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
         job.notebooks_dir,
         kernel=kernels.take(),
         after_execute=kernels.start_spare if start_next else None,
+        marks=marks,
     )
+    if job.name == LEADERSHIP:
+        write_figures(job, figures)
     tmp = job.stamp.with_suffix(".tmp")
     tmp.write_text(job.fingerprint)
     os.replace(tmp, job.stamp)
@@ -167,6 +268,9 @@ def run_jobs(
     todo = []
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
+    from metrics.running.versions import keep_previous
+
+    keep_previous(todo)  # published reports whose inputs changed are moved aside, not overwritten
     if pool is None and workers > 1 and len(todo) > 1:
         pool = start_pool(workers, todo[0].notebooks_dir)
     if kernels is None:
@@ -232,24 +336,41 @@ def _collect(job: Job, get: Callable[[], str], result: BatchResult) -> None:
         result.failed.append((job, f"{job.name}: {type(exc).__name__}: {exc}"))
 
 
+def known_units(outcome: Any, raw_dir: Path) -> list[str]:
+    """Units the data and shishi.toml declare: each file's unit, and [[units]] without files."""
+    from metrics.cleaning.ingest import load_config
+
+    units = {f.get("unit") for f in outcome.manifest["files"] if f.get("unit")}
+    config = load_config(raw_dir)
+    for decl in getattr(config, "units", None) or []:
+        name = decl.get("name") if isinstance(decl, dict) else getattr(decl, "name", None)
+        if name:
+            units.add(str(name))
+    return sorted(units)
+
+
 def run_reports(
-    periods: Sequence[str],
+    periods: Sequence[str | Period],
     raw_dir: Path,
     processed_dir: Path,
     reports_dir: Path,
-    unit: str = "",
+    unit: UnitRequest | str = "",
     jobs: int = 1,
     force: bool = False,
     only: Sequence[str] | None = None,
     on_clean: Callable[[Any], None] | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     progress: Callable[[], Any] | None = None,
+    draft: bool = False,
 ) -> BatchResult:
-    """`shishi report`: clean once, then make every requested report (the CLI says how it went)."""
+    """`shishi report`: clean once, gate each scope and period, make the reports (the CLI says
+    how it went: the blockers, then one summary line)."""
     from metrics.cleaning.store import run_clean
+    from metrics.running import gate
 
-    for label in periods:
-        Period.parse(label)  # fail fast, before cleaning, on a mistyped period
+    # fail fast, before cleaning, on a mistyped period or unit option
+    typed = [p if isinstance(p, Period) else Period.parse(p) for p in periods]
+    request = unit if isinstance(unit, UnitRequest) else UnitRequest.parse(unit)
     # report kernels boot (separate processes) while this one cleans the data: the first
     # report's kernel here, or one in each pool worker
     kernels = Kernels(notebooks_dir)
@@ -264,20 +385,35 @@ def run_reports(
                 outcome = run_clean(raw_dir, processed_dir, progress=bar)
         if on_clean:
             on_clean(outcome)
-        if unit == "all":
-            units = sorted(
-                {u for f in outcome.tables.values() for u in f["unit"].dropna().unique()}
-            )
-            units = units or [""]
-        else:
-            units = [unit]
-        base = code_fingerprint(notebooks_dir) + inputs_fingerprint(outcome.manifest)
+        scopes = request.resolve(known_units(outcome, raw_dir))
+        blockers = {
+            (p.label, s): gate.check(outcome.manifest, outcome.tables, s, p)
+            for p in typed
+            for s in scopes
+        }
+        base = (
+            code_fingerprint(notebooks_dir)
+            + inputs_fingerprint(outcome.manifest, raw_dir)
+            + processed_fingerprint(outcome)
+        )
         planned = plan_jobs(
-            periods, units, reports_dir, processed_dir, raw_dir, only, base, notebooks_dir
+            typed,
+            scopes,
+            reports_dir,
+            processed_dir,
+            raw_dir,
+            only,
+            base,
+            notebooks_dir,
+            blockers=blockers,
+            draft=draft,
         )
     except BaseException:
         kernels.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         raise
-    return run_jobs(planned, workers=max(1, jobs), force=force, kernels=kernels, pool=pool)
+    result = run_jobs(planned, workers=max(1, jobs), force=force, kernels=kernels, pool=pool)
+    result.blockers = {key: found for key, found in blockers.items() if found}
+    result.draft = draft
+    return result

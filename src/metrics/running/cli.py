@@ -15,7 +15,6 @@ from metrics import __version__
 from metrics.errors import (
     ExitCode,
     InputError,
-    ScopeError,
     ShishiError,
     UsageError,
     output_error,
@@ -166,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=count_arg, default=1, metavar="N", help="同时生成几份报告（默认 1）"
     )
     report.add_argument("--force", action="store_true", help="即使输入和程序都没变，也重新生成")
+    report.add_argument(
+        "--draft",
+        action="store_true",
+        help="数据不完整时仍生成领导报告，每页标注“草稿 · 数据不完整” "
+        "(make the leadership PDF even when figures are incomplete, marked as a draft)",
+    )
     report.add_argument(
         "--only",
         action="append",
@@ -377,37 +382,25 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return ExitCode.INPUT  # files were there, and not one of them could be read
 
 
-def check_unit(tables: dict[str, Any], unit: str) -> None:
-    """--unit names a unit found in the data (or is empty / all); else say which there are."""
-    if unit in ("", "all"):
-        return
-    found = sorted({u for t in tables.values() for u in t["unit"].dropna().unique()})
-    if unit not in found:
-        raise ScopeError(
-            f"数据中没有单位「{unit}」",
-            f"可选：{'、'.join(found) or '（没有数据）'}，或 --unit all（每个单位一套报告）；"
-            "单位名称来自 shishi.toml 的 [unit] name 或原始数据下的子文件夹名",
-        )
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     from metrics.periods import Period
     from metrics.running.batch import run_reports
+    from metrics.scope import UnitRequest
 
     for label in args.period:  # a mistyped period fails before anything else is done
         Period.parse(label)
     _paths(args)
 
-    def on_clean(outcome: Any) -> None:
+    def on_clean(outcome: Any) -> None:  # --unit is checked right after (metrics.scope)
         _print_clean_summary(outcome)
-        check_unit(outcome.tables, args.unit)
 
     result = run_reports(
-        periods=args.period,
+        periods=[Period.parse(p) for p in args.period],
         raw_dir=args.raw,
         processed_dir=args.out,
         reports_dir=args.reports,
-        unit=args.unit,
+        unit=UnitRequest.parse(args.unit),
+        draft=args.draft,
         jobs=args.jobs,
         force=args.force,
         only=args.only,
@@ -418,12 +411,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     for job in result.made:
         print(f"已生成 {job.pdf}")
     for job in result.skipped:
-        print(f"未变化，跳过 {job.pdf}（输入和代码都没有变；加 --force 可重新生成）")
+        print(f"未变化，跳过 {job.pdf}（输入、配置和代码都没有变；加 --force 可重新生成）")
     for _job, message in result.failed:
         print(f"失败：{message}", file=sys.stderr)
-    print(f"完成：生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}")
     _print_outputs(args.reports, args.period)
-    return ExitCode.REPORT if result.failed else ExitCode.OK
+    return report_summary(result)
+
+
+def report_summary(result: Any) -> int:
+    """Every blocker in Chinese, then one line that never says 完成 for an incomplete run."""
+    from metrics.running.batch import LEADERSHIP
+
+    counts = f"生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}"
+    if result.blockers:
+        sys.stdout.flush()
+        shown: set[tuple[str, str]] = set()
+        for (period, scope), found in result.blockers.items():
+            title = period + (f" {scope.unit}" if scope.unit else "")
+            print(f"数据不完整（{title}）：", file=sys.stderr)
+            for b in found:
+                if (title, b.line()) not in shown:
+                    shown.add((title, b.line()))
+                    print(f"  {len(shown)}. {b.line()}", file=sys.stderr)
+        sys.stderr.flush()
+        made = "已生成标注“草稿 · 数据不完整”的领导报告" if result.draft else "未生成领导报告"
+        print(
+            f"数据不完整：{made}（{counts}）。请先处理上面列出的 {len(shown)} 个问题，"
+            "data_quality.pdf 第一页有同样的清单"
+            + ("" if result.draft else "；如需先看草稿，加 --draft")
+        )
+        return ExitCode.INCOMPLETE
+    if result.failed:
+        print(f"有报告生成失败：{counts}")
+        return ExitCode.REPORT
+    leadership = [j for j in result.made + result.skipped if j.name == LEADERSHIP]
+    print(f"完成：{counts}" if leadership else f"已结束（未要求领导报告）：{counts}")
+    return ExitCode.OK
 
 
 def _print_outputs(reports: Path, periods: Sequence[str]) -> None:

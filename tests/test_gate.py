@@ -1,0 +1,204 @@
+"""The completeness gate (issue 11, case 1): an unreadable sheet, an empty folder, a period
+without data or a unit without files never gives a clean-looking leadership report.
+
+Pure checks on gate.check first; then the command end to end: exit code 5, the data-quality
+PDF's first page is the to-do list, no leadership PDF unless --draft, and then every page of it
+says 草稿 · 数据不完整.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from metrics.cleaning.store import run_clean
+from metrics.errors import ExitCode
+from metrics.periods import Period
+from metrics.running import gate
+from metrics.running.cli import main
+from metrics.scope import Scope
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "raw"
+
+
+def renamed_amount_header(raw: Path) -> None:
+    """The sample with the donations 2024Q4 sheet's 金额（元） header renamed to 捐款额(元)."""
+    shutil.copytree(SAMPLE, raw)
+    path = raw / "捐款捐物登记2024.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["2024Q4"]
+    ws["E3"] = "捐款额(元)"
+    wb.save(path)
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_pages(path: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return [squeeze(p) for p in out.stdout.decode("utf-8").split("\f") if p.strip()]
+
+
+def test_sample_has_no_blockers() -> None:
+    outcome = run_clean(SAMPLE)
+    assert gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4")) == []
+
+
+def test_unreadable_sheet_blocks_with_the_toml_to_paste(tmp_path: Path) -> None:
+    renamed_amount_header(tmp_path / "raw")
+    outcome = run_clean(tmp_path / "raw")
+    found = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4"))
+    [b] = found
+    assert (b.kind, b.file, b.sheet, b.table) == (
+        "unreadable",
+        "捐款捐物登记2024.xlsx",
+        "2024Q4",
+        "donations",
+    )
+    assert b.toml == '[headers.donations]\namount_yuan = ["捐款额(元)"]'
+    assert gate.unreadable_tables(found) == ["donations"]
+
+
+def test_empty_folder_blocks(tmp_path: Path) -> None:
+    outcome = run_clean(tmp_path)
+    [b] = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4"))
+    assert b.kind == "empty_folder" and "没有任何台账文件" in b.message
+
+
+def test_period_without_data_blocks() -> None:
+    outcome = run_clean(SAMPLE)
+    found = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2026Q1"))
+    assert [b.kind for b in found] == ["no_period_data"]
+    assert "2026年第一季度" in found[0].message
+
+
+def test_declared_unit_without_files_blocks() -> None:
+    outcome = run_clean(SAMPLE)
+    found = gate.check(outcome.manifest, outcome.tables, Scope("二车间"), Period.parse("2024Q4"))
+    assert [b.kind for b in found] == ["no_unit_data", "no_period_data"]
+
+
+def test_table_with_sheets_but_no_accepted_rows_blocks(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "捐款.csv").write_text(
+        "日期,捐赠方,金额\n不是日期,甲,待定\n也不是,乙,？\n", encoding="utf-8"
+    )
+    (raw / "志愿.csv").write_text(
+        "活动日期,组织单位,活动名称,参与人数\n2024-10-08,一支部,植树,12\n", encoding="utf-8"
+    )
+    outcome = run_clean(raw)
+    found = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4"))
+    assert [(b.kind, b.table) for b in found] == [("no_rows", "donations")]
+
+
+def report(tmp_path: Path, raw: Path, *extra: str) -> int:
+    return main(
+        [
+            "report",
+            "--period",
+            "2024Q4",
+            "--raw",
+            str(raw),
+            "--out",
+            str(tmp_path / "p"),
+            "--reports",
+            str(tmp_path / "r"),
+            *extra,
+        ]
+    )
+
+
+@pytest.mark.e2e
+def test_unreadable_sheet_exits_5_with_todo_page_and_no_leadership_pdf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed_amount_header(tmp_path / "raw")
+    code = report(tmp_path, tmp_path / "raw")
+    out, err = capsys.readouterr()
+    assert code == ExitCode.INCOMPLETE == 5
+    folder = tmp_path / "r" / "2024Q4"
+    assert not (folder / "quarterly_summary.pdf").exists()
+    assert "完成" not in out
+    assert "捐款捐物登记2024.xlsx［2024Q4］" in err and 'amount_yuan = ["捐款额(元)"]' in err
+    assert err.index("捐款捐物登记2024.xlsx") < len(err)  # blockers on the terminal
+    first = pdf_pages(folder / "data_quality.pdf")[0]
+    assert "待办事项" in first and "捐款额(元)" in first and "[headers.donations]" in first
+    assert "处理办法" in first
+
+
+@pytest.mark.e2e
+def test_draft_marks_every_page_and_lists_what_is_missing(tmp_path: Path) -> None:
+    renamed_amount_header(tmp_path / "raw")
+    code = report(tmp_path, tmp_path / "raw", "--draft", "--only", "quarterly_summary")
+    assert code == ExitCode.INCOMPLETE
+    pages = pdf_pages(tmp_path / "r" / "2024Q4" / "quarterly_summary.pdf")
+    assert len(pages) > 3
+    assert all("草稿·数据不完整" in p for p in pages)
+    assert any("数据不完整：以下问题解决前" in p and "捐款捐物登记2024.xlsx" in p for p in pages)
+
+
+def test_unknown_unit_is_a_scope_error_listing_the_known_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = report(tmp_path, SAMPLE, "--unit", "二车间", "--only", "data_quality")
+    assert code == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "二车间" in err and "青江卷烟厂" in err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.e2e
+def test_empty_folder_exits_5_and_still_writes_the_data_quality_pdf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    assert report(tmp_path, raw) == ExitCode.INCOMPLETE
+    out, err = capsys.readouterr()
+    assert "完成" not in out and "没有任何台账文件" in err
+    folder = tmp_path / "r" / "2024Q4"
+    assert not (folder / "quarterly_summary.pdf").exists()
+    assert "没有任何台账文件" in pdf_pages(folder / "data_quality.pdf")[0]
+
+
+def test_what_counts_as_a_ledger_that_was_not_read() -> None:
+    def notice(file: str, sheet: str | None, message: str = "前20行中没有找到可识别的表头") -> dict:
+        return {"file": file, "sheet": sheet, "level": "error", "message": message}
+
+    assert gate.looks_like_ledger(notice("捐款.xlsx", None, "工作簿已损坏"))
+    assert gate.looks_like_ledger(notice("二车间/", None, "未声明"))
+    assert gate.looks_like_ledger(notice("汇总.xlsx", "Sheet1", "第3行看起来像捐款捐物表头，但…"))
+    assert gate.looks_like_ledger(notice("捐款捐物登记2025.xlsx", "Sheet1"))
+    assert not gate.looks_like_ledger(notice("调研报告.docx", None, "不是表格文件"))
+    assert not gate.looks_like_ledger(notice("汇总.xlsx", "图表"))
+    assert not gate.looks_like_ledger({**notice("捐款.xlsx", None), "level": "info"})
+
+
+def test_marks_label_every_page_and_add_a_box_only_once() -> None:
+    from metrics.reporting.render import mark_html
+
+    page = "<html><head></head><body><h2>一、总体情况</h2><p>正文</p></body></html>"
+    marked = mark_html(page, {"page_label": "草稿 · 数据不完整", "blockers_box": "<div>缺</div>"})
+    assert '@top-right { content: "草稿 · 数据不完整"' in marked
+    assert marked.index("<div>缺</div>") > marked.index("</h2>")
+    shown = page.replace("<p>正文</p>", '<div class="blockers">notebook</div>')
+    assert "<div>缺</div>" not in mark_html(shown, {"blockers_box": "<div>缺</div>"})
+
+
+def test_a_running_ledger_conflict_blocks_only_its_own_unit() -> None:
+    outcome = run_clean(SAMPLE)
+    conflict = {"table": "wishes", "unit": "甲厂", "identity": "3 修路", "files": "a.xlsx、b.xlsx",
+                "toml": '[[pin]]\nfile = "a.xlsx"\nperiod = "2025Q1"'}  # fmt: skip
+    manifest = outcome.manifest | {"running_ledgers": {"updated": [], "conflicts": [conflict]}}
+    p = Period.parse("2024Q4")
+    [b] = gate.check(manifest, outcome.tables, Scope.whole(), p)
+    assert b.kind == "conflict" and "3 修路" in b.message and b.toml.startswith("[[pin]]")
+    assert gate.check(manifest, outcome.tables, Scope("青江卷烟厂"), p) == []

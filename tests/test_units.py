@@ -1,0 +1,94 @@
+"""Units are declared, never guessed from a folder name (issue 11, case 4)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metrics.cleaning.store import run_clean
+from metrics.cleaning.units import is_archive
+from metrics.periods import Period
+from metrics.running import gate
+from metrics.scope import Scope
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "raw"
+WISHES = "心愿清单台账2024.xlsx"
+
+
+def sample(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    return raw
+
+
+def donations_csv(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "日期,捐赠方,金额\n2024-10-09,一支部,300\n2024-11-02,二支部,200\n", encoding="utf-8"
+    )
+
+
+def test_archive_folder_is_ignored_with_a_notice(tmp_path: Path) -> None:
+    raw = sample(tmp_path)
+    (raw / "已替换").mkdir()
+    shutil.copy(SAMPLE / WISHES, raw / "已替换" / WISHES)
+    outcome = run_clean(raw)
+    assert len(outcome.tables["wishes"]) == 22  # not 44
+    assert set(outcome.tables["wishes"]["unit"]) == {"青江卷烟厂"}
+    [notice] = [n for n in outcome.notices if n.file == "已替换/"]
+    assert notice.level == "info" and "归档" in notice.message
+    assert gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "archive"),
+    [
+        ("归档", True),
+        ("2024旧表", True),
+        ("Old", True),
+        ("backup_2024", True),
+        ("archive", True),
+        ("二车间", False),
+        ("golden", False),
+        ("制丝车间", False),
+    ],
+)
+def test_archive_words(name: str, archive: bool) -> None:
+    assert is_archive(name) is archive
+
+
+def test_undeclared_folder_with_ledgers_blocks_with_the_lines_to_paste(tmp_path: Path) -> None:
+    raw = sample(tmp_path)
+    donations_csv(raw / "二车间" / "捐款.csv")
+    outcome = run_clean(raw)
+    assert "二车间" not in set(outcome.tables["donations"]["unit"])  # not read, not guessed
+    found = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4"))
+    [b] = found
+    assert b.kind == "unreadable" and "二车间" in b.message
+    assert b.toml == '[[units]]\nfolder = "二车间"\nname = "二车间"'
+
+
+def test_unit_declared_in_the_top_toml(tmp_path: Path) -> None:
+    raw = sample(tmp_path)
+    donations_csv(raw / "二车间" / "捐款.csv")
+    toml = (raw / "shishi.toml").read_text(encoding="utf-8")
+    (raw / "shishi.toml").write_text(
+        toml + '\n[[units]]\nfolder = "二车间"\nname = "第二车间"\n', encoding="utf-8"
+    )
+    outcome = run_clean(raw)
+    don = outcome.tables["donations"]
+    assert don.loc[don["unit"] == "第二车间", "amount_yuan"].tolist() == [300.0, 200.0]
+    assert len(don[don["unit"] == "青江卷烟厂"]) == 12  # the sample's own rows, unchanged
+
+
+def test_unit_named_by_its_own_toml(tmp_path: Path) -> None:
+    raw = sample(tmp_path)
+    donations_csv(raw / "sub" / "捐款.csv")
+    (raw / "sub" / "shishi.toml").write_text('[unit]\nname = " 二车间 "\n', encoding="utf-8")
+    outcome = run_clean(raw)
+    assert set(outcome.tables["donations"]["unit"]) == {"青江卷烟厂", "二车间"}
+    files = {f["file"]: f["unit"] for f in outcome.manifest["files"]}
+    assert files["sub/捐款.csv"] == "二车间"

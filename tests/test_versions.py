@@ -1,0 +1,216 @@
+"""Honest refresh and kept publications (issue 11, cases 2 and 6).
+
+Case 2: after a fix in shishi.toml the next run said "未变化，跳过" and kept the wrong PDF.
+Each input that can change a PDF must change the job's fingerprint; a missing output is a
+reason to redo. Case 6: a published PDF was overwritten silently; now it is kept under
+versions/ and the new one is marked 修订 with what changed and which source rows did it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+
+from metrics.cleaning.store import run_clean
+from metrics.running import batch
+from metrics.running.cli import main
+from metrics.scope import Scope
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "raw"
+
+
+def fingerprint(raw: Path, tmp: Path, nbs: Path = batch.NOTEBOOKS_DIR, **kw) -> str:
+    outcome = run_clean(raw)
+    base = (
+        batch.code_fingerprint(nbs)
+        + batch.inputs_fingerprint(outcome.manifest, raw)
+        + batch.processed_fingerprint(outcome)
+    )
+    jobs = batch.plan_jobs(
+        [kw.get("period", "2024Q4")],
+        [kw.get("scope", Scope.whole())],
+        tmp / "r",
+        tmp / "p",
+        raw,
+        ["quarterly_summary"],
+        base,
+        nbs,
+    )
+    return jobs[0].fingerprint
+
+
+def test_every_input_changes_the_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    nbs = tmp_path / "nbs"
+    shutil.copytree(batch.NOTEBOOKS_DIR, nbs)
+    first = fingerprint(raw, tmp_path, nbs)
+    assert fingerprint(raw, tmp_path, nbs) == first  # stable when nothing changed
+    seen = {first}
+
+    def changed(**kw) -> None:
+        fp = fingerprint(raw, tmp_path, nbs, **kw)
+        assert fp not in seen
+        seen.add(fp)
+
+    # shishi.toml (a new synonym that changes nothing in the sample still counts)
+    toml = raw / "shishi.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + '\n[headers.donations]\ndonor = ["捐助人"]\n',
+        encoding="utf-8",
+    )
+    changed()
+    # the unit's name on the cover (changes the processed tables' unit column too)
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("青江卷烟厂", "青江卷烟厂（本部）"),
+        encoding="utf-8",
+    )
+    changed()
+    # a raw file
+    (raw / "志愿服务活动_2024Q2.csv").write_bytes(
+        (raw / "志愿服务活动_2024Q2.csv").read_bytes() + b"\n"
+    )
+    changed()
+    # a notebook
+    nb = nbs / "quarterly_summary.ipynb"
+    nb.write_text(nb.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed()
+    # the code version
+    monkeypatch.setattr(batch, "__version__", "99.0")
+    changed()
+    # parameters
+    changed(period="2024Q3")
+    changed(scope=Scope("青江卷烟厂（本部）"))
+
+
+def test_processed_tables_are_in_the_fingerprint() -> None:
+    outcome = run_clean(SAMPLE)
+    before = batch.processed_fingerprint(outcome)
+    outcome.tables["donations"].loc[0, "amount_yuan"] += 1
+    assert batch.processed_fingerprint(outcome) != before
+
+
+def test_a_missing_output_is_a_reason_to_redo(tmp_path: Path) -> None:
+    [job] = batch.plan_jobs(
+        ["2024Q4"], [Scope.whole()], tmp_path, tmp_path, tmp_path, ["quarterly_summary"], "fp"
+    )
+    for path in job.outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    job.stamp.write_text(job.fingerprint)
+    assert job.up_to_date()
+    (tmp_path / "2024Q4" / "quarterly_summary.xlsx").unlink()
+    assert not job.up_to_date()
+
+
+def tiny_leadership_notebook(folder: Path) -> Path:
+    """A quarterly_summary that only shows a heading: the marks are laid on by shishi."""
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(
+        'unit = ""\nperiod = "2024Q4"\nprocessed_dir = ""\nraw_dir = ""\nmade_on = ""'
+    )
+    params.metadata["tags"] = ["parameters"]
+    show = nbformat.v4.new_code_cell(
+        "from IPython.display import HTML, display\ndisplay(HTML('<h2>一、总体情况</h2><p>正文</p>'))"
+    )
+    nb.cells = [params, show]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, folder / "quarterly_summary.ipynb")
+    return folder
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
+
+
+@pytest.mark.e2e
+def test_published_report_is_kept_and_the_new_one_says_what_changed(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    nbs = tiny_leadership_notebook(tmp_path / "nbs")
+    args = [
+        "report",
+        "--period",
+        "2024Q4",
+        "--raw",
+        str(raw),
+        "--out",
+        str(tmp_path / "p"),
+        "--reports",
+        str(tmp_path / "r"),
+        "--notebooks",
+        str(nbs),
+        "--only",
+        "quarterly_summary",
+    ]
+    assert main(args) == 0
+    out = tmp_path / "r" / "2024Q4"
+    first = (out / "quarterly_summary.pdf").read_bytes()
+    stored = json.loads((out / "quarterly_summary.figures.json").read_text(encoding="utf-8"))
+    assert stored["figures"]["volunteering_activities"]["text"] == "15次"
+    assert main(args) == 0  # unchanged: skipped, nothing moved
+    assert not (out / "versions").exists()
+    # a late activity row arrives in the Q4 file: 15 -> 16 activities
+    path = raw / "志愿服务活动_2024Q4.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    header = next(
+        r for r in range(1, 8) if ws.cell(r, 1).value and "日期" in str(ws.cell(r, 1).value)
+    )
+    last = max(r for r in range(header + 1, ws.max_row + 1) if ws.cell(r, 3).value)
+    ws.insert_rows(last + 1)
+    for c in range(1, ws.max_column + 1):
+        ws.cell(last + 1, c).value = ws.cell(last, c).value
+    ws.cell(last + 1, 3).value = "补登的一次活动"
+    wb.save(path)
+    assert main(args) == 0
+    [kept] = list((out / "versions").iterdir())
+    assert (kept / "quarterly_summary.pdf").read_bytes() == first
+    assert (kept / "quarterly_summary.figures.json").exists()
+    text = pdf_text(out / "quarterly_summary.pdf")
+    assert "修订" in text and "与上一版相比" in text
+    assert "本期志愿服务活动15次16次" in text
+    assert f"新增志愿服务活动_2024Q4.xlsx［{ws.title}］第{last + 1}行" in text
+
+
+def test_a_draft_is_kept_but_the_final_report_is_not_a_revision(tmp_path: Path) -> None:
+    from metrics.running.versions import revision_marks
+
+    run_clean(SAMPLE, tmp_path / "p")
+    [job] = batch.plan_jobs(
+        ["2024Q4"],
+        [Scope.whole()],
+        tmp_path / "r",
+        tmp_path / "p",
+        SAMPLE,
+        ["quarterly_summary"],
+        "fp",
+    )
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    old = {
+        "draft": True,
+        "figures": {"volunteering_activities": {"label": "x", "text": "1次", "rows": {}}},
+    }
+    (kept / job.figures.name).write_text(json.dumps(old), encoding="utf-8")
+    figures, marks = revision_marks(job, kept)
+    assert figures["volunteering_activities"]["text"] == "15次" and marks == {}
+    (kept / job.figures.name).write_text(json.dumps(old | {"draft": False}), encoding="utf-8")
+    _, marks = revision_marks(job, kept)
+    assert marks["page_label"] == "修订" and "1次" in marks["revision_box"]
