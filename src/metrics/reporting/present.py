@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
+from metrics.reporting.safe_text import for_cell, for_display
+
 
 @dataclass(frozen=True)
 class Card:
@@ -34,7 +36,12 @@ def _missing(value: object) -> bool:
 
 
 def _e(value: object) -> str:
-    return "—" if _missing(value) else html.escape(str(value))
+    return "—" if _missing(value) else html.escape(for_display(value))
+
+
+def _cell(value: object) -> str:
+    """A table cell: escaped, and long text cut with "…" (the Excel export keeps it whole)."""
+    return "—" if _missing(value) else html.escape(for_cell(value))
 
 
 def yuan(value: float) -> str:
@@ -99,7 +106,7 @@ def table(
     for _, row in frame[cols].iterrows():
         cells = "".join(
             f"<td{_cls(c, numeric, nowrap)}>"
-            f"{_e(formats[c](row[c]) if c in formats and not _missing(row[c]) else row[c])}</td>"
+            f"{_cell(formats[c](row[c]) if c in formats and not _missing(row[c]) else row[c])}</td>"
             for c in cols
         )
         rows.append(f"<tr>{cells}</tr>")

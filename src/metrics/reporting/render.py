@@ -4,7 +4,8 @@ The PDF route is nbconvert's HTML (inputs, prompts and the parameters cells left
 by WeasyPrint: measured at 2.3-2.6 s a PDF, with the CJK fonts embedded. It is packaged as the
 nbconvert exporter ``shishi_pdf``, so ``jupyter nbconvert --to shishi_pdf X.ipynb`` works too.
 Outputs are written to a temporary name and renamed: a report that fails midway leaves the
-previous good PDF in place.
+previous good PDF in place. The exporter fetches nothing it is handed: only its own template
+assets, data: URIs and files under the report's own output folder (see :func:`url_fetcher`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
-from traitlets import default
+from traitlets import List, Unicode, default
 
 from metrics.errors import ReportError
 from metrics.paths import NOTEBOOKS_DIR, TEMPLATES_DIR
@@ -38,6 +40,9 @@ class ShishiPDFExporter(HTMLExporter):
 
     export_from_notebook = "PDF via WeasyPrint (shishi)"
     output_mimetype = "application/pdf"
+    #: Folders whose files the PDF may embed (the report's own output folder, for its charts
+    #: and photos); the template's assets and data: URIs are always allowed, nothing else.
+    allowed_dirs = List(Unicode(), default_value=[]).tag(config=True)
 
     @default("file_extension")
     def _file_extension_default(self) -> str:
@@ -72,7 +77,7 @@ class ShishiPDFExporter(HTMLExporter):
     ) -> tuple[bytes, dict[str, Any]]:
         nb = strip_hidden_cells(nb)
         html, resources = super().from_notebook_node(nb, resources, **kw)
-        pdf = html_to_pdf(html)
+        pdf = html_to_pdf(html, allowed=[Path(d) for d in self.allowed_dirs])
         resources["output_extension"] = ".pdf"
         return pdf, resources
 
@@ -84,11 +89,47 @@ def strip_hidden_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, allowed: Iterable[Path] = ()) -> bytes:
     """Lay HTML out as PDF with WeasyPrint (imported late: it is the slow import)."""
     import weasyprint
 
-    return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf()
+    return weasyprint.HTML(
+        string=html, base_url=str(TEMPLATES_DIR), url_fetcher=url_fetcher(allowed)
+    ).write_pdf()
+
+
+def url_fetcher(allowed: Iterable[Path] = ()) -> Any:
+    """WeasyPrint's fetcher, limited to data: URIs and files under TEMPLATES_DIR or ``allowed``.
+
+    A notebook's Markdown can hold ``<link rel=attachment href=file:///etc/passwd>`` or an
+    http URL; neither is fetched (WeasyPrint logs the refusal and lays the page out without it).
+    """
+    from weasyprint import urls
+
+    roots = [TEMPLATES_DIR.resolve(), *(Path(a).resolve() for a in allowed)]
+    base = getattr(urls, "URLFetcher", None)
+    if base is None:  # WeasyPrint < 66: a fetcher is a plain function
+        return lambda url, *a, **k: urls.default_url_fetcher(_allowed_url(url, roots), *a, **k)
+
+    class _Fetcher(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return super().fetch(_allowed_url(url, roots), headers)
+
+    return _Fetcher(allowed_protocols=["data", "file"], allow_redirects=False)
+
+
+def _allowed_url(url: str, roots: list[Path]) -> str:
+    """url itself when it is a data: URI or a file under one of roots; else ValueError."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "data":
+        return url
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        path = Path(unquote(parts.path)).resolve()
+        if path.is_file() and any(path.is_relative_to(root) for root in roots):
+            return url
+    raise ValueError(f"shishi 的 PDF 不引用外部资源：{url[:80]}")
 
 
 def safe_name(text: str, fallback: str = "report") -> str:
@@ -203,7 +244,7 @@ def execute_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.stem}.running.ipynb")
+    tmp = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.running.ipynb")
     try:
         nb = pm.execute_notebook(
             str(notebook),
@@ -231,11 +272,17 @@ def execute_notebook(
 
 def notebook_to_pdf(nb: nbformat.NotebookNode, pdf_path: Path) -> Path:
     """Export an executed notebook to PDF, replacing any previous PDF only when this one is done."""
-    body, _ = ShishiPDFExporter().from_notebook_node(nb)
+    folder = pdf_path.parent.resolve()
+    allowed = [folder] + ([folder.parent] if folder.name.startswith(".staging-") else [])
+    body, _ = ShishiPDFExporter(allowed_dirs=[str(a) for a in allowed]).from_notebook_node(nb)
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    tmp.write_bytes(body)
-    os.replace(tmp, pdf_path)
+    tmp = pdf_path.with_name(f".{pdf_path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_bytes(body)  # opened as any file is: its mode follows the umask
+        os.replace(tmp, pdf_path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
     return pdf_path
 
 

@@ -8,6 +8,7 @@ skipped and failed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -59,9 +60,17 @@ class Job:
     def stamp(self) -> Path:
         return self.out_dir / f".{self.name}.fingerprint"
 
+    @property
+    def outputs(self) -> list[Path]:
+        """What the job commits together; a missing one is a reason to redo the job."""
+        made = [self.pdf, self.out_dir / f"{self.name}.ipynb"]
+        return made + ([self.out_dir / f"{self.name}.xlsx"] if self.name in EXPORTED else [])
+
     def up_to_date(self) -> bool:
         return (
-            self.pdf.exists() and self.stamp.exists() and self.stamp.read_text() == self.fingerprint
+            all(p.exists() for p in self.outputs)
+            and self.stamp.exists()
+            and self.stamp.read_text() == self.fingerprint
         )
 
 
@@ -176,19 +185,29 @@ def _run_job(job: Job, start_next: bool = False) -> str:
     the next report's kernel boots while this one's PDF is laid out (each kernel serves one
     notebook only: no state is carried between reports).
     """
-    render_report(
-        job.name,
-        job.out_dir,
-        job.parameters,
-        job.notebooks_dir,
-        km=_take_spare(),
-        after_execute=(lambda: _start_spare(job.notebooks_dir)) if start_next else None,
-    )
-    if job.name in EXPORTED:
-        export_workbook(job)
-    tmp = job.stamp.with_suffix(".tmp")
-    tmp.write_text(job.fingerprint)
-    os.replace(tmp, job.stamp)
+    from metrics.cleaning.store import staged
+
+    # ipynb, PDF, workbook (and whatever else the report writes there) and the stamp are
+    # made in a staging folder and replace the previous set together
+    with staged(job.out_dir) as stage:
+        try:
+            render_report(
+                job.name,
+                stage,
+                job.parameters,
+                job.notebooks_dir,
+                km=_take_spare(),
+                after_execute=(lambda: _start_spare(job.notebooks_dir)) if start_next else None,
+            )
+        except ReportFailed as exc:  # the failed notebook is the log: keep it beside the PDF
+            kept = job.out_dir / exc.log_path.name
+            if exc.log_path.exists():
+                os.replace(exc.log_path, kept)
+                exc.log_path = kept
+            raise
+        if job.name in EXPORTED:
+            export_workbook(dataclasses.replace(job, out_dir=stage))
+        (stage / job.stamp.name).write_text(job.fingerprint)
     return str(job.pdf)
 
 
@@ -196,6 +215,7 @@ def _run_job(job: Job, start_next: bool = False) -> str:
 #: the forkserver the pool workers fork from; metrics.running.startup first, for its import skip.
 FORKSERVER_PRELOAD = [
     "metrics.running.startup",
+    "metrics.running.children",
     "metrics.running.batch",
     "metrics.reporting.kpi",
     "metrics.reporting.workbooks",
@@ -211,7 +231,7 @@ def warm_pool(workers: int, notebooks_dir: Path = NOTEBOOKS_DIR) -> ProcessPoolE
     (zmq sockets, event loops) can hang. They fork from a fresh forkserver that has loaded
     the report stack once, which is cheaper than a spawned interpreter per worker.
     """
-    from metrics.running.startup import pool_worker
+    from metrics.running.children import pool_worker
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(FORKSERVER_PRELOAD)
@@ -224,6 +244,17 @@ def warm_pool(workers: int, notebooks_dir: Path = NOTEBOOKS_DIR) -> ProcessPoolE
     for _ in range(workers):  # workers start on demand: ask for all of them now
         pool.submit(int)
     return pool
+
+
+def cap_jobs(jobs: int, todo: int | None = None) -> int:
+    """--jobs within reason: at most one worker per CPU and per report to make, at least one.
+
+    Each worker holds a notebook kernel (~300 MB); more workers than CPUs only add memory.
+    """
+    cap = os.cpu_count() or 1
+    if todo is not None:
+        cap = min(cap, todo)
+    return max(1, min(jobs, cap))
 
 
 def run_jobs(
@@ -244,8 +275,13 @@ def run_jobs(
     global _spare
     result = BatchResult()
     todo = []
+    from metrics.cleaning.store import clear_stale
+
+    for folder in {job.out_dir for job in jobs}:  # leftovers of killed runs, before any job
+        clear_stale(folder)
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
+    workers = cap_jobs(workers, len(todo))
     if pool is None and workers > 1 and len(todo) > 1:
         pool = warm_pool(workers, todo[0].notebooks_dir)
     _stop_spare()
@@ -329,6 +365,8 @@ def run_reports(
 
     for label in periods:
         Period.parse(label)  # fail fast, before cleaning, on a mistyped period
+    # at most one worker per CPU, and (a single unit) per report to make
+    jobs = cap_jobs(jobs, None if unit == "all" else len(periods) * len(only or REPORTS))
     # report kernels boot (separate processes) while this one cleans the data: the first
     # report's kernel here, or one in each pool worker
     km = start_kernel(notebooks_dir) if jobs <= 1 else None

@@ -112,16 +112,18 @@ def _print_clean_summary(outcome) -> None:
     )
     for table, frame in outcome.tables.items():
         print(f"  {table:<13} {len(frame):>7} 行")
+    from metrics.reporting.safe_text import escape_controls as esc
+
     for n in outcome.notices:
-        where = f"{n.file}" + (f" [{n.sheet}]" if n.sheet else "")
-        mark = "跳过" if n.level == "info" else "无法读取"
-        print(f"  {mark}：{where}：{n.message}")
+        where = esc(n.file) + (f" [{esc(n.sheet)}]" if n.sheet else "")
+        mark = {"info": "跳过", "warning": "请核对"}.get(n.level, "无法读取")
+        print(f"  {mark}：{where}：{esc(n.message)}")
     for f in outcome.manifest["files"]:
         for s in f["sheets"]:
             for c in s.get("total_rows", []):
                 if c["status"] == "differ":
                     print(
-                        f"  合计不符：{f['file']} [{s['sheet']}] 第{c['excel_row']}行 "
+                        f"  合计不符：{esc(f['file'])} [{esc(s['sheet'])}] 第{c['excel_row']}行 "
                         f"合计 {c['stated']:,.2f}，明细之和 {c['computed']:,.2f}，相差 {c['difference']:,.2f}"
                     )
     if len(outcome.rejects):
@@ -141,10 +143,12 @@ def clean_progress() -> Any:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from metrics.cleaning.store import run_clean
+    from metrics.cleaning.store import check_outputs_outside_raw, run_clean
+    from metrics.running.lock import output_lock
 
     started = time.perf_counter()
-    with clean_progress() as bar:
+    check_outputs_outside_raw(args.raw, args.out)
+    with output_lock(args.out), clean_progress() as bar:
         outcome = run_clean(args.raw, args.out, progress=bar)
     _print_clean_summary(outcome)
     print(f"已写入 {args.out}（{time.perf_counter() - started:.1f} 秒）")
@@ -152,6 +156,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from metrics.cleaning.store import check_outputs_outside_raw
+    from metrics.running.lock import output_lock
+
+    check_outputs_outside_raw(args.raw, args.out, args.reports)
+    with output_lock(args.out, args.reports):
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
     from metrics.running.batch import run_reports
 
     return run_reports(
@@ -171,8 +184,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     from metrics.cleaning.ledger_templates import write_templates
+    from metrics.errors import OutputError, output_error
 
-    for path in write_templates(args.dir):
+    if args.dir.exists() and not args.dir.is_dir():
+        raise OutputError(
+            "这里已有一个同名文件，模板需要写入文件夹",
+            "请给出一个文件夹名（不存在会自动创建），如 shishi template templates/",
+            path=args.dir,
+        )
+    try:
+        paths = write_templates(args.dir)
+    except OSError as exc:
+        raise output_error(exc, args.dir) from exc
+    for path in paths:
         print(f"已生成 {path}")
     return 0
 
@@ -185,19 +209,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return ExitCode.USAGE
     handlers = {"clean": cmd_clean, "report": cmd_report, "template": cmd_template}
+    from metrics.running import children
+
+    children.install_signal_handlers()  # kernels and workers end with shishi
     try:
         return int(handlers[args.command](args))
     except ShishiError as exc:
         print(f"shishi：{exc}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        children.stop_descendants()
         print("shishi：已中断", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:  # output piped into `head`: the reader left, nothing to report
-        sys.stderr.close()
+        _silence_stdout()
         return ExitCode.OK
     except Exception:
         return report_bug()
+    finally:
+        children.restore_signal_handlers()
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the exit flush cannot raise again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture)
+        pass
 
 
 def report_bug() -> int:
