@@ -144,6 +144,29 @@ def safe_name(text: str, fallback: str = "report") -> str:
     return text[:80] or fallback
 
 
+def unit_folders(units: Iterable[str]) -> dict[str, str]:
+    """A distinct, safe folder name per unit.
+
+    :func:`safe_name` maps names that differ only by full-width letters, a space against an
+    underscore, or past 80 characters to one name; two such units would overwrite each
+    other's PDFs. Those (and every name safe_name had to shorten) get a short hash of the
+    real name, so each unit keeps its own folder.
+    """
+    import hashlib
+
+    units = list(dict.fromkeys(units))
+    names = {u: safe_name(u, fallback="unit") for u in units}
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    for unit, name in names.items():
+        cut = len(unicodedata.normalize("NFKC", str(unit))) > 80
+        if counts[name] > 1 or cut:
+            tag = hashlib.sha256(str(unit).encode("utf-8")).hexdigest()[:8]
+            names[unit] = f"{name[:71]}-{tag}"
+    return names
+
+
 class ReportFailed(ReportError):
     """A report notebook failed: which notebook, which cell, the error, and where the log is."""
 

@@ -33,6 +33,7 @@ from metrics.reporting.render import (
     safe_name,
     start_kernel,
     stop_kernel,
+    unit_folders,
 )
 
 REPORTS = ("quarterly_summary", "data_quality")
@@ -113,12 +114,13 @@ def plan_jobs(
 ) -> list[Job]:
     """Every (period, unit, report) job, with output folders made safe from odd unit names."""
     jobs = []
+    folders = unit_folders(u for u in units if u)  # distinct even for look-alike names
     for label in periods:
         period = Period.parse(label)
         for unit in units:
             out = reports_dir / safe_name(period.label)
             if unit:
-                out = out / safe_name(unit, fallback="unit")
+                out = out / folders[unit]
             for name in only or REPORTS:
                 if not (notebooks_dir / f"{name}.ipynb").exists():
                     raise UsageError(

@@ -42,8 +42,10 @@ def _holder(fd: int) -> str:
 
 
 @contextlib.contextmanager
-def output_lock(*folders: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
-    """Hold every folder's lock (taken in a fixed order, so two runs cannot deadlock)."""
+def output_lock(*folders: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold every folder's lock (taken in a fixed order, so two runs cannot deadlock),
+    waiting up to ``wait`` seconds (default :data:`WAIT_SECONDS`) for each."""
+    wait = WAIT_SECONDS if wait is None else wait
     unique = sorted({Path(f).resolve() for f in folders})
     held: list[int] = []
     try:
