@@ -197,7 +197,9 @@ def test_a_report_failing_after_its_pdf_keeps_the_previous_set(
     nbs = echo_notebook(tmp_path / "nbs", "x = 1", "quarterly_summary")
     raw = raw_with_one_donation(tmp_path)
     run_clean(raw, tmp_path / "p")
-    [job] = plan_jobs(["2024Q4"], [""], tmp_path / "r", tmp_path / "p", raw, None, "fp", nbs)
+    [job] = plan_jobs(
+        ["2024Q4"], [""], tmp_path / "r", tmp_path / "p", raw, ["quarterly_summary"], "fp", nbs
+    )
     job.out_dir.mkdir(parents=True)
     old = {p.name: b"old " + p.name.encode() for p in job.outputs}
     for p in job.outputs:

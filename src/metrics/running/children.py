@@ -82,10 +82,45 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 
 
+def watch_process(pid: int, interval: float = 1.0) -> None:
+    """End this process (and its kernels) soon after process ``pid`` is gone.
+
+    A pool worker's parent is the forkserver, which outlives a SIGKILLed shishi as long as
+    any worker holds its liveness pipe; so each worker watches shishi itself.
+    """
+    import os
+    import time
+
+    import psutil
+
+    def gone() -> bool:
+        try:  # a killed process stays a zombie until its own parent reaps it
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+        except psutil.Error:
+            return False
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if gone():
+                stop_descendants(timeout=2.0)
+                os._exit(1)
+
+    threading.Thread(target=watch, name="shishi-watch-parent", daemon=True).start()
+
+
 def pool_worker(notebooks_dir: Any) -> None:
-    """Initializer of a report pool worker: die with the forkserver (so with shishi), then
+    """Initializer of a report pool worker: end with shishi (see :func:`watch_process`), then
     boot as :func:`metrics.running.startup.pool_worker` does."""
-    die_with_parent()
+    import os
+
+    die_with_parent()  # the forkserver
+    with contextlib.suppress(Exception):
+        import psutil
+
+        watch_process(psutil.Process(os.getppid()).ppid())  # shishi, the forkserver's parent
     from metrics.running.startup import pool_worker as boot
 
     boot(notebooks_dir)
