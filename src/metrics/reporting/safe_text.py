@@ -19,7 +19,7 @@ import unicodedata
 import warnings
 
 #: Longest text a PDF table cell shows in full.
-MAX_CELL_CHARS = 300
+MAX_CELL_CHARS = 160
 ELLIPSIS = "…"
 #: Shown instead of a character no installed font can draw (the typesetter's 'geta' mark).
 MISSING_GLYPH = "〓"
