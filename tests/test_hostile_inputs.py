@@ -268,6 +268,8 @@ def test_skipped_files_get_a_notice_and_a_manifest_line(tmp_path: Path) -> None:
     listed = {f["file"]: f for f in manifest["files"]}
     assert set(listed) == {"good.csv", "._good.csv", "~$good.xlsx", "pipe.csv", "link.csv"}
     assert listed["link.csv"]["sha256"] is None  # the outside file was never read
+    assert "error" in listed["link.csv"] and "error" not in listed["._good.csv"]
+    assert "隐藏文件" in listed["._good.csv"]["skipped"]  # skipped on purpose: not incomplete
 
 
 def test_symlink_inside_the_raw_folder_is_read(tmp_path: Path) -> None:

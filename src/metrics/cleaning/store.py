@@ -224,7 +224,7 @@ def build_manifest(
         f["sheets"].append(_sheet_entry(res))
     for n in notices:
         f = files.setdefault(n.file, {"file": n.file, "sha256": sha.get(n.file), "sheets": []})
-        f["error"] = n.message
+        f["error" if n.level == "error" else "skipped"] = n.message  # skipped: on purpose
     seen: dict[str, str] = {}
     for f in files.values():
         if f.get("sha256") and f["sha256"] in seen:
