@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from metrics.running import batch
 from metrics.running.batch import plan_jobs, run_jobs
 from test_hostile import echo_notebook
 
@@ -40,14 +39,21 @@ def kernel_pids(folder: Path) -> list[int]:
 
 
 def running_kernels() -> set[int]:
-    """PIDs of every live ipykernel process on the machine (spares included)."""
+    """PIDs of live ipykernel processes of this test session (spares included).
+
+    A kernel is ours when it carries the session's tag in its environment (conftest sets it
+    before anything starts, and kernels inherit it through pool workers and their forkserver),
+    so another checkout's kernels are not counted, and an orphan of ours still is.
+    """
+    tag = f"SHISHI_TEST_SESSION={os.environ['SHISHI_TEST_SESSION']}".encode()
     found = set()
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes() if b"ipykernel_launcher" in cmdline else b""
         except OSError:
             continue
-        if b"ipykernel_launcher" in cmdline and alive(int(proc.name)):
+        if tag in environ.split(b"\0") and alive(int(proc.name)):
             found.add(int(proc.name))
     return found
 
@@ -63,7 +69,6 @@ def test_each_report_has_its_own_kernel_and_none_is_left(tmp_path: Path, workers
     assert sorted(j.period for j in result.made) == periods, result.failed
     pids = kernel_pids(tmp_path)
     assert len(pids) == 3 and len(set(pids)) == 3  # no kernel served two reports
-    assert batch._spare is None
     deadline = time.monotonic() + 10
     while running_kernels() - before and time.monotonic() < deadline:
         time.sleep(0.2)

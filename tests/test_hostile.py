@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from metrics.cleaning.ingest import RawConfig, read_raw
+from metrics.cleaning.ingest import read_raw
 from metrics.cleaning.store import neutralize_formula, run_clean
+from metrics.config import RawConfig
 from metrics.errors import ExitCode, OutputError
 from metrics.reporting.render import ReportFailed, render_report, safe_name
 from metrics.running.batch import REPORTS, plan_jobs, run_jobs
@@ -122,7 +123,7 @@ def test_failing_report_gives_nonzero_exit_and_one_line(
             "quarterly_summary",
         ]
     )
-    assert code == 1
+    assert code == ExitCode.REPORT
     err = capsys.readouterr().err
     line = next(x for x in err.splitlines() if "RuntimeError" in x)
     assert "quarterly_summary.ipynb" in line and "boom" in line and "failed.ipynb" in line

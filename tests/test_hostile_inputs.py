@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from metrics.cleaning.ingest import RawConfig, decode_csv, read_csv_rows, read_raw
+from metrics.cleaning.ingest import decode_csv, read_csv_rows, read_raw
 from metrics.cleaning.parsing import parse_amount, parse_count
 from metrics.cleaning.store import run_clean
+from metrics.config import RawConfig
 from metrics.errors import ExitCode, UnreadableFile
 from metrics.running.cli import main
 

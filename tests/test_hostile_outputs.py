@@ -125,7 +125,7 @@ def test_a_crash_while_staging_leaves_the_old_set(
 
     import metrics.cleaning.store as store
 
-    monkeypatch.setattr(store.json, "dumps", fail)
+    monkeypatch.setattr(store, "json", type("BrokenJson", (), {"dumps": staticmethod(fail)}))
     with pytest.raises(OutputError):
         run_clean(raw, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -28,22 +28,18 @@ from metrics.cleaning.headers import (
     find_header,
     load_table_specs,
 )
-from metrics.cleaning.ingest import FileNotice, RawConfig, RawSheet
-from metrics.cleaning.parsing import Parsed, is_empty, normalize_text
-
-TABLES = ("wishes", "donations", "purchases", "volunteering")
-#: A sheet's row accounting: rows_read = the sum of the other six.
-COUNT_KEYS = (
-    "rows_read",
-    "accepted",
-    "rejected",
-    "skipped_blank",
-    "skipped_total",
-    "skipped_note",
-    "duplicates",
+from metrics.cleaning.ingest import FileNotice, RawSheet
+from metrics.cleaning.parsing import MAX_AMOUNT_YUAN, Parsed, is_empty, normalize_text
+from metrics.config import RawConfig
+from metrics.contract import (
+    COUNT_KEYS,
+    REJECT_COLUMNS,
+    TABLES,
+    Reason,
+    Refusal,
+    columns,
+    reason_code,
 )
-SOURCE_COLUMNS = ["unit", "source_file", "source_sheet", "source_row"]
-REJECT_COLUMNS = ["table", "source_file", "source_sheet", "source_row", "column", "value", "reason"]
 
 #: Parsers by field type (headers.toml `type`); each takes (value, multiplier, year_hint).
 Parser = Callable[[Any, float, int | None], Parsed]
@@ -243,7 +239,8 @@ def parse_column(
         if len(numbers):
             with np.errstate(over="ignore"):  # an overflow becomes inf: the parser refuses it
                 yuan = raw[numbers].astype(float) * multiplier
-            finite = np.isfinite(yuan)
+            # beyond MAX_AMOUNT_YUAN (or inf) the cell parser refuses the cell, with its reason
+            finite = np.isfinite(yuan) & (np.abs(yuan) <= MAX_AMOUNT_YUAN)
             yuan = yuan[finite]
             # rounding to cents multiplies by 100; past 1e15 a float has no cents to round
             yuan = np.where(np.abs(yuan) < 1e15, np.round(np.clip(yuan, -1e15, 1e15), 2), yuan)
@@ -413,7 +410,9 @@ def _parse_rows(
         if fspec.required:
             failed |= np.equal(values, None)
         for j in np.flatnonzero(failed):
-            reason = errs[j] or f"必填项「{col.header}」为空"
+            reason = errs[j] or Refusal(
+                Reason.REQUIRED_EMPTY, f"必填项「{col.header}」为空；请补填后重新报送"
+            )
             problems.append((int(j), col.header, raw[j], reason))
         if fspec.derive_column:
             derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
@@ -443,7 +442,8 @@ def _parse_rows(
                 "source_row": int(first_excel_row + data_idx[j]),
                 "column": header,
                 "value": "" if value is None else str(value),
-                "reason": reason,
+                "reason": str(reason),
+                "reason_code": str(reason_code(reason)),
             }
         )
     result.counts["rejected"] += int(bad.sum())
@@ -560,24 +560,15 @@ def clean_sheets(
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
     mark_duplicates(results, specs)
     tables = {t: _assemble(t, specs[t], results) for t in TABLES}
-    rejects = pd.DataFrame([r for res in results for r in res.rejects], columns=REJECT_COLUMNS)
+    rejects = pd.DataFrame(
+        [r for res in results for r in res.rejects], columns=list(REJECT_COLUMNS)
+    )
     return tables, rejects, results
-
-
-#: Contract dtype of each field type (anything else is a string).
-_DTYPES = {"date": "datetime", "amount": "float64", "hours": "float64", "count": "Int64"}
 
 
 def column_dtypes(spec: TableSpec) -> dict[str, str]:
     """A table's columns in contract order, each with its contract dtype."""
-    dtypes: dict[str, str] = {}
-    for f in spec.fields.values():
-        dtypes[f.name] = _DTYPES.get(f.type, "string")
-        if f.qualifier_column:
-            dtypes[f.qualifier_column] = "string"
-        if f.derive_column:
-            dtypes[f.derive_column] = "string"
-    return dtypes | dict.fromkeys(SOURCE_COLUMNS, "string") | {"source_row": "int64"}
+    return {c.name: c.dtype for c in columns(spec.name)}
 
 
 def table_columns(spec: TableSpec) -> list[str]:

@@ -25,13 +25,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from metrics import __version__
+from metrics.contract import COUNT_KEYS, TABLES
 from metrics.errors import InputError, OutputError, UsageError, output_error
 
 if TYPE_CHECKING:  # the cleaning stack (pandera, calamine) loads only when cleaning
     from metrics.cleaning.ingest import FileNotice
     from metrics.cleaning.rows import SheetResult
-
-TABLES = ("wishes", "donations", "purchases", "volunteering")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 #: A staging folder: its files replace the folder's own as a set (see :func:`staged`).
@@ -232,13 +231,12 @@ def build_manifest(
         elif f.get("sha256"):
             seen[f["sha256"]] = f["file"]
     sheets = [s for f in files.values() for s in f["sheets"] if "rows_read" in s]
-    from metrics.cleaning.rows import COUNT_KEYS as keys
 
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "code_version": __version__,
         "raw_dir": str(raw_dir),
-        "totals": {k: sum(s.get(k, 0) for s in sheets) for k in keys},
+        "totals": {k: sum(s.get(k, 0) for s in sheets) for k in COUNT_KEYS},
         "files": sorted(files.values(), key=lambda f: f["file"]),
     }
 
@@ -262,8 +260,10 @@ def run_clean(
     # without holding the GIL, so that runs meanwhile on a thread (imports are thread-safe).
     preload = threading.Thread(target=_warm_schemas, daemon=True)
     preload.start()
-    from metrics.cleaning.ingest import load_config, read_raw
+    from metrics.cleaning.ingest import read_raw
+    from metrics.cleaning.provenance import attach_provenance, sheet_heads
     from metrics.cleaning.rows import clean_sheets
+    from metrics.config import load_config
 
     raw_dir = Path(raw_dir)
     if out_dir is not None:
@@ -279,6 +279,7 @@ def run_clean(
     if progress is not None:
         progress.total = sum(s.row_count for s in sheets)
         progress.update(0)  # shows the bar now if reading took long enough to want one
+    heads = sheet_heads(sheets)  # 填报人 / 审核人 lines, read before cleaning releases the rows
     tables, rejects, results = clean_sheets(
         sheets, config, progress.update if progress is not None else None
     )
@@ -291,6 +292,7 @@ def run_clean(
     notices = notices + [r.notice for r in results if r.notice]
     sha = {s.file: s.sha256 for s in sheets}
     manifest = build_manifest(results, [n for n in notices if n.sheet is None], raw_dir, sha)
+    attach_provenance(manifest, heads)
     manifest["notices"] = [n.__dict__ for n in notices]
     manifest["warnings"] = len(warnings)
     outcome = CleanOutcome(tables, rejects, warnings, manifest, notices)
@@ -310,6 +312,7 @@ def _with_row_flags(
             "table": tables.get((s.file, s.sheet)) or "",
             "rule": "csv_unbalanced_quote",
             "message": why,
+            "unit": s.unit_name,
             "source_file": s.file,
             "source_sheet": s.sheet,
             "source_row": row,

@@ -111,16 +111,12 @@ def watch_process(pid: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="shishi-watch-parent", daemon=True).start()
 
 
-def pool_worker(notebooks_dir: Any) -> None:
-    """Initializer of a report pool worker: end with shishi (see :func:`watch_process`), then
-    boot as :func:`metrics.running.startup.pool_worker` does."""
+def end_with_shishi() -> None:
+    """In a pool worker: end with shishi, the forkserver's parent (see :func:`watch_process`)."""
     import os
 
     die_with_parent()  # the forkserver
     with contextlib.suppress(Exception):
         import psutil
 
-        watch_process(psutil.Process(os.getppid()).ppid())  # shishi, the forkserver's parent
-    from metrics.running.startup import pool_worker as boot
-
-    boot(notebooks_dir)
+        watch_process(psutil.Process(os.getppid()).ppid())

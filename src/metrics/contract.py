@@ -1,0 +1,284 @@
+"""The processed-data contract: the one place that says what data/processed/ holds.
+
+Every other module imports its table names, columns, dtypes, allowed values and Chinese labels
+from here: the pandera schemas (cleaning.schemas), the cleaner's column order and dtypes, the
+Excel export's headers, the templates' drop-downs, the reports' labels and the data dictionary
+(docs/data-dictionary.md, written by :func:`data_dictionary`). A test fails when any of them
+disagrees with this module.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+TABLES: tuple[str, ...] = ("wishes", "donations", "purchases", "volunteering")
+TABLE_LABELS: dict[str, str] = {
+    "wishes": "心愿清单",
+    "donations": "捐款捐物",
+    "purchases": "消费帮扶采购",
+    "volunteering": "志愿服务",
+}
+
+#: How exact a figure is: "6万余元" is at_least 60,000; a sum with one at_least part is at_least.
+QUALIFIERS: tuple[str, ...] = ("exact", "at_least", "about", "at_most")
+QUALIFIER_LABELS: dict[str, str] = {
+    "exact": "确数",
+    "at_least": "余（至少）",
+    "about": "约",
+    "at_most": "不足（至多）",
+}
+STATUSES: tuple[str, ...] = ("pending", "in_progress", "resolved", "cancelled")
+STATUS_LABELS: dict[str, str] = {
+    "pending": "未启动",
+    "in_progress": "推进中",
+    "resolved": "已办结",
+    "cancelled": "已取消",
+}
+KINDS: tuple[str, ...] = ("cash", "in_kind")
+KIND_LABELS: dict[str, str] = {"cash": "现金", "in_kind": "物资"}
+BUYER_TYPES: tuple[str, ...] = ("enterprise", "individual")
+BUYER_TYPE_LABELS: dict[str, str] = {"enterprise": "企业", "individual": "个人"}
+DONOR_TYPES: tuple[str, ...] = ("organization", "enterprise", "individual", "other")
+DONOR_TYPE_LABELS: dict[str, str] = {
+    "organization": "组织",
+    "enterprise": "企业",
+    "individual": "个人",
+    "other": "其他",
+}
+
+#: A sheet's row accounting: rows_read is the sum of the other six, for every sheet.
+COUNT_KEYS: tuple[str, ...] = (
+    "rows_read",
+    "accepted",
+    "rejected",
+    "skipped_blank",
+    "skipped_total",
+    "skipped_note",
+    "duplicates",
+)
+COUNT_LABELS: dict[str, str] = {
+    "rows_read": "读取行数",
+    "accepted": "接受",
+    "rejected": "拒绝",
+    "skipped_blank": "空行",
+    "skipped_total": "合计行",
+    "skipped_note": "注释行",
+    "duplicates": "重复",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a processed table: its dtype, whether it may be empty, what it may hold."""
+
+    name: str
+    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime"
+    label: str  # the Chinese header the analyst sees (Excel export, data dictionary)
+    nullable: bool = True
+    allowed: tuple[str, ...] | None = None
+    description: str = ""
+
+
+#: Columns every table carries so that a figure can be traced to an Excel row.
+SOURCE_COLUMNS: tuple[Column, ...] = (
+    Column("unit", "string", "单位", nullable=False, description="报送单位（声明的单位名）"),
+    Column(
+        "source_file", "string", "来源文件", nullable=False, description="data/raw 中的相对路径"
+    ),
+    Column("source_sheet", "string", "来源工作表", nullable=False),
+    Column(
+        "source_row",
+        "int64",
+        "Excel行号",
+        nullable=False,
+        description="Excel 显示的行号（从 1 起）",
+    ),
+)
+
+
+def _qualifier(name: str, of: str) -> Column:
+    return Column(
+        name,
+        "string",
+        f"{of}精度",
+        nullable=False,
+        allowed=QUALIFIERS,
+        description=f"{of}是确数、约数、至少还是至多",
+    )
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "wishes": (
+        Column("item_id", "string", "序号", description="台账中的序号或编号"),
+        Column("title", "string", "项目名称", nullable=False),
+        Column("category", "string", "类别"),
+        Column("leader", "string", "责任领导"),
+        Column("department", "string", "责任部门"),
+        Column("raised_on", "datetime", "提出时间"),
+        Column("due_on", "datetime", "计划完成时限"),
+        Column("status", "string", "办理进度", nullable=False, allowed=STATUSES),
+        Column("resolved_on", "datetime", "办结时间"),
+        Column("cost_yuan", "float64", "投入资金（元）"),
+        _qualifier("cost_qualifier", "投入资金"),
+        Column("note", "string", "备注"),
+    ),
+    "donations": (
+        Column("date", "datetime", "日期", nullable=False),
+        Column("campaign", "string", "项目/用途"),
+        Column("donor", "string", "捐赠方", nullable=False),
+        Column("donor_type", "string", "捐赠方类型", allowed=DONOR_TYPES),
+        Column("kind", "string", "类型", allowed=KINDS),
+        Column("amount_yuan", "float64", "金额（元）", nullable=False),
+        _qualifier("amount_qualifier", "金额"),
+        Column("note", "string", "备注"),
+    ),
+    "purchases": (
+        Column("date", "datetime", "日期"),
+        Column("buyer", "string", "采购主体", nullable=False),
+        Column("buyer_type", "string", "采购主体类型", nullable=False, allowed=BUYER_TYPES),
+        Column("supplier_region", "string", "供应地区"),
+        Column("product", "string", "产品"),
+        Column("amount_yuan", "float64", "金额（元）", nullable=False),
+        _qualifier("amount_qualifier", "金额"),
+        Column("note", "string", "备注"),
+    ),
+    "volunteering": (
+        Column("date", "datetime", "活动日期", nullable=False),
+        Column("organizer", "string", "组织单位", nullable=False),
+        Column("title", "string", "活动名称", nullable=False),
+        Column("theme", "string", "类别"),
+        Column("participants", "Int64", "参与人数"),
+        _qualifier("participants_qualifier", "参与人数"),
+        Column("hours", "float64", "服务时长（小时）"),
+        Column("outcome", "string", "服务成果"),
+    ),
+}
+
+
+def columns(table: str) -> tuple[Column, ...]:
+    """A processed table's columns in file order: its own, then the source columns."""
+    return COLUMNS[table] + SOURCE_COLUMNS
+
+
+def column_labels(table: str) -> dict[str, str]:
+    """Column name -> the Chinese header an analyst sees."""
+    return {c.name: c.label for c in columns(table)}
+
+
+class Reason(enum.StrEnum):
+    """Why a cell or row was refused: the ``reason_code`` column of rejects.csv.
+
+    The ``reason`` column holds the full Chinese sentence (the value, what was expected); the
+    code groups them, so no report has to read the sentences back.
+    """
+
+    AMOUNT_UNREADABLE = "amount_unreadable"
+    COUNT_UNREADABLE = "count_unreadable"
+    HOURS_UNREADABLE = "hours_unreadable"
+    NEGATIVE = "negative"
+    OUT_OF_RANGE = "out_of_range"
+    DATE_UNREADABLE = "date_unreadable"
+    DATE_IMPOSSIBLE = "date_impossible"
+    DATE_NO_YEAR = "date_no_year"
+    WORD_UNREADABLE = "word_unreadable"
+    AMBIGUOUS = "ambiguous"
+    REQUIRED_EMPTY = "required_empty"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return REASON_LABELS[self]
+
+
+REASON_LABELS: dict[Reason, str] = {
+    Reason.AMOUNT_UNREADABLE: "金额无法识别",
+    Reason.COUNT_UNREADABLE: "人数/数量无法识别",
+    Reason.HOURS_UNREADABLE: "时长无法识别",
+    Reason.NEGATIVE: "不能为负数",
+    Reason.OUT_OF_RANGE: "数值超出合理范围",
+    Reason.DATE_UNREADABLE: "日期无法识别",
+    Reason.DATE_IMPOSSIBLE: "日期不存在或年份不合理",
+    Reason.DATE_NO_YEAR: "日期缺少年份",
+    Reason.WORD_UNREADABLE: "文字无法识别（进度、类型等）",
+    Reason.AMBIGUOUS: "含义有歧义",
+    Reason.REQUIRED_EMPTY: "必填项为空",
+    Reason.OTHER: "其他",
+}
+
+
+class Refusal(str):
+    """A reason sentence that also carries its :class:`Reason` code (it *is* the sentence, so
+    everything that shows or stores reasons as text keeps working)."""
+
+    code: Reason
+
+    def __new__(cls, code: Reason, text: str) -> Refusal:
+        made = super().__new__(cls, text)
+        made.code = code
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Refusal, (self.code, str(self)))
+
+
+def reason_code(reason: object) -> Reason:
+    """The code of a reason (OTHER for a plain sentence)."""
+    return getattr(reason, "code", Reason.OTHER)
+
+
+#: rejects.csv: one line per refused cell or row.
+REJECT_COLUMNS: tuple[str, ...] = (
+    "table",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "column",
+    "value",
+    "reason",
+    "reason_code",
+)
+#: warnings.csv: rows kept, but worth a look (cross-field rules, dates outside the period...).
+WARNING_COLUMNS: tuple[str, ...] = (
+    "table",
+    "rule",
+    "message",
+    "unit",
+    "source_file",
+    "source_sheet",
+    "source_row",
+)
+
+
+def data_dictionary() -> str:
+    """docs/data-dictionary.md: every processed table and column, in Chinese and English."""
+    out = [
+        "# 数据字典 / Data dictionary",
+        "",
+        "Generated from `src/metrics/contract.py` (`python -m metrics.contract > "
+        "docs/data-dictionary.md`); a test fails when this file is out of date.",
+        "",
+    ]
+    for table in TABLES:
+        out += [f"## `{table}.parquet` — {TABLE_LABELS[table]}", ""]
+        out += [
+            "| column | 中文 | dtype | empty allowed | values | notes |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for c in columns(table):
+            allowed = ", ".join(c.allowed) if c.allowed else ""
+            out.append(
+                f"| `{c.name}` | {c.label} | {c.dtype} | {'yes' if c.nullable else 'no'} "
+                f"| {allowed} | {c.description} |"
+            )
+        out.append("")
+    out += ["## `rejects.csv`", "", ", ".join(f"`{c}`" for c in REJECT_COLUMNS), ""]
+    out += ["`reason_code`:", ""]
+    out += [f"- `{r.value}`: {r.label}" for r in Reason]
+    out.append("")
+    out += ["## `warnings.csv`", "", ", ".join(f"`{c}`" for c in WARNING_COLUMNS), ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(data_dictionary())

@@ -1,0 +1,90 @@
+"""One source for the processed-data contract: everything that restates it must agree with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics import contract
+from metrics.cleaning import schemas
+from metrics.cleaning.headers import load_table_specs
+from metrics.cleaning.rows import column_dtypes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("table", contract.TABLES)
+def test_header_vocabulary_fills_exactly_the_contract_columns(table: str) -> None:
+    spec = load_table_specs()[table]
+    from_headers = set()
+    for f in spec.fields.values():
+        from_headers |= {f.name, f.qualifier_column, f.derive_column} - {None}
+    own = {c.name for c in contract.COLUMNS[table]}
+    assert from_headers == own
+
+
+@pytest.mark.parametrize("table", contract.TABLES)
+def test_schema_and_cleaner_use_the_contract_columns_in_order(table: str) -> None:
+    names = [c.name for c in contract.columns(table)]
+    assert list(schemas.schema(table).columns) == names
+    assert list(column_dtypes(load_table_specs()[table])) == names
+
+
+def test_schema_refuses_a_column_the_contract_lacks() -> None:
+    frame = pd.DataFrame(columns=[c.name for c in contract.columns("purchases")] + ["extra"])
+    with pytest.raises(Exception, match="extra"):
+        schemas.validate("purchases", frame)
+
+
+def test_every_column_has_a_chinese_label() -> None:
+    for table in contract.TABLES:
+        for c in contract.columns(table):
+            assert c.label and not c.label.isascii(), (table, c.name)
+    assert set(contract.TABLE_LABELS) == set(contract.TABLES)
+    assert set(contract.STATUS_LABELS) == set(contract.STATUSES)
+    assert set(contract.QUALIFIER_LABELS) == set(contract.QUALIFIERS)
+    assert set(contract.COUNT_LABELS) == set(contract.COUNT_KEYS)
+
+
+def test_data_dictionary_is_up_to_date() -> None:
+    written = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert written == contract.data_dictionary() + "\n", (
+        "run: python -m metrics.contract > docs/data-dictionary.md"
+    )
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "code"),
+    [
+        ("parse_amount", "待定", contract.Reason.AMOUNT_UNREADABLE),
+        ("parse_count", "-3", contract.Reason.NEGATIVE),
+        ("parse_hours", "很久", contract.Reason.HOURS_UNREADABLE),
+        ("parse_date", "2024年2月30日", contract.Reason.DATE_IMPOSSIBLE),
+        ("parse_date", "下周", contract.Reason.DATE_UNREADABLE),
+        ("parse_status", "看情况", contract.Reason.WORD_UNREADABLE),
+    ],
+)
+def test_every_refusal_carries_its_code(parse: str, value: str, code: contract.Reason) -> None:
+    from metrics.cleaning import parsing
+
+    error = getattr(parsing, parse)(value).error
+    assert contract.reason_code(error) is code
+    assert value in error  # the sentence still names the value
+
+
+def test_rejects_csv_carries_reason_codes(tmp_path: Path) -> None:
+    from metrics.cleaning.store import run_clean
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "捐款2024.csv").write_text(
+        "日期,捐赠方,金额\n2024-10-01,卷包车间,待定\n2024-10-02,,100\n2024-10-03,制丝车间,200\n",
+        encoding="utf-8",
+    )
+    outcome = run_clean(raw, tmp_path / "out")
+    rejects = pd.read_csv(tmp_path / "out" / "rejects.csv", encoding="utf-8-sig")
+    assert rejects["reason_code"].tolist() == ["amount_unreadable", "required_empty"]
+    assert rejects["source_row"].tolist() == [2, 3]
+    assert len(outcome.tables["donations"]) == 1
