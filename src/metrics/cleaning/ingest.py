@@ -402,7 +402,7 @@ def decode_csv(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    scored = []
+    scored: list[tuple[float, int, str, str]] = []
     for candidate in ("gb18030", "cp950"):  # mainland first: it wins a tie
         try:
             text = data.decode(candidate)

@@ -65,7 +65,7 @@ def follow_umask(path: Path | str, directory: bool = False) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write via a uniquely named temporary file in the same folder, then rename over the target.
 
     An OSError (disk full, no permission, a file where the folder should be) becomes an
