@@ -108,6 +108,21 @@ def test_look_alike_units_get_distinct_folders(tmp_path: Path) -> None:
     assert len({j.out_dir for j in jobs}) == len(units)
 
 
+@pytest.mark.e2e
+def test_a_unit_name_with_a_stray_space_is_not_a_report_of_zeros(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--unit ' 青江卷烟厂'` used to exit 0 and overwrite the real unit's PDF with zeros."""
+    raw = raw_with_one_donation(tmp_path)
+    (raw / "shishi.toml").write_text('[unit]\nname = "青江卷烟厂"\n', encoding="utf-8")
+    reports = tmp_path / "r"
+    code = main(["report", "--period", "2024Q4", "--raw", str(raw), "--out", str(tmp_path / "p"),
+                 "--reports", str(reports), "--unit", " 青江卷烟厂"])  # fmt: skip
+    assert code == ExitCode.USAGE
+    assert "青江卷烟厂" in capsys.readouterr().err
+    assert not list(reports.rglob("*.pdf"))
+
+
 # --- 4. Outputs replaced as a set ------------------------------------------------------------
 
 
