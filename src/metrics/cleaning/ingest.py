@@ -236,8 +236,10 @@ def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
         raise UnreadableFile("扩展名是 .xls，但内容是 .xlsx；请把扩展名改为 .xlsx")
 
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d+)"')
-_WIDE_REF = re.compile(rb'<(?:\w+:)?c r="[A-Z]{2}')
+# literal first, so the scan over a big sheet runs at memchr speed (a leading "<(\w+:)?"
+# made it 20 times slower); "c r=" only starts a cell reference in worksheet XML
+_CELL_REF = re.compile(rb'c r="([A-Z]{1,3})(\d+)"')
+_WIDE_REF = re.compile(rb'c r="[A-Z]{2}')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row [^>]*?r="(\d+)"')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
 
@@ -294,7 +296,7 @@ def check_sheet_extents(zf: zipfile.ZipFile, max_cells: float) -> None:
         with zf.open(info) as fh:
             while chunk := fh.read(1 << 20):
                 buf = tail + chunk
-                if not rows and (dim := _DIMENSION.search(buf)):
+                if not tail and (dim := _DIMENSION.search(buf, 0, 65536)):
                     last_col, last_row = (dim[3], dim[4]) if dim[3] else (dim[1], dim[2])
                     rows, cols = int(last_row), _column_number(last_col)
                 if _WIDE_REF.search(buf):
