@@ -37,7 +37,7 @@ from metrics.paths import PROJECT_ROOT, TEMPLATES_DIR
 from metrics.reporting import safe_text
 from metrics.reporting.render import ShishiPDFExporter, _allowed_url, unit_folders
 from metrics.running import lock
-from metrics.running.batch import EXPORTED, Job, cap_jobs, plan_jobs
+from metrics.running.batch import COMPANIONS, Job, cap_jobs, plan_jobs
 from metrics.running.cli import main
 
 HEADER = "日期,捐赠方,金额\n"
@@ -175,7 +175,7 @@ def test_stale_temp_files_are_cleared_at_start(tmp_path: Path) -> None:
 
 def test_a_missing_output_is_a_reason_to_redo(tmp_path: Path) -> None:
     job = Job("quarterly_summary", "2024Q4", "", tmp_path, {}, "fp")
-    assert job.name in EXPORTED
+    assert job.name in COMPANIONS
     for path in job.outputs:
         path.write_bytes(b"x")
     job.stamp.write_text("fp")
@@ -187,7 +187,7 @@ def test_a_missing_output_is_a_reason_to_redo(tmp_path: Path) -> None:
 def echo_notebook(folder: Path, source: str, name: str) -> Path:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell(
-        'unit = ""\nperiod = "2024Q4"\nprocessed_dir = ""\nraw_dir = ""\nmade_on = ""'
+        'unit = ""\nperiod = "2024Q4"\nprocessed_dir = ""\nraw_dir = ""\nmade_on = ""\nout_dir = ""'
     )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(source)]
@@ -201,39 +201,53 @@ def echo_notebook(folder: Path, source: str, name: str) -> Path:
     return folder
 
 
+COMPANION_WRITER = """
+from pathlib import Path
+for ext in ("docx", "xlsx"):
+    Path(out_dir, "quarterly_summary." + ext).write_bytes(b"new " + ext.encode())
+Path(out_dir, "charts").mkdir(exist_ok=True)
+Path(out_dir, "charts", "c.png").write_bytes(b"new chart")
+"""
+
+
 @pytest.mark.e2e
-def test_a_report_failing_after_its_pdf_keeps_the_previous_set(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The PDF is laid out, then the Excel export fails: the old ipynb, PDF and xlsx stay
-    together (before, the new PDF sat beside the old xlsx)."""
+def test_a_report_failing_after_its_companions_keeps_the_previous_set(tmp_path: Path) -> None:
+    """The notebook writes its Word and Excel files, then fails: the old ipynb, PDF, docx and
+    xlsx stay together (before, the new docx and xlsx sat beside the old PDF)."""
     from metrics.running import batch
 
-    nbs = echo_notebook(tmp_path / "nbs", "x = 1", "quarterly_summary")
+    nbs = echo_notebook(
+        tmp_path / "nbs", COMPANION_WRITER + "raise RuntimeError('late')", "quarterly_summary"
+    )
     raw = raw_with_one_donation(tmp_path)
-    run_clean(raw, tmp_path / "p")
     [job] = plan_jobs(
         ["2024Q4"], [""], tmp_path / "r", tmp_path / "p", raw, ["quarterly_summary"], "fp", nbs
     )
+    assert {p.suffix for p in job.outputs} == {
+        ".pdf",
+        ".ipynb",
+        *(f".{e}" for e in COMPANIONS[job.name]),
+    }
     job.out_dir.mkdir(parents=True)
     old = {p.name: b"old " + p.name.encode() for p in job.outputs}
     for p in job.outputs:
         p.write_bytes(old[p.name])
-
-    def broken_export(j: Job) -> Path:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(batch, "export_workbook", broken_export)
     result = batch.run_jobs([job], force=True)
-    assert len(result.failed) == 1
-    assert {
-        p.name: p.read_bytes() for p in job.out_dir.iterdir() if not p.name.startswith(".")
-    } == old
-    monkeypatch.undo()
+    assert len(result.failed) == 1 and "late" in result.failed[0][1]
+    kept = {
+        p.name: p.read_bytes()
+        for p in job.out_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".")
+    }
+    assert kept.pop("quarterly_summary.failed.ipynb")  # the log is kept beside the report
+    assert kept == old and not (job.out_dir / "charts").exists()
+    echo_notebook(nbs, COMPANION_WRITER, "quarterly_summary")
     result = batch.run_jobs([job], force=True)
     assert result.made == [job]
     assert job.pdf.read_bytes().startswith(b"%PDF") and job.up_to_date()
-    assert sorted(p.name for p in job.out_dir.iterdir() if p.name.startswith(".staging")) == []
+    assert (job.out_dir / "quarterly_summary.docx").read_bytes() == b"new docx"
+    assert (job.out_dir / "charts" / "c.png").read_bytes() == b"new chart"
+    assert [p.name for p in job.out_dir.iterdir() if p.name.startswith(".staging")] == []
 
 
 # --- 8 and 14. Edge conditions are one Chinese line with their exit code ---------------------

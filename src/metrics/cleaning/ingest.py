@@ -34,6 +34,8 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt
 TEXT_SUFFIXES = {".csv", ".txt"}
 #: Files in the raw folder that describe it rather than hold data: passed over without a notice.
 FOLDER_NOTES = {".md"}
+#: Pictures: never ledgers (a report's photos belong in REPORT_TEXT_FOLDER).
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
 #: A quoted CSV cell may run over at most this many lines; a quote left open longer is a
 #: stray quote, and its line is read on its own instead of swallowing the rows after it.
 MAX_CELL_LINES = 20
@@ -128,6 +130,10 @@ def copy_rank(path: Path) -> tuple[int, str]:
     return (int(is_copy), str(path))
 
 
+#: The analyst's report text and photos (metrics.reporting.analyst), never ledgers.
+REPORT_TEXT_FOLDER = "报告文字"
+
+
 def list_raw_files(raw_dir: Path) -> list[Path]:
     """Spreadsheet-like files under raw_dir, originals first (see :func:`scan_raw`)."""
     return scan_raw(raw_dir)[0]
@@ -161,6 +167,8 @@ def _skip_reason(path: Path, raw_root: Path) -> tuple[str, str] | None:
         return "error", f"无法打开（{exc.strerror}）"
     if not stat.S_ISREG(mode):
         return "info", "不是普通文件（如管道、设备文件），已跳过"
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return "info", "图片文件，不是台账，已跳过（报告配图请放在 报告文字/ 文件夹中）"
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         return "error", "不是表格文件（只读取 .xlsx .xls .csv .txt），已跳过"
     return None
@@ -186,6 +194,8 @@ def scan_raw(raw_dir: Path) -> tuple[list[Path], list[FileNotice]]:
                         rel, None, "info", "指向文件夹的快捷方式（符号链接），不读取其中内容"
                     )
                 )
+        # the analyst's report text and photos: not ledgers, passed over without a notice
+        dirs[:] = [d for d in dirs if d != REPORT_TEXT_FOLDER]
         dirs.sort()
         for name in names:
             path = base / name

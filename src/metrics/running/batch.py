@@ -8,7 +8,6 @@ skipped and failed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -24,6 +23,7 @@ from typing import Any
 from metrics.errors import UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
+from metrics.reporting.analyst import text_fingerprint
 from metrics.reporting.render import (
     NOTEBOOKS_DIR,
     ReportFailed,
@@ -34,8 +34,8 @@ from metrics.reporting.render import (
 from metrics.running.kernels import Kernels, start_pool, worker_kernels
 
 REPORTS = ("quarterly_summary", "data_quality")
-#: Reports whose figures also go out as an Excel workbook next to the PDF.
-EXPORTED = {"quarterly_summary"}
+#: Reports that also write Word, Excel and chart files next to the PDF (given an out_dir).
+COMPANIONS = {"quarterly_summary": ("docx", "xlsx")}
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Job:
     def outputs(self) -> list[Path]:
         """What the job commits together; a missing one is a reason to redo the job."""
         made = [self.pdf, self.out_dir / f"{self.name}.ipynb"]
-        return made + ([self.out_dir / f"{self.name}.xlsx"] if self.name in EXPORTED else [])
+        return made + [self.out_dir / f"{self.name}.{ext}" for ext in COMPANIONS.get(self.name, ())]
 
     def up_to_date(self) -> bool:
         return (
@@ -131,23 +131,15 @@ def plan_jobs(
                     "raw_dir": str(raw_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
                 }
+                if name in COMPANIONS:
+                    params["out_dir"] = str(out.resolve())
                 stamp = {k: v for k, v in params.items() if k != "made_on"}
+                stamp["text"] = text_fingerprint(raw_dir, period, unit)  # 报告文字/<period>.md
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
                 jobs.append(Job(name, period.label, unit, out, params, fp, notebooks_dir))
     return jobs
-
-
-def export_workbook(job: Job) -> Path:
-    """The processed tables and the KPI tables behind a leadership report, in one .xlsx."""
-    from metrics.cleaning.store import load_processed
-    from metrics.reporting import kpi
-    from metrics.reporting.export import export_tables
-
-    tables = kpi.filter_unit(load_processed(Path(job.parameters["processed_dir"])), job.unit)
-    sheets = kpi.kpi_tables(tables, Period.parse(job.period)) | tables
-    return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
 
 
 def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None) -> str:
@@ -160,14 +152,17 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     from metrics.cleaning.store import staged
 
     kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
-    # ipynb, PDF, workbook (and whatever else the report writes there) and the stamp are
-    # made in a staging folder and replace the previous set together
+    # ipynb, PDF, Word, workbook, charts and the stamp are made in a staging folder and
+    # replace the previous set together (the notebook writes its companions to out_dir)
     with staged(job.out_dir) as stage:
+        parameters = dict(job.parameters)
+        if "out_dir" in parameters:
+            parameters["out_dir"] = str(stage.resolve())
         try:
             render_report(
                 job.name,
                 stage,
-                job.parameters,
+                parameters,
                 job.notebooks_dir,
                 kernel=kernels.take(),
                 after_execute=kernels.start_spare if start_next else None,
@@ -178,8 +173,6 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
                 os.replace(exc.log_path, kept)
                 exc.log_path = kept
             raise
-        if job.name in EXPORTED:
-            export_workbook(dataclasses.replace(job, out_dir=stage))
         (stage / job.stamp.name).write_text(job.fingerprint)
     return str(job.pdf)
 
