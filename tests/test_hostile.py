@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from metrics.cleaning.ingest import read_raw
 from metrics.cleaning.store import neutralize_formula, run_clean
 from metrics.config import RawConfig
-from metrics.errors import ExitCode
+from metrics.errors import ExitCode, OutputError
 from metrics.reporting.render import ReportFailed, render_report, safe_name
 from metrics.running.batch import REPORTS, plan_jobs, run_jobs
 from metrics.running.cli import main
@@ -173,7 +173,12 @@ def test_broken_files_reported_in_one_line_and_others_processed(tmp_path: Path) 
     (raw / "empty.xlsx").write_bytes(b"")
     (raw / "empty.csv").write_bytes(b"")
     (raw / "damaged.xlsx").write_bytes(b"PK\x03\x04" + b"\x13" * 200)
-    (raw / "encrypted.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024)
+    (raw / "encrypted.xlsx").write_bytes(  # Excel's encrypted .xlsx: an OLE file, two streams
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 512
+        + "EncryptionInfo".encode("utf-16-le")
+        + "EncryptedPackage".encode("utf-16-le")
+    )
     (raw / "really_csv.xlsx").write_text("日期,捐赠方,金额\n", encoding="utf-8")
     (raw / "binary.csv").write_bytes(b"\x00\x01\x02\xff" * 100)
     big_zip_bomb(raw / "bomb.xlsx", 40)
@@ -227,10 +232,11 @@ def test_processed_tables_written_atomically(
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError) as info:
         run_clean(raw, out)
+    assert info.value.exit_code == ExitCode.OUTPUT and "staging" not in str(info.value)
     assert (out / "donations.parquet").read_bytes() == before
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
 def test_bad_period_is_a_message_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:

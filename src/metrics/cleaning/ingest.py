@@ -13,10 +13,14 @@ import functools
 import hashlib
 import io
 import itertools
+import os
 import re
+import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,19 @@ from python_calamine import CalamineWorkbook
 from metrics.config import CONFIG_NAME, RawConfig, load_config
 from metrics.errors import UnreadableFile
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt"}
+#: Delimited text: .csv, and .txt as Excel saves "Unicode 文本" (UTF-16, tab-separated).
+TEXT_SUFFIXES = {".csv", ".txt"}
+#: Files in the raw folder that describe it rather than hold data: passed over without a notice.
+FOLDER_NOTES = {".md"}
+#: Pictures: never ledgers (a report's photos belong in REPORT_TEXT_FOLDER).
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
+#: A quoted CSV cell may run over at most this many lines; a quote left open longer is a
+#: stray quote, and its line is read on its own instead of swallowing the rows after it.
+MAX_CELL_LINES = 20
+#: Bytes a sheet cell costs calamine when a sheet is loaded (a dense grid, empty cells too):
+#: a sheet whose extent times this exceeds max_unpacked_mb is refused before it is read.
+CELL_BYTES = 32
 #: Reporting unit when neither a subfolder of data/raw/ nor shishi.toml ([unit] name) names one.
 DEFAULT_UNIT = "本单位"
 
@@ -51,6 +67,8 @@ class RawSheet:
     stream: Callable[[], Iterator[list[Any]]] | None = field(default=None, repr=False)
     #: rows a streamed sheet will yield (known from calamine's range without reading them)
     n_rows: int | None = None
+    #: (Excel row, what is odd about it): rows read in a fallback way that the analyst should check
+    flags: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def row_count(self) -> int:
@@ -79,7 +97,9 @@ class FileNotice:
 
     file: str
     sheet: str | None
-    level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
+    #: "error" (file unreadable) | "info" (skipped on purpose: notes sheet, hidden file)
+    #: | "warning" (read, but one row needs a look)
+    level: str
     message: str
     unit: str | None = None  # the unit whose folder the file is in, when known
     toml: str = ""  # lines to paste into shishi.toml, when that is the fix
@@ -118,92 +138,400 @@ REPORT_TEXT_FOLDER = "报告文字"
 
 
 def list_raw_files(raw_dir: Path) -> list[Path]:
-    """Spreadsheet-like files under raw_dir, originals first; hidden and lock files left out."""
-    files = [
-        p
-        for p in raw_dir.rglob("*")
-        if p.is_file()
-        and not p.name.startswith((".", "~$"))
-        and p.name != CONFIG_NAME
-        and p.suffix.lower() not in {".md", ".txt", ".toml", ".jpg", ".jpeg", ".png"}
-        and REPORT_TEXT_FOLDER not in p.relative_to(raw_dir).parts[:-1]
-    ]
-    return sorted(files, key=copy_rank)
+    """Spreadsheet-like files under raw_dir, originals first (see :func:`scan_raw`)."""
+    return scan_raw(raw_dir)[0]
 
 
-def _check_container(path: Path, head: bytes, config: RawConfig) -> None:
-    """Refuse, with a reason, what calamine should never be handed: empty, huge, encrypted,
-    mislabelled or bomb-like files."""
-    max_mb = config.max_file_mb
-    size_mb = path.stat().st_size / 2**20
-    if path.stat().st_size == 0:
-        raise UnreadableFile("文件是空的（0 字节）；请重新导出后再放入")
-    if size_mb > max_mb:
-        raise UnreadableFile(
-            f"文件过大（{size_mb:.0f} MB，上限 {max_mb:.0f} MB）；"
-            "请拆分后再放入，或在 shishi.toml 中调高 max_file_mb"
-        )
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        if head.startswith(_OLE_MAGIC):
-            raise UnreadableFile(
-                "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再放入"
+def _skip_reason(path: Path, raw_root: Path) -> tuple[str, str] | None:
+    """Why a file in the raw folder is not read, as (level, message); None to read it.
+
+    Nothing is passed over in silence except the folder's own notes (README.md, shishi.toml):
+    every other file that is not read gets a notice and a manifest line.
+    """
+    name = path.name
+    if name.startswith("~$"):
+        return "info", "Excel 打开文件时留下的临时锁文件，已跳过"
+    if name.startswith("."):
+        return "info", "隐藏文件（名称以 . 开头，多为系统或拷贝时生成），已跳过"
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "error", "快捷方式（符号链接）指向的文件不存在，已跳过"
+        if not target.is_relative_to(raw_root):
+            return (
+                "error",
+                "快捷方式（符号链接）指向原始数据文件夹之外，为安全起见不读取；"
+                "请把文件本身复制到该文件夹中",
             )
-        if not head.startswith(_ZIP_MAGIC):
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return "error", f"无法打开（{exc.strerror}）"
+    if not stat.S_ISREG(mode):
+        return "info", "不是普通文件（如管道、设备文件），已跳过"
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return "info", "图片文件，不是台账，已跳过（报告配图请放在 报告文字/ 文件夹中）"
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return "error", "不是表格文件（只读取 .xlsx .xls .csv .txt），已跳过"
+    return None
+
+
+def scan_raw(raw_dir: Path) -> tuple[list[Path], list[FileNotice]]:
+    """The files to read under raw_dir (originals first), and a notice for every other entry.
+
+    Symbolic links to folders are not followed (they could loop, or lead out of the folder);
+    a link to a file is read only if it stays inside raw_dir.
+    """
+    raw_root = raw_dir.resolve()
+    files: list[Path] = []
+    notices: list[FileNotice] = []
+    for folder, dirs, names in os.walk(raw_dir, followlinks=False):
+        base = Path(folder)
+        for d in list(dirs):
+            if (base / d).is_symlink():
+                dirs.remove(d)
+                rel = (base / d).relative_to(raw_dir).as_posix()
+                notices.append(
+                    FileNotice(
+                        rel, None, "info", "指向文件夹的快捷方式（符号链接），不读取其中内容"
+                    )
+                )
+        # the analyst's report text and photos: not ledgers, passed over without a notice
+        dirs[:] = [d for d in dirs if d != REPORT_TEXT_FOLDER]
+        dirs.sort()
+        for name in names:
+            path = base / name
+            rel = path.relative_to(raw_dir).as_posix()
+            if name == CONFIG_NAME or (
+                path.suffix.lower() in FOLDER_NOTES and not path.is_symlink()
+            ):
+                continue
+            reason = _skip_reason(path, raw_root)
+            if reason is None:
+                files.append(path)
+            else:
+                notices.append(FileNotice(rel, None, *reason))
+    return sorted(files, key=copy_rank), sorted(notices, key=lambda n: n.file)
+
+
+_ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
+
+
+def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
+    """Refuse, with a reason, what calamine should never be handed: empty, encrypted,
+    mislabelled, bomb-like or too-large-when-loaded workbooks."""
+    if not data:
+        raise UnreadableFile("文件是空的（0 字节）；请重新导出后再放入")
+    if suffix in {".xlsx", ".xlsm"}:
+        if data.startswith(_OLE_MAGIC):
+            if _ENCRYPTED_OOXML in data:
+                raise UnreadableFile(
+                    "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再放入"
+                )
+            return  # an old .xls saved under an .xlsx name: calamine reads it by its content
+        if not data.startswith(_ZIP_MAGIC):
             raise UnreadableFile(
                 "扩展名是 .xlsx，但内容不是 Excel 工作簿（可能已损坏或改过扩展名）；请用 Excel 打开后另存"
             )
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 unpacked = sum(i.file_size for i in zf.infolist())
-        except zipfile.BadZipFile as exc:
+                if unpacked > config.max_unpacked_mb * 2**20:
+                    raise UnreadableFile(
+                        f"工作簿解压后达 {unpacked / 2**20:.0f} MB，超过 "
+                        f"{config.max_unpacked_mb:.0f} MB（疑似压缩炸弹），已跳过；请确认文件来源"
+                    )
+                check_sheet_extents(zf, config.max_unpacked_mb * 2**20 / CELL_BYTES)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
-        if unpacked > config.max_unpacked_mb * 2**20:
-            raise UnreadableFile(
-                f"工作簿解压后达 {unpacked / 2**20:.0f} MB，超过 {config.max_unpacked_mb:.0f} MB"
-                "（疑似压缩炸弹），已跳过；请确认文件来源"
-            )
-    if suffix == ".xls" and head.startswith(_ZIP_MAGIC):
+    if suffix == ".xls" and data.startswith(_ZIP_MAGIC):
         raise UnreadableFile("扩展名是 .xls，但内容是 .xlsx；请把扩展名改为 .xlsx")
 
 
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes as UTF-8 (with or without BOM) or GB18030, without being told which."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
+# literal first, so the scan over a big sheet runs at memchr speed (a leading "<(\w+:)?"
+# made it 20 times slower); "c r=" only starts a cell reference in worksheet XML
+_CELL_REF = re.compile(rb'c r="([A-Z]{1,3})(\d+)"')
+_WIDE_REF = re.compile(rb'c r="[A-Z]{2}')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row [^>]*?r="(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
+    """worksheet part (xl/worksheets/sheet1.xml) -> the sheet name Excel shows, best effort."""
+    try:
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {
+        m["id"]: m["target"].lstrip("/").removeprefix("xl/")
+        for m in re.finditer(
+            r'<Relationship\b[^>]*?Id="(?P<id>[^"]+)"[^>]*?Target="(?P<target>[^"]+)"', rels
+        )
+    }
+    targets |= {
+        m["id"]: m["target"].lstrip("/").removeprefix("xl/")
+        for m in re.finditer(
+            r'<Relationship\b[^>]*?Target="(?P<target>[^"]+)"[^>]*?Id="(?P<id>[^"]+)"', rels
+        )
+    }
+    names = {}
+    for m in re.finditer(
+        r'<(?:\w+:)?sheet\b[^>]*?name="(?P<name>[^"]*)"[^>]*?r:id="(?P<id>[^"]+)"', book
+    ):
+        if m["id"] in targets:
+            names["xl/" + targets[m["id"]]] = html_unescape(m["name"])
+    return names
+
+
+def check_sheet_extents(zf: zipfile.ZipFile, max_cells: float) -> None:
+    """Refuse a workbook with a sheet whose grid (first to last used cell, empty cells
+    included) is larger than max_cells, before calamine allocates it.
+
+    Both the sheet's dimension record and its real extent count: a dimension can claim
+    A1:XFD1048576 for one value, or claim A1:B2 while a value sits in XFD1048576. Rows are
+    stored in order, so the last row is found at the end; columns are only parsed in chunks
+    that have a cell beyond column Z.
+    """
+    names = _sheet_names_by_part(zf)
+    for info in zf.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
             continue
-    from charset_normalizer import from_bytes
+        rows, cols, tail = 0, 0, b""
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                buf = tail + chunk
+                if not tail and (dim := _DIMENSION.search(buf, 0, 65536)):
+                    last_col, last_row = (dim[3], dim[4]) if dim[3] else (dim[1], dim[2])
+                    rows, cols = int(last_row), _column_number(last_col)
+                if _WIDE_REF.search(buf):
+                    for letters in set(m[1] for m in _CELL_REF.finditer(buf)):
+                        cols = max(cols, _column_number(letters))
+                else:
+                    cols = max(cols, 26 if _CELL_REF.search(buf) else 0)
+                row_refs = _ROW_REF.findall(buf[-4096:]) or _CELL_REF.findall(buf[-4096:])
+                if row_refs:
+                    last = row_refs[-1]
+                    rows = max(rows, int(last[1] if isinstance(last, tuple) else last))
+                tail = buf[-256:]
+        if rows * cols > max_cells:
+            sheet = names.get(info.filename, info.filename)
+            raise UnreadableFile(
+                f"工作表「{sheet}」的范围达 {rows:,} 行 × {cols:,} 列（约 {rows * cols:,} 个单元格），"
+                "超过可读取的上限，多半是某个远处单元格误填了内容；"
+                "请在 Excel 中删除多余的行列后另存，或在 shishi.toml 中调高 max_unpacked_mb"
+            )
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise UnreadableFile("CSV 文件的编码无法识别；请在 Excel 中另存为“CSV UTF-8”")
-    return str(best), best.encoding
+
+# --- text files (CSV, and .txt as Excel saves "Unicode 文本") ------------------------------
 
 
-def read_csv_rows(path: Path) -> list[list[Any]]:
-    data = path.read_bytes()
+#: CJK characters counted as everyday text: GB2312 level 1 (3,755 simplified) and Big5 level 1
+#: (5,401 traditional). Text decoded with the wrong codec is mostly rare characters and kana.
+def _common_hanzi(ch: str) -> bool:
+    try:
+        gb = ch.encode("gb2312")
+        if len(gb) == 2 and 0xB0 <= gb[0] <= 0xD7:
+            return True
+    except UnicodeEncodeError:
+        pass
+    try:
+        big5 = ch.encode("big5")
+        return len(big5) == 2 and 0xA440 <= int.from_bytes(big5) <= 0xC67E
+    except UnicodeEncodeError:
+        return False
+
+
+_PLAIN_PUNCT = set("，。、；：？！“”‘’（）《》【】—…·￥％＋－＝／　０１２３４５６７８９")
+
+
+def plausibility(text: str, sample: int = 4000) -> float:
+    """Share of the first ``sample`` non-ASCII characters that are everyday Chinese text
+    (common hanzi, CJK punctuation, full-width digits); 1.0 for pure ASCII."""
+    chars = [c for c in itertools.islice((c for c in text if ord(c) > 127), sample)]
+    if not chars:
+        return 1.0
+    good = sum(1 for c in chars if c in _PLAIN_PUNCT or _common_hanzi(c))
+    return good / len(chars)
+
+
+#: Below this plausibility a decode is refused rather than read as garbled text.
+MIN_PLAUSIBLE = 0.75
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NUL bytes sit in every other position, as in UTF-16 text."""
+    head = data[:4096]
+    if len(head) < 4:
+        return None
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    half = len(head) // 2
+    if odd > 0.3 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.3 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes without being told how: UTF-8 (BOM or not), UTF-16 (Excel's
+    "Unicode 文本"), GB18030 or Big5/CP950, whichever reads as everyday Chinese.
+
+    A decode that gives implausible text (rare characters, kana, private-use code points) is
+    refused with a reason rather than read as garbled names.
+    """
+    encoding = None
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = _utf16_without_bom(data)
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+            if _CONTROL.search(text[:65536]):
+                raise UnreadableFile(
+                    "内容含有二进制数据，不是 CSV 文本文件；请确认扩展名或重新导出"
+                )
+            return text, encoding
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                f"文件看起来是 {encoding.upper()} 编码，但第 {exc.start} 字节处无法解码（文件可能不完整）；"
+                "请在 Excel 中另存为“CSV UTF-8”"
+            ) from exc
     if b"\x00" in data[:65536]:
         raise UnreadableFile("内容含有二进制数据，不是 CSV 文本文件；请确认扩展名或重新导出")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    scored: list[tuple[float, int, str, str]] = []
+    for candidate in ("gb18030", "cp950"):  # mainland first: it wins a tie
+        try:
+            text = data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        scored.append((plausibility(text), -len(scored), text, candidate))
+    if not scored:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise UnreadableFile("CSV 文件的编码无法识别；请在 Excel 中另存为“CSV UTF-8”")
+        scored.append((plausibility(str(best)), 0, str(best), best.encoding))
+    score, _, text, encoding = max(scored)
+    if score < MIN_PLAUSIBLE:
+        names = "、".join(_CODEC_NAMES.get(c, c) for *_, c in scored)
+        raise UnreadableFile(
+            f"CSV 文件的编码无法可靠识别：按 {names} 解码后都像乱码"
+            f"（只有 {score:.0%} 的字是常用字），为免读错已跳过；请在 Excel 中另存为“CSV UTF-8”"
+        )
+    return text, encoding
+
+
+_CODEC_NAMES = {"gb18030": "GB18030（简体）", "cp950": "Big5（繁体）"}
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def read_csv_rows(data: bytes | Path) -> tuple[list[list[Any]], list[tuple[int, str]]]:
+    """Rows of a delimited text file, and the rows to flag (Excel row, reason).
+
+    Every physical line is accounted for: a quote left open (a stray " in a cell) would make
+    the csv module swallow every row after it into one cell, or fail on a huge field. A
+    record may run over several lines only when its quotes close within MAX_CELL_LINES;
+    otherwise its first line is read on its own, quotes taken literally, and flagged.
+    """
+    if isinstance(data, Path):
+        data = data.read_bytes()
     text, _ = decode_csv(data)
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
     with contextlib.suppress(csv.Error):  # unsniffable: plain Excel CSV
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    lines = _LINE.findall(text)
+    with _field_limit(len(text) + 1):
+        try:
+            reader = csv.reader(io.StringIO(text), dialect)
+            rows, spans, last = [], [], 0
+            for row in reader:
+                rows.append(list(row))
+                spans.append(reader.line_num - last)
+                last = reader.line_num
+            if max(spans, default=1) <= MAX_CELL_LINES and last == len(lines):
+                return rows, []
+        except csv.Error:
+            pass
+        return _read_lines(lines, dialect)
+
+
+@contextlib.contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    """No "field larger than field limit": a cell may be as long as the file."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _read_lines(
+    lines: list[str], dialect: type[csv.Dialect] | csv.Dialect
+) -> tuple[list[list[Any]], list[tuple[int, str]]]:
+    """Line by line: quoted cells may span lines only when their quotes close soon."""
+    rows: list[list[Any]] = []
+    flags: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        for span in range(1, min(MAX_CELL_LINES, len(lines) - i) + 1):
+            chunk = "".join(lines[i : i + span])
+            if chunk.count('"') % 2 == 0:
+                try:
+                    parsed = list(csv.reader(io.StringIO(chunk), dialect, strict=True))
+                except csv.Error:
+                    continue
+                if len(parsed) == 1:
+                    rows.append(list(parsed[0]))
+                    rows.extend([] for _ in range(span - 1))  # keep Excel row numbers
+                    i += span
+                    break
+        else:
+            literal = csv.reader(io.StringIO(lines[i]), dialect, quoting=csv.QUOTE_NONE)
+            rows.append(next(literal, []))
+            flags.append(
+                (len(rows), '这一行的引号（"）不成对，已按单行读取；请核对这一行的内容是否完整')
+            )
+            i += 1
+    return rows, flags
 
 
 def read_workbook_sheets(
-    path: Path,
+    source: bytes | Path,
 ) -> Iterator[tuple[str, Callable[[], Iterator[list[Any]]], int]]:
     """Each sheet's name, a function that streams its rows from calamine's range, and how
     many rows it will stream.
 
-    The range is read here (so a broken sheet is reported with its file), but its cells become
-    Python objects only as the cleaner asks for them, a chunk at a time.
+    The workbook is read from the bytes that were hashed (or a path, in tests); its format is
+    told by content, so an .xls saved under an .xlsx name is read. The range is read here (so
+    a broken sheet is reported with its file), but its cells become Python objects only as the
+    cleaner asks for them, a chunk at a time.
     """
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        if isinstance(source, Path):
+            wb = CalamineWorkbook.from_path(str(source))
+        else:
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(source))
     except Exception as exc:  # calamine raises several private error types
         raise UnreadableFile(describe_calamine_error(exc)) from exc
     for name in wb.sheet_names:
@@ -245,43 +573,42 @@ def describe_calamine_error(exc: Exception) -> str:
 def read_raw(
     raw_dir: Path, config: RawConfig | None = None
 ) -> tuple[list[RawSheet], list[FileNotice]]:
-    """Every readable sheet under raw_dir, plus a notice for each file that was skipped."""
+    """Every readable sheet under raw_dir, plus a notice for each file that was skipped.
+
+    Each file is read into memory once (within max_file_mb); those bytes are hashed and those
+    same bytes parsed, so the manifest's sha256 always describes the rows that were cleaned.
+    Files in subfolders belong to the unit the folder is declared as (cleaning/units.py).
+    """
     from metrics.cleaning.units import plan_units, undeclared_hint
 
     config = config or load_config(raw_dir)
     sheets: list[RawSheet] = []
-    notices: list[FileNotice] = []
-    plan = plan_units(
-        raw_dir, list_raw_files(raw_dir), (config.unit_name or DEFAULT_UNIT).strip(), config
-    )
+    files, notices = scan_raw(raw_dir)
+    plan = plan_units(raw_dir, files, (config.unit_name or DEFAULT_UNIT).strip(), config)
     for folder, message, toml, level in plan.notices:
         hint = undeclared_hint() if toml else ""
         notices.append(FileNotice(folder + "/", None, level, message, None, toml, hint))
     for path, unit in plan.files.items():
         rel = path.relative_to(raw_dir).as_posix()
-        if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-            notices.append(
-                FileNotice(
-                    rel, None, "error", "不是表格文件（只读取 .xlsx .xls .csv），已跳过", unit
-                )
-            )
-            continue
+        suffix = path.suffix.lower()
         try:
-            with path.open("rb") as fh:
-                head = fh.read(8)
-            _check_container(path, head, config)
-            digest = sha256_of(path)
-            if path.suffix.lower() == ".csv":
-                found = [(path.stem, read_csv_rows(path), None)]  # row_count: len(rows)
-            else:
-                found = list(read_workbook_sheets(path))  # streams: rows are read when cleaned
+            data = _read_bytes(path, config)
+            _check_container(data, suffix, config)
+            digest = hashlib.sha256(data).hexdigest()
+            if suffix in TEXT_SUFFIXES:
+                rows, flags = read_csv_rows(data)
+                found: list[tuple[str, Any, int | None, list[tuple[int, str]]]] = [
+                    (path.stem, rows, None, flags)
+                ]
+            else:  # streams: rows are read when cleaned
+                found = [(n, s, c, []) for n, s, c in _workbook_sheets(data, suffix)]
         except UnreadableFile as exc:
             notices.append(FileNotice(rel, None, "error", str(exc), unit))
             continue
         except OSError as exc:
             notices.append(FileNotice(rel, None, "error", f"无法打开（{exc.strerror}）", unit))
             continue
-        for sheet_name, rows, n_rows in found:
+        for sheet_name, rows, n_rows, flags in found:
             sheets.append(
                 RawSheet(
                     file=rel,
@@ -292,6 +619,43 @@ def read_raw(
                     sha256=digest,
                     year_hint=year_hint(sheet_name, path.stem),
                     unit_name=unit,
+                    flags=flags,
                 )
             )
+            notices.extend(
+                FileNotice(rel, sheet_name, "warning", f"第{row}行：{why}", unit)
+                for row, why in flags
+            )
     return sheets, notices
+
+
+def _workbook_sheets(
+    data: bytes, suffix: str
+) -> list[tuple[str, Callable[[], Iterator[list[Any]]], int]]:
+    try:
+        return list(read_workbook_sheets(data))
+    except UnreadableFile as exc:
+        if suffix in {".xlsx", ".xlsm"} and data.startswith(_OLE_MAGIC):
+            raise UnreadableFile(
+                "扩展名是 .xlsx，内容却是旧式 Office 文件，且不能按 .xls 读取：可能设置了打开密码"
+                "（已加密），或已损坏；请在 Excel 中取消密码后另存为 .xlsx"
+            ) from exc
+        raise
+
+
+def _read_bytes(path: Path, config: RawConfig) -> bytes:
+    """The whole file, refused before reading if it is over max_file_mb.
+
+    Read through one open handle, and never more than the limit: a file that grows while it
+    is read cannot slip past the check.
+    """
+    limit = int(config.max_file_mb * 2**20)
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+        size = max(len(data), os.fstat(fh.fileno()).st_size)
+    if len(data) > limit:
+        raise UnreadableFile(
+            f"文件过大（{size / 2**20:.0f} MB，上限 {config.max_file_mb:.0f} MB）；"
+            "请拆分后再放入，或在 shishi.toml 中调高 max_file_mb"
+        )
+    return data

@@ -33,6 +33,11 @@ Qualifier = Literal["exact", "at_least", "about", "at_most"]
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 SERIAL_RANGE = (20000, 80000)  # 1954 .. 2119: a number in a date column in this range is a serial
 YEAR_RANGE = (1990, 2100)
+#: Beyond these a figure is a typing or export error, not a ledger entry: refused with a reason
+#: (and never an overflow). 1万亿元; 1亿 people or times; 100万 hours.
+MAX_AMOUNT_YUAN = 1e12
+MAX_COUNT = 100_000_000
+MAX_HOURS = 1_000_000
 
 AMOUNT_HINT = "应为数字或如 12500、1.2万、6万余元 的写法"
 COUNT_HINT = "应为整数，如 12、20余人、五十余次"
@@ -333,6 +338,13 @@ def parse_amount(value: object, multiplier: float = 1.0) -> Parsed:
         number = _read_number(rest)
     if number is None or not math.isfinite(number * multiplier):
         return Parsed(error=Refusal(Reason.AMOUNT_UNREADABLE, _amount_error(value)))
+    if abs(number * multiplier) > MAX_AMOUNT_YUAN:
+        return Parsed(
+            error=Refusal(
+                Reason.OUT_OF_RANGE,
+                f"金额超出合理范围（超过1万亿元）：「{_quote(value)}」；请核对是否多打了数字",
+            )
+        )
     return Parsed(round(number * multiplier, 2) + 0.0, qualifier)  # + 0.0: no "-0.0"
 
 
@@ -372,6 +384,13 @@ def parse_count(value: object) -> Parsed:
     if number < 0:
         return Parsed(
             error=Refusal(Reason.NEGATIVE, f"数量不能为负数：「{_quote(value)}」；{COUNT_HINT}")
+        )
+    if number > MAX_COUNT:
+        return Parsed(
+            error=Refusal(
+                Reason.OUT_OF_RANGE,
+                f"数量超出合理范围（超过1亿）：「{_quote(value)}」；请核对是否多打了数字",
+            )
         )
     return Parsed(int(number), qualifier)
 
@@ -431,6 +450,13 @@ def parse_hours(value: object) -> Parsed:
     if hours < 0:
         return Parsed(
             error=Refusal(Reason.NEGATIVE, f"时长不能为负数：「{_quote(value)}」；{HOURS_HINT}")
+        )
+    if hours > MAX_HOURS:
+        return Parsed(
+            error=Refusal(
+                Reason.OUT_OF_RANGE,
+                f"时长超出合理范围（超过100万小时）：「{_quote(value)}」；请核对是否多打了数字",
+            )
         )
     return Parsed(round(hours, 2) + 0.0, qualifier)
 

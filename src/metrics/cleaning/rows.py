@@ -29,7 +29,7 @@ from metrics.cleaning.headers import (
     load_table_specs,
 )
 from metrics.cleaning.ingest import FileNotice, RawSheet
-from metrics.cleaning.parsing import Parsed, is_empty, normalize_text
+from metrics.cleaning.parsing import MAX_AMOUNT_YUAN, Parsed, is_empty, normalize_text
 from metrics.config import RawConfig
 from metrics.contract import (
     COUNT_KEYS,
@@ -239,7 +239,8 @@ def parse_column(
         if len(numbers):
             with np.errstate(over="ignore"):  # an overflow becomes inf: the parser refuses it
                 yuan = raw[numbers].astype(float) * multiplier
-            finite = np.isfinite(yuan)
+            # beyond MAX_AMOUNT_YUAN (or inf) the cell parser refuses the cell, with its reason
+            finite = np.isfinite(yuan) & (np.abs(yuan) <= MAX_AMOUNT_YUAN)
             yuan = yuan[finite]
             # rounding to cents multiplies by 100; past 1e15 a float has no cents to round
             yuan = np.where(np.abs(yuan) < 1e15, np.round(np.clip(yuan, -1e15, 1e15), 2), yuan)

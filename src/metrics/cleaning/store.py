@@ -1,8 +1,9 @@
 """The processed-data contract on disk: run the cleaning, write its outputs atomically, load them.
 
 data/raw/ is only ever read. data/processed/ holds one parquet per table, rejects.csv (UTF-8
-with BOM, so Excel opens it), warnings.csv and manifest.json; each is written to a temporary
-file first and renamed, so a failed run never leaves half a table behind.
+with BOM, so Excel opens it), warnings.csv and manifest.json. They are replaced as a set
+(:func:`staged`): written into a staging folder, marked complete, then moved in; a run killed
+midway leaves either the old set or a complete new one, never a mix.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import datetime as dt
 import importlib
 import json
 import os
+import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,13 +26,17 @@ import pandas as pd
 
 from metrics import __version__
 from metrics.contract import COUNT_KEYS, TABLES
-from metrics.errors import InputError
+from metrics.errors import InputError, OutputError, UsageError, output_error
 
 if TYPE_CHECKING:  # the cleaning stack (pandera, calamine) loads only when cleaning
     from metrics.cleaning.ingest import FileNotice
     from metrics.cleaning.rows import SheetResult
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+#: A staging folder: its files replace the folder's own as a set (see :func:`staged`).
+STAGING_PREFIX = ".staging-"
+#: Written into a staging folder once every file in it is complete.
+COMMIT_MARK = ".complete"
 
 
 @dataclass
@@ -43,22 +50,132 @@ class CleanOutcome:
     notices: list[FileNotice] = field(default_factory=list)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def follow_umask(path: Path | str, directory: bool = False) -> None:
+    """Give a file made by mkstemp (mode 0600) the mode any file the user saves would get.
+
+    Without this, os.replace carries 0600 over to the output, and a team folder shared by
+    analysts cannot read it.
+    """
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Write via a uniquely named temporary file in the same folder, then rename over the target.
+
+    An OSError (disk full, no permission, a file where the folder should be) becomes an
+    :class:`OutputError` with one Chinese sentence.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise output_error(exc, path.parent) from exc
     os.close(fd)
     try:
         write(Path(tmp))
+        follow_umask(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        shown = (
+            path.parent.parent / path.name if path.parent.name.startswith(STAGING_PREFIX) else path
+        )
+        raise output_error(exc, shown) from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
+def clear_stale(folder: Path) -> list[Path]:
+    """Finish or remove what killed runs left in folder: a complete staging folder is moved in
+    (its run had finished writing), an incomplete one and stray temp files are deleted.
+
+    Call it only while holding the folder's lock (see metrics.running.lock): an incomplete
+    staging folder may otherwise belong to a run still writing.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if name.startswith(STAGING_PREFIX) and entry.is_dir():
+            if (entry / COMMIT_MARK).exists():
+                _move_in(entry, folder)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        elif name.startswith(".") and name.endswith((".tmp", ".running.ipynb")):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed.append(entry)
+    return removed
+
+
+def _move_in(stage: Path, folder: Path) -> None:
+    """Rename every file of a complete staging folder over its namesake in folder."""
+    for src in sorted(stage.rglob("*")):
+        if src.is_dir() or src.name == COMMIT_MARK:
+            continue
+        dest = folder / src.relative_to(stage)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # another reader moved it in already
+            os.replace(src, dest)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged(folder: Path) -> Iterator[Path]:
+    """A staging folder whose files replace folder's files as a set when the block ends.
+
+    Write everything into the yielded folder. When the block ends without an exception, a
+    mark says the set is complete, then the files are renamed in; a run killed during the
+    renames is finished by the next :func:`clear_stale` (or reader). When the block raises,
+    the staging folder is deleted and folder is left as it was.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
+        follow_umask(stage, directory=True)
+    except OSError as exc:
+        raise output_error(exc, folder) from exc
+    try:
+        yield stage
+        with (stage / COMMIT_MARK).open("w") as fh:
+            fh.write(uuid.uuid4().hex)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    try:
+        _move_in(stage, folder)
+    except OSError as exc:
+        raise output_error(exc, folder) from exc
+
+
+def check_outputs_outside_raw(raw_dir: Path, *outputs: Path) -> None:
+    """Refuse an output folder that is data/raw itself or inside it: data/raw is only read."""
+    raw = Path(raw_dir).resolve()
+    for out in outputs:
+        resolved = Path(out).resolve()
+        if resolved == raw or resolved.is_relative_to(raw):
+            raise UsageError(
+                "输出文件夹不能是原始数据文件夹或其中的子文件夹（原始数据只读，不写入）",
+                "请用 --out / --reports 指定 data/raw 之外的文件夹",
+                path=out,
+            )
+
+
 def neutralize_formula(value: Any) -> Any:
-    """Text that Excel would run as a formula (=, +, -, @) gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Text that Excel would run as a formula gets a leading apostrophe: =, +, -, @ (also
+    full-width ＝＋－＠, which some spreadsheet programs accept) and a tab, newline or
+    carriage return, even behind leading spaces (Excel ignores them)."""
+    if isinstance(value, str) and value.lstrip(" \u3000").startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
@@ -106,7 +223,7 @@ def build_manifest(
         f["sheets"].append(_sheet_entry(res))
     for n in notices:
         f = files.setdefault(n.file, {"file": n.file, "sha256": sha.get(n.file), "sheets": []})
-        f["error"] = n.message
+        f["error" if n.level == "error" else "skipped"] = n.message  # skipped: on purpose
     seen: dict[str, str] = {}
     for f in files.values():
         if f.get("sha256") and f["sha256"] in seen:
@@ -149,6 +266,8 @@ def run_clean(
     from metrics.config import load_config
 
     raw_dir = Path(raw_dir)
+    if out_dir is not None:
+        check_outputs_outside_raw(raw_dir, Path(out_dir))
     if not raw_dir.is_dir():
         raise InputError(
             "原始数据文件夹不存在",
@@ -178,6 +297,7 @@ def run_clean(
     file_units |= {n.file: n.unit for n in notices if n.unit}
     if "unit" not in warnings.columns:  # the contract's warnings carry their row's unit
         warnings.insert(0, "unit", warnings["source_file"].astype(str).map(file_units).fillna(""))
+    warnings = _with_row_flags(warnings, sheets, results)
     notices = notices + [r.notice for r in results if r.notice]
     for n in notices:
         n.unit = n.unit or file_units.get(n.file)
@@ -209,32 +329,71 @@ def _sheet_versions(sheets: list[Any], config: Any) -> dict[tuple[str, str], Any
     return out
 
 
+def _with_row_flags(
+    warnings: pd.DataFrame, sheets: list[Any], results: list[SheetResult]
+) -> pd.DataFrame:
+    """Rows that ingest read in a fallback way (a CSV line with an unbalanced quote) become
+    warnings with their Excel row, so the analyst checks them."""
+    tables = {(r.file, r.sheet): r.table for r in results}
+    flagged = [
+        {
+            "table": tables.get((s.file, s.sheet)) or "",
+            "rule": "csv_unbalanced_quote",
+            "message": why,
+            "unit": s.unit_name,
+            "source_file": s.file,
+            "source_sheet": s.sheet,
+            "source_row": row,
+        }
+        for s in sheets
+        for row, why in getattr(s, "flags", [])
+    ]
+    if not flagged:
+        return warnings
+    extra = pd.DataFrame(flagged, columns=warnings.columns)
+    return pd.concat([warnings, extra], ignore_index=True) if len(warnings) else extra
+
+
 def _warm_schemas() -> None:
     with contextlib.suppress(Exception):  # only a head start: validate() reports real errors
         importlib.import_module("metrics.cleaning.schemas").warm_up()
 
 
 def write_processed(outcome: CleanOutcome, out_dir: Path) -> None:
-    """Write every processed file atomically; CSVs are neutralized for Excel."""
-    for table, frame in outcome.tables.items():
-        atomic_write(out_dir / f"{table}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-    for name, frame in (("rejects", outcome.rejects), ("warnings", outcome.warnings)):
-        atomic_write(
-            out_dir / f"{name}.csv",
-            lambda p, f=frame: neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig"),
+    """Write every processed file, replacing the previous set as a whole; CSVs are neutralized
+    for Excel. Leftovers of killed runs are cleared first."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(
+            "输出位置是一个文件，不是文件夹", "请用 --out 指定一个文件夹", path=out_dir
         )
-    atomic_write(
-        out_dir / "manifest.json",
-        lambda p: p.write_text(
-            json.dumps(outcome.manifest, ensure_ascii=False, indent=2, default=str),
-            encoding="utf-8",
-        ),
-    )
+    try:
+        clear_stale(out_dir)
+    except OSError as exc:
+        raise output_error(exc, out_dir) from exc
+    with staged(out_dir) as stage:
+        for table, frame in outcome.tables.items():
+            atomic_write(
+                stage / f"{table}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
+            )
+        for name, frame in (("rejects", outcome.rejects), ("warnings", outcome.warnings)):
+            atomic_write(
+                stage / f"{name}.csv",
+                lambda p, f=frame: neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig"),
+            )
+        atomic_write(
+            stage / "manifest.json",
+            lambda p: p.write_text(
+                json.dumps(outcome.manifest, ensure_ascii=False, indent=2, default=str),
+                encoding="utf-8",
+            ),
+        )
 
 
 def load_processed(out_dir: Path) -> dict[str, pd.DataFrame]:
     """The four processed tables as written by :func:`run_clean` (what notebooks start from)."""
     out_dir = Path(out_dir)
+    _finish_interrupted(out_dir)
     missing = [t for t in TABLES if not (out_dir / f"{t}.parquet").exists()]
     if missing:
         raise InputError(
@@ -245,7 +404,17 @@ def load_processed(out_dir: Path) -> dict[str, pd.DataFrame]:
     return {t: pd.read_parquet(out_dir / f"{t}.parquet") for t in TABLES}
 
 
+def _finish_interrupted(out_dir: Path) -> None:
+    """A reader never sees a mix: a complete set whose move was cut short is moved in first."""
+    if out_dir.is_dir():
+        for stage in out_dir.glob(f"{STAGING_PREFIX}*"):
+            if (stage / COMMIT_MARK).exists():
+                with contextlib.suppress(OSError):
+                    _move_in(stage, out_dir)
+
+
 def load_manifest(out_dir: Path) -> dict[str, Any]:
+    _finish_interrupted(Path(out_dir))
     return json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
 
 

@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from metrics.reporting.safe_text import for_display
+
 if TYPE_CHECKING:
     from metrics.reporting.model import Chart, SummaryReport
 
@@ -66,6 +68,7 @@ def apply_style() -> None:
             "font.family": "sans-serif",
             "font.sans-serif": [*CJK_FONTS, "DejaVu Sans"],
             "axes.unicode_minus": False,
+            "text.parse_math": False,  # a $ in a name is a dollar sign, not mathtext
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.edgecolor": "#999999",
@@ -99,7 +102,7 @@ def bar_chart(
     color: str = PALETTE[0],
 ) -> Figure:
     """Bars with their figures written on them (no gridlines, no y axis to read off)."""
-    labels = list(labels)
+    labels = [for_display(label) for label in labels]
     values = [float(v) for v in values]
     height = max(1.6, 0.3 * len(labels) + 0.8) if horizontal else 2.3
     fig, ax = new_figure(6.4, height)
@@ -121,7 +124,7 @@ def bar_chart(
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_ylim(0, max(values) * 1.2 if max(values) > 0 else 1)
-    ax.set_title(title)
+    ax.set_title(for_display(title))
     return fig
 
 

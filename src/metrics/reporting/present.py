@@ -17,6 +17,7 @@ from IPython.display import HTML
 
 from metrics.reporting.analyst import Photo
 from metrics.reporting.model import Card, Chart, Section, SummaryReport, Table
+from metrics.reporting.safe_text import for_cell, for_display
 
 
 def _missing(value: object) -> bool:
@@ -29,7 +30,12 @@ def _missing(value: object) -> bool:
 
 
 def _e(value: object) -> str:
-    return "—" if _missing(value) else html.escape(str(value))
+    return "—" if _missing(value) else html.escape(for_display(value))
+
+
+def _cell(value: object) -> str:
+    """A table cell: escaped, and long text cut with "…" (the Excel export keeps it whole)."""
+    return "—" if _missing(value) else html.escape(for_cell(value))
 
 
 def yuan(value: float) -> str:
@@ -94,7 +100,7 @@ def table(
     for _, row in frame[cols].iterrows():
         cells = "".join(
             f"<td{_cls(c, numeric, nowrap)}>"
-            f"{_e(formats[c](row[c]) if c in formats and not _missing(row[c]) else row[c])}</td>"
+            f"{_cell(formats[c](row[c]) if c in formats and not _missing(row[c]) else row[c])}</td>"
             for c in cols
         )
         rows.append(f"<tr>{cells}</tr>")
@@ -132,7 +138,7 @@ def model_table(t: Table) -> HTML:
     cls = lambda i: " class=num" if i in numeric else ""  # noqa: E731
     head = "".join(f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(t.headers))
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(i)}>{_e(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f"<td{cls(i)}>{_cell(c)}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in t.rows
     )
     cap = f"<caption>{_e(t.caption)}</caption>" if t.caption else ""

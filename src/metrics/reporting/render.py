@@ -4,7 +4,8 @@ The PDF route is nbconvert's HTML (inputs, prompts and the parameters cells left
 by WeasyPrint: measured at 2.3-2.6 s a PDF, with the CJK fonts embedded. It is packaged as the
 nbconvert exporter ``shishi_pdf``, so ``jupyter nbconvert --to shishi_pdf X.ipynb`` works too.
 Outputs are written to a temporary name and renamed: a report that fails midway leaves the
-previous good PDF in place.
+previous good PDF in place. The exporter fetches nothing it is handed: only its own template
+assets, data: URIs and files under the report's own output folder (see :func:`url_fetcher`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
-from traitlets import default
+from traitlets import List, Unicode, default
 
 from metrics.errors import ReportError
 from metrics.paths import NOTEBOOKS_DIR, TEMPLATES_DIR
@@ -37,6 +39,9 @@ class ShishiPDFExporter(HTMLExporter):
 
     export_from_notebook = "PDF via WeasyPrint (shishi)"
     output_mimetype = "application/pdf"
+    #: Folders whose files the PDF may embed (the report's own output folder, for its charts
+    #: and photos); the template's assets and data: URIs are always allowed, nothing else.
+    allowed_dirs = List(Unicode(), default_value=[]).tag(config=True)
 
     @default("file_extension")
     def _file_extension_default(self) -> str:
@@ -74,7 +79,7 @@ class ShishiPDFExporter(HTMLExporter):
         # shishi's batch through the resources, never by the notebook: see mark_html
         marks = (resources or {}).get("shishi_marks") or {}
         html, resources = super().from_notebook_node(nb, resources, **kw)
-        pdf = html_to_pdf(mark_html(html, marks))
+        pdf = html_to_pdf(mark_html(html, marks), allowed=[Path(d) for d in self.allowed_dirs])
         resources["output_extension"] = ".pdf"
         return pdf, resources
 
@@ -113,11 +118,47 @@ def strip_hidden_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, allowed: Iterable[Path] = ()) -> bytes:
     """Lay HTML out as PDF with WeasyPrint (imported late: it is the slow import)."""
     import weasyprint
 
-    return weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf()
+    return weasyprint.HTML(
+        string=html, base_url=str(TEMPLATES_DIR), url_fetcher=url_fetcher(allowed)
+    ).write_pdf()
+
+
+def url_fetcher(allowed: Iterable[Path] = ()) -> Any:
+    """WeasyPrint's fetcher, limited to data: URIs and files under TEMPLATES_DIR or ``allowed``.
+
+    A notebook's Markdown can hold ``<link rel=attachment href=file:///etc/passwd>`` or an
+    http URL; neither is fetched (WeasyPrint logs the refusal and lays the page out without it).
+    """
+    from weasyprint import urls
+
+    roots = [TEMPLATES_DIR.resolve(), *(Path(a).resolve() for a in allowed)]
+    base = getattr(urls, "URLFetcher", None)
+    if base is None:  # WeasyPrint < 66: a fetcher is a plain function
+        return lambda url, *a, **k: urls.default_url_fetcher(_allowed_url(url, roots), *a, **k)
+
+    class _Fetcher(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return super().fetch(_allowed_url(url, roots), headers)
+
+    return _Fetcher(allowed_protocols=["data", "file"], allow_redirects=False)
+
+
+def _allowed_url(url: str, roots: list[Path]) -> str:
+    """url itself when it is a data: URI or a file under one of roots; else ValueError."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "data":
+        return url
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        path = Path(unquote(parts.path)).resolve()
+        if path.is_file() and any(path.is_relative_to(root) for root in roots):
+            return url
+    raise ValueError(f"shishi 的 PDF 不引用外部资源：{url[:80]}")
 
 
 def safe_name(text: str, fallback: str = "report") -> str:
@@ -130,6 +171,29 @@ def safe_name(text: str, fallback: str = "report") -> str:
     text = re.sub(r"[^\w.\-]+", "_", text, flags=re.UNICODE).strip("._ ")
     text = re.sub(r"\.{2,}", "_", text)
     return text[:80] or fallback
+
+
+def unit_folders(units: Iterable[str]) -> dict[str, str]:
+    """A distinct, safe folder name per unit.
+
+    :func:`safe_name` maps names that differ only by full-width letters, a space against an
+    underscore, or past 80 characters to one name; two such units would overwrite each
+    other's PDFs. Those (and every name safe_name had to shorten) get a short hash of the
+    real name, so each unit keeps its own folder.
+    """
+    import hashlib
+
+    units = list(dict.fromkeys(units))
+    names = {u: safe_name(u, fallback="unit") for u in units}
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    for unit, name in names.items():
+        cut = len(unicodedata.normalize("NFKC", str(unit))) > 80
+        if counts[name] > 1 or cut:
+            tag = hashlib.sha256(str(unit).encode("utf-8")).hexdigest()[:8]
+            names[unit] = f"{name[:71]}-{tag}"
+    return names
 
 
 class ReportFailed(ReportError):
@@ -188,7 +252,7 @@ def execute_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.stem}.running.ipynb")
+    tmp = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.running.ipynb")
     try:
         nb = pm.execute_notebook(
             str(notebook),
@@ -219,11 +283,19 @@ def notebook_to_pdf(
     nb: nbformat.NotebookNode, pdf_path: Path, marks: dict[str, str] | None = None
 ) -> Path:
     """Export an executed notebook to PDF, replacing any previous PDF only when this one is done."""
-    body, _ = ShishiPDFExporter().from_notebook_node(nb, {"shishi_marks": marks or {}})
+    folder = pdf_path.parent.resolve()
+    allowed = [folder] + ([folder.parent] if folder.name.startswith(".staging-") else [])
+    body, _ = ShishiPDFExporter(allowed_dirs=[str(a) for a in allowed]).from_notebook_node(
+        nb, {"shishi_marks": marks or {}}
+    )
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-    tmp.write_bytes(body)
-    os.replace(tmp, pdf_path)
+    tmp = pdf_path.with_name(f".{pdf_path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_bytes(body)  # opened as any file is: its mode follows the umask
+        os.replace(tmp, pdf_path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
     return pdf_path
 
 

@@ -29,7 +29,13 @@ from metrics.errors import UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
 from metrics.reporting.analyst import text_fingerprint
-from metrics.reporting.render import NOTEBOOKS_DIR, ReportFailed, render_report, safe_name
+from metrics.reporting.render import (
+    NOTEBOOKS_DIR,
+    ReportFailed,
+    render_report,
+    safe_name,
+    unit_folders,
+)
 from metrics.running.kernels import Kernels, start_pool, worker_kernels
 from metrics.scope import Scope, UnitRequest
 
@@ -173,14 +179,15 @@ def plan_jobs(
     from metrics.running.gate import unreadable_tables
 
     jobs = []
+    scopes = [u if isinstance(u, Scope) else Scope(u or None) for u in units]
+    folders = unit_folders(s.unit for s in scopes if s.unit)  # distinct even for look-alikes
     for label in periods:
         period = label if isinstance(label, Period) else Period.parse(label)
-        for unit in units:
-            scope = unit if isinstance(unit, Scope) else Scope(unit or None)
+        for scope in scopes:
             found = (blockers or {}).get((period.label, scope), [])
             out = reports_dir / safe_name(period.label)
             if scope.unit:
-                out = out / safe_name(scope.unit, fallback="unit")
+                out = out / folders[scope.unit]
             for name in only or REPORTS:
                 if not (notebooks_dir / f"{name}.ipynb").exists():
                     raise UsageError(
@@ -225,6 +232,7 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     one is waiting. With ``start_next`` the next report's kernel boots while this one's PDF is
     laid out (each kernel serves one notebook only: no state is carried between reports).
     """
+    from metrics.cleaning.store import staged
     from metrics.running.versions import revision_marks, write_figures
 
     kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
@@ -233,21 +241,43 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     if job.name == LEADERSHIP:
         figures, revision = revision_marks(job, job.previous)
         marks |= revision
-    render_report(
-        job.name,
-        job.out_dir,
-        job.parameters,
-        job.notebooks_dir,
-        kernel=kernels.take(),
-        after_execute=kernels.start_spare if start_next else None,
-        marks=marks,
-    )
+    # ipynb, PDF, Word, workbook, charts and the stamp are made in a staging folder and
+    # replace the previous set together (the notebook writes its companions to out_dir)
+    with staged(job.out_dir) as stage:
+        parameters = dict(job.parameters)
+        if "out_dir" in parameters:
+            parameters["out_dir"] = str(stage.resolve())
+        try:
+            render_report(
+                job.name,
+                stage,
+                parameters,
+                job.notebooks_dir,
+                kernel=kernels.take(),
+                after_execute=kernels.start_spare if start_next else None,
+                marks=marks,
+            )
+        except ReportFailed as exc:  # the failed notebook is the log: keep it beside the PDF
+            kept = job.out_dir / exc.log_path.name
+            if exc.log_path.exists():
+                os.replace(exc.log_path, kept)
+                exc.log_path = kept
+            raise
+        (stage / job.stamp.name).write_text(job.fingerprint)
     if job.name == LEADERSHIP:
         write_figures(job, figures)
-    tmp = job.stamp.with_suffix(".tmp")
-    tmp.write_text(job.fingerprint)
-    os.replace(tmp, job.stamp)
     return str(job.pdf)
+
+
+def cap_jobs(jobs: int, todo: int | None = None) -> int:
+    """--jobs within reason: at most one worker per CPU and per report to make, at least one.
+
+    Each worker holds a notebook kernel (~300 MB); more workers than CPUs only add memory.
+    """
+    cap = os.cpu_count() or 1
+    if todo is not None:
+        cap = min(cap, todo)
+    return max(1, min(jobs, cap))
 
 
 def run_jobs(
@@ -266,11 +296,16 @@ def run_jobs(
 
     result = BatchResult()
     todo = []
+    from metrics.cleaning.store import clear_stale
+
+    for folder in {job.out_dir for job in jobs}:  # leftovers of killed runs, before any job
+        clear_stale(folder)
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
     from metrics.running.versions import keep_previous
 
     keep_previous(todo)  # published reports whose inputs changed are moved aside, not overwritten
+    workers = cap_jobs(workers, len(todo))
     if pool is None and workers > 1 and len(todo) > 1:
         pool = start_pool(workers, todo[0].notebooks_dir)
     if kernels is None:
@@ -371,6 +406,8 @@ def run_reports(
     # fail fast, before cleaning, on a mistyped period or unit option
     typed = [p if isinstance(p, Period) else Period.parse(p) for p in periods]
     request = unit if isinstance(unit, UnitRequest) else UnitRequest.parse(unit)
+    # at most one worker per CPU, and (a single unit) per report to make
+    jobs = cap_jobs(jobs, None if request.each else len(typed) * len(only or REPORTS))
     # report kernels boot (separate processes) while this one cleans the data: the first
     # report's kernel here, or one in each pool worker
     kernels = Kernels(notebooks_dir)

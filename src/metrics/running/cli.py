@@ -15,6 +15,7 @@ from metrics import __version__
 from metrics.errors import (
     ExitCode,
     InputError,
+    OutputError,
     ShishiError,
     UsageError,
     output_error,
@@ -303,16 +304,20 @@ def _print_clean_summary(outcome) -> None:
     )
     for table, frame in outcome.tables.items():
         print(f"  {_pad(_table_label(table), 14)}{len(frame):>7} 行")
+    from metrics.reporting.safe_text import escape_controls as esc
+
     info: dict[str, int] = {}
     for n in outcome.notices:
-        where = f"{n.file}" + (f" [{n.sheet}]" if n.sheet else "")
+        where = esc(n.file) + (f" [{esc(n.sheet)}]" if n.sheet else "")
         if n.level == "info":
             info[n.message] = info.get(n.message, 0) + 1
             if info[n.message] > 3:  # e.g. the 说明 sheet of every template: counted below
                 continue
-            print(f"  跳过：{where}：{n.message}")
+            print(f"  跳过：{where}：{esc(n.message)}")
+        elif n.level == "warning":  # read, but a row needs a look (a stray quote in a CSV)
+            print(f"  请核对：{where}：{esc(n.message)}")
         else:
-            print(f"  无法读取：{where}：{n.message}")
+            print(f"  无法读取：{where}：{esc(n.message)}")
     for message, count in info.items():
         if count > 3:
             print(f"  ……另有 {count - 3} 个工作表同样跳过（{message}）")
@@ -329,7 +334,7 @@ def _print_clean_summary(outcome) -> None:
             for c in s.get("total_rows", []):
                 if c["status"] == "differ":
                     print(
-                        f"  合计不符：{f['file']} [{s['sheet']}] 第{c['excel_row']}行 "
+                        f"  合计不符：{esc(f['file'])} [{esc(s['sheet'])}] 第{c['excel_row']}行 "
                         f"合计 {c['stated']:,.2f}，明细之和 {c['computed']:,.2f}，相差 {c['difference']:,.2f}"
                     )
     if len(outcome.rejects):
@@ -359,9 +364,10 @@ OUTPUTS = {
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from metrics.cleaning.store import run_clean
+    from metrics.cleaning.store import check_outputs_outside_raw, run_clean
     from metrics.config import load_config
     from metrics.running.init import has_spreadsheets
+    from metrics.running.lock import output_lock
 
     _paths(args)
     if args.raw.is_dir():
@@ -373,7 +379,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
             path=args.raw,
         )
     started = time.perf_counter()
-    with clean_progress() as bar:
+    check_outputs_outside_raw(args.raw, args.out)
+    with output_lock(args.out), clean_progress() as bar:
         outcome = run_clean(args.raw, args.out, progress=bar)
     _print_clean_summary(outcome)
     print(f"已写入 {args.out}（{time.perf_counter() - started:.1f} 秒）")
@@ -383,13 +390,22 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from metrics.cleaning.store import check_outputs_outside_raw
     from metrics.periods import Period
-    from metrics.running.batch import run_reports
-    from metrics.scope import UnitRequest
+    from metrics.running.lock import output_lock
 
     for label in args.period:  # a mistyped period fails before anything else is done
         Period.parse(label)
     _paths(args)
+    check_outputs_outside_raw(args.raw, args.out, args.reports)
+    with output_lock(args.out, args.reports):
+        return _report(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from metrics.periods import Period
+    from metrics.running.batch import run_reports
+    from metrics.scope import UnitRequest
 
     def on_clean(outcome: Any) -> None:  # --unit is checked right after (metrics.scope)
         _print_clean_summary(outcome)
@@ -476,7 +492,16 @@ def cmd_template(args: argparse.Namespace) -> int:
     paths = run_paths(workdir=args.workdir, raw=args.raw, need_raw=False)
     raw = paths.raw if paths.raw.is_dir() else None
     folder = args.dir or paths.templates
-    written = write_unit_templates(folder, raw, period)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            "这里已有一个同名文件，模板需要写入文件夹",
+            "请给出一个文件夹名（不存在会自动创建），如 shishi template templates/",
+            path=folder,
+        )
+    try:
+        written = write_unit_templates(folder, raw, period)
+    except OSError as exc:
+        raise output_error(exc, folder) from exc
     for path in written:
         print(f"已生成 {path}")
     print(
@@ -537,22 +562,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return ExitCode.USAGE
+    from metrics.running import children
+
+    children.install_signal_handlers()  # kernels and workers end with shishi
     try:
         return int(HANDLERS[args.command](args))
     except ShishiError as exc:
         print(f"shishi：{exc}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        children.stop_descendants()
         print("shishi：已中断", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:  # output piped into `head`: the reader left, nothing to report
-        sys.stderr.close()
+        _silence_stdout()
         return ExitCode.OK
     except OSError as exc:  # disk full, no permission... while writing an output
         print(f"shishi：{output_error(exc, exc.filename or '输出文件夹')}", file=sys.stderr)
         return ExitCode.OUTPUT
     except Exception:
         return report_bug()
+    finally:
+        children.restore_signal_handlers()
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the exit flush cannot raise again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture)
+        pass
 
 
 def report_bug() -> int:

@@ -144,6 +144,9 @@ def worker_kernels(notebooks_dir: Path) -> Kernels:
 def _init_worker(notebooks_dir: Path) -> None:
     """Pool worker start-up: boot a kernel while the parent cleans; stop it if never used."""
     skip_slow_imports()
+    from metrics.running.children import end_with_shishi
+
+    end_with_shishi()  # even a SIGKILLed shishi takes its workers and their kernels along
     kernels = worker_kernels(notebooks_dir)
     multiprocessing.util.Finalize(None, kernels.close, exitpriority=10)
     kernels.start_spare()

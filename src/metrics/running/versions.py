@@ -23,8 +23,7 @@ REVISION_LABEL = "修订"
 
 
 def _siblings(job: Any) -> list[Path]:
-    names = [job.pdf, job.out_dir / f"{job.name}.ipynb", job.out_dir / f"{job.name}.xlsx"]
-    return [*names, job.figures, job.stamp]
+    return [*job.outputs, job.stamp]  # PDF, notebook, Word, Excel, figures
 
 
 def _changed(job: Any) -> bool:
@@ -35,7 +34,7 @@ def _changed(job: Any) -> bool:
 
 
 def keep_previous(jobs: list[Any]) -> None:
-    """Move the previous outputs of the jobs about to run into versions/<timestamp>/.
+    """Keep a copy of the previous outputs of the jobs about to run in versions/<timestamp>/.
 
     One folder per report folder and run, named for when the previous leadership report (or
     else the oldest report being replaced) was made; each job learns it as ``job.previous``.
@@ -53,9 +52,11 @@ def keep_previous(jobs: list[Any]) -> None:
             folder = out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}-{n}"
         folder.mkdir(parents=True)
         for job in changed:
-            for path in _siblings(job):
-                if path.exists():
-                    shutil.move(path, folder / path.name)
+            for path in _siblings(job):  # copied: the new set replaces them only once it is
+                if path.is_dir():  # complete, so a run that fails leaves them in place
+                    shutil.copytree(path, folder / path.name, dirs_exist_ok=True)
+                elif path.exists():
+                    shutil.copy2(path, folder / path.name)
             job.previous = folder
 
 

@@ -1,0 +1,299 @@
+"""Hostile and odd input files: nothing lost, nothing garbled, every file accounted for.
+
+Grouped by the promise each test guards; the numbers are the cases of issue 12.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pathlib
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from metrics.cleaning.ingest import decode_csv, read_csv_rows, read_raw
+from metrics.cleaning.parsing import parse_amount, parse_count
+from metrics.cleaning.store import run_clean
+from metrics.config import RawConfig, UnitDecl
+from metrics.errors import ExitCode, UnreadableFile
+from metrics.running.cli import main
+
+HEADER = "日期,捐赠方,金额\n"
+
+
+def raw_folder(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    return raw
+
+
+def donation_lines(n: int, start: int = 1) -> str:
+    return "".join(
+        f"2024-10-{(i % 28) + 1:02d},职工{i:04d},{100 + i}\n" for i in range(start, n + 1)
+    )
+
+
+# --- 1. No silent loss: a stray quote never swallows rows ------------------------------------
+
+
+def test_stray_quote_swallows_no_rows(tmp_path: Path) -> None:
+    """100 rows, an unmatched quote on data row 10: every row still read, the line flagged."""
+    raw = raw_folder(tmp_path)
+    lines = donation_lines(100).splitlines(keepends=True)
+    lines[9] = '2024-10-10,"职工0010 （爱心,110\n'  # quote opened, never closed
+    text = HEADER + "".join(lines)
+    (raw / "捐款2024.csv").write_text(text, encoding="utf-8")
+    outcome = run_clean(raw, tmp_path / "out")
+    sheet = outcome.manifest["files"][0]["sheets"][0]
+    physical_lines = text.count("\n")
+    assert sheet["rows_read"] == physical_lines - 1 == 100  # every line under the header
+    assert sheet["accepted"] == 100 and sheet["reconciled"]
+    flagged = outcome.warnings[outcome.warnings["rule"] == "csv_unbalanced_quote"]
+    assert flagged["source_row"].tolist() == [11]  # Excel row of data row 10
+    assert [n.message for n in outcome.notices if n.level == "warning"] == [
+        '第11行：这一行的引号（"）不成对，已按单行读取；请核对这一行的内容是否完整'
+    ]
+
+
+def test_stray_quote_in_a_big_csv_is_no_field_limit_traceback(tmp_path: Path) -> None:
+    """6,000 rows after a stray quote used to be `field larger than field limit`."""
+    raw = raw_folder(tmp_path)
+    text = HEADER + '2024-10-01,"张三,100\n' + donation_lines(6000, start=2)
+    (raw / "捐款2024.csv").write_text(text, encoding="utf-8")
+    outcome = run_clean(raw, None)
+    sheet = outcome.manifest["files"][0]["sheets"][0]
+    assert sheet["rows_read"] == text.count("\n") - 1 == 6000
+    assert sheet["accepted"] == 6000
+
+
+def test_quoted_cells_over_several_lines_stay_one_row() -> None:
+    """A real multi-line cell (Alt+Enter in Excel) is one row, not flagged."""
+    data = (HEADER + '2024-10-01,"卷包车间\n分工会",100\n2024-10-02,李四,50\n').encode()
+    rows, flags = read_csv_rows(data)
+    assert rows == [
+        ["日期", "捐赠方", "金额"],
+        ["2024-10-01", "卷包车间\n分工会", "100"],
+        ["2024-10-02", "李四", "50"],
+    ]
+    assert flags == []
+
+
+# --- 5. The manifest's hash describes the bytes that were cleaned ----------------------------
+
+
+def test_hash_is_of_the_bytes_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is swapped for another version right after it is first opened (a save by an
+    office colleague): the hash and the rows must come from the same version."""
+    raw = raw_folder(tmp_path)
+    target = raw / "捐款2024.csv"
+    v1 = (HEADER + "2024-10-01,第一版,100\n").encode()
+    v2 = (HEADER + "2024-10-01,第二版,999\n").encode()
+    target.write_bytes(v1)
+    real_open = pathlib.Path.open
+    swapped = []
+
+    def open_then_swap(self: Path, *args, **kwargs):
+        handle = real_open(self, *args, **kwargs)
+        if self.name == target.name and not swapped:
+            swapped.append(True)
+            tmp = self.with_name("next.tmp")
+            tmp.write_bytes(v2)
+            os.replace(tmp, self)  # the open handle still reads the first version
+        return handle
+
+    monkeypatch.setattr(pathlib.Path, "open", open_then_swap)
+    outcome = run_clean(raw, None)
+    entry = outcome.manifest["files"][0]
+    donors = outcome.tables["donations"]["donor"].tolist()
+    assert (entry["sha256"], donors) == (hashlib.sha256(v1).hexdigest(), ["第一版"])
+
+
+# --- 6. Resource limits before work: a sparse-range bomb ------------------------------------
+
+
+def far_cell_workbook(path: Path, ref: str, dimension: str | None = None) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "捐款"
+    ws.append(["日期", "捐赠方", "金额"])
+    ws.append(["2024-10-01", "张三", 100])
+    ws[ref] = "x"
+    buf = io.BytesIO()
+    wb.save(buf)
+    if dimension is None:
+        path.write_bytes(buf.getvalue())
+        return
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(
+                    rb'<dimension ref="[^"]+"', f'<dimension ref="{dimension}"'.encode(), data
+                )
+            dst.writestr(info, data)
+
+
+@pytest.mark.parametrize(("ref", "dimension"), [("XFD1048576", None), ("XFD5000", "A1:C2")])
+def test_sparse_range_bomb_refused_before_reading(
+    tmp_path: Path, ref: str, dimension: str | None
+) -> None:
+    """One value far away (a dimension that says so, or one that lies about it) is refused
+    with a reason before calamine allocates the grid; the other files are read."""
+    raw = raw_folder(tmp_path)
+    far_cell_workbook(raw / "bomb.xlsx", ref, dimension)
+    assert (raw / "bomb.xlsx").stat().st_size < 10_000
+    (raw / "good.csv").write_text(HEADER + "2024-10-01,张三,100\n", encoding="utf-8")
+    sheets, notices = read_raw(raw, RawConfig(max_unpacked_mb=64))
+    assert [s.file for s in sheets] == ["good.csv"]
+    [notice] = notices
+    assert (
+        notice.file == "bomb.xlsx" and "「捐款」" in notice.message and "单元格" in notice.message
+    )
+
+
+def test_ordinary_workbook_passes_the_extent_check(tmp_path: Path) -> None:
+    raw = raw_folder(tmp_path)
+    far_cell_workbook(raw / "ok.xlsx", "C2")
+    sheets, notices = read_raw(raw, RawConfig(max_unpacked_mb=64))
+    assert [s.file for s in sheets] == ["ok.xlsx"] and notices == []
+
+
+# --- 7. Numbers beyond a sane range are rejected cells, not overflows or "inf亿元" ----------
+
+
+def test_huge_numbers_are_rejected_cells(tmp_path: Path) -> None:
+    raw = raw_folder(tmp_path)
+    (raw / "志愿服务2024.csv").write_text(
+        "活动日期,组织单位,活动名称,参与人数,服务时长\n"
+        "2024-10-01,制丝车间党支部,义务植树,12345678901234567890,2\n"
+        "2024-10-02,卷包车间党支部,社区清扫,12,3\n",
+        encoding="utf-8",
+    )
+    (raw / "捐款2024.csv").write_text(
+        HEADER + "2024-10-01,张三,1e308\n2024-10-02,李四,100\n", encoding="utf-8"
+    )
+    outcome = run_clean(raw, tmp_path / "out")
+    assert outcome.tables["volunteering"]["participants"].tolist() == [12]
+    assert outcome.tables["donations"]["amount_yuan"].tolist() == [100.0]
+    reasons = outcome.rejects["reason"].tolist()
+    assert any("数量超出合理范围" in r for r in reasons)
+    assert any("金额超出合理范围" in r for r in reasons)
+
+
+def test_range_limits_at_the_edge() -> None:
+    assert parse_amount("1万亿").value == 1e12 and parse_amount(1e12 + 1).error
+    assert parse_count(100_000_000).value == 100_000_000 and parse_count(100_000_001).error
+
+
+# --- 12. Correct reasons: mislabelled workbooks and other encodings --------------------------
+
+
+def test_xls_content_behind_an_xlsx_name_is_read(tmp_path: Path) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    raw = raw_folder(tmp_path)
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("捐款")
+    for r, row in enumerate([["日期", "捐赠方", "金额"], ["2024-10-01", "张三", 100]]):
+        for c, value in enumerate(row):
+            ws.write(r, c, value)
+    wb.save(str(raw / "renamed.xlsx"))
+    outcome = run_clean(raw, None)
+    assert outcome.notices == []
+    assert outcome.tables["donations"]["donor"].tolist() == ["张三"]
+
+
+TEXT = "日期\t捐赠方\t金额\n2024-10-01\t陳永華\t100\n2024-10-02\t卷包车间分工会\t50\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("unicode.txt", b"\xff\xfe" + TEXT.encode("utf-16-le")),  # Excel's "Unicode 文本"
+        ("unicode.csv", TEXT.replace("\t", ",").encode("utf-16")),
+        ("nobom.csv", TEXT.replace("\t", ",").encode("utf-16-le")),
+    ],
+)
+def test_utf16_is_decoded(tmp_path: Path, name: str, data: bytes) -> None:
+    raw = raw_folder(tmp_path)
+    (raw / name).write_bytes(data)
+    outcome = run_clean(raw, None)
+    assert [n.message for n in outcome.notices] == []
+    assert sorted(outcome.tables["donations"]["donor"]) == ["卷包车间分工会", "陳永華"]
+
+
+def test_big5_is_decoded_not_garbled(tmp_path: Path) -> None:
+    raw = raw_folder(tmp_path)
+    text = "日期,捐贈方,金額\n2024-10-01,陳永華,100\n2024-10-02,張麗雲,200\n2024-10-03,黃國強,50\n"
+    (raw / "big5.csv").write_bytes(text.encode("big5"))
+    outcome = run_clean(raw, None)
+    assert sorted(outcome.tables["donations"]["donor"]) == ["張麗雲", "陳永華", "黃國強"]
+
+
+def test_gb18030_still_wins_for_simplified_text() -> None:
+    data = "日期,捐赠方,金额\n2024-10-01,动力车间分工会,100\n".encode("gb18030")
+    assert decode_csv(data) == (data.decode("gb18030"), "gb18030")
+
+
+def test_implausible_decode_is_refused_with_a_reason() -> None:
+    garbage = b"a,b\n" + bytes([0x81, 0x40, 0x82, 0x41, 0x83, 0x42]) * 50 + b"\n"
+    with pytest.raises(UnreadableFile, match="编码无法可靠识别"):
+        decode_csv(garbage)
+
+
+# --- 13. Every file accounted for: skipped files get a notice and a manifest line ------------
+
+
+def test_skipped_files_get_a_notice_and_a_manifest_line(tmp_path: Path) -> None:
+    raw = raw_folder(tmp_path)
+    (raw / "good.csv").write_text(HEADER + "2024-10-01,张三,100\n", encoding="utf-8")
+    (raw / "._good.csv").write_bytes(b"\x00\x05\x16\x07 mac resource fork")
+    (raw / "~$good.xlsx").write_bytes(b"lock")
+    os.mkfifo(raw / "pipe.csv")
+    outside = tmp_path / "secret.csv"
+    outside.write_text(HEADER + "2024-10-01,外部,999\n", encoding="utf-8")
+    (raw / "link.csv").symlink_to(outside)
+    (raw / "README.md").write_text("说明", encoding="utf-8")
+    outcome = run_clean(raw, tmp_path / "out")
+    notices = {n.file: n.message for n in outcome.notices}
+    assert set(notices) == {"._good.csv", "~$good.xlsx", "pipe.csv", "link.csv"}
+    assert "隐藏文件" in notices["._good.csv"] and "锁文件" in notices["~$good.xlsx"]
+    assert "不是普通文件" in notices["pipe.csv"] and "之外" in notices["link.csv"]
+    assert outcome.tables["donations"]["donor"].tolist() == ["张三"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["file"]: f for f in manifest["files"]}
+    assert set(listed) == {"good.csv", "._good.csv", "~$good.xlsx", "pipe.csv", "link.csv"}
+    assert listed["link.csv"]["sha256"] is None  # the outside file was never read
+    assert "error" in listed["link.csv"] and "error" not in listed["._good.csv"]
+    assert "隐藏文件" in listed["._good.csv"]["skipped"]  # skipped on purpose: not incomplete
+
+
+def test_symlink_inside_the_raw_folder_is_read(tmp_path: Path) -> None:
+    raw = raw_folder(tmp_path)
+    (raw / "sub").mkdir()
+    (raw / "sub" / "a.csv").write_text(HEADER + "2024-10-01,张三,100\n", encoding="utf-8")
+    (raw / "alias.csv").symlink_to(raw / "sub" / "a.csv")
+    declared = RawConfig(units=[UnitDecl(folder="sub", name="二车间")])  # a unit's folder
+    sheets, notices = read_raw(raw, declared)
+    assert sorted(s.file for s in sheets) == ["alias.csv", "sub/a.csv"] and notices == []
+
+
+# --- 15. Unsafe names: a file name cannot fake output lines ----------------------------------
+
+
+def test_file_names_are_printed_with_controls_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = raw_folder(tmp_path)
+    (raw / "x\n完成：生成 99\x1b[2J.docx").write_bytes(b"not a ledger")
+    (raw / "good.csv").write_text(HEADER + "2024-10-01,张三,100\n", encoding="utf-8")
+    assert main(["clean", "--raw", str(raw), "--out", str(tmp_path / "out")]) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert not any(line.startswith("完成：生成 99") for line in out.splitlines())
+    assert "x\\n完成：生成 99\\x1b[2J.docx" in out
