@@ -49,10 +49,11 @@ class Wishes(_Sourced):
 class Donations(_Sourced):
     date: Series[pd.Timestamp] = pa.Field(nullable=False)
     campaign: Series[pd.StringDtype] = pa.Field(nullable=True)
-    donor: Series[pd.StringDtype] = pa.Field(nullable=False)
+    donor: Series[pd.StringDtype] = pa.Field(nullable=True)  # a payment list may name none
     donor_type: Series[pd.StringDtype] = pa.Field(nullable=True)
     kind: Series[pd.StringDtype] = pa.Field(isin=["cash", "in_kind"], nullable=True)
-    amount_yuan: Series[float] = pa.Field(nullable=False)
+    # none for goods (quantity) and for another currency without a declared rate
+    amount_yuan: Series[float] = pa.Field(nullable=True)
     amount_qualifier: Series[pd.StringDtype] = pa.Field(isin=QUALIFIERS)
     note: Series[pd.StringDtype] = pa.Field(nullable=True)
 

@@ -169,6 +169,7 @@ def run_clean(
     tables = {t: schemas.validate(t, f) for t, f in tables.items()}
     warnings = schemas.cross_field_warnings(tables)
     notices = notices + [r.notice for r in results if r.notice]
+    notices += [n for r in results for n in r.notices]  # columns read by content, fills, ...
     sha = {s.file: s.sha256 for s in sheets}
     manifest = build_manifest(results, [n for n in notices if n.sheet is None], raw_dir, sha)
     manifest["notices"] = [n.__dict__ for n in notices]
