@@ -99,6 +99,7 @@ class HeaderMatch:
     notices: list[str] = field(default_factory=list)
     time_columns: list[int] = field(default_factory=list)  # 时间 columns holding times only
     score: float = 0.0
+    named: int = 0  # fields named by their headers
 
     @property
     def fields(self) -> set[str]:
@@ -236,6 +237,8 @@ def _header_depths(rows: list[list[Any]], r: int) -> list[int]:
         if last >= len(rows) or not looks_like_header_row(rows[last]):
             break
         upper, lower = rows[last - 1], rows[last]
+        if depth == 2 and sum(1 for c in upper if _key(c)) < 2:
+            break  # a title above the header is one label, not a level of it
         spans = any(
             _key(lower[j]) and not (j < len(upper) and _key(upper[j])) for j in range(len(lower))
         )
@@ -263,16 +266,28 @@ def find_header(
     """
     candidates = range(len(rows)) if header_row is None else [header_row]
     kinds = [table] if table else list(specs)
-    best: HeaderMatch | None = None
+    per_kind: dict[str, HeaderMatch] = {}
     for r in candidates:
         if r >= len(rows) or (header_row is None and r >= HEADER_SEARCH_ROWS):
             break
         for depth in _header_depths(rows, r):
             for kind in kinds:
                 found = _candidate(rows, r, depth, specs[kind])
-                if found is not None and (best is None or found.score > best.score):
-                    best = found
-    return best
+                best = per_kind.get(kind)
+                # one kind's header is its first row naming the most fields (a second table
+                # below, in another currency, is read as a block of its own)
+                if found is not None and (
+                    best is None
+                    or found.named > best.named
+                    or (
+                        found.named == best.named
+                        and found.first_row == best.first_row
+                        and found.score > best.score
+                    )
+                ):
+                    per_kind[kind] = found
+    # between kinds, all the evidence decides: fields named, contents that fit
+    return max(per_kind.values(), key=lambda m: m.score, default=None)
 
 
 def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> HeaderMatch | None:
@@ -347,8 +362,10 @@ def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> He
     unknown = [
         "/".join(p) for i, p in enumerate(paths) if i not in matched and p and "".join(p).strip()
     ]
-    score = len(named) + 0.5 * fitted + 0.25 * len(inferred) - 0.01 * depth
-    return HeaderMatch(last, spec.name, columns, unknown, r, notices, time_columns, score)
+    score = len(named) + 0.5 * fitted + 0.25 * len(inferred) + 0.01 * depth
+    return HeaderMatch(
+        last, spec.name, columns, unknown, r, notices, time_columns, score, len(named)
+    )
 
 
 def _names_other_field(header_row: list[Any], j: int, spec: TableSpec) -> bool:

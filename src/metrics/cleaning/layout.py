@@ -40,6 +40,8 @@ def _text_kind(text: str) -> str:
     squeezed = text.replace(" ", "")
     if _TIME.match(squeezed):
         return "time"
+    if foreign_amount(text) is not None:
+        return "number"
     if _ID.match(squeezed) and sum(ch.isdigit() for ch in squeezed) >= 8:
         return "id"
     if parsing.parse_date(text, 2000).ok and re.search(r"\d", text):
@@ -145,17 +147,20 @@ def header_paths(rows: Sequence[Sequence[Any]], top: int, depth: int) -> list[tu
     """
     width = max((len(rows[r]) for r in range(top, top + depth)), default=0)
     paths: list[list[str]] = [[] for _ in range(width)]
-    for level in range(depth):
+
+    def text(level: int, j: int) -> str:
         row = rows[top + level]
-        below = rows[top + level + 1] if level + 1 < depth else None
+        return normalize_text(row[j]) if j < len(row) else ""
+
+    for level in range(depth):
         carry = ""
         for j in range(width):
-            text = normalize_text(row[j]) if j < len(row) else ""
-            if text:
-                carry = text
-            elif not (below is not None and j < len(below) and normalize_text(below[j])):
-                carry = ""  # nothing below: the span has ended
-            label = text or carry
+            own = text(level, j)
+            if own:
+                carry = own
+            elif not any(text(lower, j) for lower in range(level + 1, depth)):
+                carry = ""  # nothing labelled below: the span has ended
+            label = own or carry
             if label and (not paths[j] or paths[j][-1] != label):
                 paths[j].append(label)
     return [tuple(p) for p in paths]
