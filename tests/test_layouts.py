@@ -318,13 +318,10 @@ def test_a_declared_rate_converts_foreign_amounts(tmp_path: Path) -> None:
     from metrics.cleaning.ingest import read_raw
     from metrics.cleaning.rows import clean_sheets
 
-    try:
-        from metrics.config import RawConfig  # type: ignore[attr-defined]
-    except ImportError:
-        from metrics.cleaning.ingest import RawConfig
+    from metrics.config import RawConfig
+
     dollar_sheet(tmp_path / "现金公示.xlsx")
-    config = RawConfig()
-    config.rates = {"USD": 7.0}  # shishi.toml [rates] USD = 7.0
+    config = RawConfig(rates={"USD": 7.0})  # shishi.toml [rates] USD = 7.0
     sheets, _ = read_raw(tmp_path, config)
     tables, _, results = clean_sheets(sheets, config)
     don = tables["donations"]
