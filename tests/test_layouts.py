@@ -317,7 +317,6 @@ def test_a_second_table_in_dollars_is_never_yuan(tmp_path: Path) -> None:
 def test_a_declared_rate_converts_foreign_amounts(tmp_path: Path) -> None:
     from metrics.cleaning.ingest import read_raw
     from metrics.cleaning.rows import clean_sheets
-
     from metrics.config import RawConfig
 
     dollar_sheet(tmp_path / "现金公示.xlsx")
