@@ -35,6 +35,9 @@ class FieldSpec:
     qualifier_column: str | None = None
     derive_column: str | None = None
     derive_type: str | None = None
+    #: a row may take this field from the sheet's context (a date in the title): not needed
+    #: in the header for the table to be recognised (cleaning/context.py)
+    from_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class TableSpec:
     @property
     def required(self) -> list[str]:
         return [f.name for f in self.fields.values() if f.required]
+
+    @property
+    def header_required(self) -> list[str]:
+        """Required fields a header must name (a date may come from the title instead)."""
+        return [f.name for f in self.fields.values() if f.required and not f.from_context]
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ def load_table_specs(extra: dict[str, dict[str, list[str]]] | None = None) -> di
                 qualifier_column=fdef.get("qualifier_column"),
                 derive_column=derive.get("column"),
                 derive_type=derive.get("type"),
+                from_context=bool(fdef.get("from_context", False)),
             )
         specs[table] = TableSpec(table, tdef["label"], tdef.get("amount_field"), fields)
     return specs
@@ -167,7 +176,7 @@ def find_header(
             break
         for kind in kinds:
             cols = score_row(rows[r], specs[kind])
-            if len(cols) < 2 or not set(specs[kind].required) <= {c.field for c in cols}:
+            if len(cols) < 2 or not set(specs[kind].header_required) <= {c.field for c in cols}:
                 continue
             if best is None or len(cols) > len(best.columns):
                 matched = {c.index for c in cols}
@@ -195,7 +204,7 @@ def explain_missing(rows: list[list[Any]], specs: dict[str, TableSpec]) -> str:
     matched = {c.index for c in best_cols}
     unmatched = [normalize_text(c) for i, c in enumerate(rows[best_row]) if i not in matched]
     unmatched = [h for h in unmatched if h] or found
-    missing = [f for f in spec.required if f not in {c.field for c in best_cols}]
+    missing = [f for f in spec.header_required if f not in {c.field for c in best_cols}]
     hints = []
     for f in missing:
         synonyms = spec.fields[f].synonyms

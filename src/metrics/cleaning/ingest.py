@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import fnmatch
 import functools
 import hashlib
@@ -50,6 +51,8 @@ class Pin:
     header_row: int | None = None  # 1-based, as Excel shows it
     unit: str | None = None  # e.g. "万元": amounts in this sheet are in 万元
     skip: bool = False
+    date: dt.date | str | None = None  # the rows' date when the sheet has no date column
+    period: str | None = None  # the period the sheet covers (2024Q4): rows outside it are listed
 
     def applies(self, file: str, sheet: str) -> bool:
         name_ok = fnmatch.fnmatch(file, self.file) or fnmatch.fnmatch(Path(file).name, self.file)
@@ -116,7 +119,9 @@ class FileNotice:
 
     file: str
     sheet: str | None
-    level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
+    #: "error" (file unreadable) | "info" (sheet without a table, duplicate file)
+    #: | "check" (read, but the analyst should confirm how: a year taken from the title)
+    level: str
     message: str
 
 

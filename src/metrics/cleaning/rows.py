@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import parsing
+from metrics.cleaning import context, duplicates, parsing
+from metrics.cleaning.duplicates import mark_duplicates
 from metrics.cleaning.headers import (
     HEADER_SEARCH_ROWS,
     HeaderMatch,
@@ -103,6 +104,11 @@ class SheetResult:
     total_checks: list[TotalCheck] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
     notice: FileNotice | None = None
+    #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
+    context: context.SheetContext | None = None
+    dates: context.DateFill | None = None
+    #: notices about a sheet that was read (a year or date taken from its context)
+    notes: list[FileNotice] = field(default_factory=list)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -179,6 +185,9 @@ def clean_sheet(
     result.table = match.table
     result.header_row = match.row_index + 1
     result.unknown_headers = match.unknown_headers
+    result.context, result.dates, date_notes = context.sheet_dates(
+        sheet, head, match, specs[match.table].fields, pin
+    )
     _parse_body(
         sheet,
         match,
@@ -187,6 +196,8 @@ def clean_sheet(
         _sheet_multiplier(pin.unit if pin else None),
         rows_done,
     )
+    if date_notes and context.used_context(result.records):
+        result.notes += [FileNotice(sheet.file, sheet.sheet, "check", m) for m in date_notes]
     return result
 
 
@@ -254,6 +265,13 @@ def parse_column(
         codes, uniques = factorize(raw[rest], types[rest])
         parsed = [parser(u, multiplier, year_hint) for u in uniques]
         parsed.append(parser(None, multiplier, year_hint))  # code -1
+        if ftype == "date":  # a date's qualifier is its precision: day, or month (2024年11月)
+            parsed = [
+                Parsed(p.value, parsing.date_precision(u) if p.value is not None else None)
+                if p.ok
+                else p
+                for p, u in zip(parsed, [*uniques, None], strict=True)
+            ]
         for out, attr in ((values, "value"), (quals, "qualifier"), (errs, "error")):
             per_unique = np.empty(len(parsed), dtype=object)
             per_unique[:] = [getattr(p, attr) for p in parsed]
@@ -335,9 +353,15 @@ def _grid(body: list[list[Any]]) -> np.ndarray:
 CHUNK_ROWS = 100_000
 
 
-def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[tuple[list[list[Any]], bool]]:
+    """Chunks of rows, each with whether it is the sheet's last (where a signature stands)."""
+    end = object()
     while chunk := list(itertools.islice(rows, size)):
-        yield chunk
+        peek = next(rows, end)
+        yield chunk, peek is end
+        if peek is end:
+            return
+        rows = itertools.chain([peek], rows)
 
 
 def _parse_body(
@@ -362,9 +386,9 @@ def _parse_body(
     totals: list[tuple[int, list[Any]]] = []
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
-    for chunk in _chunks(body, CHUNK_ROWS):
+    for chunk, last in _chunks(body, CHUNK_ROWS):
         frame, chunk_totals = _parse_rows(
-            chunk, first_excel_row, sheet, match, spec, result, multipliers
+            chunk, first_excel_row, sheet, match, spec, result, multipliers, last
         )
         frames.append(frame)
         totals += chunk_totals
@@ -389,10 +413,13 @@ def _parse_rows(
     spec: TableSpec,
     result: SheetResult,
     multipliers: dict[str, float],
+    last: bool = False,
 ) -> tuple[pd.DataFrame, list[tuple[int, list[Any]]]]:
     """One chunk of rows: verdicts counted into result, accepted rows returned as a frame."""
     grid = _grid(body)
     kinds = classify_rows(grid)
+    if last:  # an issuer's name over a date under the table: a signature, not data
+        kinds[context.signature_positions(body, kinds)] = "note"
     data_idx = np.flatnonzero(kinds == "")
     result.counts["rows_read"] += len(body)
     for kind in ("blank", "total", "note"):
@@ -401,17 +428,22 @@ def _parse_rows(
     columns: dict[str, Any] = {}
     bad = np.zeros(n, dtype=bool)
     problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
+    times = np.empty(n, dtype=object)  # time-only cells of the date column (07:06:18)
+    year_hint = sheet.year_hint or (result.context.year if result.context else None)
     for col in match.columns:
         fspec = spec.fields[col.field]
         multiplier = multipliers[col.field]
         raw = grid[data_idx, col.index] if col.index < grid.shape[1] else np.empty(n, dtype=object)
-        values, quals, errs = parse_column(raw, fspec.type, multiplier, sheet.year_hint)
+        values, quals, errs = parse_column(raw, fspec.type, multiplier, year_hint)
+        if result.dates is not None and col.field == context.DATE_FIELD:
+            times = context.times_of(raw)
+            errs = np.where(np.equal(times, None), errs, None)
         columns[col.field] = values
         if fspec.qualifier_column:
             columns[fspec.qualifier_column] = quals
         failed = np.not_equal(errs, None)
         if fspec.required:
-            failed |= np.equal(values, None)
+            failed |= np.equal(values, None) & np.equal(times, None)
         for j in np.flatnonzero(failed):
             reason = errs[j] or f"必填项「{col.header}」为空"
             problems.append((int(j), col.header, raw[j], reason))
@@ -421,10 +453,25 @@ def _parse_rows(
             for j in np.flatnonzero(np.not_equal(derive_errs, None)):
                 if errs[j] is None and values[j] is not None:
                     problems.append((int(j), col.header, raw[j], derive_errs[j]))
+    if result.dates is not None:  # dates from a time column, transaction numbers or context
+        id_raw = None
+        if result.dates.id_index is not None and result.dates.id_index < grid.shape[1]:
+            id_raw = grid[data_idx, result.dates.id_index]
+        dated, undated = result.dates.fill(
+            columns.get(context.DATE_FIELD, [None] * n), times, id_raw
+        )
+        columns.update(dated)
+        for j in np.flatnonzero(undated):
+            problems.append((int(j), "日期", None, result.dates.missing_reason()))
     for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
         columns.setdefault(fspec.name, [None] * n)
+        if fspec.name == context.DATE_FIELD:
+            for name in context.CONTEXT_COLUMNS:
+                columns.setdefault(name, [None] * n)
         if fspec.qualifier_column:
-            columns.setdefault(fspec.qualifier_column, ["exact"] * n)
+            columns.setdefault(
+                fspec.qualifier_column, [None if fspec.type == "date" else "exact"] * n
+            )
         if fspec.derive_column:
             columns.setdefault(fspec.derive_column, [None] * n)
 
@@ -497,48 +544,6 @@ def _check_totals(
     return checks
 
 
-def record_key_columns(spec: TableSpec) -> list[str]:
-    """Columns that make two records 'the same record': everything but where it was read.
-
-    The unit is part of the record: the same row in two units' folders is two records.
-    """
-    cols: list[str] = ["unit"]
-    for f in spec.fields.values():
-        cols.append(f.name)
-        if f.qualifier_column:
-            cols.append(f.qualifier_column)
-    return cols
-
-
-def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> None:
-    """Move records already read from an earlier file or sheet out of the later one.
-
-    Offices send the same file twice under two names; identical rows inside one sheet are
-    left alone (two equal donations on one day are plausible).
-    """
-    for table in TABLES:
-        owned = [
-            r for r in results if r.table == table and r.records is not None and len(r.records)
-        ]
-        if len(owned) < 2:
-            continue
-        keys = record_key_columns(specs[table])
-        first_owner: dict[int, int] = {}
-        for n, res in enumerate(owned):
-            hashes = pd.util.hash_pandas_object(res.records[keys].astype(str), index=False)
-            is_dup = []
-            for h in hashes:
-                h = int(h)
-                owner = first_owner.setdefault(h, n)
-                is_dup.append(owner != n)
-            if any(is_dup):
-                mask = pd.Series(is_dup, index=res.records.index)
-                res.add("duplicates", int(mask.sum()))
-                res.counts["accepted"] -= int(mask.sum())
-                res.duplicate_records = res.records[mask]
-                res.records = res.records[~mask].reset_index(drop=True)
-
-
 def clean_sheets(
     sheets: list[RawSheet], config: RawConfig, rows_done: RowsDone | None = None
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[SheetResult]]:
@@ -559,7 +564,7 @@ def clean_sheets(
             rows_done(rows - counted)
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
     mark_duplicates(results, specs)
-    tables = {t: _assemble(t, specs[t], results) for t in TABLES}
+    tables = duplicates.flag_near({t: _assemble(t, specs[t], results) for t in TABLES})
     rejects = pd.DataFrame([r for res in results for r in res.rejects], columns=REJECT_COLUMNS)
     return tables, rejects, results
 
@@ -577,6 +582,8 @@ def column_dtypes(spec: TableSpec) -> dict[str, str]:
             dtypes[f.qualifier_column] = "string"
         if f.derive_column:
             dtypes[f.derive_column] = "string"
+    if context.DATE_FIELD in spec.fields:  # where each row's date came from
+        dtypes |= context.CONTEXT_COLUMNS
     return dtypes | dict.fromkeys(SOURCE_COLUMNS, "string") | {"source_row": "int64"}
 
 

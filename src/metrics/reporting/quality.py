@@ -80,7 +80,7 @@ def skipped_inputs(manifest: dict[str, Any]) -> pd.DataFrame:
         {
             "file": n["file"],
             "sheet": n["sheet"] or "（整个文件）",
-            "level": "无法读取" if n["level"] == "error" else "跳过",
+            "level": {"error": "无法读取", "check": "请核对"}.get(n["level"], "跳过"),
             "message": n["message"],
         }
         for n in manifest.get("notices", [])

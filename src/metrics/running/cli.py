@@ -114,7 +114,7 @@ def _print_clean_summary(outcome) -> None:
         print(f"  {table:<13} {len(frame):>7} 行")
     for n in outcome.notices:
         where = f"{n.file}" + (f" [{n.sheet}]" if n.sheet else "")
-        mark = "跳过" if n.level == "info" else "无法读取"
+        mark = {"info": "跳过", "check": "请核对"}.get(n.level, "无法读取")
         print(f"  {mark}：{where}：{n.message}")
     for f in outcome.manifest["files"]:
         for s in f["sheets"]:
