@@ -35,6 +35,8 @@ STATUS_LABELS: dict[str, str] = {
     "cancelled": "已取消",
 }
 KINDS: tuple[str, ...] = ("cash", "in_kind")
+#: Where a row's date came from (cleaning/context.py).
+DATE_SOURCES: tuple[str, ...] = ("column", "id", "pin", "title", "sheet", "file", "signature")
 KIND_LABELS: dict[str, str] = {"cash": "现金", "in_kind": "物资"}
 BUYER_TYPES: tuple[str, ...] = ("enterprise", "individual")
 BUYER_TYPE_LABELS: dict[str, str] = {"enterprise": "企业", "individual": "个人"}
@@ -72,7 +74,7 @@ class Column:
     """One column of a processed table: its dtype, whether it may be empty, what it may hold."""
 
     name: str
-    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime"
+    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime" | "bool"
     label: str  # the Chinese header the analyst sees (Excel export, data dictionary)
     nullable: bool = True
     allowed: tuple[str, ...] | None = None
@@ -116,6 +118,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("department", "string", "责任部门"),
         Column("raised_on", "datetime", "提出时间"),
         Column("due_on", "datetime", "计划完成时限"),
+        Column(
+            "due_on_precision",
+            "string",
+            "时限精度",
+            allowed=("day", "month"),
+            description="day 到日；month 只写到月（2024年11月：到月底）",
+        ),
         Column("status", "string", "办理进度", nullable=False, allowed=STATUSES),
         Column("resolved_on", "datetime", "办结时间"),
         Column("cost_yuan", "float64", "投入资金（元）"),
@@ -149,6 +158,30 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "按同上补填",
             description="空白按“同上”取上一行值的字段名（如 donor）",
         ),
+        Column("time", "string", "时刻", description="时间列只有时刻时的时刻（如 07:06:18）"),
+        Column(
+            "date_source",
+            "string",
+            "日期来源",
+            allowed=DATE_SOURCES,
+            description="日期取自：column 日期列、id 交易单号、pin 配置、title 标题、sheet 工作表名、file 文件名、signature 落款",
+        ),
+        Column(
+            "date_range", "string", "日期区间", description="标题给出区间时的原区间（日期取其末日）"
+        ),
+        Column(
+            "review_group",
+            "string",
+            "疑似重复组",
+            description="疑似重复（待核对）的组号，如 捐赠-3",
+        ),
+        Column(
+            "review_repeat",
+            "bool",
+            "疑似重复的后续行",
+            nullable=False,
+            description="组内除首次读到的一行外为 True：按 ~review_repeat 求和每组只计一次",
+        ),
     ),
     "purchases": (
         Column("date", "datetime", "日期"),
@@ -159,6 +192,30 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("amount_yuan", "float64", "金额（元）", nullable=False),
         _qualifier("amount_qualifier", "金额"),
         Column("note", "string", "备注"),
+        Column("time", "string", "时刻", description="时间列只有时刻时的时刻（如 07:06:18）"),
+        Column(
+            "date_source",
+            "string",
+            "日期来源",
+            allowed=DATE_SOURCES,
+            description="日期取自：column 日期列、id 交易单号、pin 配置、title 标题、sheet 工作表名、file 文件名、signature 落款",
+        ),
+        Column(
+            "date_range", "string", "日期区间", description="标题给出区间时的原区间（日期取其末日）"
+        ),
+        Column(
+            "review_group",
+            "string",
+            "疑似重复组",
+            description="疑似重复（待核对）的组号，如 捐赠-3",
+        ),
+        Column(
+            "review_repeat",
+            "bool",
+            "疑似重复的后续行",
+            nullable=False,
+            description="组内除首次读到的一行外为 True：按 ~review_repeat 求和每组只计一次",
+        ),
     ),
     "volunteering": (
         Column("date", "datetime", "活动日期", nullable=False),
@@ -187,6 +244,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "string",
             "按同上补填",
             description="空白按“同上”取上一行值的字段名（如 organizer）",
+        ),
+        Column("time", "string", "时刻", description="时间列只有时刻时的时刻（如 07:06:18）"),
+        Column(
+            "date_source",
+            "string",
+            "日期来源",
+            allowed=DATE_SOURCES,
+            description="日期取自：column 日期列、id 交易单号、pin 配置、title 标题、sheet 工作表名、file 文件名、signature 落款",
+        ),
+        Column(
+            "date_range", "string", "日期区间", description="标题给出区间时的原区间（日期取其末日）"
         ),
     ),
 }

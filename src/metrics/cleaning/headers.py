@@ -38,6 +38,9 @@ class FieldSpec:
     parts_column: str | None = None
     fill_down: bool = False
     alternatives: tuple[str, ...] = ()
+    #: a row may take this field from the sheet's context (a date in the title): not needed
+    #: in the header for the table to be recognised (cleaning/context.py)
+    from_context: bool = False
 
     @property
     def label(self) -> str:
@@ -67,7 +70,12 @@ class TableSpec:
     @property
     def identifying_sets(self) -> tuple[tuple[str, ...], ...]:
         """Field sets any one of which makes a header this kind (default: the required ones)."""
-        return self.identify or (tuple(self.required),)
+        return self.identify or (tuple(self.header_required),)
+
+    @property
+    def header_required(self) -> list[str]:
+        """Required fields a header must name (a date may come from the title instead)."""
+        return [f.name for f in self.fields.values() if f.required and not f.from_context]
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,7 @@ def load_table_specs(extra: dict[str, dict[str, list[str]]] | None = None) -> di
                 parts_column=fdef.get("parts_column"),
                 fill_down=bool(fdef.get("fill_down", False)),
                 alternatives=tuple(fdef.get("alternatives", ())),
+                from_context=bool(fdef.get("from_context", False)),
             )
         specs[table] = TableSpec(
             table,
@@ -314,17 +323,16 @@ def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> He
         fspec = spec.fields[c.field]
         prof = profiles.get(c.index, {})
         if fspec.type == "date" and prof and prof.get("time", 0) >= layout.CONTENT_SHARE:
+            # times only (07:06:18): kept as the date column, whose day comes from the
+            # sheet's context (cleaning/context.py); it is no evidence of a date, though
             time_columns.append(c.index)
-            notices.append(
-                f"「{c.header}」列只有时刻（如 {_example(body, c.index)}），没有日期；"
-                "日期需从标题、工作表名或文件名中取得"
-            )
+            kept.append(c)
             continue
         fitted += layout.fits(c.field, fspec.type, prof)
         kept.append(c)
     cols = kept
-    named = {c.field for c in cols}
-    used = {c.index for c in cols} | set(time_columns)
+    named = {c.field for c in cols if c.index not in time_columns}
+    used = {c.index for c in cols}
     satisfied = None
     inferred: list[ColumnMatch] = []
     for need in spec.identifying_sets:
@@ -358,7 +366,7 @@ def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> He
     for c in inferred:
         notices.append(f"「{c.header}」按内容识别为 {spec.fields[c.field].label}，请核对")
     columns = sorted(cols + inferred, key=lambda c: c.index)
-    matched = {c.index for c in columns} | set(time_columns)
+    matched = {c.index for c in columns}
     unknown = [
         "/".join(p) for i, p in enumerate(paths) if i not in matched and p and "".join(p).strip()
     ]

@@ -79,7 +79,9 @@ class FileNotice:
 
     file: str
     sheet: str | None
-    level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
+    #: "error" (file unreadable) | "info" (sheet without a table, duplicate file)
+    #: | "check" (read, but the analyst should confirm how: a year taken from the title)
+    level: str
     message: str
 
 

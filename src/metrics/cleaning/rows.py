@@ -9,6 +9,7 @@ distinct values cost.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -19,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import layout, parsing
+from metrics.cleaning import context, duplicates, layout, parsing
 from metrics.cleaning import totals as totals_mod
+from metrics.cleaning.duplicates import mark_duplicates
 from metrics.cleaning.headers import (
     HEADER_SEARCH_ROWS,
     ColumnMatch,
@@ -82,6 +84,11 @@ class SheetResult:
     notice: FileNotice | None = None
     #: what the analyst should confirm: columns read by content, fills, unconverted currencies
     notices: list[FileNotice] = field(default_factory=list)
+    #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
+    context: context.SheetContext | None = None
+    dates: context.DateFill | None = None
+    #: notices about a sheet that was read (a year or date taken from its context)
+    notes: list[FileNotice] = field(default_factory=list)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -136,15 +143,6 @@ def _sheet_multiplier(pin_unit: str | None) -> float | None:
 RowsDone = Callable[[int], object]
 
 
-def context_values(sheet: RawSheet, head: list[list[Any]], match: HeaderMatch) -> dict[str, Any]:
-    """Values a sheet states once for all its rows (a date in its title, sheet or file name).
-
-    The hook where dates from context plug in; without one, a required field the sheet has no
-    column for is refused row by row with a reason.
-    """
-    return {}
-
-
 def clean_sheet(
     sheet: RawSheet,
     specs: dict[str, TableSpec],
@@ -176,6 +174,13 @@ def clean_sheet(
     result.unknown_headers = match.unknown_headers
     for message in match.notices:
         result.note(f"第{result.header_row}行表头：{message}")
+    result.context, result.dates, date_notes = context.sheet_dates(
+        sheet, head, match, specs[match.table].fields, pin
+    )
+    refs = [c.index for c in match.columns if c.field == "ref"]
+    if refs and result.dates and not result.dates.has_column and result.dates.id_index is None:
+        # a transaction number may carry the date (0102 20200202 2357…)
+        result.dates = dataclasses.replace(result.dates, id_index=refs[0])
     _parse_body(
         sheet,
         match,
@@ -183,9 +188,10 @@ def clean_sheet(
         result,
         _sheet_multiplier(pin.unit if pin else None),
         rows_done,
-        context_values(sheet, head, match),
         config.rates,
     )
+    if date_notes and context.used_context(result.records):
+        result.notes += [FileNotice(sheet.file, sheet.sheet, "check", m) for m in date_notes]
     return result
 
 
@@ -292,6 +298,13 @@ def parse_column(
         codes, uniques = factorize(raw[rest], types[rest])
         parsed = [parser(u, multiplier, year_hint) for u in uniques]
         parsed.append(parser(None, multiplier, year_hint))  # code -1
+        if ftype == "date":  # a date's qualifier is its precision: day, or month (2024年11月)
+            parsed = [
+                Parsed(p.value, parsing.date_precision(u) if p.value is not None else None)
+                if p.ok
+                else p
+                for p, u in zip(parsed, [*uniques, None], strict=True)
+            ]
         for out, attr in ((values, "value"), (quals, "qualifier"), (errs, "error")):
             per_unique = np.empty(len(parsed), dtype=object)
             per_unique[:] = [getattr(p, attr) for p in parsed]
@@ -403,9 +416,15 @@ def _grid(body: list[list[Any]]) -> np.ndarray:
 CHUNK_ROWS = 100_000
 
 
-def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[tuple[list[list[Any]], bool]]:
+    """Chunks of rows, each with whether it is the sheet's last (where a signature stands)."""
+    end = object()
     while chunk := list(itertools.islice(rows, size)):
-        yield chunk
+        peek = next(rows, end)
+        yield chunk, peek is end
+        if peek is end:
+            return
+        rows = itertools.chain([peek], rows)
 
 
 @dataclass
@@ -438,7 +457,6 @@ def _parse_body(
     result: SheetResult,
     pinned_multiplier: float | None,
     rows_done: RowsDone | None = None,
-    context: dict[str, Any] | None = None,
     rates: dict[str, float] | None = None,
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
@@ -451,12 +469,14 @@ def _parse_body(
     frames: list[pd.DataFrame] = []
     totals: list[TotalRow] = []
     blocks = [_block(0, match, spec, pinned_multiplier)]
-    ctx = _Context(sheet, spec, result, context or {}, rates or {})
+    ctx = _Context(sheet, spec, result, rates or {})
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
-    for chunk in _chunks(body, CHUNK_ROWS):
+    for chunk, last in _chunks(body, CHUNK_ROWS):
         grid = _grid(chunk)
         kinds, numbers = _classify(grid)
+        if last:  # an issuer's name over a date under the table: a signature, not data
+            kinds[context.signature_positions(chunk, kinds)] = "note"
         result.counts["rows_read"] += len(chunk)
         start = 0
         for i in _reheaders(grid, kinds, numbers, spec):
@@ -554,7 +574,6 @@ class _Context:
     sheet: RawSheet
     spec: TableSpec
     result: SheetResult
-    values: dict[str, Any]
     rates: dict[str, float]
     foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
 
@@ -634,6 +653,8 @@ def _parse_rows(
     n = len(data_idx)
     columns: dict[str, Any] = {}
     problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
+    times = np.empty(n, dtype=object)  # time-only cells of the date column (07:06:18)
+    year_hint = sheet.year_hint or (result.context.year if result.context else None)
     by_field: dict[str, list[ColumnMatch]] = {}
     for col in match.columns:
         by_field.setdefault(col.field, []).append(col)
@@ -652,8 +673,11 @@ def _parse_rows(
                     marks = columns.setdefault("filled_down", np.empty(n, dtype=object))
                     marks[filled] = fname
             values, quals, errs = parse_column(
-                raw, fspec.type, block.multipliers.get(col.index, 1.0), sheet.year_hint
+                raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint
             )
+        if result.dates is not None and fname == context.DATE_FIELD:
+            times = context.times_of(raw)
+            errs = np.where(np.equal(times, None), errs, None)
         if fspec.type == "amount" and fname == spec.amount_field:
             values, errs = _currencies(
                 values, errs, raw, col, columns, data_idx, first_excel_row, ctx
@@ -668,7 +692,7 @@ def _parse_rows(
             columns[fspec.qualifier_column] = quals
         failed = np.not_equal(errs, None)
         if fspec.required and not fspec.alternatives:
-            failed |= np.equal(values, None)
+            failed |= np.equal(values, None) & np.equal(times, None)
         for j in np.flatnonzero(failed):
             reason = errs[j] or f"必填项「{col.header}」为空"
             problems.append((int(j), col.header, raw[j], reason))
@@ -678,7 +702,18 @@ def _parse_rows(
             for j in np.flatnonzero(np.not_equal(derive_errs, None)):
                 if errs[j] is None and values[j] is not None:
                     problems.append((int(j), col.header, raw[j], derive_errs[j]))
-    problems += _absent_required(spec, by_field, columns, ctx.values, n)
+    if result.dates is not None:  # dates from a time column, transaction numbers or context
+        id_raw = None
+        if result.dates.id_index is not None and result.dates.id_index < grid.shape[1]:
+            id_raw = grid[data_idx, result.dates.id_index]
+        dated, undated = result.dates.fill(
+            columns.get(context.DATE_FIELD, [None] * n), times, id_raw
+        )
+        columns.update(dated)
+        for j in np.flatnonzero(undated):
+            problems.append((int(j), "日期", None, result.dates.missing_reason()))
+    else:
+        problems += _absent_required(spec, by_field, n)
     refused = {p[0] for p in problems}
     problems += [
         p
@@ -688,14 +723,22 @@ def _parse_rows(
     _goods(spec, columns, by_field, n)
     for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
         columns.setdefault(fspec.name, [None] * n)
+        if fspec.name == context.DATE_FIELD:
+            for name in context.CONTEXT_COLUMNS:
+                columns.setdefault(name, [None] * n)
         if fspec.qualifier_column:
-            columns.setdefault(fspec.qualifier_column, ["exact"] * n)
+            columns.setdefault(
+                fspec.qualifier_column, [None if fspec.type == "date" else "exact"] * n
+            )
         if fspec.derive_column:
             columns.setdefault(fspec.derive_column, [None] * n)
         if fspec.parts_column:
             columns.setdefault(fspec.parts_column, [None] * n)
     if spec.fill_down_fields:
         columns.setdefault("filled_down", [None] * n)
+    if spec.name in duplicates.NEAR_TABLES:  # set once all sheets are read (flag_near)
+        columns.setdefault("review_group", [None] * n)
+        columns.setdefault("review_repeat", np.zeros(n, dtype=bool))
 
     frame = pd.DataFrame(columns)
     frame["unit"] = sheet.unit_name
@@ -875,20 +918,13 @@ def _currencies(
 
 
 def _absent_required(
-    spec: TableSpec,
-    by_field: dict[str, list[ColumnMatch]],
-    columns: dict[str, Any],
-    context: dict[str, Any],
-    n: int,
+    spec: TableSpec, by_field: dict[str, list[ColumnMatch]], n: int
 ) -> list[tuple[int, str, Any, str]]:
-    """A required date the sheet has no column for comes from its context, or each row is
-    refused with the reason."""
+    """A required date the sheet has no column for, when no context could supply one (a
+    table kind cleaning/context.py does not date): each row is refused with the reason."""
     problems = []
     for fspec in spec.fields.values():
         if not fspec.required or fspec.name in by_field or fspec.type != "date":
-            continue
-        if context.get(fspec.name) is not None:
-            columns[fspec.name] = [context[fspec.name]] * n
             continue
         reason = (
             f"表中没有「{fspec.label}」列，标题、工作表名和文件名中也没有找到{fspec.label}；"
@@ -961,48 +997,6 @@ def _goods(
         columns["kind"] = kind
 
 
-def record_key_columns(spec: TableSpec) -> list[str]:
-    """Columns that make two records 'the same record': everything but where it was read.
-
-    The unit is part of the record: the same row in two units' folders is two records.
-    """
-    cols: list[str] = ["unit"]
-    for f in spec.fields.values():
-        cols.append(f.name)
-        if f.qualifier_column:
-            cols.append(f.qualifier_column)
-    return cols
-
-
-def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> None:
-    """Move records already read from an earlier file or sheet out of the later one.
-
-    Offices send the same file twice under two names; identical rows inside one sheet are
-    left alone (two equal donations on one day are plausible).
-    """
-    for table in TABLES:
-        owned = [
-            r for r in results if r.table == table and r.records is not None and len(r.records)
-        ]
-        if len(owned) < 2:
-            continue
-        keys = record_key_columns(specs[table])
-        first_owner: dict[int, int] = {}
-        for n, res in enumerate(owned):
-            hashes = pd.util.hash_pandas_object(res.records[keys].astype(str), index=False)
-            is_dup = []
-            for h in hashes:
-                h = int(h)
-                owner = first_owner.setdefault(h, n)
-                is_dup.append(owner != n)
-            if any(is_dup):
-                mask = pd.Series(is_dup, index=res.records.index)
-                res.add("duplicates", int(mask.sum()))
-                res.counts["accepted"] -= int(mask.sum())
-                res.duplicate_records = res.records[mask]
-                res.records = res.records[~mask].reset_index(drop=True)
-
-
 def clean_sheets(
     sheets: list[RawSheet], config: RawConfig, rows_done: RowsDone | None = None
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[SheetResult]]:
@@ -1023,7 +1017,7 @@ def clean_sheets(
             rows_done(rows - counted)
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
     mark_duplicates(results, specs)
-    tables = {t: _assemble(t, specs[t], results) for t in TABLES}
+    tables = duplicates.flag_near({t: _assemble(t, specs[t], results) for t in TABLES})
     rejects = pd.DataFrame(
         [r for res in results for r in res.rejects], columns=list(REJECT_COLUMNS)
     )

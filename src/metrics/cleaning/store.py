@@ -41,6 +41,9 @@ class CleanOutcome:
     warnings: pd.DataFrame
     manifest: dict[str, Any]
     notices: list[FileNotice] = field(default_factory=list)
+    #: exact repeats, each naming the row it repeats; rows under review as near repeats
+    duplicates: pd.DataFrame | None = None
+    near_duplicates: pd.DataFrame | None = None
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -166,14 +169,31 @@ def run_clean(
     from metrics.cleaning import schemas
 
     tables = {t: schemas.validate(t, f) for t, f in tables.items()}
+    from metrics.cleaning import context, duplicates
+
     warnings = schemas.cross_field_warnings(tables)
+    outside = context.period_warnings(results)  # rows dated outside their sheet's period
+    if len(outside):
+        warnings = pd.concat([warnings, outside], ignore_index=True) if len(warnings) else outside
     notices = notices + [r.notice for r in results if r.notice]
     notices += [n for r in results for n in r.notices]  # columns read by content, fills, ...
+    notices += [n for r in results for n in r.notes]  # dates and years read from context
     sha = {s.file: s.sha256 for s in sheets}
     manifest = build_manifest(results, [n for n in notices if n.sheet is None], raw_dir, sha)
     manifest["notices"] = [n.__dict__ for n in notices]
     manifest["warnings"] = len(warnings)
-    outcome = CleanOutcome(tables, rejects, warnings, manifest, notices)
+    manifest["under_review"] = {
+        t: duplicates.under_review(tables[t]) for t in duplicates.NEAR_TABLES if t in tables
+    }
+    outcome = CleanOutcome(
+        tables,
+        rejects,
+        warnings,
+        manifest,
+        notices,
+        duplicates.trace(results),
+        duplicates.near_table(tables),
+    )
     if out_dir is not None:
         write_processed(outcome, Path(out_dir))
     return outcome
@@ -188,7 +208,16 @@ def write_processed(outcome: CleanOutcome, out_dir: Path) -> None:
     """Write every processed file atomically; CSVs are neutralized for Excel."""
     for table, frame in outcome.tables.items():
         atomic_write(out_dir / f"{table}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
-    for name, frame in (("rejects", outcome.rejects), ("warnings", outcome.warnings)):
+    sides = [("rejects", outcome.rejects), ("warnings", outcome.warnings)]
+    sides += [
+        (n, f)
+        for n, f in (
+            ("duplicates", outcome.duplicates),
+            ("near_duplicates", outcome.near_duplicates),
+        )
+        if f is not None
+    ]
+    for name, frame in sides:
         atomic_write(
             out_dir / f"{name}.csv",
             lambda p, f=frame: neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig"),
@@ -220,5 +249,6 @@ def load_manifest(out_dir: Path) -> dict[str, Any]:
 
 
 def load_side_table(out_dir: Path, name: str) -> pd.DataFrame:
-    """rejects.csv or warnings.csv as written (apostrophes added for Excel are kept)."""
+    """rejects.csv, warnings.csv, duplicates.csv or near_duplicates.csv as written
+    (apostrophes added for Excel are kept)."""
     return pd.read_csv(Path(out_dir) / f"{name}.csv", encoding="utf-8-sig", dtype=str).fillna("")
