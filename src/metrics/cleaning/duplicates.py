@@ -158,7 +158,7 @@ def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
     """(row, row, rule) of near repeats from different sheets, by position in ``frame``."""
     data = pd.DataFrame(
         {
-            "key": frame[who].map(name_key, na_action="ignore").fillna(""),
+            "key": frame[who].astype(object).map(name_key, na_action="ignore").fillna(""),
             "amount": frame["amount_yuan"],
             "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize(),
             "where": frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str),
