@@ -227,6 +227,18 @@ def test_a_three_level_header_sums_the_split_count_and_keeps_its_parts(tmp_path:
     )
 
 
+def test_numbered_template_rows_of_formula_zeros_are_blank(tmp_path: Path) -> None:
+    """序号 filled in ahead, the table's cells only formula zeros: empty rows, not rejects."""
+    rows: list[list[Any]] = [["序号", "日期", "捐赠方", "金额"]]
+    rows += [[1, D(2024, 4, 1), "某壬公司", 800], [2, D(2024, 4, 2), "郑某", 200]]
+    rows += [[n, None, None, 0] for n in range(3, 8)]
+    workbook(tmp_path / "模板.xlsx", rows)
+    out = clean(tmp_path)
+    entry = sheet_entry(out, "模板.xlsx")
+    assert (entry["accepted"], entry["rejected"], entry["skipped_blank"]) == (2, 0, 5)
+    assert out.rejects.empty
+
+
 def test_split_count_without_a_total_leaf_adds_its_parts() -> None:
     from metrics.cleaning.layout import summed_leaves
 

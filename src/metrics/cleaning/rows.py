@@ -376,11 +376,11 @@ def classify_rows(grid: np.ndarray) -> np.ndarray:
 
 
 #: What each cell of a grid holds (see :func:`_classify`).
-EMPTY, TEXT, NUMBER = 0, 1, 2
+EMPTY, TEXT, NUMBER, ZERO = 0, 1, 2, 3  # ZERO: a number cell holding 0
 
 
 def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row kinds, per-cell EMPTY / TEXT / NUMBER grid), each cell looked at once."""
+    """(row kinds, per-cell EMPTY / TEXT / NUMBER / ZERO grid), each cell looked at once."""
     n, width = grid.shape
     kinds = np.full(n, "", dtype=object)
     if width == 0:
@@ -399,6 +399,7 @@ def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     kinds[note] = "note"
     kinds[total] = "total"
     cells = np.where(numbers, NUMBER, np.where(filled, TEXT, EMPTY)).astype(np.int8)
+    cells[numbers & (marks == 3)] = ZERO
     return kinds, cells
 
 
@@ -568,7 +569,7 @@ def _reheaders(
     """
     if not len(grid):
         return []
-    rows = (kinds == "") & ~(cells == NUMBER).any(axis=1) & ((cells == TEXT).sum(axis=1) >= 2)
+    rows = (kinds == "") & ~(cells >= NUMBER).any(axis=1) & ((cells == TEXT).sum(axis=1) >= 2)
     found = []
     for i in np.flatnonzero(rows):
         texts = [v for v in grid[i] if isinstance(v, str) and v.strip()]
@@ -640,8 +641,12 @@ def _parse_rows(
     mapped = [c.index for c in match.columns if c.index < width]
     data = kinds == ""
     if width:
-        numbers = cells == NUMBER
+        numbers = cells >= NUMBER
         in_mapped = (cells[:, mapped] != EMPTY).any(axis=1)
+        # a template row: its table's cells hold only formula zeros (a 序号 beside them is no data)
+        template = data & in_mapped & ~np.isin(cells[:, mapped], (TEXT, NUMBER)).any(axis=1)
+        kinds[template] = "blank"
+        data = kinds == ""
         unmapped = [j for j in range(width) if j not in set(mapped)]
         bare = data & ~in_mapped & (numbers[:, unmapped].any(axis=1) if unmapped else False)
         for i in np.flatnonzero(bare):  # a lone figure beside the table: its total
@@ -778,7 +783,7 @@ def _parse_rows(
 
 def _tail_signature(kinds: np.ndarray, cells: np.ndarray, mapped: list[int]) -> None:
     """Rows of a single cell below the last row with a figure are a signature (落款), not data."""
-    figures = (cells[:, mapped] == NUMBER).any(axis=1) if mapped else np.zeros(len(kinds), bool)
+    figures = (cells[:, mapped] >= NUMBER).any(axis=1) if mapped else np.zeros(len(kinds), bool)
     with_figures = np.flatnonzero(figures & (kinds == ""))
     if not len(with_figures):
         return

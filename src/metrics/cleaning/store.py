@@ -91,6 +91,7 @@ def _sheet_entry(res: SheetResult) -> dict[str, Any]:
             "computed_qualifier": c.computed_qualifier,
             "difference": c.difference,
             "status": c.status,
+            "covers": c.covers,  # all | group (a 小计) | block N (a second table)
         }
         for c in res.total_checks
     ]
