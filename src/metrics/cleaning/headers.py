@@ -187,7 +187,7 @@ def match_header_cell(header: object, spec: TableSpec) -> tuple[str, float] | No
 
 
 def _match_cell(header: object, spec: TableSpec) -> tuple[str, float, str | None] | None:
-    raw_key = _key(header) if header is not None else ""
+    raw_key = _key(str(header)) if header is not None else ""
     if not raw_key:
         return None
     base, multiplier, currency = split_unit_currency(header)
@@ -303,6 +303,7 @@ def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> He
     """The reading of rows r..r+depth-1 as this kind's header, or None if it is not one."""
     from metrics.cleaning import layout
 
+    paths: list[tuple[str, ...]]
     if depth == 1:
         cols = score_row(rows[r], spec)
         paths = [(normalize_text(c),) if normalize_text(c) else () for c in rows[r]]
@@ -394,7 +395,8 @@ def explain_missing(rows: list[list[Any]], specs: dict[str, TableSpec]) -> str:
     whose contents could hold them (a column of names is never offered as the date)."""
     from metrics.cleaning import layout
 
-    best_kind, best_row, best_cols = None, 0, []
+    best_kind, best_row = None, 0
+    best_cols: list[ColumnMatch] = []
     for r, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
         for kind, spec in specs.items():
             cols = score_row(cells, spec)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metrics.cleaning import parsing
@@ -128,26 +129,21 @@ def check_totals(
     checks: list[TotalCheck] = []
     if records is None or not totals:
         return checks
-    rows = records["source_row"].to_numpy() if len(records) else None
+    rows = records["source_row"].to_numpy()
     last_sub: dict[int, int] = {}
     many_blocks = len({b for b, _, _ in blocks}) > 1
     for total in sorted(totals, key=lambda t: t.excel_row):
         figure = figures.get(total.block)
-        span = [(a, z) for b, a, z in blocks if b == total.block]
-        if rows is None:
-            mask = pd.Series([], dtype=bool)
-        else:
-            mask = pd.Series(False, index=records.index)
-            for a, z in span:
+        mask = np.zeros(len(rows), dtype=bool)
+        for b, a, z in blocks:
+            if b == total.block:
                 mask |= (rows >= a) & (rows <= z)
         covers = f"block {total.block + 1}" if many_blocks else "all"
         if total.subtotal:
-            start = last_sub.get(total.block, 0)
-            if rows is not None:
-                mask &= (rows > start) & (rows < total.excel_row)
+            mask &= (rows > last_sub.get(total.block, 0)) & (rows < total.excel_row)
             last_sub[total.block] = total.excel_row
             covers = "group"
-        covered = records[mask.to_numpy()] if rows is not None else records
+        covered = records[mask]
         text_amount, text_count = footer_figures(total.cells)
         if text_count is not None:
             checks.append(
