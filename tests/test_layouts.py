@@ -377,6 +377,39 @@ def test_in_kind_quantities_are_never_yuan_and_blanks_mean_same_as_above(tmp_pat
     assert (entry["accepted"], entry["rejected"], entry["skipped_note"]) == (4, 0, 2)
 
 
+def test_goods_units_from_the_header_or_a_column_of_units(tmp_path: Path) -> None:
+    """数量（箱） counts boxes; an untitled column of 个/台/包 is the unit, said in a notice."""
+    workbook(
+        tmp_path / "物资二.xlsx",
+        [
+            ["日期", "捐赠单位", "物资名称", "数量（箱）"],
+            [D(2020, 2, 1), "某癸公司", "酒精", 30],
+            [D(2020, 2, 1), "某子公司", "手套", "12"],
+        ],
+        "箱",
+    )
+    workbook(
+        tmp_path / "物资三.xlsx",
+        [
+            ["日期", "捐赠单位", "物资名称", "数量", "规格单位"],
+            [D(2020, 2, 2), "某丑公司", "口罩", 500, "个"],
+            [D(2020, 2, 2), "某寅公司", "体温计", 20, "台"],
+            [D(2020, 2, 2), "某卯公司", "防护服", 40, "包"],
+        ],
+    )
+    out = clean(tmp_path)
+    don = out.tables["donations"].set_index("item")
+    assert don.loc[["酒精", "手套", "口罩", "体温计", "防护服"], "item_unit"].tolist() == [
+        "箱",
+        "箱",
+        "个",
+        "台",
+        "包",
+    ]
+    assert don.loc[["酒精", "手套"], "quantity"].tolist() == [30.0, 12.0]
+    assert "第1行表头：「规格单位」按内容识别为 计量单位，请核对" in messages(out, "check")
+
+
 def test_a_distribution_list_is_skipped_with_a_notice(tmp_path: Path) -> None:
     workbook(
         tmp_path / "发放.xlsx",

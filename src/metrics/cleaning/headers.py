@@ -180,6 +180,17 @@ def split_unit_currency(header: object) -> tuple[str, float, str | None]:
     return text, 1.0, None
 
 
+def goods_unit_of(header: object) -> tuple[str, str] | None:
+    """(base, goods unit) of a header such as 数量（箱）, else None."""
+    from metrics.cleaning.parsing import load_vocab
+
+    text = normalize_text(header)
+    m = _UNIT_IN_BRACKETS.search(text)
+    if m and m.group(1).strip() in load_vocab()["goods_units"]:
+        return text[: m.start()].strip(), m.group(1).strip()
+    return None
+
+
 def match_header_cell(header: object, spec: TableSpec) -> tuple[str, float] | None:
     """The canonical field a header cell names in this table kind, with its unit multiplier."""
     hit = _match_cell(header, spec)
@@ -192,6 +203,8 @@ def _match_cell(header: object, spec: TableSpec) -> tuple[str, float, str | None
         return None
     base, multiplier, currency = split_unit_currency(header)
     base_key = _key(base)
+    if base_key == raw_key and (goods := goods_unit_of(header)) is not None:
+        base_key = _key(goods[0])  # 数量（箱） is a quantity, counted in 箱
     for fspec in spec.fields.values():
         if raw_key in fspec.synonyms or base_key in fspec.synonyms:
             return fspec.name, multiplier, currency
@@ -364,6 +377,16 @@ def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> He
                 satisfied, inferred = need, guess
     if satisfied is None or len(cols) + len(inferred) < 2:
         return None
+    taken = used | {c.index for c in inferred}
+    for f in layout.OPTIONAL_INFER:  # a column of 箱/个/台 beside goods is their unit
+        if f not in spec.fields or f in named:
+            continue
+        for j in range(width):
+            if j not in taken and layout.fits(f, "text", profiles.get(j, {}), strict=True):
+                header = normalize_text(rows[last][j]) if j < len(rows[last]) else ""
+                inferred.append(ColumnMatch(j, header or f"第{j + 1}列", f, by_content=True))
+                taken.add(j)
+                break
     for c in inferred:
         notices.append(f"「{c.header}」按内容识别为 {spec.fields[c.field].label}，请核对")
     columns = sorted(cols + inferred, key=lambda c: c.index)

@@ -40,6 +40,8 @@ def _text_kind(text: str) -> str:
     squeezed = text.replace(" ", "")
     if _TIME.match(squeezed):
         return "time"
+    if squeezed in _goods_units():
+        return "unit"
     if foreign_amount(text) is not None:
         return "number"
     if _ID.match(squeezed) and sum(ch.isdigit() for ch in squeezed) >= 8:
@@ -98,7 +100,7 @@ FITS: dict[str, tuple[str, ...]] = {
     "count": ("number",),
     "hours": ("number",),
     "quantity": ("number", "quantity"),
-    "text": ("name", "text", "id"),
+    "text": ("name", "text", "id", "unit"),
     "status": ("name", "text"),
     "kind": ("name",),
 }
@@ -111,7 +113,10 @@ INFER: dict[str, tuple[str, ...]] = {
     "date": ("date",),
     "amount": ("number",),
     "quantity": ("number", "quantity"),
+    "item_unit": ("unit",),
 }
+#: Optional fields a column is mapped to by its contents alone (with a notice).
+OPTIONAL_INFER = ("item_unit",)
 
 
 def fits(field_name: str, ftype: str, prof: dict[str, float], *, strict: bool = False) -> bool:
@@ -234,6 +239,11 @@ def foreign_amount(text: str) -> tuple[str, float, str] | None:
 
 
 # --- goods -------------------------------------------------------------------------------------
+
+
+@cache
+def _goods_units() -> frozenset[str]:
+    return frozenset(_vocab()["goods_units"])
 
 
 @cache

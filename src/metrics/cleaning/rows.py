@@ -32,6 +32,7 @@ from metrics.cleaning.headers import (
     _match_cell,
     explain_missing,
     find_header,
+    goods_unit_of,
     load_table_specs,
     match_header_cell,
 )
@@ -702,6 +703,8 @@ def _parse_rows(
             units = _per_distinct(
                 raw, lambda v: layout.parse_quantity_cell(v)[1] if isinstance(v, str) else None
             )
+            if (in_header := goods_unit_of(col.header)) is not None:  # 数量（箱）
+                units[np.equal(units, None) & np.not_equal(values, None)] = in_header[1]
             columns["_unit_from_quantity"] = units
         columns[fname] = values
         if fspec.qualifier_column:
