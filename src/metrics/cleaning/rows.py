@@ -270,7 +270,12 @@ def _quantity(value: Any, _m: float, _y: int | None) -> Parsed:
         return Parsed(float(value))
     number, _unit = layout.parse_quantity_cell(str(value))
     if number is None:
-        return Parsed(error=f"数量无法识别：「{normalize_text(value)}」；应为数字，如 120 或 120箱")
+        return Parsed(
+            error=Refusal(
+                Reason.COUNT_UNREADABLE,
+                f"数量无法识别：「{normalize_text(value)}」；应为数字，如 120 或 120箱",
+            )
+        )
     return Parsed(number)
 
 
@@ -949,9 +954,10 @@ def _absent_required(
     for fspec in spec.fields.values():
         if not fspec.required or fspec.name in by_field or fspec.type != "date":
             continue
-        reason = (
+        reason = Refusal(
+            Reason.REQUIRED_EMPTY,
             f"表中没有「{fspec.label}」列，标题、工作表名和文件名中也没有找到{fspec.label}；"
-            f"请补上{fspec.label}列"
+            f"请补上{fspec.label}列",
         )
         problems += [(j, fspec.label, None, reason) for j in range(n)]
     return problems
@@ -987,7 +993,11 @@ def _needs_a_figure(
                 if col is not None and col.index < grid.shape[1]
                 else None
             )
-            problems.append((int(j), header, value, f"必填项「{header}」为空"))
+            reason = Refusal(
+                Reason.REQUIRED_EMPTY,
+                f"必填项「{header}」为空：没有金额，也没有数量；请补填后重新报送",
+            )
+            problems.append((int(j), header, value, reason))
     return problems
 
 
