@@ -40,14 +40,21 @@ def kernel_pids(folder: Path) -> list[int]:
 
 
 def running_kernels() -> set[int]:
-    """PIDs of every live ipykernel process on the machine (spares included)."""
+    """PIDs of live ipykernel processes of this test session (spares included).
+
+    A kernel is ours when it carries the session's tag in its environment (conftest sets it
+    before anything starts, and kernels inherit it through pool workers and their forkserver),
+    so another checkout's kernels are not counted, and an orphan of ours still is.
+    """
+    tag = f"SHISHI_TEST_SESSION={os.environ['SHISHI_TEST_SESSION']}".encode()
     found = set()
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes() if b"ipykernel_launcher" in cmdline else b""
         except OSError:
             continue
-        if b"ipykernel_launcher" in cmdline and alive(int(proc.name)):
+        if tag in environ.split(b"\0") and alive(int(proc.name)):
             found.add(int(proc.name))
     return found
 

@@ -15,8 +15,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from conftest import assert_reconciled
-from metrics.cleaning.ingest import RawConfig, RawSheet, read_raw
+from metrics.cleaning.ingest import RawSheet, read_raw
 from metrics.cleaning.rows import clean_sheets
+from metrics.config import RawConfig
 
 HEADER_SETS = [
     ["日期", "项目/用途", "捐赠方", "类型", "金额（元）", "备注"],

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from metrics.cleaning.ingest import RawConfig, read_raw
+from metrics.cleaning.ingest import read_raw
 from metrics.cleaning.store import neutralize_formula, run_clean
+from metrics.config import RawConfig
 from metrics.errors import ExitCode
 from metrics.reporting.render import ReportFailed, render_report, safe_name
 from metrics.running.batch import REPORTS, plan_jobs, run_jobs

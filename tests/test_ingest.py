@@ -8,8 +8,9 @@ import pytest
 from openpyxl import Workbook
 
 from metrics.cleaning.headers import load_table_specs, match_header_cell, split_unit
-from metrics.cleaning.ingest import copy_rank, load_config, year_hint
+from metrics.cleaning.ingest import copy_rank, year_hint
 from metrics.cleaning.store import run_clean
+from metrics.config import load_config
 from metrics.errors import ConfigError
 from metrics.running.batch import plan_jobs
 

@@ -47,6 +47,9 @@ class ShishiError(Exception):
         self.hint = hint
         self.path = Path(path) if path is not None else None
 
+    def __reduce__(self) -> tuple[object, ...]:  # intact across a process pool
+        return (type(self), (self.message, self.hint), self.__dict__)
+
     def __str__(self) -> str:
         where = f"{self.path}：" if self.path is not None else ""
         hint = f"\n  处理办法：{self.hint}" if self.hint else ""

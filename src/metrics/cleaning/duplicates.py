@@ -20,39 +20,18 @@ import numpy as np
 import pandas as pd
 
 from metrics.cleaning.parsing import normalize_text
+from metrics.contract import DUPLICATE_COLUMNS, NEAR_DUPLICATE_COLUMNS
 
 if TYPE_CHECKING:
     from metrics.cleaning.headers import TableSpec
     from metrics.cleaning.rows import SheetResult
 
-#: One line per exact repeat: where it is, and the row it repeats.
-DUPLICATE_COLUMNS = [
-    "table",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    "same_as_file",
-    "same_as_sheet",
-    "same_as_row",
-]
 #: Tables checked for near repeats, with the column naming who gave or bought.
 NEAR_TABLES = {"donations": "donor", "purchases": "buyer"}
 #: Columns added to those tables: the group a row is under review in, and whether the figures
 #: should leave it out (every row of a group but the first read).
-REVIEW_COLUMNS = {"review_group": "string", "review_repeat": "bool"}
-NEAR_COLUMNS = [
-    "table",
-    "review_group",
-    "rule",
-    "review_repeat",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    "date",
-    "who",
-    "amount_yuan",
-    "note",
-]
+#: The review columns' values before flag_near has looked at every sheet.
+REVIEW_DEFAULTS: dict[str, object] = {"review_group": None, "review_repeat": False}
 #: Same donor and amount: dates at most this many days apart.
 NEAR_DAYS = 3
 #: Same day and amount: donors at least this similar (difflib ratio) count as one.
@@ -129,8 +108,8 @@ def trace(results: list[SheetResult]) -> pd.DataFrame:
             frame[col] = dup[col].to_numpy()
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=DUPLICATE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[DUPLICATE_COLUMNS]
+        return pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(DUPLICATE_COLUMNS)]
 
 
 # --- near repeats ----------------------------------------------------------------------------
@@ -257,6 +236,7 @@ def near_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "review_group": rows["review_group"].astype(str),
                     "rule": rows["review_group"].astype(str).map(rule_of).map(RULES),
                     "review_repeat": rows["review_repeat"],
+                    "unit": rows["unit"],
                     "source_file": rows["source_file"],
                     "source_sheet": rows["source_sheet"],
                     "source_row": rows["source_row"],
@@ -268,8 +248,8 @@ def near_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             )
         )
     if not frames:
-        return pd.DataFrame(columns=NEAR_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)[NEAR_COLUMNS]
+        return pd.DataFrame(columns=list(NEAR_DUPLICATE_COLUMNS))
+    out = pd.concat(frames, ignore_index=True)[list(NEAR_DUPLICATE_COLUMNS)]
     return out.sort_values(["table", "review_group", "source_file", "source_row"], kind="stable")
 
 
@@ -296,9 +276,9 @@ def _load(out_dir: Path, name: str, columns: list[str]) -> pd.DataFrame:
 
 def duplicates_table(out_dir: Path) -> pd.DataFrame:
     """duplicates.csv as written: each exact repeat and the file, sheet and row it repeats."""
-    return _load(out_dir, "duplicates", DUPLICATE_COLUMNS)
+    return _load(out_dir, "duplicates", list(DUPLICATE_COLUMNS))
 
 
 def near_duplicates_table(out_dir: Path) -> pd.DataFrame:
     """near_duplicates.csv as written: rows under review, both (all) rows of each group."""
-    return _load(out_dir, "near_duplicates", NEAR_COLUMNS)
+    return _load(out_dir, "near_duplicates", list(NEAR_DUPLICATE_COLUMNS))

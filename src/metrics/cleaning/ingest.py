@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
-import fnmatch
 import functools
 import hashlib
 import io
 import itertools
 import re
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,53 +22,16 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from metrics.errors import ConfigError, UnreadableFile
+from metrics.config import CONFIG_NAME, RawConfig, load_config
+from metrics.errors import UnreadableFile
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
-#: Files larger than this are refused with a message (override in shishi.toml: max_file_mb).
-MAX_FILE_MB = 200
-#: An .xlsx whose parts unpack to more than this is treated as a zip bomb.
-MAX_UNPACKED_MB = 1024
-CONFIG_NAME = "shishi.toml"
 #: Reporting unit when neither a subfolder of data/raw/ nor shishi.toml ([unit] name) names one.
 DEFAULT_UNIT = "本单位"
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _YEAR = re.compile(r"(?<!\d)(19[9]\d|20\d\d)(?!\d)")
-
-
-@dataclass
-class Pin:
-    """The analyst's override for an odd file (data/raw/shishi.toml, [[pin]])."""
-
-    file: str
-    sheet: str | None = None
-    table: str | None = None
-    header_row: int | None = None  # 1-based, as Excel shows it
-    unit: str | None = None  # e.g. "万元": amounts in this sheet are in 万元
-    skip: bool = False
-    date: dt.date | str | None = None  # the rows' date when the sheet has no date column
-    period: str | None = None  # the period the sheet covers (2024Q4): rows outside it are listed
-
-    def applies(self, file: str, sheet: str) -> bool:
-        name_ok = fnmatch.fnmatch(file, self.file) or fnmatch.fnmatch(Path(file).name, self.file)
-        return name_ok and (self.sheet is None or self.sheet == sheet)
-
-
-@dataclass
-class RawConfig:
-    """Optional per-folder settings the analyst keeps next to the raw files."""
-
-    unit_name: str | None = None
-    extra_headers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    pins: list[Pin] = field(default_factory=list)
-    max_file_mb: float = MAX_FILE_MB
-    max_unpacked_mb: float = MAX_UNPACKED_MB
-
-    def pin_for(self, file: str, sheet: str) -> Pin | None:
-        hits = [p for p in self.pins if p.applies(file, sheet)]
-        return hits[-1] if hits else None
 
 
 @dataclass
@@ -119,31 +79,8 @@ class FileNotice:
 
     file: str
     sheet: str | None
-    #: "error" (file unreadable) | "info" (sheet without a table, duplicate file)
-    #: | "check" (read, but the analyst should confirm how: a year taken from the title)
-    level: str
+    level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
     message: str
-
-
-def load_config(raw_dir: Path) -> RawConfig:
-    """Read data/raw/shishi.toml if the analyst made one; a broken one is an error that says where."""
-    path = raw_dir / CONFIG_NAME
-    if not path.exists():
-        return RawConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"配置文件格式有误（{exc}）", "请对照 data/raw/README.md 修改", path=path
-        ) from exc
-    pins = [Pin(**p) for p in data.get("pin", [])]
-    return RawConfig(
-        unit_name=(data.get("unit") or {}).get("name"),
-        extra_headers=data.get("headers", {}),
-        pins=pins,
-        max_file_mb=float(data.get("max_file_mb", MAX_FILE_MB)),
-        max_unpacked_mb=float(data.get("max_unpacked_mb", MAX_UNPACKED_MB)),
-    )
 
 
 def sha256_of(path: Path) -> str:

@@ -24,10 +24,11 @@ from typing import Any, Literal, ParamSpec
 import numpy as np
 import pandas as pd
 
+from metrics.contract import QUALIFIERS
+
 P = ParamSpec("P")
 
 Qualifier = Literal["exact", "at_least", "about", "at_most"]
-QUALIFIERS: tuple[str, ...] = ("exact", "at_least", "about", "at_most")
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 SERIAL_RANGE = (20000, 80000)  # 1954 .. 2119: a number in a date column in this range is a serial

@@ -29,22 +29,10 @@ from metrics.cleaning.headers import (
     find_header,
     load_table_specs,
 )
-from metrics.cleaning.ingest import FileNotice, RawConfig, RawSheet
+from metrics.cleaning.ingest import FileNotice, RawSheet
 from metrics.cleaning.parsing import Parsed, is_empty, normalize_text
-
-TABLES = ("wishes", "donations", "purchases", "volunteering")
-#: A sheet's row accounting: rows_read = the sum of the other six.
-COUNT_KEYS = (
-    "rows_read",
-    "accepted",
-    "rejected",
-    "skipped_blank",
-    "skipped_total",
-    "skipped_note",
-    "duplicates",
-)
-SOURCE_COLUMNS = ["unit", "source_file", "source_sheet", "source_row"]
-REJECT_COLUMNS = ["table", "source_file", "source_sheet", "source_row", "column", "value", "reason"]
+from metrics.config import RawConfig
+from metrics.contract import COUNT_KEYS, REJECT_COLUMNS, TABLES, columns
 
 #: Parsers by field type (headers.toml `type`); each takes (value, multiplier, year_hint).
 Parser = Callable[[Any, float, int | None], Parsed]
@@ -468,6 +456,9 @@ def _parse_rows(
         if fspec.name == context.DATE_FIELD:
             for name in context.CONTEXT_COLUMNS:
                 columns.setdefault(name, [None] * n)
+    if spec.name in duplicates.NEAR_TABLES:  # set once every sheet is read (flag_near)
+        for name, default in duplicates.REVIEW_DEFAULTS.items():
+            columns.setdefault(name, [default] * n)
         if fspec.qualifier_column:
             columns.setdefault(
                 fspec.qualifier_column, [None if fspec.type == "date" else "exact"] * n
@@ -565,26 +556,15 @@ def clean_sheets(
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
     mark_duplicates(results, specs)
     tables = duplicates.flag_near({t: _assemble(t, specs[t], results) for t in TABLES})
-    rejects = pd.DataFrame([r for res in results for r in res.rejects], columns=REJECT_COLUMNS)
+    rejects = pd.DataFrame(
+        [r for res in results for r in res.rejects], columns=list(REJECT_COLUMNS)
+    )
     return tables, rejects, results
-
-
-#: Contract dtype of each field type (anything else is a string).
-_DTYPES = {"date": "datetime", "amount": "float64", "hours": "float64", "count": "Int64"}
 
 
 def column_dtypes(spec: TableSpec) -> dict[str, str]:
     """A table's columns in contract order, each with its contract dtype."""
-    dtypes: dict[str, str] = {}
-    for f in spec.fields.values():
-        dtypes[f.name] = _DTYPES.get(f.type, "string")
-        if f.qualifier_column:
-            dtypes[f.qualifier_column] = "string"
-        if f.derive_column:
-            dtypes[f.derive_column] = "string"
-    if context.DATE_FIELD in spec.fields:  # where each row's date came from
-        dtypes |= context.CONTEXT_COLUMNS
-    return dtypes | dict.fromkeys(SOURCE_COLUMNS, "string") | {"source_row": "int64"}
+    return {c.name: c.dtype for c in columns(spec.name)}
 
 
 def table_columns(spec: TableSpec) -> list[str]:

@@ -1,101 +1,63 @@
-"""The processed-data contract as pandera models, plus the cross-field rules that only warn.
+"""The processed-data contract as pandera schemas, plus the cross-field rules that only warn.
 
-The models read like the data dictionary in DESIGN.md. A model failing is a bug in shishi (the
-cleaner built a table that breaks the contract), so it raises. Cross-field problems in the
-offices' data - resolved with no date, resolved before raised, negative amounts - are the
-analyst's business: they become warnings with the row reference, and the row stays.
+The schemas are built from :mod:`metrics.contract`, so they cannot drift from it. A schema
+failing is a bug in shishi (the cleaner built a table that breaks the contract), so it raises.
+Cross-field problems in the offices' data - resolved with no date, resolved before raised,
+negative amounts - are the analyst's business: they become warnings with the row reference,
+and the row stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
 
-QUALIFIERS = ["exact", "at_least", "about", "at_most"]
-STATUSES = ["pending", "in_progress", "resolved", "cancelled"]
+from metrics.contract import TABLES, WARNING_COLUMNS, Column, columns
 
-
-class _Sourced(pa.DataFrameModel):
-    """Columns every processed table carries so a figure can be traced to an Excel row."""
-
-    unit: Series[pd.StringDtype] = pa.Field(nullable=False)
-    source_file: Series[pd.StringDtype] = pa.Field(nullable=False)
-    source_sheet: Series[pd.StringDtype] = pa.Field(nullable=False)
-    source_row: Series[int] = pa.Field(ge=1)
-
-    class Config:
-        coerce = True
-        strict = False
-
-
-class Wishes(_Sourced):
-    item_id: Series[pd.StringDtype] = pa.Field(nullable=True)
-    title: Series[pd.StringDtype] = pa.Field(nullable=False)
-    category: Series[pd.StringDtype] = pa.Field(nullable=True)
-    leader: Series[pd.StringDtype] = pa.Field(nullable=True)
-    department: Series[pd.StringDtype] = pa.Field(nullable=True)
-    raised_on: Series[pd.Timestamp] = pa.Field(nullable=True)
-    due_on: Series[pd.Timestamp] = pa.Field(nullable=True)
-    status: Series[pd.StringDtype] = pa.Field(isin=STATUSES)
-    resolved_on: Series[pd.Timestamp] = pa.Field(nullable=True)
-    cost_yuan: Series[float] = pa.Field(nullable=True)
-    cost_qualifier: Series[pd.StringDtype] = pa.Field(isin=QUALIFIERS)
-
-
-class Donations(_Sourced):
-    date: Series[pd.Timestamp] = pa.Field(nullable=False)
-    campaign: Series[pd.StringDtype] = pa.Field(nullable=True)
-    donor: Series[pd.StringDtype] = pa.Field(nullable=False)
-    donor_type: Series[pd.StringDtype] = pa.Field(nullable=True)
-    kind: Series[pd.StringDtype] = pa.Field(isin=["cash", "in_kind"], nullable=True)
-    amount_yuan: Series[float] = pa.Field(nullable=False)
-    amount_qualifier: Series[pd.StringDtype] = pa.Field(isin=QUALIFIERS)
-    note: Series[pd.StringDtype] = pa.Field(nullable=True)
-
-
-class Purchases(_Sourced):
-    date: Series[pd.Timestamp] = pa.Field(nullable=True)
-    buyer: Series[pd.StringDtype] = pa.Field(nullable=False)
-    buyer_type: Series[pd.StringDtype] = pa.Field(isin=["enterprise", "individual"])
-    supplier_region: Series[pd.StringDtype] = pa.Field(nullable=True)
-    product: Series[pd.StringDtype] = pa.Field(nullable=True)
-    amount_yuan: Series[float] = pa.Field(nullable=False)
-    amount_qualifier: Series[pd.StringDtype] = pa.Field(isin=QUALIFIERS)
-
-
-class Volunteering(_Sourced):
-    date: Series[pd.Timestamp] = pa.Field(nullable=False)
-    organizer: Series[pd.StringDtype] = pa.Field(nullable=False)
-    title: Series[pd.StringDtype] = pa.Field(nullable=False)
-    theme: Series[pd.StringDtype] = pa.Field(nullable=True)
-    participants: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    participants_qualifier: Series[pd.StringDtype] = pa.Field(isin=QUALIFIERS)
-    hours: Series[float] = pa.Field(nullable=True)
-    outcome: Series[pd.StringDtype] = pa.Field(nullable=True)
-
-
-MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "wishes": Wishes,
-    "donations": Donations,
-    "purchases": Purchases,
-    "volunteering": Volunteering,
+#: pandera dtype of each contract dtype.
+_PANDERA_DTYPES = {
+    "string": pd.StringDtype(),
+    "float64": "float64",
+    "Int64": pd.Int64Dtype(),
+    "int64": "int64",
+    "datetime": "datetime64[ns]",
+    "bool": "bool",
 }
+
+
+def _column(c: Column) -> pa.Column:
+    checks = [pa.Check.isin(list(c.allowed))] if c.allowed else []
+    if c.name == "source_row":
+        checks.append(pa.Check.ge(1))
+    return pa.Column(_PANDERA_DTYPES[c.dtype], checks=checks, nullable=c.nullable, title=c.label)
+
+
+@cache
+def schema(table: str) -> pa.DataFrameSchema:
+    """The pandera schema of one processed table: exactly the contract's columns, in order."""
+    return pa.DataFrameSchema(
+        {c.name: _column(c) for c in columns(table)},
+        name=table,
+        coerce=True,
+        strict=True,
+        ordered=True,
+    )
 
 
 def warm_up() -> None:
     """Validate an empty table of each model: pandera loads its backends (0.2-0.4 s) on first
     use, so doing it ahead, off the critical path, makes the real validation cheap."""
-    for model in MODELS.values():
-        model.validate(pd.DataFrame(columns=list(model.to_schema().columns)), lazy=True)
+    for table in TABLES:
+        schema(table).validate(pd.DataFrame(columns=[c.name for c in columns(table)]), lazy=True)
 
 
 def validate(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Coerce and check one processed table against its model (raises on a contract breach)."""
-    return MODELS[table].validate(frame, lazy=True)
+    """Coerce and check one processed table against its schema (raises on a contract breach)."""
+    return schema(table).validate(frame, lazy=True)
 
 
 @dataclass(frozen=True)
@@ -149,8 +111,6 @@ RULES: list[Rule] = [
     ),
 ]
 
-WARNING_COLUMNS = ["table", "rule", "message", "source_file", "source_sheet", "source_row"]
-
 
 def cross_field_warnings(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every row breaking a cross-field rule, with where to find it in Excel."""
@@ -160,11 +120,11 @@ def cross_field_warnings(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if frame is None or frame.empty:
             continue
         mask = rule.failing(frame).astype(bool)
-        hits = frame.loc[mask, ["source_file", "source_sheet", "source_row"]].copy()
+        hits = frame.loc[mask, ["unit", "source_file", "source_sheet", "source_row"]].copy()
         hits.insert(0, "message", rule.message)
         hits.insert(0, "rule", rule.name)
         hits.insert(0, "table", rule.table)
         found.append(hits)
     if not found:
-        return pd.DataFrame(columns=WARNING_COLUMNS)
-    return pd.concat(found, ignore_index=True)[WARNING_COLUMNS]
+        return pd.DataFrame(columns=list(WARNING_COLUMNS))
+    return pd.concat(found, ignore_index=True)[list(WARNING_COLUMNS)]

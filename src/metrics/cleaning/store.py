@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from metrics import __version__
+from metrics.contract import COUNT_KEYS, TABLES
 from metrics.errors import InputError
 
 if TYPE_CHECKING:  # the cleaning stack (pandera, calamine) loads only when cleaning
     from metrics.cleaning.ingest import FileNotice
     from metrics.cleaning.rows import SheetResult
-
-TABLES = ("wishes", "donations", "purchases", "volunteering")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -118,13 +117,12 @@ def build_manifest(
         elif f.get("sha256"):
             seen[f["sha256"]] = f["file"]
     sheets = [s for f in files.values() for s in f["sheets"] if "rows_read" in s]
-    from metrics.cleaning.rows import COUNT_KEYS as keys
 
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "code_version": __version__,
         "raw_dir": str(raw_dir),
-        "totals": {k: sum(s.get(k, 0) for s in sheets) for k in keys},
+        "totals": {k: sum(s.get(k, 0) for s in sheets) for k in COUNT_KEYS},
         "files": sorted(files.values(), key=lambda f: f["file"]),
     }
 
@@ -148,8 +146,9 @@ def run_clean(
     # without holding the GIL, so that runs meanwhile on a thread (imports are thread-safe).
     preload = threading.Thread(target=_warm_schemas, daemon=True)
     preload.start()
-    from metrics.cleaning.ingest import load_config, read_raw
+    from metrics.cleaning.ingest import read_raw
     from metrics.cleaning.rows import clean_sheets
+    from metrics.config import load_config
 
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.cleaning.rows import COUNT_KEYS
+from metrics.contract import COUNT_KEYS
 
 TABLE_CN = {
     "wishes": "心愿清单",

@@ -110,6 +110,9 @@ class ReportFailed(ReportError):
         self.notebook, self.cell, self.error, self.log_path = notebook, cell, error, log_path
         super().__init__(str(self), "打开该记录查看出错的单元格；数据问题请先看 data_quality.pdf")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a pool worker to the parent intact
+        return (type(self), (self.notebook, self.cell, self.error, self.log_path))
+
     def __str__(self) -> str:
         where = (
             f"单元格 [{self.cell}]" if self.cell is not None else "执行时"

@@ -1,0 +1,301 @@
+"""The processed-data contract: the one place that says what data/processed/ holds.
+
+Every other module imports its table names, columns, dtypes, allowed values and Chinese labels
+from here: the pandera schemas (cleaning.schemas), the cleaner's column order and dtypes, the
+Excel export's headers, the templates' drop-downs, the reports' labels and the data dictionary
+(docs/data-dictionary.md, written by :func:`data_dictionary`). A test fails when any of them
+disagrees with this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TABLES: tuple[str, ...] = ("wishes", "donations", "purchases", "volunteering")
+TABLE_LABELS: dict[str, str] = {
+    "wishes": "心愿清单",
+    "donations": "捐款捐物",
+    "purchases": "消费帮扶采购",
+    "volunteering": "志愿服务",
+}
+
+#: How exact a figure is: "6万余元" is at_least 60,000; a sum with one at_least part is at_least.
+QUALIFIERS: tuple[str, ...] = ("exact", "at_least", "about", "at_most")
+QUALIFIER_LABELS: dict[str, str] = {
+    "exact": "确数",
+    "at_least": "余（至少）",
+    "about": "约",
+    "at_most": "不足（至多）",
+}
+STATUSES: tuple[str, ...] = ("pending", "in_progress", "resolved", "cancelled")
+STATUS_LABELS: dict[str, str] = {
+    "pending": "未启动",
+    "in_progress": "推进中",
+    "resolved": "已办结",
+    "cancelled": "已取消",
+}
+KINDS: tuple[str, ...] = ("cash", "in_kind")
+KIND_LABELS: dict[str, str] = {"cash": "现金", "in_kind": "物资"}
+BUYER_TYPES: tuple[str, ...] = ("enterprise", "individual")
+BUYER_TYPE_LABELS: dict[str, str] = {"enterprise": "企业", "individual": "个人"}
+DONOR_TYPES: tuple[str, ...] = ("organization", "enterprise", "individual", "other")
+DONOR_TYPE_LABELS: dict[str, str] = {
+    "organization": "组织",
+    "enterprise": "企业",
+    "individual": "个人",
+    "other": "其他",
+}
+
+#: A sheet's row accounting: rows_read is the sum of the other six, for every sheet.
+COUNT_KEYS: tuple[str, ...] = (
+    "rows_read",
+    "accepted",
+    "rejected",
+    "skipped_blank",
+    "skipped_total",
+    "skipped_note",
+    "duplicates",
+)
+COUNT_LABELS: dict[str, str] = {
+    "rows_read": "读取行数",
+    "accepted": "接受",
+    "rejected": "拒绝",
+    "skipped_blank": "空行",
+    "skipped_total": "合计行",
+    "skipped_note": "注释行",
+    "duplicates": "重复",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a processed table: its dtype, whether it may be empty, what it may hold."""
+
+    name: str
+    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime"
+    label: str  # the Chinese header the analyst sees (Excel export, data dictionary)
+    nullable: bool = True
+    allowed: tuple[str, ...] | None = None
+    description: str = ""
+
+
+#: Columns every table carries so that a figure can be traced to an Excel row.
+SOURCE_COLUMNS: tuple[Column, ...] = (
+    Column("unit", "string", "单位", nullable=False, description="报送单位（声明的单位名）"),
+    Column(
+        "source_file", "string", "来源文件", nullable=False, description="data/raw 中的相对路径"
+    ),
+    Column("source_sheet", "string", "来源工作表", nullable=False),
+    Column(
+        "source_row",
+        "int64",
+        "Excel行号",
+        nullable=False,
+        description="Excel 显示的行号（从 1 起）",
+    ),
+)
+
+
+def _qualifier(name: str, of: str) -> Column:
+    return Column(
+        name,
+        "string",
+        f"{of}精度",
+        nullable=False,
+        allowed=QUALIFIERS,
+        description=f"{of}是确数、约数、至少还是至多",
+    )
+
+
+#: Where a row's date came from (cleaning/context.py), most trusted first: its own cell, a
+#: transaction number, a [[pin]] date, the title rows, the sheet name, the file name, a
+#: signature or 填报日期.
+DATE_SOURCES: tuple[str, ...] = ("column", "id", "pin", "title", "sheet", "file", "signature")
+#: How precise a deadline is: 2024年11月 is month precision (overdue only once November ends).
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month")
+
+#: Columns beside every table's ``date``: how the date was read.
+DATE_CONTEXT_COLUMNS: tuple[Column, ...] = (
+    Column("time", "string", "时刻", description="只有时刻的时间列或交易单号中的时刻（HH:MM:SS）"),
+    Column(
+        "date_source",
+        "string",
+        "日期来源",
+        allowed=DATE_SOURCES,
+        description="column 本行单元格；id 交易单号；pin shishi.toml；title 标题；sheet 工作表名；"
+        "file 文件名；signature 落款或填报日期",
+    ),
+    Column("date_range", "string", "日期范围", description="标题写的是一段时间时：起/止（ISO）"),
+)
+#: Columns of donations and purchases: near repeats kept for the analyst to decide.
+REVIEW_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "review_group",
+        "string",
+        "疑似重复组",
+        description="疑似重复（同捐赠方同金额相差几天、同日同金额名称相近）的组号，见 near_duplicates.csv",
+    ),
+    Column(
+        "review_repeat",
+        "bool",
+        "疑似重复（合计只计一次）",
+        nullable=False,
+        description="组内除最先读到的一行外均为 True：合计时排除这些行，每组只计一次",
+    ),
+)
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "wishes": (
+        Column("item_id", "string", "序号", description="台账中的序号或编号"),
+        Column("title", "string", "项目名称", nullable=False),
+        Column("category", "string", "类别"),
+        Column("leader", "string", "责任领导"),
+        Column("department", "string", "责任部门"),
+        Column("raised_on", "datetime", "提出时间"),
+        Column("due_on", "datetime", "计划完成时限"),
+        Column(
+            "due_on_precision",
+            "string",
+            "计划完成时限精度",
+            allowed=DATE_PRECISIONS,
+            description="month：只写到月（2024年11月），该月结束后才算逾期",
+        ),
+        Column("status", "string", "办理进度", nullable=False, allowed=STATUSES),
+        Column("resolved_on", "datetime", "办结时间"),
+        Column("cost_yuan", "float64", "投入资金（元）"),
+        _qualifier("cost_qualifier", "投入资金"),
+        Column("note", "string", "备注"),
+    ),
+    "donations": (
+        Column("date", "datetime", "日期", nullable=False),
+        Column("campaign", "string", "项目/用途"),
+        Column("donor", "string", "捐赠方", nullable=False),
+        Column("donor_type", "string", "捐赠方类型", allowed=DONOR_TYPES),
+        Column("kind", "string", "类型", allowed=KINDS),
+        Column("amount_yuan", "float64", "金额（元）", nullable=False),
+        _qualifier("amount_qualifier", "金额"),
+        Column("note", "string", "备注"),
+        *DATE_CONTEXT_COLUMNS,
+        *REVIEW_COLUMNS,
+    ),
+    "purchases": (
+        Column("date", "datetime", "日期"),
+        Column("buyer", "string", "采购主体", nullable=False),
+        Column("buyer_type", "string", "采购主体类型", nullable=False, allowed=BUYER_TYPES),
+        Column("supplier_region", "string", "供应地区"),
+        Column("product", "string", "产品"),
+        Column("amount_yuan", "float64", "金额（元）", nullable=False),
+        _qualifier("amount_qualifier", "金额"),
+        Column("note", "string", "备注"),
+        *DATE_CONTEXT_COLUMNS,
+        *REVIEW_COLUMNS,
+    ),
+    "volunteering": (
+        Column("date", "datetime", "活动日期", nullable=False),
+        Column("organizer", "string", "组织单位", nullable=False),
+        Column("title", "string", "活动名称", nullable=False),
+        Column("theme", "string", "类别"),
+        Column("participants", "Int64", "参与人数"),
+        _qualifier("participants_qualifier", "参与人数"),
+        Column("hours", "float64", "服务时长（小时）"),
+        Column("outcome", "string", "服务成果"),
+        *DATE_CONTEXT_COLUMNS,
+    ),
+}
+
+
+def columns(table: str) -> tuple[Column, ...]:
+    """A processed table's columns in file order: its own, then the source columns."""
+    return COLUMNS[table] + SOURCE_COLUMNS
+
+
+def column_labels(table: str) -> dict[str, str]:
+    """Column name -> the Chinese header an analyst sees."""
+    return {c.name: c.label for c in columns(table)}
+
+
+#: rejects.csv: one line per refused cell or row.
+REJECT_COLUMNS: tuple[str, ...] = (
+    "table",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "column",
+    "value",
+    "reason",
+)
+#: warnings.csv: rows kept, but worth a look (cross-field rules, dates outside the period...).
+WARNING_COLUMNS: tuple[str, ...] = (
+    "table",
+    "rule",
+    "message",
+    "unit",
+    "source_file",
+    "source_sheet",
+    "source_row",
+)
+
+
+#: duplicates.csv: each exact repeat (counted once) and the file, sheet and row it repeats.
+DUPLICATE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "same_as_file",
+    "same_as_sheet",
+    "same_as_row",
+)
+#: near_duplicates.csv: rows under review as near repeats, every row of each group.
+NEAR_DUPLICATE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "review_group",
+    "rule",
+    "review_repeat",
+    "unit",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "date",
+    "who",
+    "amount_yuan",
+    "note",
+)
+
+
+def data_dictionary() -> str:
+    """docs/data-dictionary.md: every processed table and column, in Chinese and English."""
+    out = [
+        "# 数据字典 / Data dictionary",
+        "",
+        "Generated from `src/metrics/contract.py` (`python -m metrics.contract > "
+        "docs/data-dictionary.md`); a test fails when this file is out of date.",
+        "",
+    ]
+    for table in TABLES:
+        out += [f"## `{table}.parquet` — {TABLE_LABELS[table]}", ""]
+        out += [
+            "| column | 中文 | dtype | empty allowed | values | notes |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for c in columns(table):
+            allowed = ", ".join(c.allowed) if c.allowed else ""
+            out.append(
+                f"| `{c.name}` | {c.label} | {c.dtype} | {'yes' if c.nullable else 'no'} "
+                f"| {allowed} | {c.description} |"
+            )
+        out.append("")
+    out += ["## `rejects.csv`", "", ", ".join(f"`{c}`" for c in REJECT_COLUMNS), ""]
+    out += ["## `warnings.csv`", "", ", ".join(f"`{c}`" for c in WARNING_COLUMNS), ""]
+    out += ["## `duplicates.csv`", "", ", ".join(f"`{c}`" for c in DUPLICATE_COLUMNS), ""]
+    out += [
+        "## `near_duplicates.csv`",
+        "",
+        ", ".join(f"`{c}`" for c in NEAR_DUPLICATE_COLUMNS),
+        "",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(data_dictionary())

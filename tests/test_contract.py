@@ -1,0 +1,59 @@
+"""One source for the processed-data contract: everything that restates it must agree with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics import contract
+from metrics.cleaning import schemas
+from metrics.cleaning.headers import load_table_specs
+from metrics.cleaning.rows import column_dtypes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("table", contract.TABLES)
+def test_header_vocabulary_fills_exactly_the_contract_columns(table: str) -> None:
+    spec = load_table_specs()[table]
+    from_headers = set()
+    for f in spec.fields.values():
+        from_headers |= {f.name, f.qualifier_column, f.derive_column} - {None}
+    if "date" in spec.fields:  # how each row's date was read (cleaning/context.py)
+        from_headers |= {c.name for c in contract.DATE_CONTEXT_COLUMNS}
+    if table in ("donations", "purchases"):  # near repeats under review (cleaning/duplicates.py)
+        from_headers |= {c.name for c in contract.REVIEW_COLUMNS}
+    own = {c.name for c in contract.COLUMNS[table]}
+    assert from_headers == own
+
+
+@pytest.mark.parametrize("table", contract.TABLES)
+def test_schema_and_cleaner_use_the_contract_columns_in_order(table: str) -> None:
+    names = [c.name for c in contract.columns(table)]
+    assert list(schemas.schema(table).columns) == names
+    assert list(column_dtypes(load_table_specs()[table])) == names
+
+
+def test_schema_refuses_a_column_the_contract_lacks() -> None:
+    frame = pd.DataFrame(columns=[c.name for c in contract.columns("purchases")] + ["extra"])
+    with pytest.raises(Exception, match="extra"):
+        schemas.validate("purchases", frame)
+
+
+def test_every_column_has_a_chinese_label() -> None:
+    for table in contract.TABLES:
+        for c in contract.columns(table):
+            assert c.label and not c.label.isascii(), (table, c.name)
+    assert set(contract.TABLE_LABELS) == set(contract.TABLES)
+    assert set(contract.STATUS_LABELS) == set(contract.STATUSES)
+    assert set(contract.QUALIFIER_LABELS) == set(contract.QUALIFIERS)
+    assert set(contract.COUNT_LABELS) == set(contract.COUNT_KEYS)
+
+
+def test_data_dictionary_is_up_to_date() -> None:
+    written = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert written == contract.data_dictionary() + "\n", (
+        "run: python -m metrics.contract > docs/data-dictionary.md"
+    )
