@@ -305,8 +305,12 @@ def test_time_column_combined_with_the_title_date_and_sheet_conflict_named(
     assert don["time"].tolist() == ["07:06:18", "23:45:41"]
     assert don["date_source"].tolist() == ["title", "title"]
     assert outcome.rejects.empty
-    [notice] = [n for n in outcome.notices if n.level == "check"]
-    assert "20200202" in notice.message and "2020年2月1日" in notice.message
+    checks = sorted(n.message for n in outcome.notices if n.level == "check")
+    assert len(checks) == 2
+    conflict = next(m for m in checks if "工作表名" in m)
+    assert "20200202" in conflict and "2020年2月1日" in conflict  # sheet against title
+    timed = next(m for m in checks if "只有时刻" in m)
+    assert "「时间」列只有时刻（如 07:06:18）" in timed and "2020年2月1日" in timed
 
 
 def test_file_name_dates_a_list_and_transaction_numbers_date_each_row(tmp_path: Path) -> None:

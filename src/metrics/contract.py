@@ -72,7 +72,7 @@ class Column:
     """One column of a processed table: its dtype, whether it may be empty, what it may hold."""
 
     name: str
-    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime"
+    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime" | "bool"
     label: str  # the Chinese header the analyst sees (Excel export, data dictionary)
     nullable: bool = True
     allowed: tuple[str, ...] | None = None
@@ -169,12 +169,30 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "donations": (
         Column("date", "datetime", "日期", nullable=False),
         Column("campaign", "string", "项目/用途"),
-        Column("donor", "string", "捐赠方", nullable=False),
+        Column("donor", "string", "捐赠方", description="支付平台流水（只有交易单号）可为空"),
         Column("donor_type", "string", "捐赠方类型", allowed=DONOR_TYPES),
-        Column("kind", "string", "类型", allowed=KINDS),
-        Column("amount_yuan", "float64", "金额（元）", nullable=False),
+        Column("ref", "string", "交易单号", description="交易单号、流水号或记录编号"),
+        Column("kind", "string", "类型", allowed=KINDS, description="只有数量、没有金额的为物资"),
+        Column(
+            "amount_yuan",
+            "float64",
+            "金额（元）",
+            description="物资（只有数量）及未给汇率的外币为空，不计入人民币合计",
+        ),
         _qualifier("amount_qualifier", "金额"),
+        Column("currency", "string", "币种", description="CNY 或外币代码（USD、HKD…）"),
+        Column("amount_original", "float64", "原币金额", description="以原币种计的金额"),
+        Column("item", "string", "物资名称"),
+        Column("item_spec", "string", "规格型号"),
+        Column("item_unit", "string", "计量单位", description="个、箱、件、台、包…"),
+        Column("quantity", "float64", "数量", description="物资数量（不是金额）"),
         Column("note", "string", "备注"),
+        Column(
+            "filled_down",
+            "string",
+            "按同上补填",
+            description="空白按“同上”取上一行值的字段名（如 donor）",
+        ),
         *DATE_CONTEXT_COLUMNS,
         *REVIEW_COLUMNS,
     ),
@@ -197,8 +215,27 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("theme", "string", "类别"),
         Column("participants", "Int64", "参与人数"),
         _qualifier("participants_qualifier", "参与人数"),
+        Column(
+            "participants_parts",
+            "string",
+            "参与人数分项",
+            description="人数分列（男/女…）时各分项，合计由分项相加",
+        ),
+        Column("beneficiaries", "Int64", "受益人数"),
+        Column(
+            "beneficiaries_parts",
+            "string",
+            "受益人数分项",
+            description="如 成人/男性 4；成人/女性 3；成人/合计 7…",
+        ),
         Column("hours", "float64", "服务时长（小时）"),
         Column("outcome", "string", "服务成果"),
+        Column(
+            "filled_down",
+            "string",
+            "按同上补填",
+            description="空白按“同上”取上一行值的字段名（如 organizer）",
+        ),
         *DATE_CONTEXT_COLUMNS,
     ),
 }

@@ -540,15 +540,25 @@ class DateFill:
     id_index: int | None = None  # column of transaction numbers that may carry the date
     required: bool = True  # a row with no date at all is refused (else kept, undated)
 
-    def missing_reason(self) -> str:
+    def missing_reason(self, header: str = "时间") -> str:
         if self.has_column:
             return (
-                "日期只有时刻、没有年月日，标题、落款、工作表名和文件名中也找不到日期；"
-                "请在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
+                f"表中没有「日期」列：「{header}」列只有时刻，标题、落款、工作表名和文件名中也"
+                "找不到日期；请在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
             )
         return (
-            "缺少日期：表中没有日期列，标题、落款、工作表名和文件名中也找不到日期；"
+            "缺少日期：表中没有「日期」列，标题、落款、工作表名和文件名中也找不到日期；"
             "请加一列日期，或在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
+        )
+
+    def time_notice(self, header: str, example: object) -> str:
+        """What the analyst should know about a date column that holds times only."""
+        said = f"「{header}」列只有时刻（如 {example}），没有年月日"
+        if self.resolved is None:
+            return said + "；这些行因缺少日期被拒绝"
+        return (
+            f"{said}；日期取{SOURCE_LABELS.get(self.resolved.source, self.resolved.source)}的 "
+            f"{_cn(self.resolved.day)}，时刻记入 time 列"
         )
 
     def fill(

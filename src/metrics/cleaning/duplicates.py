@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 NEAR_TABLES = {"donations": "donor", "purchases": "buyer"}
 #: Columns added to those tables: the group a row is under review in, and whether the figures
 #: should leave it out (every row of a group but the first read).
-#: The review columns' values before flag_near has looked at every sheet.
-REVIEW_DEFAULTS: dict[str, object] = {"review_group": None, "review_repeat": False}
 #: Same donor and amount: dates at most this many days apart.
 NEAR_DAYS = 3
 #: Same day and amount: donors at least this similar (difflib ratio) count as one.
@@ -137,7 +135,7 @@ def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
     """(row, row, rule) of near repeats from different sheets, by position in ``frame``."""
     data = pd.DataFrame(
         {
-            "key": frame[who].map(name_key, na_action="ignore").fillna(""),
+            "key": [name_key(v) if isinstance(v, str) else "" for v in frame[who].astype(object)],
             "amount": frame["amount_yuan"],
             "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize(),
             "where": frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str),

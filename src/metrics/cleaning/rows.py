@@ -9,6 +9,7 @@ distinct values cost.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -19,18 +20,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import context, duplicates, parsing
+from metrics.cleaning import context, duplicates, layout, parsing
+from metrics.cleaning import totals as totals_mod
 from metrics.cleaning.duplicates import mark_duplicates
 from metrics.cleaning.headers import (
     HEADER_SEARCH_ROWS,
+    ColumnMatch,
+    FieldSpec,
     HeaderMatch,
     TableSpec,
+    _match_cell,
     explain_missing,
     find_header,
     load_table_specs,
+    match_header_cell,
 )
 from metrics.cleaning.ingest import FileNotice, RawSheet
 from metrics.cleaning.parsing import Parsed, is_empty, normalize_text
+from metrics.cleaning.totals import Figure, TotalCheck, TotalRow
 from metrics.config import RawConfig
 from metrics.contract import COUNT_KEYS, REJECT_COLUMNS, TABLES, columns
 
@@ -60,23 +67,6 @@ PARSERS: dict[str, Parser] = {
 
 
 @dataclass
-class TotalCheck:
-    """A sheet's own 合计 row compared with the sum of its valid rows (reported, not enforced)."""
-
-    excel_row: int
-    field: str
-    stated: float | None
-    stated_qualifier: str
-    computed: float
-    computed_qualifier: str
-    status: str  # agree | differ | consistent | unreadable
-
-    @property
-    def difference(self) -> float | None:
-        return None if self.stated is None else round(self.stated - self.computed, 2)
-
-
-@dataclass
 class SheetResult:
     """Everything learned from one sheet: its records, refusals and row accounting."""
 
@@ -92,14 +82,19 @@ class SheetResult:
     total_checks: list[TotalCheck] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
     notice: FileNotice | None = None
+    #: what the analyst should confirm: columns read by content, fills, unconverted currencies
+    notices: list[FileNotice] = field(default_factory=list)
     #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
     context: context.SheetContext | None = None
     dates: context.DateFill | None = None
-    #: notices about a sheet that was read (a year or date taken from its context)
-    notes: list[FileNotice] = field(default_factory=list)
+    timed: str = ""  # the header of a date column holding times only (07:06:18)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
+
+    def note(self, message: str, level: str = "check") -> None:
+        """A notice for the analyst to confirm (level "check"), or only to know ("info")."""
+        self.notices.append(FileNotice(self.file, self.sheet, level, message))
 
 
 def _row_text(row: list[Any]) -> list[str]:
@@ -111,7 +106,7 @@ def _row_markers() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
     """(note prefixes, total words, total words a cell may start with: two characters or more)."""
     vocab = parsing.load_vocab()
     notes = tuple(p.replace(" ", "") for p in vocab["note_prefixes"])
-    totals = frozenset(w.replace(" ", "") for w in vocab["total_words"])
+    totals = frozenset(w.replace(" ", "").lower() for w in vocab["total_words"])
     return notes, totals, tuple(w for w in totals if len(w) >= 2)
 
 
@@ -125,7 +120,7 @@ def _marker(cell: str) -> str | None:
     text = normalize_text(cell)
     if text.replace(" ", "").startswith(notes):
         return "note"
-    squeezed = _MARKER_NOISE.sub("", text)
+    squeezed = _MARKER_NOISE.sub("", text).lower()
     if squeezed in totals or squeezed.startswith(total_prefixes):
         return "total"
     return None
@@ -160,7 +155,10 @@ def clean_sheet(
         result.notice = FileNotice(sheet.file, sheet.sheet, "info", "按 shishi.toml 的设置跳过")
         return result
     pinned_row = pin.header_row if pin and pin.header_row else 0
-    head = sheet.head(max(HEADER_SEARCH_ROWS, pinned_row + 1))
+    head = sheet.head(max(HEADER_SEARCH_ROWS, pinned_row + 1) + layout.PROFILE_ROWS)
+    if not (pin and pin.table) and (notice := _distribution_notice(sheet, head, specs)):
+        result.notice = notice
+        return result
     match = find_header(
         head,
         specs,
@@ -173,9 +171,15 @@ def clean_sheet(
     result.table = match.table
     result.header_row = match.row_index + 1
     result.unknown_headers = match.unknown_headers
+    for message in match.notices:
+        result.note(f"第{result.header_row}行表头：{message}")
     result.context, result.dates, date_notes = context.sheet_dates(
         sheet, head, match, specs[match.table].fields, pin
     )
+    refs = [c.index for c in match.columns if c.field == "ref"]
+    if refs and result.dates and not result.dates.has_column and result.dates.id_index is None:
+        # a transaction number may carry the date (0102 20200202 2357…)
+        result.dates = dataclasses.replace(result.dates, id_index=refs[0])
     _parse_body(
         sheet,
         match,
@@ -183,10 +187,36 @@ def clean_sheet(
         result,
         _sheet_multiplier(pin.unit if pin else None),
         rows_done,
+        config.rates,
     )
     if date_notes and context.used_context(result.records):
-        result.notes += [FileNotice(sheet.file, sheet.sheet, "check", m) for m in date_notes]
+        for message in date_notes:  # a year or a date taken from the table's context
+            result.note(message)
     return result
+
+
+def _distribution_notice(
+    sheet: RawSheet, head: list[list[Any]], specs: dict[str, TableSpec]
+) -> FileNotice | None:
+    """A list of goods given out (接收单位 / 品名 / 数量) is not a donation ledger: skipped."""
+    for r, row in enumerate(head[:HEADER_SEARCH_ROWS]):
+        if not layout.is_distribution_header(row):
+            continue
+        if any(match_header_cell(c, specs["donations"]) == ("donor", 1.0) for c in row):
+            return None
+        below = sum(
+            1
+            for body_row in itertools.islice(sheet.iter_rows(), r + 1, None)
+            if _row_text(body_row)
+        )
+        return FileNotice(
+            sheet.file,
+            sheet.sheet,
+            "info",
+            f"第{r + 1}行表头（{'、'.join(_row_text(row))}）是物资发放（去向）清单，"
+            f"不是{specs['donations'].label}台账；其下 {below} 行未计入，已跳过",
+        )
+    return None
 
 
 def _no_table_notice(
@@ -223,6 +253,21 @@ def factorize(values: np.ndarray, types: np.ndarray | None = None) -> tuple[np.n
     return codes, list(uniques)
 
 
+def _quantity(value: Any, _m: float, _y: int | None) -> Parsed:
+    """A goods quantity ('12500', '1.25万包'); the unit read off it is kept by the caller."""
+    if is_empty(value):
+        return Parsed(None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Parsed(float(value))
+    number, _unit = layout.parse_quantity_cell(str(value))
+    if number is None:
+        return Parsed(error=f"数量无法识别：「{normalize_text(value)}」；应为数字，如 120 或 120箱")
+    return Parsed(number)
+
+
+PARSERS["quantity"] = _quantity
+
+
 def parse_column(
     raw: np.ndarray, ftype: str, multiplier: float, year_hint: int | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -237,7 +282,7 @@ def parse_column(
     errs = np.empty(n, dtype=object)
     rest = np.ones(n, dtype=bool)
     types = _TYPE_OF(raw) if n else np.empty(0, dtype=object)
-    if ftype == "amount" and n:
+    if ftype in ("amount", "quantity") and n:
         numbers = np.flatnonzero((types == float) | (types == int))  # noqa: E721
         if len(numbers):
             with np.errstate(over="ignore"):  # an overflow becomes inf: the parser refuses it
@@ -267,6 +312,22 @@ def parse_column(
     return values, quals, errs
 
 
+def _per_distinct(raw: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
+    """fn applied once per distinct value of a column (None for empty cells)."""
+    out = np.empty(len(raw), dtype=object)
+    if not len(raw):
+        return out
+    codes, uniques = factorize(raw)
+    per_unique = np.empty(len(uniques) + 1, dtype=object)
+    per_unique[:] = [fn(u) for u in uniques] + [None]
+    out[:] = per_unique[codes]
+    return out
+
+
+def _is_zero(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
+
 def _cell_verdict(value: Any) -> tuple[bool, int]:
     """(filled, mark) of one distinct non-number cell: mark 1 = note, 2 = total, 0 = neither."""
     if is_empty(value):
@@ -276,50 +337,64 @@ def _cell_verdict(value: Any) -> tuple[bool, int]:
     return True, {"note": 1, "total": 2}.get(_marker(value) or "", 0)
 
 
-def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell: is it filled, and does it mark a note (1) or a total (2)?
+def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: is it filled, does it mark a note (1) or a total (2), is it a number?
 
     Numbers are told apart by type alone (a number is filled unless NaN, and never a marker);
-    only the other cells go through the vocabulary, once per distinct value.
+    only the other cells go through the vocabulary, once per distinct value. A zero is
+    reported as mark 3: a row of nothing but zeros is an unused template row.
     """
     types = _TYPE_OF(column)
     filled = np.ones(len(column), dtype=bool)
     marks = np.zeros(len(column), dtype=np.int8)
     floats = types == float  # noqa: E721 - exact types
+    ints = types == int  # noqa: E721
+    numeric = floats | ints
     if floats.any():
         values = column[floats].astype(float)
         filled[floats] = values == values
-    other = ~(floats | (types == int))  # noqa: E721
+    if numeric.any():
+        marks[numeric] = np.where(column[numeric].astype(float) == 0, 3, 0)
+    other = ~numeric
     if other.any():
         codes, uniques = factorize(column[other], types[other])
         verdicts = [_cell_verdict(u) for u in uniques] + [(False, 0)]  # code -1: None / NaN
         filled[other] = np.array([f for f, _ in verdicts], dtype=bool)[codes]
         marks[other] = np.array([m for _, m in verdicts], dtype=np.int8)[codes]
-    return filled, marks
+    return filled, marks, numeric & filled
 
 
 def classify_rows(grid: np.ndarray) -> np.ndarray:
     """Rows of a 2-D object grid as '' (data), 'blank', 'total' or 'note'.
 
     Only a row's first three filled cells can mark it: a note starts in the first, a total
-    word may stand in any of the three.
+    word may stand in any of the three. A row whose only figures are zeros (a template row of
+    formulas nobody filled in) is blank.
     """
+    kinds, _ = _classify(grid)
+    return kinds
+
+
+def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row kinds, per-cell 'is a number' grid)."""
     n, width = grid.shape
     kinds = np.full(n, "", dtype=object)
     if width == 0:
         kinds[:] = "blank"
-        return kinds
+        return kinds, np.zeros((n, 0), dtype=bool)
     filled = np.zeros((n, width), dtype=bool)
     marks = np.zeros((n, width), dtype=np.int8)
+    numbers = np.zeros((n, width), dtype=bool)
     for j in range(width):
-        filled[:, j], marks[:, j] = _filled_and_marks(grid[:, j])
+        filled[:, j], marks[:, j], numbers[:, j] = _filled_and_marks(grid[:, j])
     rank = np.cumsum(filled, axis=1)
     note = (filled & (rank == 1) & (marks == 1)).any(axis=1)
     total = (filled & (rank <= 3) & (marks == 2)).any(axis=1) & ~note
-    kinds[~filled.any(axis=1)] = "blank"
+    zeros_only = (filled & (marks == 3)).any(axis=1) & ~(filled & (marks != 3)).any(axis=1)
+    kinds[~filled.any(axis=1) | zeros_only] = "blank"
     kinds[note] = "note"
     kinds[total] = "total"
-    return kinds
+    return kinds, numbers
 
 
 def _grid(body: list[list[Any]]) -> np.ndarray:
@@ -352,6 +427,29 @@ def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[tuple[list[list[An
         rows = itertools.chain([peek], rows)
 
 
+@dataclass
+class _Block:
+    """One table of a sheet: its header, the multipliers of its columns, where it runs."""
+
+    number: int
+    match: HeaderMatch
+    multipliers: dict[int, float]
+    first_row: int
+    last_row: int = 0
+    carry: dict[str, Any] = field(default_factory=dict)  # fill-down: last value per field
+    fills: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _block(number: int, match: HeaderMatch, spec: TableSpec, pinned: float | None) -> _Block:
+    multipliers: dict[int, float] = {}
+    for col in match.columns:
+        multiplier = col.multiplier
+        if pinned is not None and spec.fields[col.field].type == "amount" and multiplier == 1.0:
+            multiplier = pinned
+        multipliers[col.index] = multiplier
+    return _Block(number, match, multipliers, match.row_index + 2)
+
+
 def _parse_body(
     sheet: RawSheet,
     match: HeaderMatch,
@@ -359,30 +457,60 @@ def _parse_body(
     result: SheetResult,
     pinned_multiplier: float | None,
     rows_done: RowsDone | None = None,
+    rates: dict[str, float] | None = None,
 ) -> None:
-    """Parse the rows below the header, a chunk at a time, into result's records and counts."""
+    """Parse the rows below the header, a chunk at a time, into result's records and counts.
+
+    A second header further down (a table in another currency below the first) starts a
+    block of its own, read by its own header.
+    """
     result.counts = dict.fromkeys(COUNT_KEYS, 0)
-    multipliers: dict[str, float] = {}
-    for col in match.columns:
-        fspec = spec.fields[col.field]
-        multiplier = col.multiplier
-        if pinned_multiplier is not None and fspec.type == "amount" and col.multiplier == 1.0:
-            multiplier = pinned_multiplier
-        multipliers[col.field] = multiplier
     body = itertools.islice(sheet.iter_rows(), match.row_index + 1, None)
     frames: list[pd.DataFrame] = []
-    totals: list[tuple[int, list[Any]]] = []
+    totals: list[TotalRow] = []
+    blocks = [_block(0, match, spec, pinned_multiplier)]
+    ctx = _Context(sheet, spec, result, rates or {})
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
     for chunk, last in _chunks(body, CHUNK_ROWS):
-        frame, chunk_totals = _parse_rows(
-            chunk, first_excel_row, sheet, match, spec, result, multipliers, last
+        grid = _grid(chunk)
+        kinds, numbers = _classify(grid)
+        if last:  # an issuer's name over a date under the table: a signature, not data
+            kinds[context.signature_positions(chunk, kinds)] = "note"
+        result.counts["rows_read"] += len(chunk)
+        start = 0
+        for i in _reheaders(grid, kinds, numbers, spec):
+            found = find_header(
+                [list(r) for r in grid[i : i + layout.PROFILE_ROWS + 1]],
+                {spec.name: spec},
+                table=spec.name,
+                header_row=0,
+            )
+            if found is None:
+                continue
+            frames += _segment(
+                grid, kinds, numbers, start, i, first_excel_row, blocks[-1], ctx, totals
+            )
+            kinds[i] = "note"
+            result.counts["skipped_note"] += 1
+            excel = first_excel_row + i
+            found.row_index = excel - 1
+            blocks[-1].last_row = excel - 1
+            blocks.append(_block(len(blocks), found, spec, pinned_multiplier))
+            result.note(
+                f"第{excel}行是又一张表的表头（{'、'.join(_row_text(list(grid[i])))}），"
+                "其下各行按这一表头读取"
+            )
+            for message in found.notices:
+                result.note(f"第{excel}行表头：{message}")
+            start = i + 1
+        frames += _segment(
+            grid, kinds, numbers, start, len(chunk), first_excel_row, blocks[-1], ctx, totals
         )
-        frames.append(frame)
-        totals += chunk_totals
         first_excel_row += len(chunk)
         if rows_done is not None:
             rows_done(len(chunk))
+    blocks[-1].last_row = first_excel_row - 1
     del body, chunk
     sheet.release()  # free calamine's copy of the sheet before the chunks are joined
     if frames:
@@ -390,47 +518,184 @@ def _parse_body(
     else:
         result.records = pd.DataFrame(columns=table_columns(spec))
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
-    result.total_checks = _check_totals(totals, match, spec, result, multipliers)
+    for block in blocks:
+        for fname, rows in block.fills.items():
+            label = spec.fields[fname].label
+            shown = "、".join(str(r) for r in rows[:8]) + ("…" if len(rows) > 8 else "")
+            result.note(
+                f"「{label}」列有 {len(rows)} 处空白按“同上”取上一行的值（第{shown}行），请核对"
+            )
+    ctx.report_currencies()
+    result.total_checks = totals_mod.check_totals(
+        totals,
+        result.records,
+        [(b.number, b.first_row, b.last_row) for b in blocks],
+        {b.number: _figure(b, spec) for b in blocks},
+        {f.name: f.qualifier_column for f in spec.fields.values() if f.qualifier_column},
+        lambda v, m: PARSERS["amount"](v, m, None),
+    )
+
+
+def _figure(block: _Block, spec: TableSpec) -> Figure | None:
+    """The column a block's totals state: its amount (yuan, or the foreign amount), else its
+    goods quantity."""
+    by_field = {c.field: c for c in block.match.columns}
+    col = by_field.get(spec.amount_field) if spec.amount_field else None
+    if col is not None:
+        name = "amount_original" if col.currency else col.field
+        return Figure(name, col.index, block.multipliers.get(col.index, 1.0))
+    if spec.quantity_field and spec.quantity_field in by_field:
+        col = by_field[spec.quantity_field]
+        return Figure(col.field, col.index)
+    return None
+
+
+def _reheaders(
+    grid: np.ndarray, kinds: np.ndarray, numbers: np.ndarray, spec: TableSpec
+) -> list[int]:
+    """Rows of the body that look like a header of this kind again (two labels, no figures)."""
+    if not len(grid):
+        return []
+    width = grid.shape[1]
+    labels = np.zeros(len(grid), dtype=np.int16)
+    for j in range(width):
+        hits = _per_distinct(
+            grid[:, j], lambda v: isinstance(v, str) and _match_cell(v, spec) is not None
+        )
+        labels += np.equal(hits, True)
+    found = (labels >= 2) & ~numbers.any(axis=1) & (kinds == "")
+    return [int(i) for i in np.flatnonzero(found)]
+
+
+@dataclass
+class _Context:
+    """What every segment of a sheet shares while it is parsed."""
+
+    sheet: RawSheet
+    spec: TableSpec
+    result: SheetResult
+    rates: dict[str, float]
+    foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
+
+    def report_currencies(self) -> None:
+        for code, rows in self.foreign.items():
+            shown = "、".join(str(r) for r in rows[:8]) + ("…" if len(rows) > 8 else "")
+            if code in self.rates:
+                self.result.note(
+                    f"{len(rows)} 行金额为{code}，按 shishi.toml [rates] {code} = "
+                    f"{self.rates[code]} 折算为人民币（第{shown}行）",
+                    "info",
+                )
+            else:
+                self.result.note(
+                    f"{len(rows)} 行金额为{code}（第{shown}行），未计入人民币合计；如需折算，"
+                    f"请在 data/raw/shishi.toml 的 [rates] 中写明汇率，如 {code} = 7.1"
+                )
+
+
+def _segment(
+    grid: np.ndarray,
+    kinds: np.ndarray,
+    numbers: np.ndarray,
+    start: int,
+    stop: int,
+    first_excel_row: int,
+    block: _Block,
+    ctx: _Context,
+    totals: list[TotalRow],
+) -> list[pd.DataFrame]:
+    """Rows start..stop of a chunk, read by one block's header."""
+    if stop <= start:
+        return []
+    part, part_kinds, part_numbers = grid[start:stop], kinds[start:stop], numbers[start:stop]
+    frame = _parse_rows(part, part_kinds, part_numbers, first_excel_row + start, block, ctx, totals)
+    return [frame]
 
 
 def _parse_rows(
-    body: list[list[Any]],
+    grid: np.ndarray,
+    kinds: np.ndarray,
+    numbers: np.ndarray,
     first_excel_row: int,
-    sheet: RawSheet,
-    match: HeaderMatch,
-    spec: TableSpec,
-    result: SheetResult,
-    multipliers: dict[str, float],
-    last: bool = False,
-) -> tuple[pd.DataFrame, list[tuple[int, list[Any]]]]:
-    """One chunk of rows: verdicts counted into result, accepted rows returned as a frame."""
-    grid = _grid(body)
-    kinds = classify_rows(grid)
-    if last:  # an issuer's name over a date under the table: a signature, not data
-        kinds[context.signature_positions(body, kinds)] = "note"
-    data_idx = np.flatnonzero(kinds == "")
-    result.counts["rows_read"] += len(body)
+    block: _Block,
+    ctx: _Context,
+    totals: list[TotalRow],
+) -> pd.DataFrame:
+    """One stretch of rows: verdicts counted into result, accepted rows returned as a frame."""
+    sheet, spec, result, match = ctx.sheet, ctx.spec, ctx.result, block.match
+    kinds = kinds.copy()
+    width = grid.shape[1]
+    mapped = [c.index for c in match.columns if c.index < width]
+    data = kinds == ""
+    if width:
+        in_mapped = np.zeros(len(grid), dtype=bool)
+        for j in mapped:
+            in_mapped |= np.equal(_per_distinct(grid[:, j], lambda v: not is_empty(v)), True)
+        unmapped = [j for j in range(width) if j not in set(mapped)]
+        bare = data & ~in_mapped & (numbers[:, unmapped].any(axis=1) if unmapped else False)
+        for i in np.flatnonzero(bare):  # a lone figure beside the table: its total
+            figure = next(float(grid[i, j]) for j in unmapped if numbers[i, j])
+            kinds[i] = "total"
+            totals.append(
+                TotalRow(first_excel_row + int(i), list(grid[i]), block.number, unlabelled=figure)
+            )
+        kinds[data & ~in_mapped & ~bare] = "note"  # text beside the table (a signature)
+        _tail_signature(grid, kinds, numbers, mapped)
     for kind in ("blank", "total", "note"):
         result.counts[f"skipped_{kind}"] += int((kinds == kind).sum())
+    for i in np.flatnonzero(kinds == "total"):
+        if not any(t.excel_row == first_excel_row + int(i) for t in totals[-3:]):
+            row = list(grid[int(i)])
+            totals.append(
+                TotalRow(first_excel_row + int(i), row, block.number, totals_mod.is_subtotal(row))
+            )
+    data_idx = np.flatnonzero(kinds == "")
     n = len(data_idx)
     columns: dict[str, Any] = {}
-    bad = np.zeros(n, dtype=bool)
     problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
     times = np.empty(n, dtype=object)  # time-only cells of the date column (07:06:18)
     year_hint = sheet.year_hint or (result.context.year if result.context else None)
+    by_field: dict[str, list[ColumnMatch]] = {}
     for col in match.columns:
-        fspec = spec.fields[col.field]
-        multiplier = multipliers[col.field]
-        raw = grid[data_idx, col.index] if col.index < grid.shape[1] else np.empty(n, dtype=object)
-        values, quals, errs = parse_column(raw, fspec.type, multiplier, year_hint)
-        if result.dates is not None and col.field == context.DATE_FIELD:
+        by_field.setdefault(col.field, []).append(col)
+    headers: dict[str, str] = {}
+    for fname, cols in by_field.items():
+        fspec = spec.fields[fname]
+        col = cols[0]
+        headers[fname] = col.header
+        if len(cols) > 1:
+            values, quals, errs, raw = _split_count(grid, data_idx, cols, fspec, block, columns)
+        else:
+            raw = grid[data_idx, col.index] if col.index < width else np.empty(n, dtype=object)
+            if fspec.fill_down:
+                raw, filled = _fill_down(raw, grid, data_idx, col, block, first_excel_row, mapped)
+                if filled.any():
+                    marks = columns.setdefault("filled_down", np.empty(n, dtype=object))
+                    marks[filled] = fname
+            values, quals, errs = parse_column(
+                raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint
+            )
+        if result.dates is not None and fname == context.DATE_FIELD:
             times = context.times_of(raw)
             errs = np.where(np.equal(times, None), errs, None)
-        columns[col.field] = values
+            if (timed := np.flatnonzero(np.not_equal(times, None))).size and not result.timed:
+                result.timed = col.header  # one notice per sheet, not per chunk
+                notice = result.dates.time_notice(col.header, raw[timed[0]])
+                result.note(notice)
+        if fspec.type == "amount" and fname == spec.amount_field:
+            values, errs = _currencies(
+                values, errs, raw, col, columns, data_idx, first_excel_row, ctx
+            )
+        if fspec.type == "quantity":
+            units = _per_distinct(
+                raw, lambda v: layout.parse_quantity_cell(v)[1] if isinstance(v, str) else None
+            )
+            columns["_unit_from_quantity"] = units
+        columns[fname] = values
         if fspec.qualifier_column:
             columns[fspec.qualifier_column] = quals
         failed = np.not_equal(errs, None)
-        if fspec.required:
+        if fspec.required and not fspec.alternatives:
             failed |= np.equal(values, None) & np.equal(times, None)
         for j in np.flatnonzero(failed):
             reason = errs[j] or f"必填项「{col.header}」为空"
@@ -450,27 +715,41 @@ def _parse_rows(
         )
         columns.update(dated)
         for j in np.flatnonzero(undated):
-            problems.append((int(j), "日期", None, result.dates.missing_reason()))
+            problems.append((int(j), "日期", None, result.dates.missing_reason(result.timed)))
+    else:
+        problems += _absent_required(spec, by_field, n)
+    refused = {p[0] for p in problems}
+    problems += [
+        p
+        for p in _needs_a_figure(spec, by_field, columns, headers, grid, data_idx)
+        if p[0] not in refused
+    ]
+    _goods(spec, columns, by_field, n)
     for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
         columns.setdefault(fspec.name, [None] * n)
         if fspec.name == context.DATE_FIELD:
             for name in context.CONTEXT_COLUMNS:
                 columns.setdefault(name, [None] * n)
-    if spec.name in duplicates.NEAR_TABLES:  # set once every sheet is read (flag_near)
-        for name, default in duplicates.REVIEW_DEFAULTS.items():
-            columns.setdefault(name, [default] * n)
         if fspec.qualifier_column:
             columns.setdefault(
                 fspec.qualifier_column, [None if fspec.type == "date" else "exact"] * n
             )
         if fspec.derive_column:
             columns.setdefault(fspec.derive_column, [None] * n)
+        if fspec.parts_column:
+            columns.setdefault(fspec.parts_column, [None] * n)
+    if spec.fill_down_fields:
+        columns.setdefault("filled_down", [None] * n)
+    if spec.name in duplicates.NEAR_TABLES:  # set once all sheets are read (flag_near)
+        columns.setdefault("review_group", [None] * n)
+        columns.setdefault("review_repeat", np.zeros(n, dtype=bool))
 
     frame = pd.DataFrame(columns)
     frame["unit"] = sheet.unit_name
     frame["source_file"] = sheet.file
     frame["source_sheet"] = sheet.sheet
     frame["source_row"] = first_excel_row + data_idx
+    bad = np.zeros(n, dtype=bool)
     for j, header, value, reason in sorted(problems, key=lambda p: p[0]):
         bad[j] = True
         result.rejects.append(
@@ -485,54 +764,241 @@ def _parse_rows(
             }
         )
     result.counts["rejected"] += int(bad.sum())
-    totals = [(first_excel_row + int(i), body[int(i)]) for i in np.flatnonzero(kinds == "total")]
     if bad.any():
         frame = frame[~bad].reset_index(drop=True)
-    return typed_columns(frame, spec), totals
+    return typed_columns(frame, spec)
 
 
-def _check_totals(
-    totals: list[tuple[int, list[Any]]],
-    match: HeaderMatch,
-    spec: TableSpec,
-    result: SheetResult,
-    multipliers: dict[str, float],
-) -> list[TotalCheck]:
-    fname = spec.amount_field
-    col = next((c for c in match.columns if c.field == fname), None)
-    if not totals or col is None or result.records is None:
-        return []
-    fspec = spec.fields[fname]
-    values = result.records[fname]
-    computed = float(pd.to_numeric(values, errors="coerce").fillna(0).sum())
-    computed_q = "exact"
-    if fspec.qualifier_column:  # qualifiers combine as a set: the distinct ones will do
-        quals = result.records[fspec.qualifier_column][values.notna()]
-        computed_q = parsing.combine_qualifiers(quals.dropna().unique())
-    checks = []
-    for excel_row, row in totals:
-        parser = PARSERS[fspec.type]
-        stated = parser(_cell(row, col.index), multipliers.get(fname, 1.0), None)
-        if not stated.ok or stated.value is None:
-            status = "unreadable"
-        elif abs(stated.value - computed) < 0.5:
-            status = "agree"
-        elif computed_q == "at_least" and stated.value >= computed:
-            status = "consistent"
-        else:
-            status = "differ"
-        checks.append(
-            TotalCheck(
-                excel_row=excel_row,
-                field=fname,
-                stated=stated.value if stated.ok else None,
-                stated_qualifier=stated.qualifier,
-                computed=round(computed, 2),
-                computed_qualifier=computed_q,
-                status=status,
-            )
+def _tail_signature(
+    grid: np.ndarray, kinds: np.ndarray, numbers: np.ndarray, mapped: list[int]
+) -> None:
+    """Rows of a single cell below the last row with a figure are a signature (落款), not data."""
+    figures = numbers[:, mapped].any(axis=1) if mapped else np.zeros(len(grid), dtype=bool)
+    with_figures = np.flatnonzero(figures & (kinds == ""))
+    if not len(with_figures):
+        return
+    filled = np.zeros(len(grid), dtype=np.int16)
+    for j in range(grid.shape[1]):
+        filled += np.equal(_per_distinct(grid[:, j], lambda v: not is_empty(v)), True)
+    after = np.arange(len(grid)) > with_figures[-1]
+    kinds[after & (kinds == "") & (filled == 1)] = "note"
+
+
+def _fill_down(
+    raw: np.ndarray,
+    grid: np.ndarray,
+    data_idx: np.ndarray,
+    col: ColumnMatch,
+    block: _Block,
+    first_excel_row: int,
+    mapped: list[int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Blanks meaning "same as above" take the value above; each fill is recorded.
+
+    Returns the column with the fills, and which of its cells were filled.
+    """
+    others = [j for j in mapped if j != col.index]
+    others_filled = np.zeros(len(raw), dtype=bool)
+    for j in others:
+        others_filled |= np.equal(_per_distinct(grid[data_idx, j], lambda v: not is_empty(v)), True)
+    empty = np.equal(_per_distinct(raw, is_empty), True) | np.array(
+        [v is None for v in raw], dtype=bool
+    )
+    if col.field in block.carry and len(raw):
+        seen = np.ones(len(raw), dtype=bool)
+    else:
+        seen = np.maximum.accumulate(~empty) if len(raw) else empty
+    fill = empty & others_filled & seen
+    if fill.sum() < 2 and not block.fills.get(col.field):
+        return raw, np.zeros(len(raw), dtype=bool)
+    out = raw.copy()
+    last = block.carry.get(col.field)
+    for i in range(len(out)):
+        if fill[i]:
+            out[i] = last
+        elif not empty[i]:
+            last = out[i]
+    block.carry[col.field] = last
+    block.fills.setdefault(col.field, []).extend(
+        int(first_excel_row + data_idx[i]) for i in np.flatnonzero(fill)
+    )
+    return out, fill
+
+
+def _split_count(
+    grid: np.ndarray,
+    data_idx: np.ndarray,
+    cols: list[ColumnMatch],
+    fspec: FieldSpec,
+    block: _Block,
+    columns: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A count split over sub-columns: summed from the leaves that make the whole (a 合计 leaf
+    where there is one), every part kept as text beside it."""
+    width = grid.shape[1]
+    parsed = {}
+    for c in cols:
+        raw = grid[data_idx, c.index] if c.index < width else np.empty(len(data_idx), dtype=object)
+        parsed[c.index] = (
+            raw,
+            *parse_column(raw, fspec.type, block.multipliers.get(c.index, 1.0), None),
         )
-    return checks
+    chosen = layout.summed_leaves({c.index: c.path for c in cols})
+    n = len(data_idx)
+    values = np.empty(n, dtype=object)
+    quals = np.full(n, "exact", dtype=object)
+    errs = np.empty(n, dtype=object)
+    for i in range(n):
+        parts = [parsed[j][1][i] for j in chosen]
+        errors = [parsed[c.index][3][i] for c in cols if parsed[c.index][3][i]]
+        if errors:
+            errs[i] = errors[0]
+        known = [p for p in parts if p is not None]
+        values[i] = sum(known) if known else None
+        quals[i] = (
+            parsing.combine_qualifiers(
+                [parsed[j][2][i] for j in chosen if parsed[j][1][i] is not None]
+            )
+            if known
+            else "exact"
+        )
+    if fspec.parts_column:
+        labels = {c.index: "/".join(c.path) or c.header for c in cols}
+        columns[fspec.parts_column] = [
+            "；".join(
+                f"{labels[c.index]} {parsed[c.index][1][i]:g}"
+                for c in cols
+                if parsed[c.index][1][i] is not None
+            )
+            or None
+            for i in range(n)
+        ]
+    first = parsed[cols[0].index][0]
+    return values, quals, errs, first
+
+
+def _currencies(
+    values: np.ndarray,
+    errs: np.ndarray,
+    raw: np.ndarray,
+    col: ColumnMatch,
+    columns: dict[str, Any],
+    data_idx: np.ndarray,
+    first_excel_row: int,
+    ctx: _Context,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts in another currency - by their header or their own cell - are never yuan.
+
+    They are kept with their currency and original amount; yuan come only from a declared rate.
+    """
+    n = len(values)
+    currency = np.empty(n, dtype=object)
+    original = np.empty(n, dtype=object)
+    if col.currency:
+        foreign = np.not_equal(values, None)
+        currency[foreign] = col.currency
+        original[foreign] = values[foreign]
+    else:
+        cells = _per_distinct(
+            np.where(np.not_equal(errs, None), raw, None),
+            lambda v: layout.foreign_amount(v) if isinstance(v, str) else None,
+        )
+        foreign = np.not_equal(cells, None)
+        for i in np.flatnonzero(foreign):
+            currency[i], original[i], _ = cells[i]
+            errs[i] = None
+        yuan = np.not_equal(values, None) & ~foreign
+        currency[yuan] = "CNY"
+        original[yuan] = values[yuan]
+    values = values.copy()
+    for i in np.flatnonzero(foreign):
+        code = currency[i]
+        rate = ctx.rates.get(code)
+        values[i] = round(float(original[i]) * rate, 2) if rate else None
+        ctx.foreign.setdefault(code, []).append(int(first_excel_row + data_idx[i]))
+    columns["currency"] = currency
+    columns["amount_original"] = original
+    return values, errs
+
+
+def _absent_required(
+    spec: TableSpec, by_field: dict[str, list[ColumnMatch]], n: int
+) -> list[tuple[int, str, Any, str]]:
+    """A required date the sheet has no column for, when no context could supply one (a
+    table kind cleaning/context.py does not date): each row is refused with the reason."""
+    problems = []
+    for fspec in spec.fields.values():
+        if not fspec.required or fspec.name in by_field or fspec.type != "date":
+            continue
+        reason = (
+            f"表中没有「{fspec.label}」列，标题、工作表名和文件名中也没有找到{fspec.label}；"
+            f"请补上{fspec.label}列"
+        )
+        problems += [(j, fspec.label, None, reason) for j in range(n)]
+    return problems
+
+
+def _needs_a_figure(
+    spec: TableSpec,
+    by_field: dict[str, list[ColumnMatch]],
+    columns: dict[str, Any],
+    headers: dict[str, str],
+    grid: np.ndarray,
+    data_idx: np.ndarray,
+) -> list[tuple[int, str, Any, str]]:
+    """A row needs its amount, or one of the amount's alternatives (a quantity of goods, an
+    amount in another currency)."""
+    problems: list[tuple[int, str, Any, str]] = []
+    for fspec in spec.fields.values():
+        if not (fspec.required and fspec.alternatives):
+            continue
+        present = [f for f in (fspec.name, *fspec.alternatives) if f in columns]
+        if not any(f in by_field for f in (fspec.name, *fspec.alternatives)):
+            continue
+        have = np.zeros(len(data_idx), dtype=bool)
+        for f in present:
+            have |= np.not_equal(np.asarray(columns[f], dtype=object), None)
+        header = headers.get(fspec.name) or next(
+            (headers[f] for f in fspec.alternatives if f in headers), fspec.label
+        )
+        col = by_field.get(fspec.name, [None])[0]
+        for j in np.flatnonzero(~have):
+            value = (
+                grid[data_idx[j], col.index]
+                if col is not None and col.index < grid.shape[1]
+                else None
+            )
+            problems.append((int(j), header, value, f"必填项「{header}」为空"))
+    return problems
+
+
+def _goods(
+    spec: TableSpec, columns: dict[str, Any], by_field: dict[str, list[ColumnMatch]], n: int
+) -> None:
+    """Quantities of goods: their unit when only the cell states it, and in-kind as their kind."""
+    units = columns.pop("_unit_from_quantity", None)
+    if "item_unit" in spec.fields and units is not None:
+        current = columns.get("item_unit")
+        if current is None:
+            columns["item_unit"] = units
+        else:
+            columns["item_unit"] = [
+                c if c is not None else u for c, u in zip(current, units, strict=True)
+            ]
+    if "kind" in spec.fields and spec.quantity_field and spec.quantity_field in columns:
+        amount = columns.get(spec.amount_field or "", [None] * n)
+        original = columns.get("amount_original", [None] * n)
+        kind = list(columns.get("kind", [None] * n))
+        quantity = columns[spec.quantity_field]
+        for i in range(n):
+            if (
+                kind[i] is None
+                and quantity[i] is not None
+                and amount[i] is None
+                and original[i] is None
+            ):
+                kind[i] = "in_kind"
+        columns["kind"] = kind
 
 
 def clean_sheets(
