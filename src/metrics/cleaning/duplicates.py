@@ -34,8 +34,8 @@ NEAR_TABLES = {"donations": "donor", "purchases": "buyer"}
 NEAR_DAYS = 3
 #: Same day and amount: donors at least this similar (difflib ratio) count as one.
 NAME_SIMILARITY = 0.8
-#: Rows of one (day, amount) beyond which names are compared only when equal after folding.
-_MAX_FUZZY_GROUP = 200
+#: Groups larger than this are everyday giving (10 yuan from "*明"), not one gift re-published.
+_MAX_GROUP = 200
 RULES = {
     "same_who_amount": f"捐赠方（采购方）和金额相同，日期相差不超过{NEAR_DAYS}天",
     "same_day_amount": "日期和金额相同，名称相近",
@@ -71,26 +71,38 @@ def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> 
         if len(owned) < 2:
             continue
         keys = [c for c in record_key_columns(specs[table]) if c in owned[0].records.columns]
-        first: dict[int, tuple[int, str, str, int]] = {}
-        for n, res in enumerate(owned):
+        seen = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "h": pd.util.hash_pandas_object(res.records[keys].astype(str), index=False),
+                        "n": n,
+                        "row": res.records["source_row"].to_numpy(),
+                    }
+                )
+                for n, res in enumerate(owned)
+            ],
+            ignore_index=True,
+        )
+        first = seen.groupby("h", sort=False)[["n", "row"]].transform("first")
+        repeat = (first["n"] != seen["n"]).to_numpy()  # first read in an earlier sheet
+        offset = 0
+        for res in owned:
             records = res.records
-            hashes = pd.util.hash_pandas_object(records[keys].astype(str), index=False)
-            rows = records["source_row"].to_numpy()
-            same_as: list[tuple[str, str, int] | None] = []
-            for h, row in zip(hashes.to_numpy(), rows, strict=True):
-                owner = first.setdefault(int(h), (n, res.file, res.sheet, int(row)))
-                same_as.append(owner[1:] if owner[0] != n else None)
-            mask = np.array([s is not None for s in same_as], dtype=bool)
-            if mask.any():
-                dup = records[mask].copy()
-                hits = [s for s in same_as if s is not None]
-                dup["same_as_file"] = [s[0] for s in hits]
-                dup["same_as_sheet"] = [s[1] for s in hits]
-                dup["same_as_row"] = [s[2] for s in hits]
-                res.add("duplicates", int(mask.sum()))
-                res.counts["accepted"] -= int(mask.sum())
-                res.duplicate_records = dup
-                res.records = records[~mask].reset_index(drop=True)
+            mask = repeat[offset : offset + len(records)]
+            owner_n = first["n"].to_numpy()[offset : offset + len(records)][mask]
+            owner_row = first["row"].to_numpy()[offset : offset + len(records)][mask]
+            offset += len(records)
+            if not mask.any():
+                continue
+            dup = records[mask].copy()
+            dup["same_as_file"] = [owned[k].file for k in owner_n]
+            dup["same_as_sheet"] = [owned[k].sheet for k in owner_n]
+            dup["same_as_row"] = owner_row.astype(int)
+            res.add("duplicates", int(mask.sum()))
+            res.counts["accepted"] -= int(mask.sum())
+            res.duplicate_records = dup
+            res.records = records[~mask].reset_index(drop=True)
 
 
 def trace(results: list[SheetResult]) -> pd.DataFrame:
@@ -131,39 +143,52 @@ def similar(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
 
 
+def _keys(names: pd.Series) -> np.ndarray:
+    """name_key of every cell, worked out once per distinct name."""
+    codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=True)
+    keys = np.array([name_key(u) if isinstance(u, str) else "" for u in uniques] + [""])
+    return keys[codes]
+
+
 def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
-    """(row, row, rule) of near repeats from different sheets, by position in ``frame``."""
+    """(row, row, rule) of near repeats from different sheets, by position in ``frame``.
+
+    Only (donor, amount) and (day, amount) groups spanning two or more sheets are looked at,
+    and only those of at most ``_MAX_GROUP`` rows: a gift of 10 yuan from "*明" on a hundred
+    lists is everyday giving, not a re-published donation.
+    """
     data = pd.DataFrame(
         {
-            "key": [name_key(v) if isinstance(v, str) else "" for v in frame[who].astype(object)],
-            "amount": frame["amount_yuan"],
-            "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize(),
-            "where": frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str),
+            "key": _keys(frame[who]),
+            "amount": frame["amount_yuan"].to_numpy(),
+            "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize().to_numpy(),
+            "where": pd.factorize(
+                frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str)
+            )[0],
             "pos": np.arange(len(frame)),
         }
     )
     data = data[data["amount"].notna() & (data["amount"] > 0) & data["day"].notna()]
     pairs: list[tuple[int, int, str]] = []
-    # same donor and amount within a few days: groups are small, all pairs are looked at
-    by_who = data[data["key"] != ""]
-    multi = by_who.groupby(["key", "amount"])["where"].transform("nunique") > 1
-    for _, group in by_who[multi].groupby(["key", "amount"], sort=False):
-        rows = list(group.itertuples(index=False))
-        for i, a in enumerate(rows):
-            for b in rows[i + 1 :]:
-                if a.where != b.where and abs((a.day - b.day).days) <= NEAR_DAYS:
-                    pairs.append((a.pos, b.pos, "same_who_amount"))
-    # same day and amount, names alike but not equal
-    multi = data.groupby(["day", "amount"])["where"].transform("nunique") > 1
-    for _, group in data[multi].groupby(["day", "amount"], sort=False):
-        rows = list(group.itertuples(index=False))
-        fuzzy = len(rows) <= _MAX_FUZZY_GROUP
-        for i, a in enumerate(rows):
-            for b in rows[i + 1 :]:
-                if a.where == b.where or a.key == b.key:
-                    continue
-                if fuzzy and similar(a.key, b.key):
-                    pairs.append((a.pos, b.pos, "same_day_amount"))
+    for rule, by in (
+        ("same_who_amount", ["key", "amount"]),
+        ("same_day_amount", ["day", "amount"]),
+    ):
+        rows = data[data["key"] != ""] if rule == "same_who_amount" else data
+        grouped = rows.groupby(by, sort=False)["where"]
+        keep = (grouped.transform("nunique") > 1) & (grouped.transform("size") <= _MAX_GROUP)
+        for _, group in rows[keep].groupby(by, sort=False):
+            members = list(group.itertuples(index=False))
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    if a.where == b.where:
+                        continue
+                    if rule == "same_who_amount":
+                        near = abs((a.day - b.day) / np.timedelta64(1, "D")) <= NEAR_DAYS
+                    else:  # equal names were the first rule's
+                        near = a.key != b.key and similar(a.key, b.key)
+                    if near:
+                        pairs.append((int(a.pos), int(b.pos), rule))
     return pairs
 
 
