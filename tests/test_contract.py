@@ -59,3 +59,38 @@ def test_data_dictionary_is_up_to_date() -> None:
     assert written == contract.data_dictionary() + "\n", (
         "run: python -m metrics.contract > docs/data-dictionary.md"
     )
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "code"),
+    [
+        ("parse_amount", "待定", contract.Reason.AMOUNT_UNREADABLE),
+        ("parse_count", "-3", contract.Reason.NEGATIVE),
+        ("parse_hours", "很久", contract.Reason.HOURS_UNREADABLE),
+        ("parse_date", "2024年2月30日", contract.Reason.DATE_IMPOSSIBLE),
+        ("parse_date", "下周", contract.Reason.DATE_UNREADABLE),
+        ("parse_status", "看情况", contract.Reason.WORD_UNREADABLE),
+    ],
+)
+def test_every_refusal_carries_its_code(parse: str, value: str, code: contract.Reason) -> None:
+    from metrics.cleaning import parsing
+
+    error = getattr(parsing, parse)(value).error
+    assert contract.reason_code(error) is code
+    assert value in error  # the sentence still names the value
+
+
+def test_rejects_csv_carries_reason_codes(tmp_path: Path) -> None:
+    from metrics.cleaning.store import run_clean
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "捐款2024.csv").write_text(
+        "日期,捐赠方,金额\n2024-10-01,卷包车间,待定\n2024-10-02,,100\n2024-10-03,制丝车间,200\n",
+        encoding="utf-8",
+    )
+    outcome = run_clean(raw, tmp_path / "out")
+    rejects = pd.read_csv(tmp_path / "out" / "rejects.csv", encoding="utf-8-sig")
+    assert rejects["reason_code"].tolist() == ["amount_unreadable", "required_empty"]
+    assert rejects["source_row"].tolist() == [2, 3]
+    assert len(outcome.tables["donations"]) == 1

@@ -123,7 +123,7 @@ def test_failing_report_gives_nonzero_exit_and_one_line(
             "quarterly_summary",
         ]
     )
-    assert code == 1
+    assert code == ExitCode.REPORT
     err = capsys.readouterr().err
     line = next(x for x in err.splitlines() if "RuntimeError" in x)
     assert "quarterly_summary.ipynb" in line and "boom" in line and "failed.ipynb" in line

@@ -9,6 +9,7 @@ disagrees with this module.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 TABLES: tuple[str, ...] = ("wishes", "donations", "purchases", "volunteering")
@@ -251,6 +252,67 @@ def column_labels(table: str) -> dict[str, str]:
     return {c.name: c.label for c in columns(table)}
 
 
+class Reason(enum.StrEnum):
+    """Why a cell or row was refused: the ``reason_code`` column of rejects.csv.
+
+    The ``reason`` column holds the full Chinese sentence (the value, what was expected); the
+    code groups them, so no report has to read the sentences back.
+    """
+
+    AMOUNT_UNREADABLE = "amount_unreadable"
+    COUNT_UNREADABLE = "count_unreadable"
+    HOURS_UNREADABLE = "hours_unreadable"
+    NEGATIVE = "negative"
+    OUT_OF_RANGE = "out_of_range"
+    DATE_UNREADABLE = "date_unreadable"
+    DATE_IMPOSSIBLE = "date_impossible"
+    DATE_NO_YEAR = "date_no_year"
+    WORD_UNREADABLE = "word_unreadable"
+    AMBIGUOUS = "ambiguous"
+    REQUIRED_EMPTY = "required_empty"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return REASON_LABELS[self]
+
+
+REASON_LABELS: dict[Reason, str] = {
+    Reason.AMOUNT_UNREADABLE: "金额无法识别",
+    Reason.COUNT_UNREADABLE: "人数/数量无法识别",
+    Reason.HOURS_UNREADABLE: "时长无法识别",
+    Reason.NEGATIVE: "不能为负数",
+    Reason.OUT_OF_RANGE: "数值超出合理范围",
+    Reason.DATE_UNREADABLE: "日期无法识别",
+    Reason.DATE_IMPOSSIBLE: "日期不存在或年份不合理",
+    Reason.DATE_NO_YEAR: "日期缺少年份",
+    Reason.WORD_UNREADABLE: "文字无法识别（进度、类型等）",
+    Reason.AMBIGUOUS: "含义有歧义",
+    Reason.REQUIRED_EMPTY: "必填项为空",
+    Reason.OTHER: "其他",
+}
+
+
+class Refusal(str):
+    """A reason sentence that also carries its :class:`Reason` code (it *is* the sentence, so
+    everything that shows or stores reasons as text keeps working)."""
+
+    code: Reason
+
+    def __new__(cls, code: Reason, text: str) -> Refusal:
+        made = super().__new__(cls, text)
+        made.code = code
+        return made
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Refusal, (self.code, str(self)))
+
+
+def reason_code(reason: object) -> Reason:
+    """The code of a reason (OTHER for a plain sentence)."""
+    return getattr(reason, "code", Reason.OTHER)
+
+
 #: rejects.csv: one line per refused cell or row.
 REJECT_COLUMNS: tuple[str, ...] = (
     "table",
@@ -260,6 +322,7 @@ REJECT_COLUMNS: tuple[str, ...] = (
     "column",
     "value",
     "reason",
+    "reason_code",
 )
 #: warnings.csv: rows kept, but worth a look (cross-field rules, dates outside the period...).
 WARNING_COLUMNS: tuple[str, ...] = (
@@ -323,6 +386,9 @@ def data_dictionary() -> str:
             )
         out.append("")
     out += ["## `rejects.csv`", "", ", ".join(f"`{c}`" for c in REJECT_COLUMNS), ""]
+    out += ["`reason_code`:", ""]
+    out += [f"- `{r.value}`: {r.label}" for r in Reason]
+    out.append("")
     out += ["## `warnings.csv`", "", ", ".join(f"`{c}`" for c in WARNING_COLUMNS), ""]
     out += ["## `duplicates.csv`", "", ", ".join(f"`{c}`" for c in DUPLICATE_COLUMNS), ""]
     out += [

@@ -24,7 +24,7 @@ from typing import Any, Literal, ParamSpec
 import numpy as np
 import pandas as pd
 
-from metrics.contract import QUALIFIERS
+from metrics.contract import QUALIFIERS, Reason, Refusal
 
 P = ParamSpec("P")
 
@@ -158,7 +158,7 @@ def _real_number(value: object) -> float | None:
 
 
 def _never_raise(
-    error: Callable[[object], str],
+    error: Callable[[object], str], code: Reason = Reason.OTHER
 ) -> Callable[[Callable[P, Parsed]], Callable[P, Parsed]]:
     """A parser that meets something unforeseen refuses the cell instead of stopping the run."""
 
@@ -168,7 +168,7 @@ def _never_raise(
             try:
                 return parse(*args, **kwargs)
             except Exception:
-                return Parsed(error=error(args[0] if args else kwargs.get("value")))
+                return Parsed(error=Refusal(code, error(args[0] if args else kwargs.get("value"))))
 
         return safe
 
@@ -305,7 +305,7 @@ def _amount_error(value: object) -> str:
     return f"金额无法识别：「{_quote(value)}」；{AMOUNT_HINT}"
 
 
-@_never_raise(_amount_error)
+@_never_raise(_amount_error, Reason.AMOUNT_UNREADABLE)
 def parse_amount(value: object, multiplier: float = 1.0) -> Parsed:
     """Yuan from 12500, ¥12,500.00, 1.2万, 三千五百, 6万余元, 约3千元, 不足1000元.
 
@@ -313,7 +313,12 @@ def parse_amount(value: object, multiplier: float = 1.0) -> Parsed:
     unit (元, 万, 亿) is taken at its word: "5000元" in a 万元 column is 5000 yuan.
     """
     if _is_bool(value):
-        return Parsed(error=f"金额无法识别：「{value}」是逻辑值（是/否）；{AMOUNT_HINT}")
+        return Parsed(
+            error=Refusal(
+                Reason.AMOUNT_UNREADABLE,
+                f"金额无法识别：「{value}」是逻辑值（是/否）；{AMOUNT_HINT}",
+            )
+        )
     number = _real_number(value)
     qualifier = "exact"
     if number is None:
@@ -324,10 +329,10 @@ def parse_amount(value: object, multiplier: float = 1.0) -> Parsed:
             multiplier = 1.0
         rest = _currency_pattern().sub(" ", rest)
         if re.search(r"\d\s+\d", rest):  # "12元34": two figures, not one
-            return Parsed(error=_amount_error(value))
+            return Parsed(error=Refusal(Reason.AMOUNT_UNREADABLE, _amount_error(value)))
         number = _read_number(rest)
     if number is None or not math.isfinite(number * multiplier):
-        return Parsed(error=_amount_error(value))
+        return Parsed(error=Refusal(Reason.AMOUNT_UNREADABLE, _amount_error(value)))
     return Parsed(round(number * multiplier, 2) + 0.0, qualifier)  # + 0.0: no "-0.0"
 
 
@@ -341,7 +346,7 @@ _COUNT = re.compile(
 )
 
 
-@_never_raise(_count_error)
+@_never_raise(_count_error, Reason.COUNT_UNREADABLE)
 def parse_count(value: object) -> Parsed:
     """Whole numbers of people, times, items: 6人, 30余顶, 五十余次, 约20人.
 
@@ -349,7 +354,11 @@ def parse_count(value: object) -> Parsed:
     "3人（其中2名党员）" or "3到5人" is refused rather than misread.
     """
     if _is_bool(value):
-        return Parsed(error=f"数量无法识别：「{value}」是逻辑值（是/否）；{COUNT_HINT}")
+        return Parsed(
+            error=Refusal(
+                Reason.COUNT_UNREADABLE, f"数量无法识别：「{value}」是逻辑值（是/否）；{COUNT_HINT}"
+            )
+        )
     number = _real_number(value)
     qualifier = "exact"
     if number is None:
@@ -359,9 +368,11 @@ def parse_count(value: object) -> Parsed:
         m = _COUNT.fullmatch(rest.replace(" ", ""))
         number = _read_number(m["n"]) if m else None
     if number is None or not math.isfinite(number) or not number.is_integer():
-        return Parsed(error=_count_error(value))
+        return Parsed(error=Refusal(Reason.COUNT_UNREADABLE, _count_error(value)))
     if number < 0:
-        return Parsed(error=f"数量不能为负数：「{_quote(value)}」；{COUNT_HINT}")
+        return Parsed(
+            error=Refusal(Reason.NEGATIVE, f"数量不能为负数：「{_quote(value)}」；{COUNT_HINT}")
+        )
     return Parsed(int(number), qualifier)
 
 
@@ -396,11 +407,15 @@ def _hours_from_text(text: str) -> float | None:
     return minutes / 60 if parts and end == len(text) else None
 
 
-@_never_raise(_hours_error)
+@_never_raise(_hours_error, Reason.HOURS_UNREADABLE)
 def parse_hours(value: object) -> Parsed:
     """Hours from 3, 2.5小时, 2.5h, 90分钟, 半天 (4), 一天 (8); qualifiers as for counts."""
     if _is_bool(value):
-        return Parsed(error=f"时长无法识别：「{value}」是逻辑值（是/否）；{HOURS_HINT}")
+        return Parsed(
+            error=Refusal(
+                Reason.HOURS_UNREADABLE, f"时长无法识别：「{value}」是逻辑值（是/否）；{HOURS_HINT}"
+            )
+        )
     qualifier = "exact"
     if isinstance(value, dt.timedelta):  # a duration cell (also pandas Timedelta)
         hours: float | None = value.total_seconds() / 3600
@@ -412,9 +427,11 @@ def parse_hours(value: object) -> Parsed:
         qualifier, rest = _split_qualifier(normalize_text(value).lower())
         hours = _hours_from_text(rest.replace(" ", ""))
     if hours is None or not math.isfinite(hours):
-        return Parsed(error=_hours_error(value))
+        return Parsed(error=Refusal(Reason.HOURS_UNREADABLE, _hours_error(value)))
     if hours < 0:
-        return Parsed(error=f"时长不能为负数：「{_quote(value)}」；{HOURS_HINT}")
+        return Parsed(
+            error=Refusal(Reason.NEGATIVE, f"时长不能为负数：「{_quote(value)}」；{HOURS_HINT}")
+        )
     return Parsed(round(hours, 2) + 0.0, qualifier)
 
 
@@ -441,7 +458,10 @@ def _date_error(value: object) -> str:
 def _in_range(day: dt.date, value: object) -> Parsed:
     if not YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
         return Parsed(
-            error=f"日期年份不合理：「{_quote(value)}」；年份应在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 之间"
+            error=Refusal(
+                Reason.DATE_IMPOSSIBLE,
+                f"日期年份不合理：「{_quote(value)}」；年份应在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 之间",
+            )
         )
     return Parsed(day)
 
@@ -450,12 +470,21 @@ def _build(year: int, month: int, day: int, value: object) -> Parsed:
     try:
         return _in_range(dt.date(year, month, day), value)
     except ValueError:
-        return Parsed(error=f"日期不存在：「{_quote(value)}」；请核对月份和日期")
+        return Parsed(
+            error=Refusal(
+                Reason.DATE_IMPOSSIBLE, f"日期不存在：「{_quote(value)}」；请核对月份和日期"
+            )
+        )
 
 
 def _from_serial(number: float, value: object) -> Parsed:
     if not SERIAL_RANGE[0] <= number <= SERIAL_RANGE[1]:
-        return Parsed(error=f"日期无法识别：数字「{_quote(value)}」不是日期；{DATE_HINT}")
+        return Parsed(
+            error=Refusal(
+                Reason.DATE_UNREADABLE,
+                f"日期无法识别：数字「{_quote(value)}」不是日期；{DATE_HINT}",
+            )
+        )
     return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(number)), value)
 
 
@@ -471,7 +500,7 @@ def _arabic_numerals(text: str) -> str:
     return _CN_NUMERAL.sub(swap, text)
 
 
-@_never_raise(_date_error)
+@_never_raise(_date_error, Reason.DATE_UNREADABLE)
 def parse_date(value: object, year_hint: int | None = None) -> Parsed:
     """Dates from date cells, Excel serials, 2021年10月5日, 2021.10.5, 2021/10/05, 2021-10, 10月5日.
 
@@ -480,7 +509,11 @@ def parse_date(value: object, year_hint: int | None = None) -> Parsed:
     move the row into the wrong period without anyone noticing.
     """
     if _is_bool(value):
-        return Parsed(error=f"日期无法识别：「{value}」是逻辑值（是/否）；{DATE_HINT}")
+        return Parsed(
+            error=Refusal(
+                Reason.DATE_UNREADABLE, f"日期无法识别：「{value}」是逻辑值（是/否）；{DATE_HINT}"
+            )
+        )
     if _is_missing(value):
         return Parsed()
     if isinstance(value, dt.datetime):  # also pandas Timestamp
@@ -503,11 +536,14 @@ def parse_date(value: object, year_hint: int | None = None) -> Parsed:
     if m := _NO_YEAR.match(text):
         if year_hint is None:
             return Parsed(
-                error=f"日期缺少年份：「{_quote(value)}」；工作表名和文件名也看不出年份，"
-                f"请写成 2024年{m['m']}月{m['d'] or 1}日"
+                error=Refusal(
+                    Reason.DATE_NO_YEAR,
+                    f"日期缺少年份：「{_quote(value)}」；工作表名和文件名也看不出年份，"
+                    f"请写成 2024年{m['m']}月{m['d'] or 1}日",
+                )
             )
         return _build(year_hint, int(m["m"]), int(m["d"] or 1), value)
-    return Parsed(error=_date_error(value))
+    return Parsed(error=Refusal(Reason.DATE_UNREADABLE, _date_error(value)))
 
 
 def date_precision(value: object) -> str:
@@ -574,12 +610,20 @@ def _match_word(value: object, section: str, what: str) -> Parsed:
         return Parsed(names[0])
     if names:
         mixed = "、".join(f"“{table[n][0]}”" for n in names)
-        return Parsed(error=f"{what}有歧义：「{_quote(value)}」同时像{mixed}；请只填一种")
+        return Parsed(
+            error=Refusal(
+                Reason.AMBIGUOUS, f"{what}有歧义：「{_quote(value)}」同时像{mixed}；请只填一种"
+            )
+        )
     accepted = "、".join("/".join(words[:3]) for words in table.values())
-    return Parsed(error=f"{what}无法识别：「{_quote(value)}」；可填写：{accepted}")
+    return Parsed(
+        error=Refusal(
+            Reason.WORD_UNREADABLE, f"{what}无法识别：「{_quote(value)}」；可填写：{accepted}"
+        )
+    )
 
 
-@_never_raise(lambda v: f"办理进度无法识别：「{_quote(v)}」")
+@_never_raise(lambda v: f"办理进度无法识别：「{_quote(v)}」", Reason.WORD_UNREADABLE)
 def parse_status(value: object) -> Parsed:
     """已办结 / 推进中 / 未启动 / 已取消 (and variants) -> resolved / in_progress / pending / cancelled.
 
@@ -590,15 +634,19 @@ def parse_status(value: object) -> Parsed:
     return _match_word(value, "statuses", "办理进度")
 
 
-@_never_raise(lambda v: f"捐赠类型无法识别：「{_quote(v)}」")
+@_never_raise(lambda v: f"捐赠类型无法识别：「{_quote(v)}」", Reason.WORD_UNREADABLE)
 def parse_kind(value: object) -> Parsed:
     """现金 / 善款 / 转账 -> cash; 物资 / 实物 -> in_kind."""
     if _is_bool(value):
-        return Parsed(error=f"捐赠类型无法识别：「{value}」；应填 现金 或 物资")
+        return Parsed(
+            error=Refusal(
+                Reason.WORD_UNREADABLE, f"捐赠类型无法识别：「{value}」；应填 现金 或 物资"
+            )
+        )
     return _match_word(value, "kinds", "捐赠类型")
 
 
-@_never_raise(lambda v: f"采购主体类型无法识别：「{_quote(v)}」")
+@_never_raise(lambda v: f"采购主体类型无法识别：「{_quote(v)}」", Reason.WORD_UNREADABLE)
 def parse_buyer_type(value: object) -> Parsed:
     """The buyer's description -> enterprise or individual; individual words win (管理人员自费)."""
     if is_empty(value):
@@ -609,7 +657,10 @@ def parse_buyer_type(value: object) -> Parsed:
         if any(w in text for w in table[name]):
             return Parsed(name)
     return Parsed(
-        error=f"采购主体类型无法识别：「{_quote(value)}」；请写明“企业”（以企业名义）或“自费/个人”"
+        error=Refusal(
+            Reason.WORD_UNREADABLE,
+            f"采购主体类型无法识别：「{_quote(value)}」；请写明“企业”（以企业名义）或“自费/个人”",
+        )
     )
 
 

@@ -39,7 +39,15 @@ from metrics.cleaning.ingest import FileNotice, RawSheet
 from metrics.cleaning.parsing import Parsed, is_empty, normalize_text
 from metrics.cleaning.totals import Figure, TotalCheck, TotalRow
 from metrics.config import RawConfig
-from metrics.contract import COUNT_KEYS, REJECT_COLUMNS, TABLES, columns
+from metrics.contract import (
+    COUNT_KEYS,
+    REJECT_COLUMNS,
+    TABLES,
+    Reason,
+    Refusal,
+    columns,
+    reason_code,
+)
 
 #: Parsers by field type (headers.toml `type`); each takes (value, multiplier, year_hint).
 Parser = Callable[[Any, float, int | None], Parsed]
@@ -698,7 +706,9 @@ def _parse_rows(
         if fspec.required and not fspec.alternatives:
             failed |= np.equal(values, None) & np.equal(times, None)
         for j in np.flatnonzero(failed):
-            reason = errs[j] or f"必填项「{col.header}」为空"
+            reason = errs[j] or Refusal(
+                Reason.REQUIRED_EMPTY, f"必填项「{col.header}」为空；请补填后重新报送"
+            )
             problems.append((int(j), col.header, raw[j], reason))
         if fspec.derive_column:
             derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
@@ -760,7 +770,8 @@ def _parse_rows(
                 "source_row": int(first_excel_row + data_idx[j]),
                 "column": header,
                 "value": "" if value is None else str(value),
-                "reason": reason,
+                "reason": str(reason),
+                "reason_code": str(reason_code(reason)),
             }
         )
     result.counts["rejected"] += int(bad.sum())

@@ -6,12 +6,11 @@ about the data is exactly what the cleaning run recorded.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
-from metrics.contract import COUNT_KEYS
+from metrics.contract import COUNT_KEYS, Reason
 
 TABLE_CN = {
     "wishes": "心愿清单",
@@ -105,9 +104,12 @@ def duplicate_sources(manifest: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["file", "sheet", "duplicates", "same_as"])
 
 
-def reason_group(reason: str) -> str:
-    """The kind of a refusal without its value: '金额无法识别：「待定」…' -> '金额无法识别'."""
-    return re.split(r"[：:（(]", str(reason), maxsplit=1)[0].strip() or "其他"
+def reason_group(code: str) -> str:
+    """The Chinese name of a reject's kind, from its reason_code (rejects.csv)."""
+    try:
+        return Reason(code).label
+    except ValueError:
+        return Reason.OTHER.label
 
 
 def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
@@ -115,7 +117,7 @@ def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
     if rejects.empty:
         return pd.DataFrame(columns=["reason", "cells", "rows"])
     grouped = rejects.assign(
-        reason=rejects["reason"].map(reason_group),
+        reason=rejects["reason_code"].map(reason_group),
         where=rejects["source_file"].astype(str)
         + "|"
         + rejects["source_sheet"].astype(str)

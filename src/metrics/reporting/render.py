@@ -9,7 +9,6 @@ previous good PDF in place.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import os
@@ -18,7 +17,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
@@ -136,59 +135,12 @@ def kernel_name() -> str:
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
-def start_kernel(cwd: Path = NOTEBOOKS_DIR) -> Any | None:
-    """Start a notebook kernel now, so that it boots while the data are being cleaned.
+class Kernel(Protocol):
+    """A kernel started ahead of its report (see metrics.running.kernels.WarmKernel)."""
 
-    Returns the kernel manager to hand to :func:`render_report` (which shuts it down), or None
-    when it cannot be started here - the report then starts its own kernel as usual.
-    """
-    from jupyter_client.manager import AsyncKernelManager
+    km: Any
 
-    try:
-        km = AsyncKernelManager(kernel_name=kernel_name())
-        asyncio.run(km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(cwd)))
-    except Exception:
-        return None
-    _queue_imports(km)
-    return km
-
-
-#: Libraries every report imports: loaded by an early kernel while the data are cleaned.
-WARM_IMPORTS = "import pandas, matplotlib.pyplot, metrics.reporting.kpi, metrics.reporting.charts, metrics.reporting.present"
-
-
-def _queue_imports(km: Any) -> None:
-    """Ask the early kernel to import the report libraries (silently, no history, no output).
-
-    Imports change no report's result; they only move ~1.4 s of loading off the critical path.
-    The kernel queues the notebook's own cells behind this request.
-    """
-    from jupyter_client import BlockingKernelClient
-
-    with contextlib.suppress(Exception):
-        kc = BlockingKernelClient()
-        kc.load_connection_info(km.get_connection_info())
-        kc.start_channels()
-        kc.execute(WARM_IMPORTS, silent=True, store_history=False)
-        # kept open until the kernel is stopped: the kernel may not be listening yet, and a
-        # closed socket would drop the queued request
-        _WARM_CLIENTS[id(km)] = kc
-
-
-_WARM_CLIENTS: dict[int, Any] = {}
-
-
-def stop_kernel(km: Any | None) -> None:
-    """Shut down a kernel from :func:`start_kernel` (and its warm-up client)."""
-    if km is None:
-        return
-    kc = _WARM_CLIENTS.pop(id(km), None)
-    if kc is not None:
-        with contextlib.suppress(Exception):
-            kc.stop_channels()
-    if km.has_kernel:
-        with contextlib.suppress(Exception):
-            asyncio.run(km.shutdown_kernel(now=True))
+    def stop(self) -> None: ...
 
 
 def execute_notebook(
@@ -196,11 +148,11 @@ def execute_notebook(
     output: Path,
     parameters: dict[str, Any],
     cwd: Path | None = None,
-    km: Any | None = None,
+    kernel: Kernel | None = None,
 ) -> nbformat.NotebookNode:
     """Run a notebook with papermill; on failure the executed copy (the log) is kept beside it.
 
-    ``km`` is a kernel started ahead by :func:`start_kernel`; it is shut down here either way.
+    ``kernel``, started ahead, runs the notebook; it is shut down here either way.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -217,7 +169,7 @@ def execute_notebook(
             cwd=str(cwd or notebook.parent),
             log_output=False,
             extra_arguments=KERNEL_ARGS,
-            **({"km": km} if km is not None else {}),
+            **({"km": kernel.km} if kernel is not None else {}),
         )
     except PapermillExecutionError as exc:
         failed = output.with_name(f"{output.stem}.failed.ipynb")
@@ -227,7 +179,8 @@ def execute_notebook(
             notebook.name, exc.exec_count, f"{exc.ename}: {exc.evalue}", failed
         ) from exc
     finally:
-        stop_kernel(km)
+        if kernel is not None:
+            kernel.stop()
     os.replace(tmp, output)
     return nb
 
@@ -247,7 +200,7 @@ def render_report(
     out_dir: Path,
     parameters: dict[str, Any],
     notebooks_dir: Path = NOTEBOOKS_DIR,
-    km: Any | None = None,
+    kernel: Kernel | None = None,
     after_execute: Callable[[], None] | None = None,
 ) -> Path:
     """notebooks/<name>.ipynb -> out_dir/<name>.ipynb (executed) and out_dir/<name>.pdf.
@@ -257,7 +210,8 @@ def render_report(
     """
     notebook = notebooks_dir / f"{name}.ipynb"
     if not notebook.exists():
-        stop_kernel(km)
+        if kernel is not None:
+            kernel.stop()
         raise ReportError(
             "找不到报告模板", "请确认 notebooks/ 文件夹完整（可重新克隆项目）", path=notebook
         )
@@ -265,7 +219,7 @@ def render_report(
     # While the kernel runs the notebook this process only waits: load the PDF engine meanwhile.
     warm = threading.Thread(target=_prewarm, daemon=True)
     warm.start()
-    nb = execute_notebook(notebook, executed, parameters, km=km)
+    nb = execute_notebook(notebook, executed, parameters, kernel=kernel)
     if after_execute is not None:
         after_execute()
     warm.join()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.util
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -25,14 +23,8 @@ from typing import Any
 from metrics.errors import UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
-from metrics.reporting.render import (
-    NOTEBOOKS_DIR,
-    ReportFailed,
-    render_report,
-    safe_name,
-    start_kernel,
-    stop_kernel,
-)
+from metrics.reporting.render import NOTEBOOKS_DIR, ReportFailed, render_report, safe_name
+from metrics.running.kernels import Kernels, start_pool, worker_kernels
 
 REPORTS = ("quarterly_summary", "data_quality")
 #: Reports whose figures also go out as an Excel workbook next to the PDF.
@@ -142,47 +134,21 @@ def export_workbook(job: Job) -> Path:
     return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
 
 
-#: A kernel this process started ahead for its next report; see :func:`_start_spare`.
-_spare: Any | None = None
-
-
-def _start_spare(notebooks_dir: Path) -> None:
-    """Boot a kernel (and its imports) for this process's next report, if none is waiting."""
-    global _spare
-    if _spare is None:
-        _spare = start_kernel(notebooks_dir)
-
-
-def _take_spare() -> Any | None:
-    global _spare
-    km, _spare = _spare, None
-    return km
-
-
-def _stop_spare() -> None:
-    stop_kernel(_take_spare())
-
-
-def start_worker(notebooks_dir: Path) -> None:
-    """Pool worker start-up: boot a kernel while the parent cleans; stop it if never used."""
-    multiprocessing.util.Finalize(None, _stop_spare, exitpriority=10)
-    _start_spare(notebooks_dir)
-
-
-def _run_job(job: Job, start_next: bool = False) -> str:
+def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None) -> str:
     """Render one report (and its workbook) and stamp it; in a pool worker or in-process.
 
-    The report runs on this process's spare kernel if one is waiting. With ``start_next``
-    the next report's kernel boots while this one's PDF is laid out (each kernel serves one
-    notebook only: no state is carried between reports).
+    The report runs on the spare kernel of ``kernels`` (in a pool worker: the worker's own) if
+    one is waiting. With ``start_next`` the next report's kernel boots while this one's PDF is
+    laid out (each kernel serves one notebook only: no state is carried between reports).
     """
+    kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
     render_report(
         job.name,
         job.out_dir,
         job.parameters,
         job.notebooks_dir,
-        km=_take_spare(),
-        after_execute=(lambda: _start_spare(job.notebooks_dir)) if start_next else None,
+        kernel=kernels.take(),
+        after_execute=kernels.start_spare if start_next else None,
     )
     if job.name in EXPORTED:
         export_workbook(job)
@@ -192,66 +158,30 @@ def _run_job(job: Job, start_next: bool = False) -> str:
     return str(job.pdf)
 
 
-#: What a worker needs (the notebooks' own imports happen in their kernels), loaded once by
-#: the forkserver the pool workers fork from; metrics.running.startup first, for its import skip.
-FORKSERVER_PRELOAD = [
-    "metrics.running.startup",
-    "metrics.running.batch",
-    "metrics.reporting.kpi",
-    "metrics.reporting.workbooks",
-    "papermill",
-    "weasyprint",
-]
-
-
-def warm_pool(workers: int, notebooks_dir: Path = NOTEBOOKS_DIR) -> ProcessPoolExecutor:
-    """A pool whose workers are started now and boot a kernel each while the data are cleaned.
-
-    Workers are not forked from this process: a fork of a process that has talked to kernels
-    (zmq sockets, event loops) can hang. They fork from a fresh forkserver that has loaded
-    the report stack once, which is cheaper than a spawned interpreter per worker.
-    """
-    from metrics.running.startup import pool_worker
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(FORKSERVER_PRELOAD)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=pool_worker,
-        initargs=(notebooks_dir,),
-    )
-    for _ in range(workers):  # workers start on demand: ask for all of them now
-        pool.submit(int)
-    return pool
-
-
 def run_jobs(
     jobs: list[Job],
     workers: int = 1,
     force: bool = False,
-    km: Any | None = None,
+    kernels: Kernels | None = None,
     pool: ProcessPoolExecutor | None = None,
 ) -> BatchResult:
     """Run what is not up to date, `workers` at a time, with a progress bar on stderr.
 
-    ``km``, a kernel already started (see :func:`metrics.reporting.render.start_kernel`), serves the
-    first job of a serial run; ``pool`` (see :func:`warm_pool`) the jobs of a parallel one.
-    Both are shut down here in any case.
+    ``kernels`` (with a kernel booted ahead) serves a serial run; ``pool`` (see
+    :func:`metrics.running.kernels.start_pool`) a parallel one. Both are shut down here.
     """
     from tqdm import tqdm
 
-    global _spare
     result = BatchResult()
     todo = []
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
     if pool is None and workers > 1 and len(todo) > 1:
-        pool = warm_pool(workers, todo[0].notebooks_dir)
-    _stop_spare()
-    _spare = km if pool is None else None
+        pool = start_pool(workers, todo[0].notebooks_dir)
+    if kernels is None:
+        kernels = Kernels(todo[0].notebooks_dir if todo else NOTEBOOKS_DIR)
     if pool is not None:
-        stop_kernel(km)  # the pool's workers have kernels of their own
+        kernels.close()  # the pool's workers have kernels of their own
     bar = tqdm(
         total=len(todo), desc="生成报告", unit="份", file=sys.stderr, disable=None if todo else True
     )
@@ -261,11 +191,11 @@ def run_jobs(
         for i, job in enumerate(todo if pool is None else []):
             bar.set_postfix_str(f"{job.period} {job.unit} {job.name}".strip())
             more = i + 1 < len(todo)
-            _collect(job, lambda j=job, m=more: _run_job(j, m), result)
+            _collect(job, lambda j=job, m=more: _run_job(j, m, kernels), result)
             bar.update()
     finally:
         bar.close()
-        _stop_spare()
+        kernels.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return result
@@ -323,16 +253,18 @@ def run_reports(
     on_clean: Callable[[Any], None] | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     progress: Callable[[], Any] | None = None,
-) -> int:
-    """`shishi report`: clean once, then make every requested report; exit code for the CLI."""
+) -> BatchResult:
+    """`shishi report`: clean once, then make every requested report (the CLI says how it went)."""
     from metrics.cleaning.store import run_clean
 
     for label in periods:
         Period.parse(label)  # fail fast, before cleaning, on a mistyped period
     # report kernels boot (separate processes) while this one cleans the data: the first
     # report's kernel here, or one in each pool worker
-    km = start_kernel(notebooks_dir) if jobs <= 1 else None
-    pool = warm_pool(jobs, notebooks_dir) if jobs > 1 else None
+    kernels = Kernels(notebooks_dir)
+    if jobs <= 1:
+        kernels.start_spare()
+    pool = start_pool(jobs, notebooks_dir) if jobs > 1 else None
     try:
         if progress is None:
             outcome = run_clean(raw_dir, processed_dir)
@@ -353,16 +285,8 @@ def run_reports(
             periods, units, reports_dir, processed_dir, raw_dir, only, base, notebooks_dir
         )
     except BaseException:
-        stop_kernel(km)
+        kernels.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         raise
-    result = run_jobs(planned, workers=max(1, jobs), force=force, km=km, pool=pool)
-    for job in result.made:
-        print(f"已生成 {job.pdf}")
-    for job in result.skipped:
-        print(f"未变化，跳过 {job.pdf}（输入和代码都没有变；加 --force 可重新生成）")
-    for _job, message in result.failed:
-        print(f"失败：{message}", file=sys.stderr)
-    print(f"完成：生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}")
-    return 1 if result.failed else 0
+    return run_jobs(planned, workers=max(1, jobs), force=force, kernels=kernels, pool=pool)

@@ -11,7 +11,7 @@ from typing import Any
 
 from metrics import __version__
 from metrics.errors import ExitCode, ShishiError
-from metrics.running.startup import skip_slow_imports
+from metrics.running.kernels import skip_slow_imports
 
 EXAMPLES = """\
 examples:
@@ -154,7 +154,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from metrics.running.batch import run_reports
 
-    return run_reports(
+    result = run_reports(
         periods=args.period,
         raw_dir=args.raw,
         processed_dir=args.out,
@@ -167,6 +167,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         progress=clean_progress,
         **({"notebooks_dir": args.notebooks} if args.notebooks else {}),
     )
+    for job in result.made:
+        print(f"已生成 {job.pdf}")
+    for job in result.skipped:
+        print(f"未变化，跳过 {job.pdf}（输入和代码都没有变；加 --force 可重新生成）")
+    for _job, message in result.failed:
+        print(f"失败：{message}", file=sys.stderr)
+    print(f"完成：生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}")
+    return ExitCode.REPORT if result.failed else ExitCode.OK
 
 
 def cmd_template(args: argparse.Namespace) -> int:
