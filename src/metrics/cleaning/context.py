@@ -541,15 +541,18 @@ class DateFill:
     required: bool = True  # a row with no date at all is refused (else kept, undated)
 
     def missing_reason(self, header: str = "时间") -> str:
+        """Why a row has no date: a required field left empty, said where to give one."""
         if self.has_column:
-            return (
+            text = (
                 f"表中没有「日期」列：「{header}」列只有时刻，标题、落款、工作表名和文件名中也"
                 "找不到日期；请在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
             )
-        return (
-            "缺少日期：表中没有「日期」列，标题、落款、工作表名和文件名中也找不到日期；"
-            "请加一列日期，或在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
-        )
+        else:
+            text = (
+                "缺少日期：表中没有「日期」列，标题、落款、工作表名和文件名中也找不到日期；"
+                "请加一列日期，或在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
+            )
+        return contract.Refusal(contract.Reason.REQUIRED_EMPTY, text)
 
     def time_notice(self, header: str, example: object) -> str:
         """What the analyst should know about a date column that holds times only."""

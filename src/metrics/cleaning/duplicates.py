@@ -14,17 +14,13 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metrics.cleaning.parsing import normalize_text
 from metrics.contract import DUPLICATE_COLUMNS, NEAR_DUPLICATE_COLUMNS
-
-if TYPE_CHECKING:
-    from metrics.cleaning.headers import TableSpec
-    from metrics.cleaning.rows import SheetResult
 
 #: Tables checked for near repeats, with the column naming who gave or bought.
 NEAR_TABLES = {"donations": "donor", "purchases": "buyer"}
@@ -42,7 +38,7 @@ RULES = {
 }
 
 
-def record_key_columns(spec: TableSpec) -> list[str]:
+def record_key_columns(spec: Any) -> list[str]:
     """Columns that make two records 'the same record': everything but where it was read.
 
     The unit is part of the record: the same row in two units' folders is two records.
@@ -57,7 +53,7 @@ def record_key_columns(spec: TableSpec) -> list[str]:
     return cols
 
 
-def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> None:
+def mark_duplicates(results: list[Any], specs: dict[str, Any]) -> None:
     """Move records already read from an earlier file or sheet out of the later one.
 
     Each moved record keeps the file, sheet and row it repeats (``same_as_*``) in the
@@ -105,7 +101,7 @@ def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> 
             res.records = records[~mask].reset_index(drop=True)
 
 
-def trace(results: list[SheetResult]) -> pd.DataFrame:
+def trace(results: list[Any]) -> pd.DataFrame:
     """Every exact repeat with the file, sheet and Excel row it repeats (duplicates.csv)."""
     frames = []
     for res in results:
