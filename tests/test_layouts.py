@@ -156,12 +156,13 @@ def test_a_payment_list_without_donors_is_read_by_its_transaction_numbers(tmp_pa
     ]
 
 
-def test_a_time_only_column_is_not_the_date(tmp_path: Path) -> None:
-    """姓名 | 金额(元） | 时间 with times only: rows are refused for the missing date, by name,
-    instead of 2 × "日期无法识别 07:06:18"."""
+def test_a_time_only_column_is_read_with_the_title_date(tmp_path: Path) -> None:
+    """姓名 | 金额(元） | 时间 with times only, under a dated title: 姓名 is the donor, the
+    times keep their rows, the day comes from the title (not "日期无法识别 07:06:18")."""
     workbook(
         tmp_path / "明细.xlsx",
         [
+            ["扫码用户捐赠明细（2024年3月5日）"],
             ["姓名", "金额(元）", "时间"],
             ["*某", 500, "07:06:18"],
             ["*某某", 20, "08:10:00"],
@@ -169,10 +170,11 @@ def test_a_time_only_column_is_not_the_date(tmp_path: Path) -> None:
         ],
     )
     out = clean(tmp_path)
-    assert sheet_entry(out, "明细.xlsx")["rejected"] == 3
-    reasons = set(out.rejects["reason"])
-    assert len(reasons) == 1 and "没有「日期」列" in reasons.pop()
-    assert any("「时间」列只有时刻（如 07:06:18）" in m for m in messages(out, "check"))
+    don = out.tables["donations"]
+    assert list(don["donor"]) == ["*某", "*某某", "*某"]
+    assert set(don["date"]) == {pd.Timestamp(2024, 3, 5)}
+    assert list(don["time"]) == ["07:06:18", "08:10:00", "23:59:59"]
+    assert sheet_entry(out, "明细.xlsx")["rejected"] == 0
 
 
 # --- multi-row headers -------------------------------------------------------------------------

@@ -383,13 +383,17 @@ def classify_rows(grid: np.ndarray) -> np.ndarray:
     return kinds
 
 
+#: What each cell of a grid holds (see :func:`_classify`).
+EMPTY, TEXT, NUMBER = 0, 1, 2
+
+
 def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row kinds, per-cell 'is a number' grid)."""
+    """(row kinds, per-cell EMPTY / TEXT / NUMBER grid), each cell looked at once."""
     n, width = grid.shape
     kinds = np.full(n, "", dtype=object)
     if width == 0:
         kinds[:] = "blank"
-        return kinds, np.zeros((n, 0), dtype=bool)
+        return kinds, np.zeros((n, 0), dtype=np.int8)
     filled = np.zeros((n, width), dtype=bool)
     marks = np.zeros((n, width), dtype=np.int8)
     numbers = np.zeros((n, width), dtype=bool)
@@ -402,7 +406,8 @@ def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     kinds[~filled.any(axis=1) | zeros_only] = "blank"
     kinds[note] = "note"
     kinds[total] = "total"
-    return kinds, numbers
+    cells = np.where(numbers, NUMBER, np.where(filled, TEXT, EMPTY)).astype(np.int8)
+    return kinds, cells
 
 
 def _grid(body: list[list[Any]]) -> np.ndarray:
@@ -482,12 +487,12 @@ def _parse_body(
     chunk: list[list[Any]] = []
     for chunk, last in _chunks(body, CHUNK_ROWS):
         grid = _grid(chunk)
-        kinds, numbers = _classify(grid)
+        kinds, cells = _classify(grid)
         if last:  # an issuer's name over a date under the table: a signature, not data
             kinds[context.signature_positions(chunk, kinds)] = "note"
         result.counts["rows_read"] += len(chunk)
         start = 0
-        for i in _reheaders(grid, kinds, numbers, spec):
+        for i in _reheaders(grid, kinds, cells, spec):
             found = find_header(
                 [list(r) for r in grid[i : i + layout.PROFILE_ROWS + 1]],
                 {spec.name: spec},
@@ -497,7 +502,7 @@ def _parse_body(
             if found is None:
                 continue
             frames += _segment(
-                grid, kinds, numbers, start, i, first_excel_row, blocks[-1], ctx, totals
+                grid, kinds, cells, start, i, first_excel_row, blocks[-1], ctx, totals
             )
             kinds[i] = "note"
             result.counts["skipped_note"] += 1
@@ -513,7 +518,7 @@ def _parse_body(
                 result.note(f"第{excel}行表头：{message}")
             start = i + 1
         frames += _segment(
-            grid, kinds, numbers, start, len(chunk), first_excel_row, blocks[-1], ctx, totals
+            grid, kinds, cells, start, len(chunk), first_excel_row, blocks[-1], ctx, totals
         )
         first_excel_row += len(chunk)
         if rows_done is not None:
@@ -558,21 +563,28 @@ def _figure(block: _Block, spec: TableSpec) -> Figure | None:
     return None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _reheaders(
-    grid: np.ndarray, kinds: np.ndarray, numbers: np.ndarray, spec: TableSpec
+    grid: np.ndarray, kinds: np.ndarray, cells: np.ndarray, spec: TableSpec
 ) -> list[int]:
-    """Rows of the body that look like a header of this kind again (two labels, no figures)."""
+    """Rows of the body that look like a header of this kind again (two labels, no figures).
+
+    Only rows without a number or a digit anywhere are looked at closely: data rows almost
+    always have one (an amount, a date), so a million-row sheet costs one pass.
+    """
     if not len(grid):
         return []
-    width = grid.shape[1]
-    labels = np.zeros(len(grid), dtype=np.int16)
-    for j in range(width):
-        hits = _per_distinct(
-            grid[:, j], lambda v: isinstance(v, str) and _match_cell(v, spec) is not None
-        )
-        labels += np.equal(hits, True)
-    found = (labels >= 2) & ~numbers.any(axis=1) & (kinds == "")
-    return [int(i) for i in np.flatnonzero(found)]
+    rows = (kinds == "") & ~(cells == NUMBER).any(axis=1) & ((cells == TEXT).sum(axis=1) >= 2)
+    found = []
+    for i in np.flatnonzero(rows):
+        texts = [v for v in grid[i] if isinstance(v, str) and v.strip()]
+        if any(_DIGIT.search(v) for v in texts):
+            continue
+        if sum(_match_cell(v, spec) is not None for v in texts) >= 2:
+            found.append(int(i))
+    return found
 
 
 @dataclass
@@ -604,7 +616,7 @@ class _Context:
 def _segment(
     grid: np.ndarray,
     kinds: np.ndarray,
-    numbers: np.ndarray,
+    cells: np.ndarray,
     start: int,
     stop: int,
     first_excel_row: int,
@@ -615,15 +627,15 @@ def _segment(
     """Rows start..stop of a chunk, read by one block's header."""
     if stop <= start:
         return []
-    part, part_kinds, part_numbers = grid[start:stop], kinds[start:stop], numbers[start:stop]
-    frame = _parse_rows(part, part_kinds, part_numbers, first_excel_row + start, block, ctx, totals)
+    part, part_kinds, part_cells = grid[start:stop], kinds[start:stop], cells[start:stop]
+    frame = _parse_rows(part, part_kinds, part_cells, first_excel_row + start, block, ctx, totals)
     return [frame]
 
 
 def _parse_rows(
     grid: np.ndarray,
     kinds: np.ndarray,
-    numbers: np.ndarray,
+    cells: np.ndarray,
     first_excel_row: int,
     block: _Block,
     ctx: _Context,
@@ -636,9 +648,8 @@ def _parse_rows(
     mapped = [c.index for c in match.columns if c.index < width]
     data = kinds == ""
     if width:
-        in_mapped = np.zeros(len(grid), dtype=bool)
-        for j in mapped:
-            in_mapped |= np.equal(_per_distinct(grid[:, j], lambda v: not is_empty(v)), True)
+        numbers = cells == NUMBER
+        in_mapped = (cells[:, mapped] != EMPTY).any(axis=1)
         unmapped = [j for j in range(width) if j not in set(mapped)]
         bare = data & ~in_mapped & (numbers[:, unmapped].any(axis=1) if unmapped else False)
         for i in np.flatnonzero(bare):  # a lone figure beside the table: its total
@@ -648,7 +659,7 @@ def _parse_rows(
                 TotalRow(first_excel_row + int(i), list(grid[i]), block.number, unlabelled=figure)
             )
         kinds[data & ~in_mapped & ~bare] = "note"  # text beside the table (a signature)
-        _tail_signature(grid, kinds, numbers, mapped)
+        _tail_signature(kinds, cells, mapped)
     for kind in ("blank", "total", "note"):
         result.counts[f"skipped_{kind}"] += int((kinds == kind).sum())
     for i in np.flatnonzero(kinds == "total"):
@@ -676,7 +687,7 @@ def _parse_rows(
         else:
             raw = grid[data_idx, col.index] if col.index < width else np.empty(n, dtype=object)
             if fspec.fill_down:
-                raw, filled = _fill_down(raw, grid, data_idx, col, block, first_excel_row, mapped)
+                raw, filled = _fill_down(raw, cells, data_idx, col, block, first_excel_row, mapped)
                 if filled.any():
                     marks = columns.setdefault("filled_down", np.empty(n, dtype=object))
                     marks[filled] = fname
@@ -780,24 +791,19 @@ def _parse_rows(
     return typed_columns(frame, spec)
 
 
-def _tail_signature(
-    grid: np.ndarray, kinds: np.ndarray, numbers: np.ndarray, mapped: list[int]
-) -> None:
+def _tail_signature(kinds: np.ndarray, cells: np.ndarray, mapped: list[int]) -> None:
     """Rows of a single cell below the last row with a figure are a signature (落款), not data."""
-    figures = numbers[:, mapped].any(axis=1) if mapped else np.zeros(len(grid), dtype=bool)
+    figures = (cells[:, mapped] == NUMBER).any(axis=1) if mapped else np.zeros(len(kinds), bool)
     with_figures = np.flatnonzero(figures & (kinds == ""))
     if not len(with_figures):
         return
-    filled = np.zeros(len(grid), dtype=np.int16)
-    for j in range(grid.shape[1]):
-        filled += np.equal(_per_distinct(grid[:, j], lambda v: not is_empty(v)), True)
-    after = np.arange(len(grid)) > with_figures[-1]
-    kinds[after & (kinds == "") & (filled == 1)] = "note"
+    after = np.arange(len(kinds)) > with_figures[-1]
+    kinds[after & (kinds == "") & ((cells != EMPTY).sum(axis=1) == 1)] = "note"
 
 
 def _fill_down(
     raw: np.ndarray,
-    grid: np.ndarray,
+    cells: np.ndarray,
     data_idx: np.ndarray,
     col: ColumnMatch,
     block: _Block,
@@ -809,12 +815,10 @@ def _fill_down(
     Returns the column with the fills, and which of its cells were filled.
     """
     others = [j for j in mapped if j != col.index]
-    others_filled = np.zeros(len(raw), dtype=bool)
-    for j in others:
-        others_filled |= np.equal(_per_distinct(grid[data_idx, j], lambda v: not is_empty(v)), True)
-    empty = np.equal(_per_distinct(raw, is_empty), True) | np.array(
-        [v is None for v in raw], dtype=bool
-    )
+    others_filled = (cells[np.ix_(data_idx, others)] != EMPTY).any(axis=1)
+    empty = cells[data_idx, col.index] == EMPTY if col.index < cells.shape[1] else None
+    if empty is None:
+        return raw, np.zeros(len(raw), dtype=bool)
     if col.field in block.carry and len(raw):
         seen = np.ones(len(raw), dtype=bool)
     else:
