@@ -305,8 +305,12 @@ def test_time_column_combined_with_the_title_date_and_sheet_conflict_named(
     assert don["time"].tolist() == ["07:06:18", "23:45:41"]
     assert don["date_source"].tolist() == ["title", "title"]
     assert outcome.rejects.empty
-    [notice] = [n for n in outcome.notices if n.level == "check"]
-    assert "20200202" in notice.message and "2020年2月1日" in notice.message
+    checks = sorted(n.message for n in outcome.notices if n.level == "check")
+    assert len(checks) == 2
+    conflict = next(m for m in checks if "工作表名" in m)
+    assert "20200202" in conflict and "2020年2月1日" in conflict  # sheet against title
+    timed = next(m for m in checks if "只有时刻" in m)
+    assert "「时间」列只有时刻（如 07:06:18）" in timed and "2020年2月1日" in timed
 
 
 def test_file_name_dates_a_list_and_transaction_numbers_date_each_row(tmp_path: Path) -> None:
@@ -413,3 +417,53 @@ def test_sheet_with_a_date_column_is_not_touched_by_context(tmp_path: Path) -> N
 
 def test_mention_dataclass_completes_its_year() -> None:
     assert Mention(None, 2, 29, "2月29日").on(2020) == dt.date(2020, 2, 29)
+
+
+# --- the real public ledgers beside the project (skipped where they are absent) --------------
+
+_ROOT = Path(__file__).resolve().parents[1]
+REAL = next(
+    (
+        p
+        for p in (_ROOT.parent / "shared", _ROOT.parents[1] / "shared")
+        if (p / "real-ledgers").is_dir()
+    ),
+    None,
+)
+
+
+@pytest.mark.skipif(REAL is None, reason="../shared/real-ledgers/ is not beside this checkout")
+def test_real_ledgers_dated_as_their_readme_says(tmp_path: Path) -> None:
+    """Dates per ../shared/real-ledgers/README.md, none of them from a date column."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for f in (REAL / "real-ledgers").glob("*.xlsx"):
+        shutil.copyfile(f, raw / f.name)
+    don = run_clean(raw, None).tables["donations"]
+    by_file = {
+        name: (frame["date"].dt.date.value_counts().to_dict(), set(frame["date_source"]))
+        for name, frame in don.groupby("source_file")
+    }
+    d = dt.date
+    assert by_file["武汉市红十字会接收社会捐赠现金公示7-1.xlsx"] == (
+        {d(2020, 1, 29): 100},
+        {"title"},
+    )
+    assert by_file["武汉市红十字会接收社会捐赠现金公示11-1.xlsx"] == (
+        {d(2020, 2, 2): 71},
+        {"title"},
+    )
+    assert by_file["武汉市红十字会接收社会捐赠物资公示8-2.xlsx"][0] == {d(2020, 1, 30): 196}
+    assert by_file["武汉市红十字会云闪付用户捐赠明细（2月1日）.xlsx"] == (
+        {d(2020, 2, 1): 2151},
+        {"title"},
+    )
+    assert by_file["武汉市红十字会接收社会捐赠明细（农业银行账户）2020年2月3日.xlsx"][0] == {
+        d(2020, 2, 3): 47
+    }
+    qr = by_file["武汉市红十字会接受社会捐赠明细（二维码及pos机）2020年2月2日.xlsx"]
+    assert qr == ({d(2020, 2, 2): 2720, d(2020, 2, 1): 1}, {"id"})  # 0102 20200201 2359…
+    seven = don[don["source_file"].str.endswith("7-1.xlsx")]
+    assert round(seven["amount_yuan"].sum(), 2) == 77319319.01

@@ -36,8 +36,6 @@ STATUS_LABELS: dict[str, str] = {
     "cancelled": "已取消",
 }
 KINDS: tuple[str, ...] = ("cash", "in_kind")
-#: Where a row's date came from (cleaning/context.py).
-DATE_SOURCES: tuple[str, ...] = ("column", "id", "pin", "title", "sheet", "file", "signature")
 KIND_LABELS: dict[str, str] = {"cash": "现金", "in_kind": "物资"}
 BUYER_TYPES: tuple[str, ...] = ("enterprise", "individual")
 BUYER_TYPE_LABELS: dict[str, str] = {"enterprise": "企业", "individual": "个人"}
@@ -110,6 +108,43 @@ def _qualifier(name: str, of: str) -> Column:
     )
 
 
+#: Where a row's date came from (cleaning/context.py), most trusted first: its own cell, a
+#: transaction number, a [[pin]] date, the title rows, the sheet name, the file name, a
+#: signature or 填报日期.
+DATE_SOURCES: tuple[str, ...] = ("column", "id", "pin", "title", "sheet", "file", "signature")
+#: How precise a deadline is: 2024年11月 is month precision (overdue only once November ends).
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month")
+
+#: Columns beside every table's ``date``: how the date was read.
+DATE_CONTEXT_COLUMNS: tuple[Column, ...] = (
+    Column("time", "string", "时刻", description="只有时刻的时间列或交易单号中的时刻（HH:MM:SS）"),
+    Column(
+        "date_source",
+        "string",
+        "日期来源",
+        allowed=DATE_SOURCES,
+        description="column 本行单元格；id 交易单号；pin shishi.toml；title 标题；sheet 工作表名；"
+        "file 文件名；signature 落款或填报日期",
+    ),
+    Column("date_range", "string", "日期范围", description="标题写的是一段时间时：起/止（ISO）"),
+)
+#: Columns of donations and purchases: near repeats kept for the analyst to decide.
+REVIEW_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "review_group",
+        "string",
+        "疑似重复组",
+        description="疑似重复（同捐赠方同金额相差几天、同日同金额名称相近）的组号，见 near_duplicates.csv",
+    ),
+    Column(
+        "review_repeat",
+        "bool",
+        "疑似重复（合计只计一次）",
+        nullable=False,
+        description="组内除最先读到的一行外均为 True：合计时排除这些行，每组只计一次",
+    ),
+)
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "wishes": (
         Column("item_id", "string", "序号", description="台账中的序号或编号"),
@@ -122,9 +157,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "due_on_precision",
             "string",
-            "时限精度",
-            allowed=("day", "month"),
-            description="day 到日；month 只写到月（2024年11月：到月底）",
+            "计划完成时限精度",
+            allowed=DATE_PRECISIONS,
+            description="month：只写到月（2024年11月），该月结束后才算逾期",
         ),
         Column("status", "string", "办理进度", nullable=False, allowed=STATUSES),
         Column("resolved_on", "datetime", "办结时间"),
@@ -159,30 +194,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "按同上补填",
             description="空白按“同上”取上一行值的字段名（如 donor）",
         ),
-        Column("time", "string", "时刻", description="时间列只有时刻时的时刻（如 07:06:18）"),
-        Column(
-            "date_source",
-            "string",
-            "日期来源",
-            allowed=DATE_SOURCES,
-            description="日期取自：column 日期列、id 交易单号、pin 配置、title 标题、sheet 工作表名、file 文件名、signature 落款",
-        ),
-        Column(
-            "date_range", "string", "日期区间", description="标题给出区间时的原区间（日期取其末日）"
-        ),
-        Column(
-            "review_group",
-            "string",
-            "疑似重复组",
-            description="疑似重复（待核对）的组号，如 捐赠-3",
-        ),
-        Column(
-            "review_repeat",
-            "bool",
-            "疑似重复的后续行",
-            nullable=False,
-            description="组内除首次读到的一行外为 True：按 ~review_repeat 求和每组只计一次",
-        ),
+        *DATE_CONTEXT_COLUMNS,
+        *REVIEW_COLUMNS,
     ),
     "purchases": (
         Column("date", "datetime", "日期"),
@@ -193,30 +206,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("amount_yuan", "float64", "金额（元）", nullable=False),
         _qualifier("amount_qualifier", "金额"),
         Column("note", "string", "备注"),
-        Column("time", "string", "时刻", description="时间列只有时刻时的时刻（如 07:06:18）"),
-        Column(
-            "date_source",
-            "string",
-            "日期来源",
-            allowed=DATE_SOURCES,
-            description="日期取自：column 日期列、id 交易单号、pin 配置、title 标题、sheet 工作表名、file 文件名、signature 落款",
-        ),
-        Column(
-            "date_range", "string", "日期区间", description="标题给出区间时的原区间（日期取其末日）"
-        ),
-        Column(
-            "review_group",
-            "string",
-            "疑似重复组",
-            description="疑似重复（待核对）的组号，如 捐赠-3",
-        ),
-        Column(
-            "review_repeat",
-            "bool",
-            "疑似重复的后续行",
-            nullable=False,
-            description="组内除首次读到的一行外为 True：按 ~review_repeat 求和每组只计一次",
-        ),
+        *DATE_CONTEXT_COLUMNS,
+        *REVIEW_COLUMNS,
     ),
     "volunteering": (
         Column("date", "datetime", "活动日期", nullable=False),
@@ -246,17 +237,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "按同上补填",
             description="空白按“同上”取上一行值的字段名（如 organizer）",
         ),
-        Column("time", "string", "时刻", description="时间列只有时刻时的时刻（如 07:06:18）"),
-        Column(
-            "date_source",
-            "string",
-            "日期来源",
-            allowed=DATE_SOURCES,
-            description="日期取自：column 日期列、id 交易单号、pin 配置、title 标题、sheet 工作表名、file 文件名、signature 落款",
-        ),
-        Column(
-            "date_range", "string", "日期区间", description="标题给出区间时的原区间（日期取其末日）"
-        ),
+        *DATE_CONTEXT_COLUMNS,
     ),
 }
 
@@ -355,6 +336,33 @@ WARNING_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: duplicates.csv: each exact repeat (counted once) and the file, sheet and row it repeats.
+DUPLICATE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "same_as_file",
+    "same_as_sheet",
+    "same_as_row",
+)
+#: near_duplicates.csv: rows under review as near repeats, every row of each group.
+NEAR_DUPLICATE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "review_group",
+    "rule",
+    "review_repeat",
+    "unit",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "date",
+    "who",
+    "amount_yuan",
+    "note",
+)
+
+
 def data_dictionary() -> str:
     """docs/data-dictionary.md: every processed table and column, in Chinese and English."""
     out = [
@@ -382,6 +390,13 @@ def data_dictionary() -> str:
     out += [f"- `{r.value}`: {r.label}" for r in Reason]
     out.append("")
     out += ["## `warnings.csv`", "", ", ".join(f"`{c}`" for c in WARNING_COLUMNS), ""]
+    out += ["## `duplicates.csv`", "", ", ".join(f"`{c}`" for c in DUPLICATE_COLUMNS), ""]
+    out += [
+        "## `near_duplicates.csv`",
+        "",
+        ", ".join(f"`{c}`" for c in NEAR_DUPLICATE_COLUMNS),
+        "",
+    ]
     return "\n".join(out)
 
 

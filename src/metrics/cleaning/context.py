@@ -22,14 +22,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metrics import contract
 from metrics.cleaning import parsing
+from metrics.contract import DATE_CONTEXT_COLUMNS, SOURCE_COLUMNS, WARNING_COLUMNS
 from metrics.errors import PeriodError
 from metrics.periods import Period
 
 #: Where a row's date came from, most trusted first.
-DATE_SOURCES = ("column", "id", "pin", "title", "sheet", "file", "signature")
-#: Columns every table with a ``date`` field carries beside it.
-CONTEXT_COLUMNS = {"time": "string", "date_source": "string", "date_range": "string"}
+DATE_SOURCES = contract.DATE_SOURCES
+#: Columns every table with a ``date`` field carries beside it (declared in metrics.contract).
+CONTEXT_COLUMNS = tuple(c.name for c in DATE_CONTEXT_COLUMNS)
+SOURCE_COLUMN_NAMES = [c.name for c in SOURCE_COLUMNS]
 #: The field a row's date lives in (donations, purchases, volunteering).
 DATE_FIELD = "date"
 #: Title rows longer than this are prose (a paragraph of totals), not a title.
@@ -359,12 +362,12 @@ def id_dates(raw: np.ndarray, near: dt.date | None = None) -> tuple[np.ndarray, 
     return d[codes], t[codes]
 
 
-def id_column(header_cells: Sequence[Any], used: set[int]) -> int | None:
-    """The index of a transaction-number column (交易单号, 流水号) not mapped to a field."""
+def id_column(header_cells: Sequence[Any]) -> int | None:
+    """The index of a transaction-number column (交易单号, 流水号), mapped to a field or not."""
     words = _words()["id_header_words"]
     for i, cell in enumerate(header_cells):
         text = parsing.normalize_text(cell).replace(" ", "")
-        if i not in used and text and any(w in text for w in words):
+        if text and any(w in text for w in words):
             return i
     return None
 
@@ -537,15 +540,28 @@ class DateFill:
     id_index: int | None = None  # column of transaction numbers that may carry the date
     required: bool = True  # a row with no date at all is refused (else kept, undated)
 
-    def missing_reason(self) -> str:
+    def missing_reason(self, header: str = "时间") -> str:
+        """Why a row has no date: a required field left empty, said where to give one."""
         if self.has_column:
-            return (
-                "日期只有时刻、没有年月日，标题、落款、工作表名和文件名中也找不到日期；"
-                "请在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
+            text = (
+                f"表中没有「日期」列：「{header}」列只有时刻，标题、落款、工作表名和文件名中也"
+                "找不到日期；请在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
             )
+        else:
+            text = (
+                "缺少日期：表中没有「日期」列，标题、落款、工作表名和文件名中也找不到日期；"
+                "请加一列日期，或在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
+            )
+        return contract.Refusal(contract.Reason.REQUIRED_EMPTY, text)
+
+    def time_notice(self, header: str, example: object) -> str:
+        """What the analyst should know about a date column that holds times only."""
+        said = f"「{header}」列只有时刻（如 {example}），没有年月日"
+        if self.resolved is None:
+            return said + "；这些行因缺少日期被拒绝"
         return (
-            "缺少日期：表中没有日期列，标题、落款、工作表名和文件名中也找不到日期；"
-            "请加一列日期，或在 shishi.toml 的 [[pin]] 中写明 date，如 date = 2024-10-05"
+            f"{said}；日期取{SOURCE_LABELS.get(self.resolved.source, self.resolved.source)}的 "
+            f"{_cn(self.resolved.day)}，时刻记入 time 列"
         )
 
     def fill(
@@ -645,7 +661,7 @@ def sheet_dates(
     id_index = None
     if not has_column:
         header = head[match.row_index] if match.row_index < len(head) else []
-        id_index = id_column(header, {c.index for c in match.columns})
+        id_index = id_column(header)
         if ctx.needs_signature:
             stream = sheet.iter_rows() if sheet.rows is None else None
             ctx.signature = find_signature(tail_rows(sheet.rows, stream))[1]
@@ -679,7 +695,7 @@ def period_warnings(results: Sequence[Any]) -> pd.DataFrame:
     The rows stay where their date puts them; each is listed for the analyst with the stated
     period beside its date, in the columns of warnings.csv.
     """
-    columns = ["table", "rule", "message", "source_file", "source_sheet", "source_row"]
+    columns = list(WARNING_COLUMNS)
     found = []
     for res in results:
         ctx, records = getattr(res, "context", None), getattr(res, "records", None)
@@ -688,13 +704,14 @@ def period_warnings(results: Sequence[Any]) -> pd.DataFrame:
         outside = outside_period(records[DATE_FIELD], ctx.stated)
         if not outside.any():
             continue
-        rows = records.loc[outside, [DATE_FIELD, "source_file", "source_sheet", "source_row"]]
+        rows = records.loc[outside, [DATE_FIELD, *SOURCE_COLUMN_NAMES]]
         found.append(
             pd.DataFrame(
                 {
                     "table": res.table,
                     "rule": "outside_stated_period",
                     "message": [period_message(d, ctx.stated) for d in rows[DATE_FIELD]],
+                    "unit": rows["unit"].to_numpy(),
                     "source_file": rows["source_file"].to_numpy(),
                     "source_sheet": rows["source_sheet"].to_numpy(),
                     "source_row": rows["source_row"].to_numpy(),

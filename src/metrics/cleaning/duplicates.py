@@ -14,58 +14,31 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metrics.cleaning.parsing import normalize_text
+from metrics.contract import DUPLICATE_COLUMNS, NEAR_DUPLICATE_COLUMNS
 
-if TYPE_CHECKING:
-    from metrics.cleaning.headers import TableSpec
-    from metrics.cleaning.rows import SheetResult
-
-#: One line per exact repeat: where it is, and the row it repeats.
-DUPLICATE_COLUMNS = [
-    "table",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    "same_as_file",
-    "same_as_sheet",
-    "same_as_row",
-]
 #: Tables checked for near repeats, with the column naming who gave or bought.
 NEAR_TABLES = {"donations": "donor", "purchases": "buyer"}
 #: Columns added to those tables: the group a row is under review in, and whether the figures
 #: should leave it out (every row of a group but the first read).
-REVIEW_COLUMNS = {"review_group": "string", "review_repeat": "bool"}
-NEAR_COLUMNS = [
-    "table",
-    "review_group",
-    "rule",
-    "review_repeat",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    "date",
-    "who",
-    "amount_yuan",
-    "note",
-]
 #: Same donor and amount: dates at most this many days apart.
 NEAR_DAYS = 3
 #: Same day and amount: donors at least this similar (difflib ratio) count as one.
 NAME_SIMILARITY = 0.8
-#: Rows of one (day, amount) beyond which names are compared only when equal after folding.
-_MAX_FUZZY_GROUP = 200
+#: Groups larger than this are everyday giving (10 yuan from "*明"), not one gift re-published.
+_MAX_GROUP = 200
 RULES = {
     "same_who_amount": f"捐赠方（采购方）和金额相同，日期相差不超过{NEAR_DAYS}天",
     "same_day_amount": "日期和金额相同，名称相近",
 }
 
 
-def record_key_columns(spec: TableSpec) -> list[str]:
+def record_key_columns(spec: Any) -> list[str]:
     """Columns that make two records 'the same record': everything but where it was read.
 
     The unit is part of the record: the same row in two units' folders is two records.
@@ -80,7 +53,7 @@ def record_key_columns(spec: TableSpec) -> list[str]:
     return cols
 
 
-def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> None:
+def mark_duplicates(results: list[Any], specs: dict[str, Any]) -> None:
     """Move records already read from an earlier file or sheet out of the later one.
 
     Each moved record keeps the file, sheet and row it repeats (``same_as_*``) in the
@@ -94,29 +67,41 @@ def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> 
         if len(owned) < 2:
             continue
         keys = [c for c in record_key_columns(specs[table]) if c in owned[0].records.columns]
-        first: dict[int, tuple[int, str, str, int]] = {}
-        for n, res in enumerate(owned):
+        seen = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "h": pd.util.hash_pandas_object(res.records[keys].astype(str), index=False),
+                        "n": n,
+                        "row": res.records["source_row"].to_numpy(),
+                    }
+                )
+                for n, res in enumerate(owned)
+            ],
+            ignore_index=True,
+        )
+        first = seen.groupby("h", sort=False)[["n", "row"]].transform("first")
+        repeat = (first["n"] != seen["n"]).to_numpy()  # first read in an earlier sheet
+        offset = 0
+        for res in owned:
             records = res.records
-            hashes = pd.util.hash_pandas_object(records[keys].astype(str), index=False)
-            rows = records["source_row"].to_numpy()
-            same_as: list[tuple[str, str, int] | None] = []
-            for h, row in zip(hashes.to_numpy(), rows, strict=True):
-                owner = first.setdefault(int(h), (n, res.file, res.sheet, int(row)))
-                same_as.append(owner[1:] if owner[0] != n else None)
-            mask = np.array([s is not None for s in same_as], dtype=bool)
-            if mask.any():
-                dup = records[mask].copy()
-                hits = [s for s in same_as if s is not None]
-                dup["same_as_file"] = [s[0] for s in hits]
-                dup["same_as_sheet"] = [s[1] for s in hits]
-                dup["same_as_row"] = [s[2] for s in hits]
-                res.add("duplicates", int(mask.sum()))
-                res.counts["accepted"] -= int(mask.sum())
-                res.duplicate_records = dup
-                res.records = records[~mask].reset_index(drop=True)
+            mask = repeat[offset : offset + len(records)]
+            owner_n = first["n"].to_numpy()[offset : offset + len(records)][mask]
+            owner_row = first["row"].to_numpy()[offset : offset + len(records)][mask]
+            offset += len(records)
+            if not mask.any():
+                continue
+            dup = records[mask].copy()
+            dup["same_as_file"] = [owned[k].file for k in owner_n]
+            dup["same_as_sheet"] = [owned[k].sheet for k in owner_n]
+            dup["same_as_row"] = owner_row.astype(int)
+            res.add("duplicates", int(mask.sum()))
+            res.counts["accepted"] -= int(mask.sum())
+            res.duplicate_records = dup
+            res.records = records[~mask].reset_index(drop=True)
 
 
-def trace(results: list[SheetResult]) -> pd.DataFrame:
+def trace(results: list[Any]) -> pd.DataFrame:
     """Every exact repeat with the file, sheet and Excel row it repeats (duplicates.csv)."""
     frames = []
     for res in results:
@@ -129,8 +114,8 @@ def trace(results: list[SheetResult]) -> pd.DataFrame:
             frame[col] = dup[col].to_numpy()
         frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=DUPLICATE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[DUPLICATE_COLUMNS]
+        return pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(DUPLICATE_COLUMNS)]
 
 
 # --- near repeats ----------------------------------------------------------------------------
@@ -154,39 +139,52 @@ def similar(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
 
 
+def _keys(names: pd.Series) -> np.ndarray:
+    """name_key of every cell, worked out once per distinct name."""
+    codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=True)
+    keys = np.array([name_key(u) if isinstance(u, str) else "" for u in uniques] + [""])
+    return keys[codes]
+
+
 def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
-    """(row, row, rule) of near repeats from different sheets, by position in ``frame``."""
+    """(row, row, rule) of near repeats from different sheets, by position in ``frame``.
+
+    Only (donor, amount) and (day, amount) groups spanning two or more sheets are looked at,
+    and only those of at most ``_MAX_GROUP`` rows: a gift of 10 yuan from "*明" on a hundred
+    lists is everyday giving, not a re-published donation.
+    """
     data = pd.DataFrame(
         {
-            "key": frame[who].astype(object).map(name_key, na_action="ignore").fillna(""),
-            "amount": frame["amount_yuan"],
-            "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize(),
-            "where": frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str),
+            "key": _keys(frame[who]),
+            "amount": frame["amount_yuan"].to_numpy(),
+            "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize().to_numpy(),
+            "where": pd.factorize(
+                frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str)
+            )[0],
             "pos": np.arange(len(frame)),
         }
     )
     data = data[data["amount"].notna() & (data["amount"] > 0) & data["day"].notna()]
     pairs: list[tuple[int, int, str]] = []
-    # same donor and amount within a few days: groups are small, all pairs are looked at
-    by_who = data[data["key"] != ""]
-    multi = by_who.groupby(["key", "amount"])["where"].transform("nunique") > 1
-    for _, group in by_who[multi].groupby(["key", "amount"], sort=False):
-        rows = list(group.itertuples(index=False))
-        for i, a in enumerate(rows):
-            for b in rows[i + 1 :]:
-                if a.where != b.where and abs((a.day - b.day).days) <= NEAR_DAYS:
-                    pairs.append((a.pos, b.pos, "same_who_amount"))
-    # same day and amount, names alike but not equal
-    multi = data.groupby(["day", "amount"])["where"].transform("nunique") > 1
-    for _, group in data[multi].groupby(["day", "amount"], sort=False):
-        rows = list(group.itertuples(index=False))
-        fuzzy = len(rows) <= _MAX_FUZZY_GROUP
-        for i, a in enumerate(rows):
-            for b in rows[i + 1 :]:
-                if a.where == b.where or a.key == b.key:
-                    continue
-                if fuzzy and similar(a.key, b.key):
-                    pairs.append((a.pos, b.pos, "same_day_amount"))
+    for rule, by in (
+        ("same_who_amount", ["key", "amount"]),
+        ("same_day_amount", ["day", "amount"]),
+    ):
+        rows = data[data["key"] != ""] if rule == "same_who_amount" else data
+        grouped = rows.groupby(by, sort=False)["where"]
+        keep = (grouped.transform("nunique") > 1) & (grouped.transform("size") <= _MAX_GROUP)
+        for _, group in rows[keep].groupby(by, sort=False):
+            members = list(group.itertuples(index=False))
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    if a.where == b.where:
+                        continue
+                    if rule == "same_who_amount":
+                        near = abs((a.day - b.day) / np.timedelta64(1, "D")) <= NEAR_DAYS
+                    else:  # equal names were the first rule's
+                        near = a.key != b.key and similar(a.key, b.key)
+                    if near:
+                        pairs.append((int(a.pos), int(b.pos), rule))
     return pairs
 
 
@@ -257,6 +255,7 @@ def near_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "review_group": rows["review_group"].astype(str),
                     "rule": rows["review_group"].astype(str).map(rule_of).map(RULES),
                     "review_repeat": rows["review_repeat"],
+                    "unit": rows["unit"],
                     "source_file": rows["source_file"],
                     "source_sheet": rows["source_sheet"],
                     "source_row": rows["source_row"],
@@ -268,8 +267,8 @@ def near_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             )
         )
     if not frames:
-        return pd.DataFrame(columns=NEAR_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)[NEAR_COLUMNS]
+        return pd.DataFrame(columns=list(NEAR_DUPLICATE_COLUMNS))
+    out = pd.concat(frames, ignore_index=True)[list(NEAR_DUPLICATE_COLUMNS)]
     return out.sort_values(["table", "review_group", "source_file", "source_row"], kind="stable")
 
 
@@ -296,9 +295,9 @@ def _load(out_dir: Path, name: str, columns: list[str]) -> pd.DataFrame:
 
 def duplicates_table(out_dir: Path) -> pd.DataFrame:
     """duplicates.csv as written: each exact repeat and the file, sheet and row it repeats."""
-    return _load(out_dir, "duplicates", DUPLICATE_COLUMNS)
+    return _load(out_dir, "duplicates", list(DUPLICATE_COLUMNS))
 
 
 def near_duplicates_table(out_dir: Path) -> pd.DataFrame:
     """near_duplicates.csv as written: rows under review, both (all) rows of each group."""
-    return _load(out_dir, "near_duplicates", NEAR_COLUMNS)
+    return _load(out_dir, "near_duplicates", list(NEAR_DUPLICATE_COLUMNS))

@@ -79,9 +79,7 @@ class FileNotice:
 
     file: str
     sheet: str | None
-    #: "error" (file unreadable) | "info" (sheet without a table, duplicate file)
-    #: | "check" (read, but the analyst should confirm how: a year taken from the title)
-    level: str
+    level: str  # "error" (file unreadable) | "info" (sheet without a table, duplicate file)
     message: str
 
 

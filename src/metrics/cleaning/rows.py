@@ -96,8 +96,7 @@ class SheetResult:
     #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
     context: context.SheetContext | None = None
     dates: context.DateFill | None = None
-    #: notices about a sheet that was read (a year or date taken from its context)
-    notes: list[FileNotice] = field(default_factory=list)
+    timed: str = ""  # the header of a date column holding times only (07:06:18)
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -200,7 +199,8 @@ def clean_sheet(
         config.rates,
     )
     if date_notes and context.used_context(result.records):
-        result.notes += [FileNotice(sheet.file, sheet.sheet, "check", m) for m in date_notes]
+        for message in date_notes:  # a year or a date taken from the table's context
+            result.note(message)
     return result
 
 
@@ -708,6 +708,10 @@ def _parse_rows(
         if result.dates is not None and fname == context.DATE_FIELD:
             times = context.times_of(raw)
             errs = np.where(np.equal(times, None), errs, None)
+            if (timed := np.flatnonzero(np.not_equal(times, None))).size and not result.timed:
+                result.timed = col.header  # one notice per sheet, not per chunk
+                notice = result.dates.time_notice(col.header, raw[timed[0]])
+                result.note(notice)
         if fspec.type == "amount" and fname == spec.amount_field:
             values, errs = _currencies(
                 values, errs, raw, col, columns, data_idx, first_excel_row, ctx
@@ -745,7 +749,7 @@ def _parse_rows(
         )
         columns.update(dated)
         for j in np.flatnonzero(undated):
-            problems.append((int(j), "日期", None, result.dates.missing_reason()))
+            problems.append((int(j), "日期", None, result.dates.missing_reason(result.timed)))
     else:
         problems += _absent_required(spec, by_field, n)
     refused = {p[0] for p in problems}

@@ -178,7 +178,6 @@ def run_clean(
         warnings = pd.concat([warnings, outside], ignore_index=True) if len(warnings) else outside
     notices = notices + [r.notice for r in results if r.notice]
     notices += [n for r in results for n in r.notices]  # columns read by content, fills, ...
-    notices += [n for r in results for n in r.notes]  # dates and years read from context
     sha = {s.file: s.sha256 for s in sheets}
     manifest = build_manifest(results, [n for n in notices if n.sheet is None], raw_dir, sha)
     manifest["notices"] = [n.__dict__ for n in notices]
