@@ -918,8 +918,20 @@ def _currencies(
     """Amounts in another currency - by their header or their own cell - are never yuan.
 
     They are kept with their currency and original amount; yuan come only from a declared rate.
+    A table without a currency column (purchases, wishes) refuses them.
     """
     n = len(values)
+    if "currency" not in ctx.spec.fields:
+        if col.currency:
+            errs = errs.copy()
+            for j in np.flatnonzero(np.not_equal(values, None)):
+                errs[j] = Refusal(
+                    Reason.AMOUNT_UNREADABLE,
+                    f"「{col.header}」是{col.currency}，不是人民币；本表只计人民币，"
+                    "请折算为人民币后重新报送",
+                )
+            values = np.empty(n, dtype=object)
+        return values, errs
     currency = np.empty(n, dtype=object)
     original = np.empty(n, dtype=object)
     if col.currency:
