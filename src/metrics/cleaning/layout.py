@@ -206,9 +206,7 @@ def summed_leaves(paths: dict[int, tuple[str, ...]]) -> list[int]:
 
 @cache
 def _currencies() -> dict[str, str]:
-    from metrics.cleaning.headers import _package_vocab
-
-    return {k.lower(): v for k, v in _package_vocab()["currencies"].items()}
+    return {k.lower(): v for k, v in _vocab()["currencies"].items()}
 
 
 @cache
