@@ -340,7 +340,9 @@ def test_a_declared_rate_converts_foreign_amounts(tmp_path: Path) -> None:
     don = tables["donations"]
     assert list(don["amount_yuan"])[3:] == [210931.0, 21000.0]
     assert pd.isna(don["amount_yuan"][2])  # no HKD rate: still left out
-    assert any("按 shishi.toml [rates] USD = 7.0 折算" in n.message for n in results[0].notices)
+    assert any(
+        "按 shishi.toml [rates] USD = 7.0 折算为人民币" in n.message for n in results[0].notices
+    )
 
 
 def test_a_purchase_in_dollars_is_refused_not_counted_as_yuan(tmp_path: Path) -> None:
