@@ -286,12 +286,13 @@ def find_header(
     candidates = range(len(rows)) if header_row is None else [header_row]
     kinds = [table] if table else list(specs)
     per_kind: dict[str, HeaderMatch] = {}
+    seen: dict[int, dict[int, dict[str, float]]] = {}  # column profiles below each header row
     for r in candidates:
         if r >= len(rows) or (header_row is None and r >= HEADER_SEARCH_ROWS):
             break
         for depth in _header_depths(rows, r):
             for kind in kinds:
-                found = _candidate(rows, r, depth, specs[kind])
+                found = _candidate(rows, r, depth, specs[kind], seen)
                 best = per_kind.get(kind)
                 # one kind's header is its first row naming the most fields (a second table
                 # below, in another currency, is read as a block of its own)
@@ -309,8 +310,17 @@ def find_header(
     return max(per_kind.values(), key=lambda m: m.score, default=None)
 
 
-def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> HeaderMatch | None:
-    """The reading of rows r..r+depth-1 as this kind's header, or None if it is not one."""
+def _candidate(
+    rows: list[list[Any]],
+    r: int,
+    depth: int,
+    spec: TableSpec,
+    seen: dict[int, dict[int, dict[str, float]]] | None = None,
+) -> HeaderMatch | None:
+    """The reading of rows r..r+depth-1 as this kind's header, or None if it is not one.
+
+    ``seen`` keeps the column profiles below a row for the other kinds tried on it.
+    """
     paths: list[tuple[str, ...]]
     if depth == 1:
         cols = score_row(rows[r], spec)
@@ -323,7 +333,12 @@ def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> He
     last = r + depth - 1
     body = rows[last + 1 : last + 1 + layout.PROFILE_ROWS]
     width = max([len(rows[last])] + [len(b) for b in body[:5]])
-    profiles = {j: layout.profile(layout.column_values(body, j)) for j in range(width)}
+    if seen is not None and last in seen:
+        profiles = seen[last]
+    else:
+        profiles = {j: layout.profile(layout.column_values(body, j)) for j in range(width)}
+        if seen is not None:
+            seen[last] = profiles
     notices: list[str] = []
     time_columns: list[int] = []
     kept: list[ColumnMatch] = []
