@@ -283,6 +283,24 @@ def test_totals_above_between_and_below_are_checked_against_what_they_cover(
     assert (entry["accepted"], entry["skipped_total"]) == (4, 4)
 
 
+def test_a_header_repeated_on_every_page_is_one_table(tmp_path: Path) -> None:
+    workbook(
+        tmp_path / "分页.xlsx",
+        [
+            ["日期", "捐赠方", "金额"],
+            [D(2024, 1, 2), "某丙公司", 100],
+            ["日期", "捐赠方", "金额"],  # row 3: printed again at the top of page 2
+            [D(2024, 1, 3), "孙某", 200],
+            ["合计", None, 300],
+        ],
+    )
+    out = clean(tmp_path)
+    entry = sheet_entry(out, "分页.xlsx")
+    assert (entry["accepted"], entry["skipped_note"], entry["skipped_total"]) == (2, 1, 1)
+    assert [c["status"] for c in entry["total_rows"]] == ["agree"]
+    assert "表头在第3行重复出现（共 1 处），已按注释行跳过" in messages(out, "info")
+
+
 def test_footer_figures() -> None:
     from metrics.cleaning.totals import footer_figures
 

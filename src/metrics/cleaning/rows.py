@@ -489,6 +489,7 @@ def _parse_body(
     frames: list[pd.DataFrame] = []
     totals: list[TotalRow] = []
     blocks = [_block(0, match, spec, pinned_multiplier)]
+    repeated: list[int] = []  # Excel rows where the same header stands again
     ctx = _Context(sheet, spec, result, rates or {})
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
@@ -508,12 +509,16 @@ def _parse_body(
             )
             if found is None:
                 continue
+            excel = first_excel_row + i
+            if _same_reading(found, blocks[-1].match):  # the header repeated (每页表头)
+                kinds[i] = "note"
+                repeated.append(excel)
+                continue
             frames += _segment(
                 grid, kinds, cells, start, i, first_excel_row, blocks[-1], ctx, totals
             )
             kinds[i] = "note"
             result.counts["skipped_note"] += 1
-            excel = first_excel_row + i
             found.row_index = excel - 1
             blocks[-1].last_row = excel - 1
             blocks.append(_block(len(blocks), found, spec, pinned_multiplier))
@@ -531,6 +536,9 @@ def _parse_body(
         if rows_done is not None:
             rows_done(len(chunk))
     blocks[-1].last_row = first_excel_row - 1
+    if repeated:
+        shown = "、".join(str(r) for r in repeated[:8]) + ("…" if len(repeated) > 8 else "")
+        result.note(f"表头在第{shown}行重复出现（共 {len(repeated)} 处），已按注释行跳过", "info")
     del body, chunk
     sheet.release()  # free calamine's copy of the sheet before the chunks are joined
     if frames:
@@ -554,6 +562,15 @@ def _parse_body(
         {f.name: f.qualifier_column for f in spec.fields.values() if f.qualifier_column},
         lambda v, m: PARSERS["amount"](v, m, None),
     )
+
+
+def _same_reading(a: HeaderMatch, b: HeaderMatch) -> bool:
+    """Two headers that read the columns alike (fields, places, units, currencies)."""
+
+    def key(m: HeaderMatch) -> set[tuple[Any, ...]]:
+        return {(c.index, c.field, c.multiplier, c.currency) for c in m.columns}
+
+    return key(a) == key(b)
 
 
 def _figure(block: _Block, spec: TableSpec) -> Figure | None:
