@@ -301,6 +301,21 @@ def test_a_header_repeated_on_every_page_is_one_table(tmp_path: Path) -> None:
     assert "表头在第3行重复出现（共 1 处），已按注释行跳过" in messages(out, "info")
 
 
+def test_a_total_one_column_off_is_still_read(tmp_path: Path) -> None:
+    workbook(
+        tmp_path / "错位.xlsx",
+        [
+            ["日期", "捐赠方", "金额", "备注"],
+            [D(2024, 1, 2), "某丙公司", 100, None],
+            [D(2024, 1, 3), "孙某", 200, None],
+            ["合计", None, None, 300],  # the figure typed under 备注
+        ],
+    )
+    out = clean(tmp_path)
+    (check,) = sheet_entry(out, "错位.xlsx")["total_rows"]
+    assert (check["stated"], check["status"]) == (300.0, "agree")
+
+
 def test_footer_figures() -> None:
     from metrics.cleaning.totals import footer_figures
 

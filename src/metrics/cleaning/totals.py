@@ -105,6 +105,16 @@ def footer_figures(cells: list[Any]) -> tuple[float | None, int | None]:
     return amount, count
 
 
+def _lone_number(cells: list[Any]) -> float | None:
+    """The only number on a total row, when its figure stands outside the amount column."""
+    numbers = [
+        float(c)
+        for c in cells
+        if isinstance(c, (int, float)) and not isinstance(c, bool) and c == c
+    ]
+    return round(numbers[0], 2) if len(numbers) == 1 else None
+
+
 def _status(stated: float, computed: float, computed_q: str) -> str:
     if abs(stated - computed) < 0.5:
         return "agree"
@@ -169,6 +179,8 @@ def check_totals(
                 stated = parsing.Parsed(text_amount)
             elif text_count is not None:
                 continue  # a footer stating only a count
+            elif (lone := _lone_number(total.cells)) is not None:
+                stated = parsing.Parsed(lone)  # 合计 | | 1500 one column off
         values = pd.to_numeric(covered[figure.field], errors="coerce") if len(covered) else None
         computed = float(values.fillna(0).sum()) if values is not None else 0.0
         computed_q = "exact"
