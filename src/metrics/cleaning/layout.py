@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -206,9 +208,9 @@ def summed_leaves(paths: dict[int, tuple[str, ...]]) -> list[int]:
 
 @cache
 def _currencies() -> dict[str, str]:
-    from metrics.cleaning.headers import _package_vocab
-
-    return {k.lower(): v for k, v in _package_vocab()["currencies"].items()}
+    # read here, not through headers (which imports this module): no import cycle
+    with resources.files("metrics").joinpath("data/headers.toml").open("rb") as fh:
+        return {k.lower(): v for k, v in tomllib.load(fh)["currencies"].items()}
 
 
 @cache
