@@ -1,34 +1,51 @@
 # shishi's front door. On a fresh Debian machine:
-#   make report    # installs everything, then makes reports/2024Q4/*.pdf from data/raw
+#   make report    # installs everything, then makes reports/2024Q4/ from the sample in data/raw
 #   make test      # installs everything, then runs the tests
+# `make` alone lists the targets: each target's `##` comment below is its help line.
 SHELL := /bin/bash
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PERIOD ?= 2024Q4
+# A unit's working folder made by `make init DIR=...`; empty = the sample in data/raw.
+DIR ?=
+NAME ?=
+BRANCHES ?=
+# JupyterLab: 127.0.0.1 = this machine only; IP=0.0.0.0 lets a browser on another machine in.
+IP ?= 127.0.0.1
+PORT ?= 8888
+# A package mirror for pip (e.g. PIP_INDEX_URL=https://mirrors.aliyun.com/pypi/simple/):
+# taken from the environment or the make command line and handed to pip.
+export PIP_INDEX_URL PIP_TRUSTED_HOST
 # Debian packages the reports need: CJK fonts for text and charts, the libraries WeasyPrint
 # lays pages out with, and poppler-utils (pdftotext/pdftoppm) for the tests and page previews.
+# SKIP_APT=1 skips them (installed another way, see README「字体装不上时」).
 APT_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+SKIP_APT ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+WORKDIR_ARG := $(if $(DIR),--workdir "$(DIR)")
 
-.PHONY: help setup system python kernel report clean-data test lint format bench template clobber
+.PHONY: help setup system python kernel report clean clean-data init template lab test lint \
+	format bench screenshots clobber
 
-help:
-	@echo "make report   - set up (first time) and make reports/$(PERIOD)/ from data/raw"
-	@echo "make test     - set up (first time) and run the tests"
-	@echo "make lint     - ruff check + format check"
-	@echo "make bench    - benchmarks (see docs/performance.md)"
-	@echo "make template - blank ledgers for the offices, in templates/"
-	@echo "PERIOD=2024Q3 make report   - another period"
+help: ## 列出所有命令（本列表）
+	@echo "用法：make 目标 [PERIOD=2025Q1] [DIR=工作文件夹]"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "例：make report PERIOD=2024Q3；make init DIR=~/实事报告；make report DIR=~/实事报告 PERIOD=2025Q1"
 
-setup: system python kernel
+setup: system python kernel ## 只安装（系统软件包、.venv、Jupyter 内核），其他目标会自动先做
 
 # System packages: installed only when one is missing, so repeated runs cost nothing.
 system:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@if [ -n "$(SKIP_APT)" ]; then exit 0; fi; \
+	missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  echo "正在安装 Debian 软件包:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing \
+	  || { echo "系统软件包安装失败。见 README「字体装不上时」，装好后用 make ... SKIP_APT=1"; exit 1; }; \
 	fi
 
 $(BIN)/python:
@@ -47,28 +64,46 @@ kernel: $(VENV)/share/jupyter/kernels/shishi/kernel.json
 $(VENV)/share/jupyter/kernels/shishi/kernel.json: $(VENV)/.installed
 	$(BIN)/python -m ipykernel install --sys-prefix --name shishi --display-name "Python 3 (shishi)" >/dev/null
 
-report: setup
-	$(BIN)/shishi report --period $(PERIOD)
+report: setup ## 生成报告（默认示例数据 → reports/2024Q4/；DIR=工作文件夹 PERIOD=2025Q1）
+	$(BIN)/shishi report $(WORKDIR_ARG) --period $(PERIOD)
 
-clean-data: setup
-	$(BIN)/shishi clean
+clean: setup ## 只清洗数据，不生成报告（DIR=工作文件夹 可选）
+	$(BIN)/shishi clean $(WORKDIR_ARG)
 
-template: setup
-	$(BIN)/shishi template templates
+clean-data: clean
 
-test: setup
+init: setup ## 建立本单位的工作文件夹：DIR=~/实事报告 [NAME=单位名称 BRANCHES="部门一 部门二"]
+	@if [ -z "$(DIR)" ]; then echo "请写出工作文件夹，例如：make init DIR=~/实事报告"; exit 2; fi
+	$(BIN)/shishi init "$(DIR)" $(if $(NAME),--name "$(NAME)") $(foreach b,$(BRANCHES),--branch "$(b)")
+
+template: setup ## 生成各部门的空白台账：DIR=工作文件夹 PERIOD=2025Q1（无 DIR 时写到 templates/）
+	$(BIN)/shishi template $(WORKDIR_ARG) --period $(PERIOD)
+
+lab: setup ## 用 JupyterLab 打开报告笔记本（shishi 内核）；别的电脑访问：IP=0.0.0.0 [PORT=8888]
+	@echo "JupyterLab 启动后，复制下面带 token= 的网址到浏览器；按 Ctrl-C 两次退出。"
+	$(BIN)/jupyter lab --no-browser $(ALLOW_ROOT) --ip=$(IP) --port=$(PORT) \
+	  --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/notebooks \
+	  --MappingKernelManager.default_kernel_name=shishi
+
+test: setup ## 运行全部测试
 	$(BIN)/python -m pytest
 
-lint: setup
+lint: setup ## 代码检查（ruff check + format --check）
 	$(BIN)/ruff check src tests benchmarks scripts notebooks
 	$(BIN)/ruff format --check src tests benchmarks scripts notebooks
 
-format: setup
+format: setup ## 自动排版代码（ruff）
 	$(BIN)/ruff format src tests benchmarks scripts notebooks
 	$(BIN)/ruff check --fix src tests benchmarks scripts notebooks
 
-bench: setup
+screenshots: ## 用示例报告重新生成 docs/ 里的截图（README 用）
+	$(MAKE) report PERIOD=2024Q4
+	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary
+	pdftoppm -png -r 60 -f 2 -l 2 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary_p2
+	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/data_quality.pdf docs/data_quality
+
+bench: setup ## 性能测试（见 docs/performance.md）
 	$(BIN)/python benchmarks/run.py
 
-clobber:
+clobber: ## 删除 .venv 和示例的清洗结果、报告（工作文件夹不受影响）
 	rm -rf $(VENV) data/processed/*.parquet data/processed/*.csv data/processed/*.json reports/*/

@@ -148,6 +148,7 @@ def run_clean(
     preload = threading.Thread(target=_warm_schemas, daemon=True)
     preload.start()
     from metrics.cleaning.ingest import read_raw
+    from metrics.cleaning.provenance import attach_provenance, sheet_heads
     from metrics.cleaning.rows import clean_sheets
     from metrics.config import load_config
 
@@ -163,6 +164,7 @@ def run_clean(
     if progress is not None:
         progress.total = sum(s.row_count for s in sheets)
         progress.update(0)  # shows the bar now if reading took long enough to want one
+    heads = sheet_heads(sheets)  # 填报人 / 审核人 lines, read before cleaning releases the rows
     tables, rejects, results = clean_sheets(
         sheets, config, progress.update if progress is not None else None
     )
@@ -180,6 +182,7 @@ def run_clean(
     notices += [n for r in results for n in r.notices]  # columns read by content, fills, ...
     sha = {s.file: s.sha256 for s in sheets}
     manifest = build_manifest(results, [n for n in notices if n.sheet is None], raw_dir, sha)
+    attach_provenance(manifest, heads)
     manifest["notices"] = [n.__dict__ for n in notices]
     manifest["warnings"] = len(warnings)
     manifest["under_review"] = {

@@ -3,104 +3,290 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gettext
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from metrics import __version__
-from metrics.errors import ExitCode, ShishiError
+from metrics.errors import (
+    ExitCode,
+    InputError,
+    ScopeError,
+    ShishiError,
+    UsageError,
+    output_error,
+)
 from metrics.running.kernels import skip_slow_imports
 
 EXAMPLES = """\
-examples:
-  shishi clean                                  # data/raw -> data/processed
-  shishi report --period 2024Q4                 # reports/2024Q4/quarterly_summary.pdf + data_quality.pdf
-  shishi report --period 2024H1 --unit all      # one set of reports per unit (subfolders of data/raw)
-  shishi template templates/                    # blank ledgers for the offices to fill in
+示例：
+  shishi report --period 2024Q4                  # 示例数据 data/raw -> reports/2024Q4/
+  shishi init ~/实事报告 --name 青江卷烟厂 --branch 卷包车间 --branch 制丝车间
+                                                 # 建立本单位的工作文件夹（不含示例数据）
+  shishi template --workdir ~/实事报告 --period 2025Q1   # 每个部门一套空白台账
+  shishi report --workdir ~/实事报告 --period 2025Q1     # 本单位的报告
+  shishi clean                                   # 只清洗：data/raw -> data/processed
+  shishi report --period 2024H1 --unit all       # 每个下属单位一套报告
 
-periods: 2024Q3 (quarter), 2024H1 (half year), 2024 (year), 2024-07 (month)
+期间写法：2024Q3（季度）、2024H1（半年）、2024（全年）、2024-07（月份）
+退出码：0 完成；2 命令写错；3 设置文件有误；4 没有可读的数据；5 数据不完整；
+        6 报告生成失败；7 无法写入；8 另一个 shishi 正在运行；1 程序缺陷（见 README「退出码」）
 """
+
+#: argparse's own messages in Chinese, served through its gettext hook (see chinese_argparse).
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "expected one argument": "后面要跟一个值",
+    "expected at most one argument": "后面最多跟一个值",
+    "expected at least one argument": "后面至少要跟一个值",
+    "expected %s argument": "后面要跟 %s 个值",
+    "expected %s arguments": "后面要跟 %s 个值",
+    "invalid choice: %(value)r (choose from %(choices)s)": "没有 %(value)r 这一项（可选：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "值 %(value)r 不是有效的 %(type)s",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
+    "not allowed with argument %s": "不能和 %s 同时使用",
+    "one of the arguments %s is required": "需要以下参数之一：%s",
+    "ignored explicit argument %r": "多余的值 %r 被忽略",
+    "can't open '%(filename)s': %(error)s": "无法打开 %(filename)s：%(error)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "没有子命令 %(parser_name)r（可选：%(choices)s）",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n  处理办法：运行 %(prog)s --help 查看写法\n",
+}
+
+
+def count_arg(text: str) -> int:
+    """A whole number of at least 1 (--jobs), refused in Chinese otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"「{text}」不是正整数，请写 1、2 这样的数")
+    return value
+
+
+class ChineseMessages(gettext.NullTranslations):
+    """A translation from a dict: what argparse's ``_()`` and ``ngettext()`` return."""
+
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__()
+        self.messages = messages
+
+    def gettext(self, message: str) -> str:
+        return self.messages.get(message, message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self.gettext(msgid1 if n == 1 else msgid2)
+
+
+@contextlib.contextmanager
+def chinese_argparse() -> Iterator[None]:
+    """Route argparse's gettext calls through :class:`ChineseMessages` while shishi runs.
+
+    argparse binds ``gettext.gettext`` as its module-level ``_`` (and ``ngettext``) at import
+    and looks them up on every message, so the translation is installed there, before the
+    parser is built (its help headings are translated then) and until parsing is done.
+    """
+    tr = ChineseMessages(ARGPARSE_ZH)
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = tr.gettext, tr.ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Each option's help on the line below it: argparse pads by len(), and a Chinese
+    character is two columns wide, so help beside CJK metavars would not line up."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=6, width=100)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shishi",
-        description="把各部门报来的“我为群众办实事”台账表格清洗成数据，并生成季度报告 PDF。\n"
-        "Clean the community-service ledgers in data/raw and render the leadership PDF.",
+        description="把各部门报来的“我为群众办实事”台账清洗成数据，生成季度工作简报（PDF、Word、Excel）"
+        "和数据质量报告。",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # ASCII names: aligned as is
     )
-    parser.add_argument("--version", action="version", version=f"shishi {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument(
+        "--version", action="version", version=f"shishi {__version__}", help="显示版本号并退出"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="子命令")
 
     clean = sub.add_parser(
         "clean",
-        help="read data/raw, write data/processed (tables, rejects.csv, manifest.json)",
+        formatter_class=HelpFormatter,
+        help="只清洗：读原始数据，写清洗结果（数据表、rejects.csv、manifest.json）",
         description="清洗原始台账：每一行给出结论（接受 / 拒绝并说明原因 / 跳过空行、合计行、注释行 / 重复）。",
     )
     _add_io_args(clean)
 
     report = sub.add_parser(
         "report",
-        help="clean, then execute the report notebooks and write PDFs under reports/<period>/",
-        description="清洗数据并生成报告：reports/<期间>/quarterly_summary.pdf（领导阅）和 data_quality.pdf（分析员用）。",
+        help="清洗并生成报告：报告文件夹/<期间>/ 下的 PDF、Word、Excel",
+        description="清洗数据并生成报告：<报告文件夹>/<期间>/quarterly_summary.pdf（领导阅）、"
+        ".docx、.xlsx 和 data_quality.pdf（分析员用）。",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     report.add_argument(
         "--period",
         required=True,
         action="append",
-        help="reporting period: 2024Q4, 2024H1, 2024, 2024-07 (repeat for several)",
+        metavar="期间",
+        help="报告期间：2024Q4、2024H1、2024、2024-07（可写多次）",
     )
     _add_io_args(report)
     report.add_argument(
-        "--reports", type=Path, default=Path("reports"), help="output folder (default: reports)"
+        "--reports",
+        type=Path,
+        default=None,
+        metavar="文件夹",
+        help="报告写到哪里（默认 reports，或工作文件夹的 报告/）",
     )
     report.add_argument(
-        "--unit", default="", help="report for one unit, or 'all' for one report per unit"
+        "--unit", default="", metavar="单位", help="只做某个下属单位的报告；all 表示每个单位一套"
     )
     report.add_argument(
-        "--jobs", type=int, default=1, help="reports rendered in parallel (default 1)"
+        "--jobs", type=count_arg, default=1, metavar="N", help="同时生成几份报告（默认 1）"
     )
-    report.add_argument(
-        "--force", action="store_true", help="redo reports even if inputs and code are unchanged"
-    )
+    report.add_argument("--force", action="store_true", help="即使输入和程序都没变，也重新生成")
     report.add_argument(
         "--only",
         action="append",
-        help="render only this report (quarterly_summary or data_quality); repeatable",
+        metavar="报告",
+        help="只生成这一份（quarterly_summary 或 data_quality），可写多次",
     )
     report.add_argument(
         "--notebooks",
         type=Path,
         default=None,
-        help="folder of report notebooks (default: the project's notebooks/)",
+        metavar="文件夹",
+        help="报告笔记本所在的文件夹（默认项目的 notebooks/）",
     )
 
     template = sub.add_parser(
         "template",
-        help="write blank Excel ledgers with the canonical headers and drop-down lists",
-        description="生成四类标准台账的空白模板（带下拉选项和填表说明），下发给各部门填写。",
+        formatter_class=HelpFormatter,
+        help="生成空白台账：每个部门、每类台账一份，带下拉选项和填表说明",
+        description="按 shishi.toml 中的部门列表（[unit] branches）为每个部门生成四类空白台账，"
+        "文件名含部门和期间，已填好填报单位和填报期间。",
     )
     template.add_argument(
-        "dir", nargs="?", type=Path, default=Path("templates"), help="folder (default: templates)"
+        "dir",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="文件夹",
+        help="写到哪里（默认 templates，或工作文件夹的 空白台账/）",
+    )
+    template.add_argument(
+        "--period", default=None, metavar="期间", help="填报期间，如 2025Q1（写进文件名和表头）"
+    )
+    template.add_argument(
+        "--raw", type=Path, default=None, metavar="文件夹", help="从这里的 shishi.toml 读部门列表"
+    )
+    template.add_argument(
+        "--workdir", type=Path, default=None, metavar="文件夹", help="shishi init 建的工作文件夹"
+    )
+
+    init = sub.add_parser(
+        "init",
+        formatter_class=HelpFormatter,
+        help="建立本单位的工作文件夹（原始数据、设置、报告、清单），不含示例数据",
+        description="建立本单位的工作文件夹：原始数据/shishi.toml（单位名称、部门）、清洗结果/、报告/、"
+        "空白台账/ 和 清单.md。示例数据留在项目的 data/raw/，不会混进来。"
+        "不写 --name 时在终端上逐项询问。",
+    )
+    init.add_argument("dir", type=Path, metavar="文件夹", help="新的工作文件夹，如 ~/实事报告")
+    init.add_argument("--name", default=None, metavar="单位名称", help="报告封面上的单位名称")
+    init.add_argument(
+        "--branch",
+        action="append",
+        default=[],
+        metavar="部门",
+        help="报送台账的部门（车间、科室、支部），每个写一次",
     )
     return parser
 
 
 def _add_io_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--raw", type=Path, default=Path("data/raw"), help="raw spreadsheets (default: data/raw)"
+        "--workdir",
+        type=Path,
+        default=None,
+        metavar="文件夹",
+        help="shishi init 建的工作文件夹（代替下面三项）",
+    )
+    p.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        metavar="文件夹",
+        help="原始表格所在的文件夹（默认 data/raw）",
     )
     p.add_argument(
         "--out",
         type=Path,
-        default=Path("data/processed"),
-        help="processed tables (default: data/processed)",
+        default=None,
+        metavar="文件夹",
+        help="清洗结果写到哪里（默认 data/processed）",
     )
+
+
+def _paths(args: argparse.Namespace) -> Any:
+    """Fill --raw/--out/--reports from --workdir or the defaults, saying which data are used."""
+    from metrics.running.init import excel_lock_notices, is_sample, run_paths
+
+    paths = run_paths(
+        workdir=args.workdir,
+        raw=args.raw,
+        out=args.out,
+        reports=getattr(args, "reports", None),
+    )
+    args.raw, args.out = paths.raw, paths.processed
+    if hasattr(args, "reports"):
+        args.reports = paths.reports
+    if paths.found_here and paths.workdir is not None:
+        print(f"使用工作文件夹 {paths.workdir.root}")
+    if is_sample(paths.raw):
+        print(
+            f"示例数据：{paths.raw} 是随程序附带的示例（shishi.toml 中 sample = true），"
+            "不是本单位的数据。做本单位的报告：先 make init DIR=工作文件夹（见 README）"
+        )
+    for notice in excel_lock_notices(paths.raw):
+        print(f"  注意：{notice}")
+    return paths
+
+
+def _table_label(table: str) -> str:
+    from metrics.cleaning.headers import load_table_specs
+
+    spec = load_table_specs().get(table)
+    return spec.label if spec else table
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify by terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    cols = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - cols, 1)
 
 
 def _print_clean_summary(outcome) -> None:
@@ -111,13 +297,32 @@ def _print_clean_summary(outcome) -> None:
         f"重复 {t['duplicates']}"
     )
     for table, frame in outcome.tables.items():
-        print(f"  {table:<13} {len(frame):>7} 行")
+        print(f"  {_pad(_table_label(table), 14)}{len(frame):>7} 行")
+    info: dict[str, int] = {}
     for n in outcome.notices:
         where = f"{n.file}" + (f" [{n.sheet}]" if n.sheet else "")
-        mark = {"info": "跳过", "check": "请核对"}.get(n.level, "无法读取")
-        print(f"  {mark}：{where}：{n.message}")
+        if n.level == "info":
+            info[n.message] = info.get(n.message, 0) + 1
+            if info[n.message] > 3:  # e.g. the 说明 sheet of every template: counted below
+                continue
+            print(f"  跳过：{where}：{n.message}")
+        elif n.level == "check":  # read, but to be confirmed (a year taken from the title)
+            print(f"  请核对：{where}：{n.message}")
+        else:
+            print(f"  无法读取：{where}：{n.message}")
+    for message, count in info.items():
+        if count > 3:
+            print(f"  ……另有 {count - 3} 个工作表同样跳过（{message}）")
+    raw = outcome.manifest.get("raw_dir", "")
     for f in outcome.manifest["files"]:
         for s in f["sheets"]:
+            if s.get("unknown_headers"):
+                print(
+                    f"  未识别的列（没有读取）：{f['file']} [{s['sheet']}]："
+                    f"{'、'.join(map(str, s['unknown_headers']))}。如果需要这一列，"
+                    f"在 {Path(raw) / 'shishi.toml'} 的 [headers.{s['table']}] 中加上同义词"
+                    "（写法见 README.md「八、本单位的设置 shishi.toml」）"
+                )
             for c in s.get("total_rows", []):
                 if c["status"] == "differ":
                     print(
@@ -140,19 +345,63 @@ def clean_progress() -> Any:
     )
 
 
+#: What each output is for, shown after a report run (README「输出文件」 says the same).
+OUTPUTS = {
+    "quarterly_summary.pdf": "季度工作简报（报领导）",
+    "quarterly_summary.docx": "季度工作简报的 Word 版（可修改）",
+    "quarterly_summary.xlsx": "简报的数据底表（Excel：各项指标和清洗后的明细）",
+    "data_quality.pdf": "数据质量报告（分析员先看：被拒绝的单元格、合计不符、无法读取的文件）",
+}
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
     from metrics.cleaning.store import run_clean
+    from metrics.config import load_config
+    from metrics.running.init import has_spreadsheets
 
+    _paths(args)
+    if args.raw.is_dir():
+        load_config(args.raw)  # a broken shishi.toml is said first, even in an empty folder
+    if args.raw.is_dir() and not has_spreadsheets(args.raw):
+        raise InputError(
+            "原始数据文件夹里没有表格文件（.xlsx .xls .csv）",
+            "把各部门报来的台账原样放进这个文件夹后再运行",
+            path=args.raw,
+        )
     started = time.perf_counter()
     with clean_progress() as bar:
         outcome = run_clean(args.raw, args.out, progress=bar)
     _print_clean_summary(outcome)
     print(f"已写入 {args.out}（{time.perf_counter() - started:.1f} 秒）")
-    return 0 if any(len(f) for f in outcome.tables.values()) or not outcome.notices else 1
+    if any(len(f) for f in outcome.tables.values()) or not outcome.notices:
+        return ExitCode.OK
+    return ExitCode.INPUT  # files were there, and not one of them could be read
+
+
+def check_unit(tables: dict[str, Any], unit: str) -> None:
+    """--unit names a unit found in the data (or is empty / all); else say which there are."""
+    if unit in ("", "all"):
+        return
+    found = sorted({u for t in tables.values() for u in t["unit"].dropna().unique()})
+    if unit not in found:
+        raise ScopeError(
+            f"数据中没有单位「{unit}」",
+            f"可选：{'、'.join(found) or '（没有数据）'}，或 --unit all（每个单位一套报告）；"
+            "单位名称来自 shishi.toml 的 [unit] name 或原始数据下的子文件夹名",
+        )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from metrics.periods import Period
     from metrics.running.batch import run_reports
+
+    for label in args.period:  # a mistyped period fails before anything else is done
+        Period.parse(label)
+    _paths(args)
+
+    def on_clean(outcome: Any) -> None:
+        _print_clean_summary(outcome)
+        check_unit(outcome.tables, args.unit)
 
     result = run_reports(
         periods=args.period,
@@ -163,7 +412,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         force=args.force,
         only=args.only,
-        on_clean=_print_clean_summary,
+        on_clean=on_clean,
         progress=clean_progress,
         **({"notebooks_dir": args.notebooks} if args.notebooks else {}),
     )
@@ -174,27 +423,100 @@ def cmd_report(args: argparse.Namespace) -> int:
     for _job, message in result.failed:
         print(f"失败：{message}", file=sys.stderr)
     print(f"完成：生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}")
+    _print_outputs(args.reports, args.period)
     return ExitCode.REPORT if result.failed else ExitCode.OK
 
 
-def cmd_template(args: argparse.Namespace) -> int:
-    from metrics.cleaning.ledger_templates import write_templates
+def _print_outputs(reports: Path, periods: Sequence[str]) -> None:
+    """The files a report run left, each with what it is for."""
+    from metrics.periods import Period
+    from metrics.reporting.render import safe_name
 
-    for path in write_templates(args.dir):
+    for label in periods:
+        folder = Path(reports) / safe_name(Period.parse(label).label)
+        order = list(OUTPUTS)
+        found = sorted(
+            (p for p in folder.rglob("*") if p.name in OUTPUTS),
+            key=lambda p: (p.parent.as_posix(), order.index(p.name)),
+        )
+        if found:
+            print(f"输出文件（{folder}）：")
+        for p in found:
+            print(f"  {p.relative_to(folder).as_posix():<28} {OUTPUTS[p.name]}")
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from metrics.cleaning.ledger_templates import unit_settings, write_unit_templates
+    from metrics.periods import Period
+    from metrics.running.init import run_paths
+
+    period = Period.parse(args.period) if args.period else None
+    paths = run_paths(workdir=args.workdir, raw=args.raw, need_raw=False)
+    raw = paths.raw if paths.raw.is_dir() else None
+    folder = args.dir or paths.templates
+    written = write_unit_templates(folder, raw, period)
+    for path in written:
         print(f"已生成 {path}")
+    print(
+        f"共 {len(written)} 个文件。把文件名中带部门名的那一套发给对应部门；"
+        "收回后原样放进原始数据文件夹（文件名含部门和期间，不会互相覆盖）。"
+    )
+    if not unit_settings(raw)[1]:
+        print(
+            "提示：shishi.toml 里没有部门列表（[unit] branches），只生成了一套不带部门名的台账；"
+            "本单位请先 make init DIR=工作文件夹，再 make template DIR=工作文件夹 PERIOD=…"
+        )
     return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from metrics.running.init import init_workdir
+
+    name, branches = args.name, list(args.branch)
+    if name is None:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "缺少单位名称",
+                f"写成 shishi init {args.dir} --name 单位名称 --branch 部门一 --branch 部门二",
+            )
+        try:
+            name = input("单位名称（报告封面上的名称，如 青江卷烟厂）：")
+            if not branches:
+                answer = input("报送台账的部门，用顿号或逗号隔开（如 卷包车间、制丝车间）：")
+                branches = [answer]
+        except EOFError:
+            raise UsageError(
+                "没有输入单位名称", "可改用 --name 和 --branch 直接写在命令里"
+            ) from None
+    wd = init_workdir(args.dir, name, branches)
+    root = wd.root.resolve()
+    print(f"已建立工作文件夹 {root}")
+    print("  原始数据/shishi.toml  单位名称和部门（可以随时修改）")
+    print("  原始数据/             各部门报来的台账放这里")
+    print("  清洗结果/  报告/  空白台账/")
+    print("  清单.md               每季度的步骤")
+    print("下一步：")
+    print(f"  make template DIR={root} PERIOD=2025Q1   # 生成各部门的空白台账（期间换成实际的）")
+    print(f"  make report DIR={root} PERIOD=2025Q1     # 台账收回后生成报告")
+    return 0
+
+
+HANDLERS = {"clean": cmd_clean, "report": cmd_report, "template": cmd_template, "init": cmd_init}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     skip_slow_imports()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return ExitCode.USAGE
-    handlers = {"clean": cmd_clean, "report": cmd_report, "template": cmd_template}
+    with chinese_argparse():
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or a usage error already printed
+            return int(exc.code or 0)
+        if args.command is None:
+            parser.print_help()
+            return ExitCode.USAGE
     try:
-        return int(handlers[args.command](args))
+        return int(HANDLERS[args.command](args))
     except ShishiError as exc:
         print(f"shishi：{exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -204,6 +526,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: the reader left, nothing to report
         sys.stderr.close()
         return ExitCode.OK
+    except OSError as exc:  # disk full, no permission... while writing an output
+        print(f"shishi：{output_error(exc, exc.filename or '输出文件夹')}", file=sys.stderr)
+        return ExitCode.OUTPUT
     except Exception:
         return report_bug()
 
