@@ -340,7 +340,23 @@ def test_a_declared_rate_converts_foreign_amounts(tmp_path: Path) -> None:
     don = tables["donations"]
     assert list(don["amount_yuan"])[3:] == [210931.0, 21000.0]
     assert pd.isna(don["amount_yuan"][2])  # no HKD rate: still left out
-    assert any("按 shishi.toml [rates] USD = 7.0 折算" in n.message for n in results[0].notices)
+    assert any(
+        "按 shishi.toml [rates] USD = 7.0 折算为人民币" in n.message for n in results[0].notices
+    )
+
+
+def test_a_purchase_in_dollars_is_refused_not_counted_as_yuan(tmp_path: Path) -> None:
+    workbook(
+        tmp_path / "采购.xlsx",
+        [
+            ["日期", "采购主体", "产品", "金额（美元）"],
+            [D(2024, 5, 1), "工会", "茶叶", 100],
+        ],
+    )
+    out = clean(tmp_path)
+    assert out.tables["purchases"].empty
+    (reason,) = out.rejects["reason"]
+    assert reason.startswith("「金额（美元）」是USD，不是人民币")
 
 
 # --- in-kind lists, fill-down, distribution lists ------------------------------------------------

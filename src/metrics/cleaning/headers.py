@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from metrics.cleaning import layout
 from metrics.cleaning.parsing import is_empty, normalize_text
 
 #: How many rows from the top of a sheet are searched for the header row.
@@ -166,8 +167,6 @@ def split_unit(header: object) -> tuple[str, float]:
 
 def split_unit_currency(header: object) -> tuple[str, float, str | None]:
     """Split a unit or a foreign currency out of a header: ``金额（美元）`` -> (金额, 1.0, USD)."""
-    from metrics.cleaning.layout import currency_in
-
     text = normalize_text(header)
     units = {_key(k): float(v) for k, v in _package_vocab()["units"].items()}
     for pattern in (_UNIT_IN_BRACKETS, _UNIT_AFTER_SLASH):
@@ -175,7 +174,7 @@ def split_unit_currency(header: object) -> tuple[str, float, str | None]:
         if m and _key(m.group(1)) in units:
             return text[: m.start()].strip(), units[_key(m.group(1))], None
     m = _UNIT_IN_BRACKETS.search(text)
-    if m and (code := currency_in(m.group(1))):
+    if m and (code := layout.currency_in(m.group(1))):
         return text[: m.start()].strip(), 1.0, code
     return text, 1.0, None
 
@@ -251,12 +250,10 @@ def _match_paths(paths: list[tuple[str, ...]], spec: TableSpec) -> list[ColumnMa
 
 def _header_depths(rows: list[list[Any]], r: int) -> list[int]:
     """1, plus 2 or 3 when the rows below label sub-columns under a spanning label."""
-    from metrics.cleaning.layout import looks_like_header_row
-
     depths = [1]
     for depth in (2, 3):
         last = r + depth - 1
-        if last >= len(rows) or not looks_like_header_row(rows[last]):
+        if last >= len(rows) or not layout.looks_like_header_row(rows[last]):
             break
         upper, lower = rows[last - 1], rows[last]
         if depth == 2 and sum(1 for c in upper if _key(c)) < 2:
@@ -314,8 +311,6 @@ def find_header(
 
 def _candidate(rows: list[list[Any]], r: int, depth: int, spec: TableSpec) -> HeaderMatch | None:
     """The reading of rows r..r+depth-1 as this kind's header, or None if it is not one."""
-    from metrics.cleaning import layout
-
     paths: list[tuple[str, ...]]
     if depth == 1:
         cols = score_row(rows[r], spec)
@@ -416,8 +411,6 @@ def _example(body: list[list[Any]], j: int) -> str:
 def explain_missing(rows: list[list[Any]], specs: dict[str, TableSpec]) -> str:
     """Why no table was recognised: the closest kind, its missing columns, the nearest headers
     whose contents could hold them (a column of names is never offered as the date)."""
-    from metrics.cleaning import layout
-
     best_kind, best_row = None, 0
     best_cols: list[ColumnMatch] = []
     for r, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -208,9 +206,7 @@ def summed_leaves(paths: dict[int, tuple[str, ...]]) -> list[int]:
 
 @cache
 def _currencies() -> dict[str, str]:
-    # read here, not through headers (which imports this module): no import cycle
-    with resources.files("metrics").joinpath("data/headers.toml").open("rb") as fh:
-        return {k.lower(): v for k, v in tomllib.load(fh)["currencies"].items()}
+    return {k.lower(): v for k, v in _vocab()["currencies"].items()}
 
 
 @cache

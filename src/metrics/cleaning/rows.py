@@ -611,8 +611,7 @@ class _Context:
             if code in self.rates:
                 self.result.note(
                     f"{len(rows)} 行金额为{code}，按 shishi.toml [rates] {code} = "
-                    f"{self.rates[code]} 折算为人民币（第{shown}行）",
-                    "info",
+                    f"{self.rates[code]} 折算为人民币（第{shown}行），请核对汇率"
                 )
             else:
                 self.result.note(
@@ -878,34 +877,42 @@ def _split_count(
         )
     chosen = layout.summed_leaves({c.index: c.path for c in cols})
     n = len(data_idx)
+    numbers = {
+        j: np.array([np.nan if v is None else float(v) for v in parsed[j][1]], dtype=float)
+        for j in parsed
+    }
+    stack = np.vstack([numbers[j] for j in chosen]) if n else np.empty((len(chosen), 0))
+    known = ~np.isnan(stack)
     values = np.empty(n, dtype=object)
+    some = known.any(axis=0)
+    sums = np.nansum(stack, axis=0)
+    values[some] = [int(s) if float(s).is_integer() else float(s) for s in sums[some]]
     quals = np.full(n, "exact", dtype=object)
-    errs = np.empty(n, dtype=object)
-    for i in range(n):
-        parts = [parsed[j][1][i] for j in chosen]
-        errors = [parsed[c.index][3][i] for c in cols if parsed[c.index][3][i]]
-        if errors:
-            errs[i] = errors[0]
-        known = [p for p in parts if p is not None]
-        values[i] = sum(known) if known else None
-        quals[i] = (
-            parsing.combine_qualifiers(
-                [parsed[j][2][i] for j in chosen if parsed[j][1][i] is not None]
-            )
-            if known
-            else "exact"
+    inexact = np.zeros(n, dtype=bool)
+    for j in chosen:
+        inexact |= np.not_equal(parsed[j][2], "exact") & ~np.isnan(numbers[j])
+    for i in np.flatnonzero(inexact):  # a 余 or 约 among the parts: rare, row by row
+        quals[i] = parsing.combine_qualifiers(
+            [parsed[j][2][i] for j in chosen if parsed[j][1][i] is not None]
         )
+    errs = np.empty(n, dtype=object)
+    for c in reversed(cols):  # the first refused part names the row's problem
+        errs = np.where(np.not_equal(parsed[c.index][3], None), parsed[c.index][3], errs)
     if fspec.parts_column:
-        labels = {c.index: "/".join(c.path) or c.header for c in cols}
-        columns[fspec.parts_column] = [
-            "；".join(
-                f"{labels[c.index]} {parsed[c.index][1][i]:g}"
-                for c in cols
-                if parsed[c.index][1][i] is not None
+        texts = []
+        for c in cols:
+            label = "/".join(c.path) or c.header
+            texts.append(
+                _per_distinct(
+                    np.asarray(parsed[c.index][1], dtype=object),
+                    lambda v, label=label: f"{label} {v:g}",
+                )
             )
-            or None
-            for i in range(n)
-        ]
+        columns[fspec.parts_column] = (
+            ["；".join(p for p in row if p is not None) or None for row in zip(*texts, strict=True)]
+            if texts
+            else [None] * n
+        )
     first = parsed[cols[0].index][0]
     return values, quals, errs, first
 
@@ -923,8 +930,20 @@ def _currencies(
     """Amounts in another currency - by their header or their own cell - are never yuan.
 
     They are kept with their currency and original amount; yuan come only from a declared rate.
+    A table without a currency column (purchases, wishes) refuses them.
     """
     n = len(values)
+    if "currency" not in ctx.spec.fields:
+        if col.currency:
+            errs = errs.copy()
+            for j in np.flatnonzero(np.not_equal(values, None)):
+                errs[j] = Refusal(
+                    Reason.AMOUNT_UNREADABLE,
+                    f"「{col.header}」是{col.currency}，不是人民币；本表只计人民币，"
+                    "请折算为人民币后重新报送",
+                )
+            values = np.empty(n, dtype=object)
+        return values, errs
     currency = np.empty(n, dtype=object)
     original = np.empty(n, dtype=object)
     if col.currency:
