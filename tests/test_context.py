@@ -467,3 +467,22 @@ def test_real_ledgers_dated_as_their_readme_says(tmp_path: Path) -> None:
     assert qr == ({d(2020, 2, 2): 2720, d(2020, 2, 1): 1}, {"id"})  # 0102 20200201 2359…
     seven = don[don["source_file"].str.endswith("7-1.xlsx")]
     assert round(seven["amount_yuan"].sum(), 2) == 77319319.01
+
+
+def test_column_dates_without_a_year_take_the_titles_year_with_a_notice(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _save(
+        [
+            ["2024年第四季度捐款捐物登记"],
+            ["日期", "捐赠方", "金额"],
+            ["10月15日", "甲", 100],
+            ["2024.12.1", "乙", 200],
+        ],
+        raw / "捐款.xlsx",  # neither the file nor the sheet (Sheet1) names a year
+    )
+    outcome = run_clean(raw, None)
+    don = outcome.tables["donations"]
+    assert don["date"].dt.date.tolist() == [dt.date(2024, 10, 15), dt.date(2024, 12, 1)]
+    [notice] = [n.message for n in outcome.notices if n.level == "check"]
+    assert "10月15日" in notice and "2024 年" in notice and "标题" in notice

@@ -159,3 +159,18 @@ def test_sample_has_no_rows_under_review() -> None:
         pd.Series(outcome.duplicates["source_row"]).tolist()
         == pd.Series(outcome.duplicates["same_as_row"]).tolist()
     )
+
+
+def test_two_units_rows_are_never_near_repeats(tmp_path: Path) -> None:
+    """The same gift amount on the same day in two declared units' folders is two gifts."""
+    raw = tmp_path / "raw"
+    for unit in ("甲车间", "乙科室"):
+        (raw / unit).mkdir(parents=True)
+        _save([[dt.date(2024, 10, 8), "某甲科技有限公司", 5000, None]], raw / unit / "捐款.xlsx")
+    (raw / "shishi.toml").write_text(
+        '[[units]]\nfolder = "甲车间"\nname = "甲车间"\n'
+        '[[units]]\nfolder = "乙科室"\nname = "乙科室"\n',
+        encoding="utf-8",
+    )
+    don = run_clean(raw, None).tables["donations"]
+    assert len(don) == 2 and don["review_group"].isna().all()

@@ -322,6 +322,24 @@ def times_of(raw: np.ndarray) -> np.ndarray:
     return per_unique[codes]
 
 
+def yearless_example(raw: np.ndarray) -> object | None:
+    """A text cell of a date column written without a year (10月15日), if there is one."""
+    for value in pd.unique(raw.astype(object)):
+        if isinstance(value, str):
+            found = mentions(value)
+            if found and found[0].year is None:
+                return value
+    return None
+
+
+def yearless_notice(ctx: SheetContext | None, header: str, raw: np.ndarray) -> str | None:
+    """The notice for a date column whose cells without a year took the title's year."""
+    if ctx is None or ctx.year is None:
+        return None
+    example = yearless_example(raw)
+    return None if example is None else ctx.year_notice(header, example)
+
+
 def _id_date(value: object) -> tuple[dt.date, str | None] | None:
     digits = re.sub(r"\s", "", str(value)) if value is not None else ""
     if not digits.isdigit() or len(digits) < _ID_MIN_DIGITS:
@@ -432,6 +450,14 @@ class SheetContext:
         if self.pin_date:
             return False
         return not any(m.year is not None for _, m, _ in self.candidates())
+
+    def year_notice(self, header: str, example: object) -> str:
+        """The notice for column dates written without a year (10月15日) that took one."""
+        _, year, where = self.year_references()[0]
+        return (
+            f"「{header}」列有日期没有写年份（如 {example}），按{where}取 {year} 年；"
+            "如不对，请在表中写明年份"
+        )
 
     @property
     def year(self) -> int | None:

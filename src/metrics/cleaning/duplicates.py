@@ -161,14 +161,15 @@ def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
             "where": pd.factorize(
                 frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str)
             )[0],
+            "unit": frame["unit"].astype(str).to_numpy(),  # two units' rows are two records
             "pos": np.arange(len(frame)),
         }
     )
     data = data[data["amount"].notna() & (data["amount"] > 0) & data["day"].notna()]
     pairs: list[tuple[int, int, str]] = []
     for rule, by in (
-        ("same_who_amount", ["key", "amount"]),
-        ("same_day_amount", ["day", "amount"]),
+        ("same_who_amount", ["unit", "key", "amount"]),
+        ("same_day_amount", ["unit", "day", "amount"]),
     ):
         rows = data[data["key"] != ""] if rule == "same_who_amount" else data
         grouped = rows.groupby(by, sort=False)["where"]

@@ -97,6 +97,7 @@ class SheetResult:
     context: context.SheetContext | None = None
     dates: context.DateFill | None = None
     timed: str = ""  # the header of a date column holding times only (07:06:18)
+    yearless: str = ""  # the header of a date column whose cells took the title's year
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -721,6 +722,10 @@ def _parse_rows(
             values, quals, errs = parse_column(
                 raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint
             )
+        yearless = fspec.type == "date" and not (sheet.year_hint or result.yearless)
+        if yearless and (notice := context.yearless_notice(result.context, col.header, raw)):
+            result.yearless = col.header  # a year from the title: one notice per sheet
+            result.note(notice)
         if result.dates is not None and fname == context.DATE_FIELD:
             times = context.times_of(raw)
             errs = np.where(np.equal(times, None), errs, None)

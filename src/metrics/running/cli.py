@@ -306,7 +306,7 @@ def _print_clean_summary(outcome) -> None:
             if info[n.message] > 3:  # e.g. the 说明 sheet of every template: counted below
                 continue
             print(f"  跳过：{where}：{n.message}")
-        elif n.level == "check":
+        elif n.level == "check":  # read, but to be confirmed (a year taken from the title)
             print(f"  请核对：{where}：{n.message}")
         else:
             print(f"  无法读取：{where}：{n.message}")
