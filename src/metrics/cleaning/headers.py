@@ -42,6 +42,8 @@ class FieldSpec:
     #: a row may take this field from the sheet's context (a date in the title): not needed
     #: in the header for the table to be recognised (cleaning/context.py)
     from_context: bool = False
+    #: written in the blank ledgers of `shishi template` (headers.toml `template = false`: not)
+    in_template: bool = True
 
     @property
     def label(self) -> str:
@@ -147,6 +149,7 @@ def load_table_specs(extra: dict[str, dict[str, list[str]]] | None = None) -> di
                 fill_down=bool(fdef.get("fill_down", False)),
                 alternatives=tuple(fdef.get("alternatives", ())),
                 from_context=bool(fdef.get("from_context", False)),
+                in_template=bool(fdef.get("template", True)),
             )
         specs[table] = TableSpec(
             table,
