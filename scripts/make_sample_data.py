@@ -593,6 +593,75 @@ def volunteer_xlsx(path: Path, quarter: str) -> None:
     save(wb, path)
 
 
+#: The analyst's own words for 2024Q4 (data/raw/报告文字/2024Q4.md; format in data/raw/README.md).
+REPORT_TEXT = """---
+编号: 青江办〔2025〕1号
+报送: 厂党委
+抄送: 厂工会，各党支部
+---
+
+## 亮点
+
+- 心愿清单实行台账管理、逐项销号，职业健康体检、女职工休息室等安全健康类项目已全部办结。
+- 卷包车间分工会发起爱心捐款倡议，为患病职工子女筹集善款，一方有难、八方支援蔚然成风。
+- 定点帮扶地区农副产品采购任务按计划推进，企业采购与干部职工自费采购同步开展。
+
+## 典型案例
+
+### 后勤五党支部：为山区小学送去“温暖包”
+
+12月，后勤五党支部组织党员志愿者参与当地爱心活动，为水市乡中心小学校的困难儿童送去“壹基金·温暖包”。
+每个温暖包内配有棉衣、雪地靴、棉帽、围巾、手套等御寒物品和学习用具，孩子们当场试穿新棉衣。
+
+![党员志愿者清点待发放的温暖包（示意图）](照片/温暖包.png)
+
+### 后勤四党支部：结对帮扶城南社区孤寡老人
+
+支部了解到城南社区一名孤寡老人生活困难后，发动职工筹集善款，送去被褥、桌椅和急需的食品物资，并约定每月回访。
+
+## 存在问题
+
+- 职工书屋升级项目已超过计划时限，采购流程较长是主要原因。
+- 部分党支部的志愿服务台账只记“约”“余”人数，统计精度有待提高。
+
+## 下一步工作
+
+- 督促职工书屋升级、班车线路优化、浴室热水系统改造3个在办项目，明确完成时限，逐项销号。
+- 下发统一的志愿服务台账模板，参与人数按实填写。
+- 启动2025年度职工“心愿清单”征集。
+"""
+
+
+def report_photo(path: Path) -> None:
+    """A small drawn scene (no real people): boxes of 温暖包 on a table in a schoolyard."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (640, 400), (206, 226, 240))
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 250, 640, 400], fill=(196, 178, 150))  # ground
+    d.rectangle([40, 90, 300, 250], fill=(236, 232, 222), outline=(120, 110, 100))  # school
+    for x in (70, 150, 230):
+        d.rectangle([x, 130, x + 40, 175], fill=(150, 190, 220), outline=(90, 90, 90))
+    d.polygon([(30, 90), (170, 40), (310, 90)], fill=(160, 60, 50))
+    d.rectangle([330, 250, 620, 265], fill=(120, 80, 50))  # table
+    for i, x in enumerate(range(345, 600, 52)):
+        top = 200 if i % 2 else 214
+        d.rectangle([x, top, x + 44, 250], fill=(200, 40, 40), outline=(120, 20, 20))
+        d.rectangle([x + 18, top, x + 26, 250], fill=(240, 200, 60))
+    for x in (380, 470, 560):  # volunteers, drawn as simple figures
+        d.ellipse([x - 12, 120, x + 12, 144], fill=(240, 210, 180))
+        d.rectangle([x - 16, 146, x + 16, 198], fill=(200, 30, 30))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, format="PNG", optimize=True)
+
+
+def report_text(out: Path) -> None:
+    folder = out / "报告文字"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "2024Q4.md").write_text(REPORT_TEXT, encoding="utf-8")
+    report_photo(folder / "照片" / "温暖包.png")
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     wish_list(out)
@@ -603,6 +672,7 @@ def main(out: Path) -> None:
     volunteer_xlsx(out / "志愿服务活动_2024Q3.xlsx", "Q3")
     volunteer_xlsx(out / "志愿服务活动_2024Q4.xlsx", "Q4")
     (out / "志愿服务活动_2024Q1(1).csv").write_bytes((out / "志愿服务活动_2024Q1.csv").read_bytes())
+    report_text(out)
 
 
 if __name__ == "__main__":

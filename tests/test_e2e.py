@@ -6,7 +6,9 @@ The expected figures are the reference case's (22 wish items, 19 resolved, 6万�
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from metrics.reporting.text import format_date
 from metrics.running.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +91,78 @@ def test_summary_pdf_has_the_reference_figures(sample_run: dict[str, Path]) -> N
     assert "2024年第四季度" in text
 
 
+#: The 季度工作简报's parts (issue 14), with text from the sample's 报告/2024Q4.md.
+NEW_SECTIONS = (
+    "二、本期办结实事",
+    "年度职业健康体检",  # one of the 5 items resolved in 2024Q4, by name
+    "年度目标完成情况",
+    "92%以上",  # 55万余元 (554,000 at least) of the 60万元 target
+    "同比",
+    "上年同期未登记",
+    "七、亮点与典型案例",
+    "后勤五党支部：为山区小学送去“温暖包”",
+    "八、存在问题与下一步工作",
+    "启动2025年度职工“心愿清单”征集",
+    "报送：厂党委",
+    "数据来源：",
+)
+
+
+def test_summary_pdf_has_the_new_sections(sample_run: dict[str, Path]) -> None:
+    text = squeeze(pdf_text(sample_run["reports"] / "quarterly_summary.pdf"))
+    for expected in (*NEW_SECTIONS, "近4个季度主要指标走势"):  # a chart's title: SVG text
+        assert squeeze(expected) in text, expected
+    assert format_date(dt.date.today()) in text  # 落款, and no 2026-11-28 or UTC stamps
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    # the purchase sentence keeps the quarter's total out of the personal figure's bracket
+    assert "干部职工自费采购9100余元；本季度采购8万余元" in text
+    # the summary's sentences are said once, not again at the head of each section
+    assert text.count("各党支部年内累计开展志愿服务活动") == 1
+    assert text.count("职工心愿清单共梳理实事项目") == 1
+    for gone in ("（其中本期", "约591", "SHA-256", "台账第24行", "—无", "Notebook"):
+        assert gone not in text, gone
+
+
+def test_summary_pdf_metadata(sample_run: dict[str, Path]) -> None:
+    info = subprocess.run(
+        ["pdfinfo", str(sample_run["reports"] / "quarterly_summary.pdf")],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    assert "青江卷烟厂“我为群众办实事”实践活动2024年第四季度工作简报" in info
+    assert re.search(r"Author:\s+青江卷烟厂", info)
+    assert re.search(r"Subject:\s+2024年第四季度", info)
+
+
+def test_word_document_next_to_the_pdf(sample_run: dict[str, Path]) -> None:
+    from docx import Document
+
+    doc = Document(str(sample_run["reports"] / "quarterly_summary.docx"))
+    text = squeeze(
+        "\n".join(
+            [p.text for p in doc.paragraphs]
+            + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        )
+    )
+    for expected in ("22项", "19项", "6万余元", "55万余元", "9100余元", "53次", *NEW_SECTIONS):
+        assert squeeze(expected) in text, expected
+    assert len(doc.inline_shapes) == 4  # 3 charts and the case's photo
+
+
+def test_charts_saved_as_png_and_svg(sample_run: dict[str, Path]) -> None:
+    from PIL import Image
+
+    folder = sample_run["reports"] / "charts"
+    names = sorted(p.stem for p in folder.glob("*.png"))
+    assert names == ["purchases_by_product", "trend", "volunteering_by_organizer"]
+    for name in names:
+        with Image.open(folder / f"{name}.png") as img:
+            assert round(img.info["dpi"][0]) == 300
+        svg = (folder / f"{name}.svg").read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+
+
 def test_summary_pdf_hides_code_and_parameters(sample_run: dict[str, Path]) -> None:
     text = pdf_text(sample_run["reports"] / "quarterly_summary.pdf")
     for leak in ("import ", "display(", "processed_dir", "In [", "Parameters", "Traceback"):
@@ -123,7 +198,9 @@ def test_processed_contract_files(sample_run: dict[str, Path]) -> None:
         assert (processed / f"{name}.parquet").exists()
     raw = (processed / "rejects.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "rejects.csv needs a BOM so Excel opens it as UTF-8"
-    assert (processed / "manifest.json").exists()
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    listed = [f["file"] for f in manifest["files"]] + [n["file"] for n in manifest["notices"]]
+    assert not [f for f in listed if "报告文字" in f or f.endswith(".png")], listed  # text, photo
 
 
 def test_unchanged_refresh_is_skipped(
@@ -174,11 +251,12 @@ def test_excel_workbook_next_to_the_pdf(sample_run: dict[str, Path]) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(sample_run["reports"] / "quarterly_summary.xlsx", read_only=True)
-    assert {"指标对比", "心愿_按类别", "wishes", "donations", "purchases", "volunteering"} <= set(
+    assert {"主要指标", "本期办结实事", "心愿清单明细", "捐款捐物明细", "志愿服务明细"} <= set(
         wb.sheetnames
     )
-    rows = list(wb["wishes"].iter_rows(values_only=True))
+    rows = list(wb["心愿清单明细"].iter_rows(values_only=True))
     assert len(rows) == 1 + 22
+    assert sum(r[rows[0].index("办理进度")] == "已办结" for r in rows[1:]) == 19
 
 
 def test_period_without_data_gives_a_pdf_that_says_so(

@@ -337,7 +337,9 @@ def test_empty_tables_and_empty_period() -> None:
     assert kpi.volunteer_summary(empty["volunteering"], p)["person_times"].value == 0
     assert kpi.has_rows(empty, p) is False
     assert kpi.first_day(empty) is None
-    assert kpi.comparison_table(empty, kpi.windows(p, None)).shape == (6, 6)
+    assert set(kpi.headline(empty, p)) == set(kpi.HEADLINES)
+    assert all(q.value == 0 for q in kpi.headline(empty, p).values())
+    assert kpi.quarterly_trend(empty, kpi.trend_quarters(p, None)).shape[0] == 1
 
 
 def test_filter_unit() -> None:
@@ -359,3 +361,48 @@ def test_first_day_is_campaign_start(wishes: pd.DataFrame) -> None:
         "wishes": wishes
     }
     assert kpi.first_day(tables) == dt.date(2024, 1, 5)
+
+
+def test_same_period_last_year() -> None:
+    assert kpi.same_period_last_year(Q4).label == "2023Q4"
+    assert kpi.same_period_last_year(Period.parse("2024H1")).label == "2023H1"
+    assert kpi.same_period_last_year(Period.parse("2024-07")).label == "2023-07"
+    assert kpi.same_period_last_year(Period.parse("2024")).label == "2023"
+
+
+def test_trend_quarters_reach_back_to_the_data_at_most_eight() -> None:
+    labels = [q.label for q in kpi.trend_quarters(Q4, dt.date(2024, 2, 3))]
+    assert labels == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    assert len(kpi.trend_quarters(Q4, dt.date(2020, 1, 1))) == 8
+    assert [q.label for q in kpi.trend_quarters(Period.parse("2024-11"), None)] == ["2024Q4"]
+
+
+def test_completed_items_are_the_periods_by_name(wishes: pd.DataFrame) -> None:
+    done = kpi.completed_items(wishes, Q4)
+    # the fixture resolves w14..w18 in Q4 (Oct, Nov, Dec, Oct, Nov), ordered by date
+    assert done["title"].tolist() == ["w14", "w17", "w15", "w18", "w16"]
+    assert kpi.completed_items(wishes, Period.parse("2030Q1")).empty
+
+
+def test_headline_and_recorded(wishes: pd.DataFrame) -> None:
+    pur = table(
+        "purchases",
+        [
+            {"date": "2024-10-02", "buyer_type": "enterprise", "amount_yuan": 80000},
+            {
+                "date": "2024-11-02",
+                "buyer_type": "individual",
+                "amount_yuan": 3100,
+                "amount_qualifier": "at_least",
+            },
+        ],
+    )
+    tables = {"wishes": wishes, "purchases": pur} | {
+        n: table(n, []) for n in ("donations", "volunteering")
+    }
+    h = kpi.headline(tables, Q4)
+    assert h["wishes_resolved"].value == 5
+    assert h["purchases_enterprise_yuan"] == kpi.Quantity(80000.0, "exact", 1)
+    assert h["purchases_individual_yuan"] == kpi.Quantity(3100.0, "at_least", 1)
+    assert kpi.recorded(tables, "purchases", Q4) and not kpi.recorded(tables, "purchases", Q3)
+    assert not kpi.recorded(tables, "donations", Q4)

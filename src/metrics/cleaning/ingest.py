@@ -110,6 +110,10 @@ def copy_rank(path: Path) -> tuple[int, str]:
     return (int(is_copy), str(path))
 
 
+#: The analyst's report text and photos (metrics.reporting.analyst), never ledgers.
+REPORT_TEXT_FOLDER = "报告文字"
+
+
 def list_raw_files(raw_dir: Path) -> list[Path]:
     """Spreadsheet-like files under raw_dir, originals first; hidden and lock files left out."""
     files = [
@@ -118,7 +122,8 @@ def list_raw_files(raw_dir: Path) -> list[Path]:
         if p.is_file()
         and not p.name.startswith((".", "~$"))
         and p.name != CONFIG_NAME
-        and p.suffix.lower() not in {".md", ".txt", ".toml"}
+        and p.suffix.lower() not in {".md", ".txt", ".toml", ".jpg", ".jpeg", ".png"}
+        and REPORT_TEXT_FOLDER not in p.relative_to(raw_dir).parts[:-1]
     ]
     return sorted(files, key=copy_rank)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -18,6 +20,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from metrics.reporting.model import Chart, SummaryReport
 
 CJK_FONTS = [
     "Noto Sans CJK SC",
@@ -36,8 +41,9 @@ STATUS_CN = {
     "pending": "未启动",
     "cancelled": "已取消",
 }
-#: PNG resolution and the width (CSS px at 96/in) a full-width chart takes on an A4 page.
-DPI = 150
+#: PNG resolution (the files in charts/ and the PDF use the same image) and the width
+#: (CSS px at 96/in) a full-width chart takes on an A4 page.
+DPI = 300
 FULL_WIDTH_PX = 640
 
 
@@ -152,3 +158,72 @@ def show(fig: Figure, width_px: int = FULL_WIDTH_PX) -> None:
     fig.savefig(buf, format="png", dpi=DPI)
     plt.close(fig)
     display(Image(data=buf.getvalue(), format="png", width=width_px))
+
+
+def panels_chart(
+    series: Sequence[tuple[str, Sequence[str], Sequence[float], Sequence[str]]], title: str
+) -> Figure:
+    """Small multiples: one column chart per KPI over the same quarters (a trend at a glance)."""
+    apply_style()
+    n = len(series)
+    cols = 2 if n > 1 else 1
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(6.4, 1.75 * rows + 0.35), layout="constrained", squeeze=False
+    )
+    for ax, (name, labels, values, texts) in zip(axes.flat, series, strict=False):
+        vals = [float(v or 0) for v in values]
+        bars = ax.bar(list(labels), vals, color=PALETTE[0], width=0.55)
+        ax.bar_label(bars, labels=list(texts), padding=2, fontsize=7.5)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_ylim(0, max([*vals, 1]) * 1.3)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_title(name, fontsize=9.5)
+    for ax in list(axes.flat)[n:]:
+        ax.set_axis_off()
+    fig.suptitle(title, x=0.02, ha="left", fontsize=12, fontweight="bold")
+    return fig
+
+
+def figure_for(chart: Chart) -> Figure:
+    """Draw one chart of the report model."""
+    if chart.kind == "panels":
+        return panels_chart(
+            [(s.title, s.labels, s.values, s.value_labels) for s in chart.series], chart.title
+        )
+    s = chart.series[0]
+    return bar_chart(
+        s.labels,
+        s.values,
+        chart.title,
+        value_labels=s.value_labels,
+        horizontal=chart.kind == "barh",
+    )
+
+
+def render_all(report: SummaryReport, out_dir: Path | str | None = None) -> list[Path]:
+    """Draw every chart once: the PNG goes into the model (for the PDF and Word) and, with an
+    ``out_dir``, into out_dir/charts/ as <name>.png (300 dpi) and <name>.svg."""
+    folder = Path(out_dir) / "charts" if out_dir else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for chart in report.charts:
+        fig = figure_for(chart)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        chart.png = buf.getvalue()
+        # the layout is settled by the first save: the SVG reuses it instead of solving it again
+        fig.set_layout_engine("none")
+        buf = io.BytesIO()
+        with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart.name}):
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        chart.svg = buf.getvalue()
+        if folder is not None:
+            png, svg = folder / f"{chart.name}.png", folder / f"{chart.name}.svg"
+            png.write_bytes(chart.png)
+            svg.write_bytes(chart.svg)
+            written += [png, svg]
+        plt.close(fig)
+    return written

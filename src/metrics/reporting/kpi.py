@@ -369,75 +369,95 @@ def outcome_highlights(vol: pd.DataFrame, period: Period, limit: int = 5) -> pd.
     return rows.loc[mask, cols].sort_values("date", ascending=False, ignore_index=True).head(limit)
 
 
-# --- the summary table -------------------------------------------------------------------------
+# --- headline figures, comparisons and trends ---------------------------------------------------
+
+#: The headline KPIs of the summary page: key (also the [targets] key in shishi.toml), label,
+#: unit, whether it is an amount in yuan, and the table whose rows it counts.
+HEADLINES: dict[str, tuple[str, str, bool, str]] = {
+    "wishes_resolved": ("心愿项目办结数", "项", False, "wishes"),
+    "donations_yuan": ("捐款捐物金额", "元", True, "donations"),
+    "purchases_enterprise_yuan": ("企业消费帮扶采购", "元", True, "purchases"),
+    "purchases_individual_yuan": ("干部职工自费采购", "元", True, "purchases"),
+    "volunteer_activities": ("志愿服务活动", "次", False, "volunteering"),
+    "volunteer_person_times": ("志愿服务参与人次", "人次", False, "volunteering"),
+}
 
 
-def comparison_table(tables: dict[str, pd.DataFrame], win: dict[str, Period]) -> pd.DataFrame:
-    """Headline KPIs across the period, the previous period, year to date and campaign to date.
-
-    Cells are already formatted (this is the one table whose columns mix units).
-    """
-    from metrics.reporting.text import format_amount, format_change, format_count
-
-    def amount(q: Quantity) -> str:
-        return format_amount(q.value, q.qualifier)
-
-    def n(q: Quantity, unit: str) -> str:
-        return format_count(q.value, q.qualifier, unit)
-
-    def buyers(window: Period) -> dict[str, Quantity]:
-        return _split(tables["purchases"], window, "buyer_type", ("enterprise", "individual"))
-
-    rows = []
-    specs = [
-        (
-            "心愿项目办结数",
-            lambda w: _wish_counts(tables["wishes"], w)["resolved_in_period"],
-            "项",
-            False,
-        ),
-        ("捐款捐物金额", lambda w: _amount(in_window(tables["donations"], w)), "元", True),
-        ("企业消费帮扶采购", lambda w: buyers(w)["enterprise"], "元", True),
-        ("个人自费帮扶采购", lambda w: buyers(w)["individual"], "元", True),
-        ("志愿服务活动", lambda w: len(in_window(tables["volunteering"], w)), "次", False),
-        (
-            "志愿服务参与人次",
-            lambda w: _people(in_window(tables["volunteering"], w)),
-            "人次",
-            False,
-        ),
-    ]
-    for label, fn, unit, is_amount in specs:
-        values = {k: fn(win[k]) for k in ("period", "previous", "ytd", "campaign")}
-        values = {k: v if isinstance(v, Quantity) else count(v) for k, v in values.items()}
-        shown = {k: amount(v) if is_amount else n(v, unit) for k, v in values.items()}
-        exact = values["period"].qualifier == values["previous"].qualifier == "exact"
-        change = format_change(
-            values["period"].value,
-            values["previous"].value,
-            unit,
-            figure=format_amount if is_amount else None,
-        )
-        # 6万余元 vs 4万元 has no exact difference to print
-        shown["change"] = change.replace("较上期", "") if exact else "—"
-        rows.append({"kpi": label, **shown})
-    return pd.DataFrame(rows, columns=["kpi", "period", "previous", "change", "ytd", "campaign"])
-
-
-def kpi_tables(tables: dict[str, pd.DataFrame], period: Period) -> dict[str, pd.DataFrame]:
-    """The report's KPI tables, for the Excel workbook that goes next to the PDF."""
-    win = windows(period, first_day(tables))
-    ytd = win["ytd"]
+def headline(tables: dict[str, pd.DataFrame], window: Period) -> dict[str, Quantity]:
+    """The six headline KPIs over one window (each a Quantity, so precision travels with it)."""
+    buyers = _split(tables["purchases"], window, "buyer_type", ("enterprise", "individual"))
+    vol = in_window(tables["volunteering"], window)
     return {
-        "指标对比": comparison_table(tables, win),
-        "心愿_按类别": wishes_by(tables["wishes"], period, "category"),
-        "心愿_按部门": wishes_by(tables["wishes"], period, "department"),
-        "心愿_逾期": overdue_items(tables["wishes"], period),
-        "心愿_每月办结": resolved_by_month(tables["wishes"], period),
-        "捐赠_按项目_年内": donations_by(tables["donations"], ytd, "campaign"),
-        "捐赠_按捐赠方类型_年内": donations_by(tables["donations"], ytd, "donor_type"),
-        "采购_按产品_年内": purchases_by(tables["purchases"], ytd, "product"),
-        "采购_按地区_年内": purchases_by(tables["purchases"], ytd, "supplier_region"),
-        "志愿_按单位_年内": volunteering_by(tables["volunteering"], ytd, "organizer"),
-        "志愿_按类别_年内": volunteering_by(tables["volunteering"], ytd, "theme"),
+        "wishes_resolved": count(_wish_counts(tables["wishes"], window)["resolved_in_period"]),
+        "donations_yuan": _amount(in_window(tables["donations"], window)),
+        "purchases_enterprise_yuan": buyers["enterprise"],
+        "purchases_individual_yuan": buyers["individual"],
+        "volunteer_activities": count(len(vol)),
+        "volunteer_person_times": _people(vol),
     }
+
+
+def recorded(tables: dict[str, pd.DataFrame], table: str, window: Period) -> bool:
+    """Whether the table has any row dated in the window (else a comparison says 未登记, not 0)."""
+    frame = tables[table]
+    if table == "wishes":
+        return bool(
+            window.mask(frame["raised_on"]).any() or window.mask(frame["resolved_on"]).any()
+        )
+    return bool(window.mask(frame["date"]).any())
+
+
+def same_period_last_year(period: Period) -> Period:
+    """2024Q4 -> 2023Q4, 2024H1 -> 2023H1, 2024-07 -> 2023-07 (同比's basis)."""
+    y, m = period.start.year - 1, period.start.month
+    if period.grain == "quarter":
+        return Period.quarter(y, (m + 2) // 3)
+    if period.grain == "half":
+        return Period.half(y, 1 if m == 1 else 2)
+    if period.grain == "month":
+        return Period.month(y, m)
+    return Period.year(y)
+
+
+def trend_quarters(period: Period, first: dt.date | None, most: int = 8) -> list[Period]:
+    """The quarters up to the period's last one, back to the first recorded day (at most ``most``)."""
+    end = Period.quarter(period.end.year, (period.end.month + 2) // 3)
+    quarters = [end]
+    while len(quarters) < most:
+        before = quarters[0].previous()
+        if first is None or before.end < first:
+            break
+        quarters.insert(0, before)
+    return quarters
+
+
+def quarterly_trend(tables: dict[str, pd.DataFrame], quarters: list[Period]) -> pd.DataFrame:
+    """One row per quarter: wish items resolved, donations, purchases, volunteer activities."""
+    rows = []
+    for q in quarters:
+        h = headline(tables, q)
+        purchases = _amount(in_window(tables["purchases"], q))
+        rows.append(
+            {
+                "quarter": q.label,
+                "label": f"{q.start.year}年Q{(q.start.month + 2) // 3}",
+                "wishes_resolved": h["wishes_resolved"].value,
+                "donations_yuan": h["donations_yuan"].value,
+                "donations_qualifier": h["donations_yuan"].qualifier,
+                "purchases_yuan": purchases.value,
+                "purchases_qualifier": purchases.qualifier,
+                "volunteer_activities": h["volunteer_activities"].value,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def completed_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The wish items resolved in the period, by name, in the order they were resolved."""
+    done = wishes[(wishes["status"] != "cancelled") & period.mask(wishes["resolved_on"])]
+    cols = ["item_id", "title", "category", "department", "resolved_on", "cost_yuan"]
+    qual = "cost_qualifier" if "cost_qualifier" in done.columns else None
+    out = done.sort_values(["resolved_on", "item_id"], ignore_index=True)
+    frame = out[cols].copy()
+    frame["cost_qualifier"] = out[qual] if qual else "exact"
+    return frame

@@ -6,22 +6,17 @@ is escaped here, so text from a spreadsheet can never inject markup into the PDF
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
 
-
-@dataclass(frozen=True)
-class Card:
-    """One headline figure: what it is, the figure, and a line of context under it."""
-
-    label: str
-    value: str
-    sub: str = ""
+from metrics.reporting.analyst import Photo
+from metrics.reporting.model import Card, Chart, Section, SummaryReport, Table
 
 
 def _missing(value: object) -> bool:
@@ -118,3 +113,176 @@ def _cls(column: str, numeric: set[str], nowrap: set[str]) -> str:
 
 def note(text: str) -> HTML:
     return HTML(f'<p class="note">{_e(text)}</p>')
+
+
+# --- the leadership report, from its model (metrics.reporting.model) ----------------------------
+
+PHOTO_MAX_PX = 1400
+
+
+def _attr(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def model_table(t: Table) -> HTML:
+    """A model Table as HTML (cells are already worded by metrics.reporting.text)."""
+    if not t.rows:
+        return HTML(f'<p class="note">{_e(t.empty)}</p>')
+    numeric = set(t.numeric)
+    cls = lambda i: " class=num" if i in numeric else ""  # noqa: E731
+    head = "".join(f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(t.headers))
+    body = "".join(
+        "<tr>" + "".join(f"<td{cls(i)}>{_e(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in t.rows
+    )
+    cap = f"<caption>{_e(t.caption)}</caption>" if t.caption else ""
+    small = ' class="small"' if t.small else ""
+    return HTML(f"<table{small}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def _img(data: bytes, mime: str, alt: str, cls: str = "chart", caption: str = "") -> str:
+    b64 = base64.b64encode(data).decode("ascii")
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure class="{cls}"><img src="data:{mime};base64,{b64}" alt="{_attr(alt)}">'
+        f"{cap}</figure>"
+    )
+
+
+def model_chart(c: Chart) -> HTML:
+    """A chart drawn by charts.render_all (its PNG is in the model)."""
+    if c.svg:  # vector in the PDF: sharp at any zoom, and laid out faster than a 300 dpi PNG
+        return HTML(_img(c.svg, "image/svg+xml", c.title))
+    if not c.png:
+        return HTML(f'<p class="note">{_e(c.title)}：图表未生成。</p>')
+    return HTML(_img(c.png, "image/png", c.title))
+
+
+def _block(b: Table | Chart) -> str:
+    return (model_table(b) if isinstance(b, Table) else model_chart(b)).data
+
+
+def _photo(photo: Photo) -> str:
+    """A case photo, scaled down so a camera's 5 MB image does not swell the PDF."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(photo.path) as img:
+        img.thumbnail((PHOTO_MAX_PX, PHOTO_MAX_PX))
+        buf = io.BytesIO()
+        img.convert("RGB").save(buf, format="JPEG", quality=85)
+    return _img(buf.getvalue(), "image/jpeg", photo.caption, "photo", photo.caption)
+
+
+def report_head(r: SummaryReport) -> HTML:
+    """Title, author and subject for the PDF's metadata (WeasyPrint reads them from the HTML)."""
+    m = r.metadata
+    return HTML(
+        f"<title>{_e(m['title'])}</title>"
+        f'<meta name="author" content="{_attr(m["author"])}">'
+        f'<meta name="description" content="{_attr(m["subject"])}">'
+        f'<meta name="keywords" content="{_attr(m["keywords"])}">'
+        f'<meta name="dcterms.created" content="{r.made_on.isoformat()}">'
+    )
+
+
+def report_cover(r: SummaryReport) -> HTML:
+    draft = '<div class="draft-mark">草稿（数据不完整）</div>' if r.draft else ""
+    if r.sample:
+        draft += '<div class="sample-mark">示例数据（虚构单位，仅供演示）</div>'
+    lines = "".join(f"<div>{_e(k)}：{_e(v)}</div>" for k, v in r.cover_meta.items())
+    return HTML(
+        f'<section class="cover">{draft}<div class="title">{_e(r.title)}</div>'
+        f'<div class="subtitle">{_e(r.subtitle)}</div><div class="meta">{lines}</div></section>'
+    )
+
+
+def _targets(r: SummaryReport) -> str:
+    if not r.targets:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(t.label)}</td><td class=num>{_e(t.target)}</td><td class=num>{_e(t.done)}</td>"
+        f'<td class="bar"><div class="track"><div class="fill" style="width:{min(t.share or 0, 1) * 100:.0f}%">'
+        f"</div></div></td><td class=num>{_e(t.progress)}</td></tr>"
+        for t in r.targets
+    )
+    return (
+        '<table class="targets"><caption>年度目标完成情况</caption><thead><tr><th>指标</th>'
+        "<th class=num>年度目标</th><th class=num>年内完成</th><th>进度</th><th class=num>完成</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def summary_page(r: SummaryReport) -> HTML:
+    """一、总体情况: the blockers box, cards, the sentences, targets, 环比/同比 and the trend."""
+    parts = [f'<h2 class="page-break">{_e(r.summary_title)}</h2>']
+    if r.blockers:
+        items = "".join(f"<li>{_e(b)}</li>" for b in r.blockers)
+        parts.append(
+            '<div class="blockers"><b>草稿：以下数据不完整，本报告的数字不可引用</b>'
+            f"<ul>{items}</ul></div>"
+        )
+    if r.notice:
+        parts.append(f'<p class="empty">{_e(r.notice)}</p>')
+    parts.append(cards(r.cards).data)
+    parts += [f"<p>{_e(s)}</p>" for s in r.sentences]
+    parts.append(_targets(r))
+    parts.append(model_table(r.comparison).data)
+    if r.trend is not None:
+        parts.append(model_chart(r.trend).data)
+    parts.append(f'<p class="note">{_e(r.precision_note)}</p>')
+    return HTML("".join(parts))
+
+
+def completed_page(r: SummaryReport) -> HTML:
+    """本期办结实事: the items by name."""
+    return HTML(
+        f"<h2>{_e(r.completed_title)}</h2><p>{_e(r.completed_lead)}</p>"
+        + model_table(r.completed).data
+    )
+
+
+def section_page(s: Section) -> HTML:
+    """One area: its tables and charts, or 数据未能读取 when its ledger could not be read."""
+    if s.unreadable:
+        return HTML(f'<h2>{_e(s.title)}</h2><p class="empty">{_e(s.unreadable)}</p>')
+    lead = "".join(f"<p>{_e(x)}</p>" for x in s.lead)
+    return HTML(f"<h2>{_e(s.title)}</h2>{lead}" + "".join(_block(b) for b in s.blocks))
+
+
+def highlights_page(r: SummaryReport) -> HTML:
+    """亮点与典型案例, in the analyst's words; nothing at all when they wrote none."""
+    if not r.highlights_title:
+        return HTML("")
+    parts = [f"<h2>{_e(r.highlights_title)}</h2>"]
+    if r.highlights:
+        parts.append("<h3>工作亮点</h3>" + bullets(r.highlights).data)
+    for case in r.cases:
+        parts.append(f'<div class="case"><h3>{_e(case.title)}</h3>')
+        parts += [f"<p>{_e(p)}</p>" for p in case.paragraphs]
+        parts += [_photo(p) for p in case.photos]
+        parts.append("</div>")
+    return HTML("".join(parts))
+
+
+def problems_page(r: SummaryReport) -> HTML:
+    """存在问题与下一步工作; nothing when the analyst wrote neither."""
+    if not r.problems_title:
+        return HTML("")
+    parts = [f"<h2>{_e(r.problems_title)}</h2>"]
+    if r.problems:
+        parts.append("<h3>存在问题</h3>" + bullets(r.problems).data)
+    if r.next_steps:
+        parts.append("<h3>下一步工作</h3>" + bullets(r.next_steps).data)
+    return HTML("".join(parts))
+
+
+def closing(r: SummaryReport) -> HTML:
+    """落款 (unit and date), the provenance line, and the 报送/抄送 lines when given."""
+    sig = r.signature
+    parts = [f'<div class="signature"><div>{_e(sig.unit)}</div><div>{_e(sig.date)}</div></div>']
+    parts.append(f'<p class="note provenance">{_e(r.provenance)}</p>')
+    lines = [("报送", sig.send_to), ("抄送", sig.copy_to)]
+    given = [f"<div>{k}：{_e(v)}</div>" for k, v in lines if v]
+    if given:
+        parts.append(f'<div class="banji">{"".join(given)}</div>')
+    return HTML("".join(parts))

@@ -23,12 +23,13 @@ from typing import Any
 from metrics.errors import UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
+from metrics.reporting.analyst import text_fingerprint
 from metrics.reporting.render import NOTEBOOKS_DIR, ReportFailed, render_report, safe_name
 from metrics.running.kernels import Kernels, start_pool, worker_kernels
 
 REPORTS = ("quarterly_summary", "data_quality")
-#: Reports whose figures also go out as an Excel workbook next to the PDF.
-EXPORTED = {"quarterly_summary"}
+#: Reports that also write Word, Excel and chart files next to the PDF (given an out_dir).
+COMPANIONS = {"quarterly_summary": ("docx", "xlsx")}
 
 
 @dataclass
@@ -115,23 +116,15 @@ def plan_jobs(
                     "raw_dir": str(raw_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
                 }
+                if name in COMPANIONS:
+                    params["out_dir"] = str(out.resolve())
                 stamp = {k: v for k, v in params.items() if k != "made_on"}
+                stamp["text"] = text_fingerprint(raw_dir, period, unit)  # 报告文字/<period>.md
                 fp = hashlib.sha256(
                     (base_fingerprint + name + json.dumps(stamp, sort_keys=True)).encode()
                 ).hexdigest()
                 jobs.append(Job(name, period.label, unit, out, params, fp, notebooks_dir))
     return jobs
-
-
-def export_workbook(job: Job) -> Path:
-    """The processed tables and the KPI tables behind a leadership report, in one .xlsx."""
-    from metrics.cleaning.store import load_processed
-    from metrics.reporting import kpi
-    from metrics.reporting.export import export_tables
-
-    tables = kpi.filter_unit(load_processed(Path(job.parameters["processed_dir"])), job.unit)
-    sheets = kpi.kpi_tables(tables, Period.parse(job.period)) | tables
-    return export_tables(job.out_dir / f"{job.name}.xlsx", sheets)
 
 
 def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None) -> str:
@@ -150,8 +143,6 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
         kernel=kernels.take(),
         after_execute=kernels.start_spare if start_next else None,
     )
-    if job.name in EXPORTED:
-        export_workbook(job)
     tmp = job.stamp.with_suffix(".tmp")
     tmp.write_text(job.fingerprint)
     os.replace(tmp, job.stamp)

@@ -350,6 +350,7 @@ OUTPUTS = {
     "quarterly_summary.pdf": "季度工作简报（报领导）",
     "quarterly_summary.docx": "季度工作简报的 Word 版（可修改）",
     "quarterly_summary.xlsx": "简报的数据底表（Excel：各项指标和清洗后的明细）",
+    "charts": "简报里的每张图（PNG 300 dpi 和 SVG，可插入 PPT 或 Word）",
     "data_quality.pdf": "数据质量报告（分析员先看：被拒绝的单元格、合计不符、无法读取的文件）",
 }
 

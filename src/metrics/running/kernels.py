@@ -26,7 +26,7 @@ from metrics.paths import NOTEBOOKS_DIR
 #: Libraries every report imports: loaded by an early kernel while it waits for its notebook.
 WARM_IMPORTS = (
     "import pandas, matplotlib.pyplot, metrics.reporting.kpi, metrics.reporting.charts, "
-    "metrics.reporting.present"
+    "metrics.reporting.present, metrics.reporting.word, metrics.reporting.export, openpyxl"
 )
 #: What a pool worker needs, loaded once by the forkserver the workers fork from (module names,
 #: as multiprocessing's set_forkserver_preload takes them); this module first, for its import

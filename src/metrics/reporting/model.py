@@ -1,0 +1,862 @@
+"""The leadership report as one object: what the PDF, the Word document and the Excel file show.
+
+:func:`build_summary` turns the processed tables, a Period and the analyst's own words into a
+:class:`SummaryReport` - cards, sentences, tables (already worded by :mod:`.text`), chart data,
+the items completed this quarter and the 落款 - modelled on a 季度工作简报. The notebook only
+displays it (:mod:`.present`), :mod:`.word` writes it as .docx and :mod:`.export` as .xlsx, so
+the three can never disagree. Nothing here draws, prints or writes a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from metrics import contract
+from metrics.errors import ConfigError
+from metrics.paths import PROJECT_ROOT
+from metrics.periods import Period
+from metrics.reporting import kpi
+from metrics.reporting.analyst import AnalystText, Case, load_analyst_text
+from metrics.reporting.text import (
+    describe_change,
+    format_amount,
+    format_count,
+    format_date,
+    format_percent,
+    format_progress,
+)
+
+CN_NUMBERS = "一二三四五六七八九十"
+TABLE_LABELS = contract.TABLE_LABELS
+STATUS_CN = contract.STATUS_LABELS
+BUYER_CN = {"enterprise": "以企业名义采购", "individual": "干部职工自费采购"}
+PRECISION_NOTE = (
+    "说明：金额和人数保持原始台账的精度，“余”表示不少于该数，“约”“近”表示估计数，"
+    "“不足”表示少于该数；合计中只要有一笔写作“余”，合计也写作“余”。"
+)
+#: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
+UNREADABLE = "数据未能读取"
+#: Trend charts need at least this many quarters of data to say anything.
+MIN_TREND_QUARTERS = 4
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure: what it is, the figure, and a line of context under it."""
+
+    label: str
+    value: str
+    sub: str = ""
+
+
+@dataclass
+class Table:
+    """A table as shown (Chinese headers, worded cells) and as exported (typed values)."""
+
+    caption: str
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[int] = field(default_factory=list)
+    data: pd.DataFrame | None = None
+    sheet: str = ""
+    empty: str = "本期无数据"
+    small: bool = False
+
+
+@dataclass(frozen=True)
+class Series:
+    title: str
+    labels: list[str]
+    values: list[float]
+    value_labels: list[str]
+
+
+@dataclass
+class Chart:
+    """Chart data only; :mod:`.charts` draws it. ``kind``: barh, bar or panels (small multiples)."""
+
+    name: str
+    title: str
+    kind: str
+    series: list[Series]
+    png: bytes = b""  # filled in by charts.render_all (300 dpi: the files, Word)
+    svg: bytes = b""  # the same chart as SVG, text kept as text (the PDF, the files)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    lead: list[str] = field(default_factory=list)
+    blocks: list[Table | Chart] = field(default_factory=list)
+    unreadable: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    target: str
+    done: str
+    progress: str
+    share: float | None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """落款 and 版记: the unit, the date, and optionally 编号 / 报送 / 抄送."""
+
+    unit: str
+    date: str
+    number: str = ""
+    send_to: str = ""
+    copy_to: str = ""
+
+
+@dataclass
+class SummaryReport:
+    period: Period
+    unit_name: str
+    title: str
+    subtitle: str
+    made_on: dt.date
+    cover_meta: dict[str, str]
+    summary_title: str
+    cards: list[Card]
+    sentences: list[str]
+    targets: list[Target]
+    comparison: Table
+    trend: Chart | None
+    completed_title: str
+    completed_lead: str
+    completed: Table
+    sections: list[Section]
+    highlights_title: str
+    highlights: list[str]
+    cases: list[Case]
+    problems_title: str
+    problems: list[str]
+    next_steps: list[str]
+    provenance: str
+    precision_note: str
+    signature: Signature
+    draft: bool = False
+    blockers: list[str] = field(default_factory=list)
+    #: said first on the summary page when the period and year hold no new rows at all
+    notice: str = ""
+    #: the shipped sample (shishi.toml [unit] sample = true): the cover says so
+    sample: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    source_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def charts(self) -> list[Chart]:
+        found = [self.trend] if self.trend else []
+        return found + [b for s in self.sections for b in s.blocks if isinstance(b, Chart)]
+
+    @property
+    def tables(self) -> list[Table]:
+        inner = [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
+        return [self.comparison, self.completed, *inner]
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+
+def default_dir(given: str | Path | None, *parts: str) -> Path:
+    """A folder parameter: as given (relative to the cwd), else under the project root.
+
+    The project root, not the cwd, so the notebook runs the same from JupyterLab, papermill in
+    any folder, or ``shishi report``.
+    """
+    return Path(given) if given else PROJECT_ROOT.joinpath(*parts)
+
+
+def load_targets(raw_dir: Path) -> dict[str, float]:
+    """Annual targets per KPI from shishi.toml's [targets], each key one of kpi.HEADLINES.
+
+    (config.py checks they are positive numbers; which KPIs exist is the report's business.)
+    """
+    from metrics.config import load_config
+
+    config = load_config(raw_dir)
+    for key in config.targets:
+        if key not in kpi.HEADLINES:
+            close = difflib.get_close_matches(key, list(kpi.HEADLINES), n=1)
+            raise ConfigError(
+                f"[targets] 中不认识的指标“{key}”" + (f"，是不是 {close[0]}？" if close else ""),
+                f"可用：{'、'.join(f'{k}（{v[0]}）' for k, v in kpi.HEADLINES.items())}",
+                path=config.path or raw_dir / "shishi.toml",
+            )
+    return dict(config.targets)
+
+
+def load_summary(
+    period: str,
+    unit: str = "",
+    processed_dir: str | Path = "",
+    raw_dir: str | Path = "",
+    made_on: str = "",
+    draft: bool = False,
+    blockers: list[Any] | None = None,
+) -> SummaryReport:
+    """Read everything the report needs (the notebook's one call) and build the model."""
+    from metrics.cleaning.store import load_manifest, load_processed
+
+    processed, raw = (
+        default_dir(processed_dir, "data", "processed"),
+        default_dir(raw_dir, "data", "raw"),
+    )
+    p = Period.parse(period)
+    tables = kpi.filter_unit(load_processed(processed), unit)
+    manifest_path = processed / "manifest.json"
+    manifest = load_manifest(processed) if manifest_path.exists() else {}
+    from metrics.config import load_config
+
+    report = build_summary(
+        tables,
+        p,
+        unit=unit,
+        targets=load_targets(raw),
+        text=load_analyst_text(raw, p, unit),
+        manifest=manifest,
+        made_on=dt.date.fromisoformat(made_on) if made_on else dt.date.today(),
+        draft=draft,
+        blockers=blockers or [],
+    )
+    report.sample = bool(getattr(load_config(raw), "sample", False))
+    return report
+
+
+# --- the model -----------------------------------------------------------------------------------
+
+
+def _numbered(titles: list[str]) -> list[str]:
+    return [f"{CN_NUMBERS[i]}、{t}" for i, t in enumerate(titles)]
+
+
+def _q(q: kpi.Quantity, unit: str, amount: bool) -> str:
+    return (
+        format_amount(q.value, q.qualifier) if amount else format_count(q.value, q.qualifier, unit)
+    )
+
+
+def _blocked(blockers: list[Any]) -> tuple[list[str], dict[str, str]]:
+    """Blocker lines for the box, and which tables could not be read (by key or by label)."""
+    lines, tables = [], {}
+    for b in blockers:
+        message = str(b.get("message", b)) if isinstance(b, dict) else str(b)
+        lines.append(message)
+        named = b.get("table") if isinstance(b, dict) else None
+        for key, label in TABLE_LABELS.items():
+            if named == key or (named is None and label[:4] in message):
+                tables[key] = message
+    return lines, tables
+
+
+def build_summary(
+    tables: dict[str, pd.DataFrame],
+    period: Period,
+    *,
+    unit: str = "",
+    targets: dict[str, float] | None = None,
+    text: AnalystText | None = None,
+    manifest: dict[str, Any] | None = None,
+    made_on: dt.date | None = None,
+    draft: bool = False,
+    blockers: list[Any] | None = None,
+) -> SummaryReport:
+    """The whole leadership report's view model from tables already limited to the unit."""
+    text = text or AnalystText()
+    targets = targets or {}
+    made_on = made_on or dt.date.today()
+    blocker_lines, blocked = _blocked(blockers or [])
+    unit_name = unit or kpi.report_unit_name(tables)
+    win = kpi.windows(period, kpi.first_day(tables))
+    is_q = period.grain == "quarter"
+    this, last = ("本季度", "上季度") if is_q else ("本期", "上期")
+
+    now, before = kpi.headline(tables, period), kpi.headline(tables, win["previous"])
+    year_ago_p = kpi.same_period_last_year(period)
+    year_ago, ytd = kpi.headline(tables, year_ago_p), kpi.headline(tables, win["ytd"])
+    wish = kpi.wish_summary(tables["wishes"], period)
+
+    titles = ["总体情况", "本期办结实事", "职工心愿清单", "捐款捐物", "消费帮扶", "志愿服务"]
+    if text.highlights or text.cases:
+        titles.append("亮点与典型案例")
+    if text.problems or text.next_steps:
+        titles.append("存在问题与下一步工作")
+    numbered = dict(zip(titles, _numbered(titles), strict=True))
+
+    report_title = f"{unit_name}“我为群众办实事”实践活动"
+    subtitle = f"{period.label_cn}工作简报"
+    cover_meta = {"报送单位": unit_name}
+    cover_meta["报告期间"] = (
+        f"{period.label_cn}（{format_date(period.start)}至{format_date(period.end)}）"
+    )
+    cover_meta["成稿日期"] = format_date(made_on)
+    if text.number:
+        cover_meta = {"编号": text.number, **cover_meta}
+
+    return SummaryReport(
+        period=period,
+        unit_name=unit_name,
+        title=report_title,
+        subtitle=subtitle,
+        made_on=made_on,
+        cover_meta=cover_meta,
+        summary_title=numbered["总体情况"],
+        cards=_cards(wish, ytd, now, this, blocked),
+        sentences=_sentences(tables, period, win, wish, now, ytd, targets, this, blocked),
+        targets=_targets(targets, ytd, blocked),
+        comparison=_comparison(
+            now, before, year_ago, ytd, this, last, tables, win, year_ago_p, blocked
+        ),
+        trend=_trend(tables, period, win, blocked),
+        completed_title=numbered["本期办结实事"],
+        **_completed(tables["wishes"], period, this),
+        sections=_sections(tables, period, win, numbered, blocked, targets),
+        highlights_title=numbered.get("亮点与典型案例", ""),
+        highlights=text.highlights,
+        cases=text.cases,
+        problems_title=numbered.get("存在问题与下一步工作", ""),
+        problems=text.problems,
+        next_steps=text.next_steps,
+        provenance=_provenance(tables, manifest or {}),
+        precision_note=PRECISION_NOTE,
+        signature=Signature(
+            unit_name, format_date(made_on), text.number, text.send_to, text.copy_to
+        ),
+        draft=draft or bool(blocker_lines),
+        blockers=blocker_lines,
+        notice=""
+        if kpi.has_rows(tables, win["ytd"])
+        else f"{period.label_cn}及年内没有登记任何新的台账数据；心愿清单按截至期末的累计情况列出。",
+        metadata={
+            "title": f"{report_title}{subtitle}",
+            "author": unit_name,
+            "subject": period.label_cn,
+            "keywords": "我为群众办实事, 季度工作简报",
+        },
+        source_tables=tables,
+    )
+
+
+def _cards(
+    wish: dict[str, Any],
+    ytd: dict[str, kpi.Quantity],
+    now: dict[str, kpi.Quantity],
+    this: str,
+    blocked: dict[str, str],
+) -> list[Card]:
+    def guard(table: str, card: Card) -> Card:
+        return Card(card.label, UNREADABLE, "见本页提示") if table in blocked else card
+
+    total, resolved = wish["total"].current.value, wish["resolved"].current.value
+    donations = ytd["donations_yuan"]
+    bought = kpi.Quantity(
+        (ytd["purchases_enterprise_yuan"].value or 0)
+        + (ytd["purchases_individual_yuan"].value or 0),
+        kpi.combine_qualifiers(
+            [ytd["purchases_enterprise_yuan"].qualifier, ytd["purchases_individual_yuan"].qualifier]
+        ),
+    )
+    return [
+        guard(
+            "wishes",
+            Card(
+                "心愿清单办结",
+                f"{format_count(resolved)}/{format_count(total, unit='项')}",
+                f"办结率 {format_percent(resolved, total)}",
+            ),
+        ),
+        guard(
+            "donations",
+            Card(
+                "年内捐款捐物",
+                format_amount(donations.value, donations.qualifier),
+                f"{this} {_q(now['donations_yuan'], '元', True)}",
+            ),
+        ),
+        guard(
+            "purchases",
+            Card(
+                "年内消费帮扶采购",
+                format_amount(bought.value, bought.qualifier),
+                f"{this} {format_amount(*_sum(now, 'purchases'))}",
+            ),
+        ),
+        guard(
+            "volunteering",
+            Card(
+                "年内志愿服务活动",
+                _q(ytd["volunteer_activities"], "次", False),
+                f"{this} {_q(now['volunteer_activities'], '次', False)}",
+            ),
+        ),
+    ]
+
+
+def _sum(figures: dict[str, kpi.Quantity], prefix: str) -> tuple[float, str]:
+    parts = [q for k, q in figures.items() if k.startswith(prefix)]
+    return (
+        sum(q.value or 0 for q in parts),
+        kpi.combine_qualifiers([q.qualifier for q in parts]),
+    )
+
+
+def _sentences(
+    tables: dict[str, pd.DataFrame],
+    period: Period,
+    win: dict[str, Period],
+    wish: dict[str, Any],
+    now: dict[str, kpi.Quantity],
+    ytd: dict[str, kpi.Quantity],
+    targets: dict[str, float],
+    this: str,
+    blocked: dict[str, str],
+) -> list[str]:
+    """4-6 sentences; each figure appears in one of them only."""
+    from metrics.reporting import narrative
+
+    out = [
+        narrative.wish_sentence(wish, period, this),
+        narrative.donation_sentence(
+            now["donations_yuan"],
+            ytd["donations_yuan"],
+            kpi.donations_by(tables["donations"], period, "campaign"),
+            period,
+            this,
+        ),
+        narrative.purchase_sentence(now, ytd, period, this),
+        narrative.volunteer_sentence(now, ytd, period, this),
+    ]
+    for i, key in enumerate(("wishes", "donations", "purchases", "volunteering")):
+        if key in blocked:
+            out[i] = f"{TABLE_LABELS[key]}台账未能读取，相关数字暂缺（见本页提示）。"
+    progress = narrative.target_sentence(
+        [t for t in _targets(targets, ytd, blocked) if t.share is not None]
+    )
+    if progress:
+        out.append(progress)
+    return out
+
+
+def _targets(
+    targets: dict[str, float], ytd: dict[str, kpi.Quantity], blocked: dict[str, str]
+) -> list[Target]:
+    rows = []
+    for key, goal in targets.items():
+        label, unit, amount, table = kpi.HEADLINES[key]
+        q = ytd[key]
+        goal_text = format_amount(goal) if amount else format_count(goal, unit=unit)
+        if table in blocked:
+            rows.append(Target(label, goal_text, UNREADABLE, UNREADABLE, None))
+            continue
+        rows.append(
+            Target(
+                label,
+                format_amount(goal) if amount else format_count(goal, unit=unit),
+                _q(q, unit, amount),
+                format_progress(q.value, q.qualifier, goal),
+                (q.value or 0) / goal,
+            )
+        )
+    return rows
+
+
+def _comparison(
+    now: dict[str, kpi.Quantity],
+    before: dict[str, kpi.Quantity],
+    year_ago: dict[str, kpi.Quantity],
+    ytd: dict[str, kpi.Quantity],
+    this: str,
+    last: str,
+    tables: dict[str, pd.DataFrame],
+    win: dict[str, Period],
+    year_ago_p: Period,
+    blocked: dict[str, str],
+) -> Table:
+    """本期, 上期, 环比, 上年同期, 同比, 年内累计: every change computed or explained."""
+    rows = []
+    for key, (label, unit, amount, table) in kpi.HEADLINES.items():
+        if table in blocked:  # never a figure (nor 未登记) from a ledger that was not read
+            rows.append([label, *[UNREADABLE] * 6])
+            continue
+        cur, pre, ago = now[key], before[key], year_ago[key]
+        rec_pre = kpi.recorded(tables, table, win["previous"])
+        rec_ago = kpi.recorded(tables, table, year_ago_p)
+        rows.append(
+            [
+                label,
+                _q(cur, unit, amount),
+                _q(pre, unit, amount) if rec_pre else "未登记",
+                describe_change(
+                    cur.value,
+                    cur.qualifier,
+                    pre.value,
+                    pre.qualifier,
+                    unit if not amount else "元",
+                    previous_recorded=rec_pre,
+                    basis=last,
+                ),
+                _q(ago, unit, amount) if rec_ago else "未登记",
+                describe_change(
+                    cur.value,
+                    cur.qualifier,
+                    ago.value,
+                    ago.qualifier,
+                    unit if not amount else "元",
+                    previous_recorded=rec_ago,
+                    basis="上年同期",
+                ),
+                _q(ytd[key], unit, amount),
+            ]
+        )
+    headers = ["指标", this, last, "环比", "上年同期", "同比", "年内累计"]
+    return Table(
+        "主要指标对比",
+        headers,
+        rows,
+        numeric=[1, 2, 4, 6],
+        data=pd.DataFrame(rows, columns=headers),
+        sheet="主要指标",
+    )
+
+
+def _trend(
+    tables: dict[str, pd.DataFrame],
+    period: Period,
+    win: dict[str, Period],
+    blocked: dict[str, str],
+) -> Chart | None:
+    quarters = kpi.trend_quarters(period, kpi.first_day(tables))
+    if len(quarters) < MIN_TREND_QUARTERS:
+        return None
+    t = kpi.quarterly_trend(tables, quarters)
+    labels = t["label"].tolist()
+    panels = [
+        Series(
+            "心愿项目办结（项）",
+            labels,
+            t["wishes_resolved"].tolist(),
+            [format_count(v) for v in t["wishes_resolved"]],
+        ),
+        Series(
+            "捐款捐物",
+            labels,
+            t["donations_yuan"].tolist(),
+            [
+                format_amount(v, q)
+                for v, q in zip(t["donations_yuan"], t["donations_qualifier"], strict=True)
+            ],
+        ),
+        Series(
+            "消费帮扶采购",
+            labels,
+            t["purchases_yuan"].tolist(),
+            [
+                format_amount(v, q)
+                for v, q in zip(t["purchases_yuan"], t["purchases_qualifier"], strict=True)
+            ],
+        ),
+        Series(
+            "志愿服务活动（次）",
+            labels,
+            t["volunteer_activities"].tolist(),
+            [format_count(v) for v in t["volunteer_activities"]],
+        ),
+    ]
+    shown = [
+        s
+        for s, table in zip(
+            panels, ("wishes", "donations", "purchases", "volunteering"), strict=True
+        )
+        if table not in blocked
+    ]
+    return (
+        Chart("trend", f"近{len(quarters)}个季度主要指标走势", "panels", shown) if shown else None
+    )
+
+
+def _completed(wishes: pd.DataFrame, period: Period, this: str) -> dict[str, Any]:
+    done = kpi.completed_items(wishes, period)
+    headers = ["序号", "实事项目", "类别", "责任部门", "办结时间", "投入资金"]
+    rows = [
+        [
+            str(i + 1),
+            r.title,
+            _text(r.category),
+            _text(r.department),
+            format_date(r.resolved_on),
+            format_amount(r.cost_yuan, r.cost_qualifier) if pd.notna(r.cost_yuan) else "未填写",
+        ]
+        for i, r in enumerate(_rows(done))
+    ]
+    data = pd.DataFrame(
+        {
+            "序号": range(1, len(done) + 1),
+            "实事项目": done["title"],
+            "类别": done["category"],
+            "责任部门": done["department"],
+            "办结时间": done["resolved_on"],
+            "投入资金（元）": done["cost_yuan"],
+        }
+    )
+    lead = (
+        f"{this}办结职工心愿清单实事项目{len(done)}项：{'、'.join(done['title'].astype(str))}。"
+        if len(done)
+        else f"{this}没有新办结的心愿清单项目。"
+    )
+    return {
+        "completed_lead": lead,
+        "completed": Table(
+            "本期办结的实事项目",
+            headers,
+            rows,
+            numeric=[0, 5],
+            data=data,
+            sheet="本期办结实事",
+            empty=f"{this}没有新办结的项目。",
+        ),
+    }
+
+
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """A frame's rows as named tuples (typed Any: pandas' cell types are a union of everything)."""
+    return list(frame.itertuples())
+
+
+def _text(value: Any) -> str:
+    return kpi.UNFILLED if value is None or pd.isna(value) else str(value)
+
+
+def _sections(
+    tables: dict[str, pd.DataFrame],
+    period: Period,
+    win: dict[str, Period],
+    numbered: dict[str, str],
+    blocked: dict[str, str],
+    targets: dict[str, float],
+) -> list[Section]:
+    ytd = win["ytd"]
+    sections = [
+        Section("wishes", numbered["职工心愿清单"], blocks=_wish_blocks(tables["wishes"], period)),
+        Section(
+            "donations", numbered["捐款捐物"], blocks=_donation_blocks(tables["donations"], ytd)
+        ),
+        Section(
+            "purchases", numbered["消费帮扶"], blocks=_purchase_blocks(tables["purchases"], ytd)
+        ),
+        Section(
+            "volunteering",
+            numbered["志愿服务"],
+            blocks=_volunteer_blocks(tables["volunteering"], ytd),
+        ),
+    ]
+    for s in sections:
+        if s.key in blocked:
+            s.blocks, s.unreadable = [], f"数据未能读取：{blocked[s.key]}"
+    return sections
+
+
+def _wish_blocks(wishes: pd.DataFrame, period: Period) -> list[Table | Chart]:
+    by = kpi.wishes_by(wishes, period, "category")
+    headers = ["类别", "项目数", "已办结", "推进中", "未启动", "办结率"]
+    rows = [
+        [
+            str(r.category),
+            str(r.total),
+            str(r.resolved),
+            str(r.in_progress),
+            str(r.pending),
+            format_percent(r.resolved, r.total),
+        ]
+        for r in _rows(by)
+    ]
+    data = by.rename(
+        columns={
+            "category": "类别",
+            "total": "项目数",
+            "resolved": "已办结",
+            "in_progress": "推进中",
+            "pending": "未启动",
+            "resolution_rate": "办结率",
+        }
+    )
+    overdue = kpi.overdue_items(wishes, period)
+    o_headers = ["项目", "责任部门", "责任领导", "计划完成时限", "进度"]
+    o_rows = [
+        [
+            r.title,
+            _text(r.department),
+            _text(r.leader),
+            format_date(r.due_on),
+            STATUS_CN.get(r.status, r.status),
+        ]
+        for r in _rows(overdue)
+    ]
+    o_data = pd.DataFrame(o_rows, columns=o_headers).assign(计划完成时限=list(overdue["due_on"]))
+    return [
+        Table(
+            f"截至{period.label_cn}末心愿清单办理情况（按类别）",
+            headers,
+            rows,
+            numeric=[1, 2, 3, 4, 5],
+            data=data,
+            sheet="心愿清单_按类别",
+        ),
+        Table(
+            "超过计划时限尚未办结的项目",
+            o_headers,
+            o_rows,
+            data=o_data,
+            sheet="心愿清单_逾期",
+            empty="没有超过计划时限尚未办结的项目。",
+        ),
+    ]
+
+
+def _amount_rows(frame: pd.DataFrame, by: str) -> tuple[list[list[str]], pd.DataFrame]:
+    rows = [
+        [str(r[by]), format_amount(r["amount_yuan"], r["amount_qualifier"]), str(r["rows"])]
+        for _, r in frame.iterrows()
+    ]
+    data = pd.DataFrame(
+        {
+            "金额（元）": frame["amount_yuan"],
+            "精度": frame["amount_qualifier"].map(contract.QUALIFIER_LABELS),
+            "笔数": frame["rows"],
+        }
+    )
+    return rows, data
+
+
+def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
+    by = kpi.donations_by(donations, ytd, "campaign")
+    rows, data = _amount_rows(by, "campaign")
+    data.insert(0, "项目/用途", by["campaign"])
+    return [
+        Table(
+            f"{ytd.label_cn}捐款捐物（按项目）",
+            ["项目/用途", "金额", "笔数"],
+            rows,
+            numeric=[1, 2],
+            data=data,
+            sheet="捐款捐物_按项目",
+        )
+    ]
+
+
+def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
+    by = kpi.purchases_by_buyer(purchases, ytd)
+    rows = [
+        [
+            BUYER_CN.get(r.buyer_type, str(r.buyer_type)),
+            format_amount(r.amount_yuan, r.amount_qualifier),
+            str(r.rows),
+            r.regions.replace(", ", "、"),
+        ]
+        for r in _rows(by)
+    ]
+    _shown, data = _amount_rows(by, "buyer_type")
+    data.insert(0, "采购主体", by["buyer_type"].map(BUYER_CN))
+    data["供应地区"] = by["regions"].astype("string").str.replace(", ", "、")
+    products = kpi.purchases_by(purchases, ytd, "product")
+    chart = Chart(
+        "purchases_by_product",
+        f"{ytd.label_cn}消费帮扶采购（按产品）",
+        "barh",
+        [
+            Series(
+                "",
+                products["product"].astype(str).tolist(),
+                products["amount_yuan"].astype(float).tolist(),
+                [
+                    format_amount(v, q)
+                    for v, q in zip(
+                        products["amount_yuan"], products["amount_qualifier"], strict=True
+                    )
+                ],
+            )
+        ],
+    )
+    return [
+        Table(
+            f"{ytd.label_cn}消费帮扶采购（按采购主体）",
+            ["采购主体", "金额", "笔数", "供应地区"],
+            rows,
+            numeric=[1, 2],
+            data=data,
+            sheet="消费帮扶_按主体",
+        ),
+        chart,
+    ]
+
+
+def _volunteer_blocks(vol: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
+    by = kpi.volunteering_by(vol, ytd, "organizer")
+    chart = Chart(
+        "volunteering_by_organizer",
+        f"{ytd.label_cn}各党支部志愿服务活动",
+        "barh",
+        [
+            Series(
+                "",
+                by["organizer"].astype(str).tolist(),
+                by["activities"].astype(float).tolist(),
+                [
+                    f"{a}次 · {format_count(p, q, '人次')}"
+                    for a, p, q in zip(
+                        by["activities"],
+                        by["person_times"],
+                        by["person_times_qualifier"],
+                        strict=True,
+                    )
+                ],
+            )
+        ],
+    )
+    best = kpi.outcome_highlights(vol, ytd)
+    headers = ["日期", "组织单位", "活动", "服务成果"]
+    rows = [
+        [format_date(r.date), str(r.organizer), str(r.title), str(r.outcome)] for r in _rows(best)
+    ]
+    data = pd.DataFrame(
+        {
+            "日期": best["date"],
+            "组织单位": best["organizer"],
+            "活动": best["title"],
+            "服务成果": best["outcome"],
+        }
+    )
+    return [
+        chart,
+        Table(
+            "志愿服务成果摘录",
+            headers,
+            rows,
+            data=data,
+            sheet="志愿服务_成果",
+            empty="年内台账未填写可计数的服务成果。",
+        ),
+    ]
+
+
+def _provenance(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> str:
+    """One line: when the ledgers were read, how many rows, and an id matching the data-quality PDF."""
+    rows = sum(len(f) for f in tables.values())
+    items = sorted((f["file"], f.get("sha256") or "") for f in manifest.get("files", []))
+    short = hashlib.sha256(json.dumps(items).encode()).hexdigest()[:8]
+    when = format_date(manifest["generated_at"]) if manifest.get("generated_at") else "本次"
+    return (
+        f"数据来源：{when}整理的台账，共使用{rows}行有效记录（数据标识 {short}；"
+        "逐行核对情况见数据质量报告）。"
+    )

@@ -1,0 +1,308 @@
+"""The report model (and the analyst's text file) on small tables worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics.errors import ConfigError
+from metrics.paths import PROJECT_ROOT
+from metrics.periods import Period
+from metrics.reporting import model
+from metrics.reporting.analyst import load_analyst_text, parse_analyst_text
+from test_kpi import table
+
+Q4 = Period.parse("2024Q4")
+MADE_ON = dt.date(2026, 11, 28)
+
+
+def sample_tables() -> dict[str, pd.DataFrame]:
+    wishes = table(
+        "wishes",
+        [
+            {
+                "item_id": 1,
+                "title": "修缮篮球场",
+                "category": "文体活动",
+                "department": "工会",
+                "raised_on": "2024-01-05",
+                "status": "resolved",
+                "resolved_on": "2024-10-20",
+                "cost_yuan": 35000,
+            },
+            {
+                "item_id": 2,
+                "title": "改造门禁系统",
+                "category": "安全健康",
+                "department": "保卫科",
+                "raised_on": "2024-01-05",
+                "status": "resolved",
+                "resolved_on": "2024-11-03",
+            },
+            {
+                "item_id": 3,
+                "title": "升级用餐系统",
+                "category": "生活保障",
+                "department": "后勤",
+                "raised_on": "2024-01-05",
+                "status": "resolved",
+                "resolved_on": "2024-05-03",
+            },
+            {
+                "item_id": 4,
+                "title": "职工书屋升级",
+                "category": "文体活动",
+                "department": "工会",
+                "raised_on": "2024-02-01",
+                "due_on": "2024-11-01",
+                "status": "in_progress",
+            },
+        ],
+    )
+    donations = table(
+        "donations",
+        [
+            {"date": "2024-08-01", "campaign": "防汛", "amount_yuan": 16600},
+            {
+                "date": "2024-10-09",
+                "campaign": "大病救助",
+                "amount_yuan": 60000,
+                "amount_qualifier": "at_least",
+            },
+            {
+                "date": "2024-12-01",
+                "campaign": "温暖包",
+                "amount_yuan": 42000,
+                "amount_qualifier": "about",
+            },
+        ],
+    )
+    purchases = table(
+        "purchases",
+        [
+            {
+                "date": "2024-08-02",
+                "buyer_type": "enterprise",
+                "product": "蜂蜜",
+                "supplier_region": "中益乡",
+                "amount_yuan": 45000,
+            },
+            {
+                "date": "2024-08-05",
+                "buyer_type": "individual",
+                "product": "腊肉",
+                "supplier_region": "中益乡",
+                "amount_yuan": 2750,
+            },
+            {
+                "date": "2024-10-02",
+                "buyer_type": "enterprise",
+                "product": "大米",
+                "supplier_region": "中益乡",
+                "amount_yuan": 80000,
+            },
+            {
+                "date": "2024-11-02",
+                "buyer_type": "individual",
+                "product": "蜂蜜",
+                "supplier_region": "中益乡",
+                "amount_yuan": 3100,
+                "amount_qualifier": "at_least",
+            },
+        ],
+    )
+    vol = table(
+        "volunteering",
+        [
+            {
+                "date": "2024-10-05",
+                "organizer": "后勤五党支部",
+                "title": "送温暖",
+                "participants": 12,
+                "outcome": "送达温暖包120个",
+            },
+            {
+                "date": "2024-11-05",
+                "organizer": "制丝车间党支部",
+                "title": "搭帐篷",
+                "participants": 20,
+                "participants_qualifier": "at_least",
+            },
+        ],
+    )
+    return {"wishes": wishes, "donations": donations, "purchases": purchases, "volunteering": vol}
+
+
+def build(**kw: object) -> model.SummaryReport:
+    return model.build_summary(sample_tables(), Q4, made_on=MADE_ON, **kw)  # type: ignore[arg-type]
+
+
+def test_purchase_sentence_keeps_the_part_inside_the_whole() -> None:
+    """Not 干部职工自费采购9100余元（其中本期8万余元）: the bracket held the quarter's total."""
+    r = build()
+    sentence = next(s for s in r.sentences if "消费帮扶" in s)
+    # year: enterprise 45000 + 80000 = 12.5万元; individual 2750 + 3100余 = 5850余 -> 5800余元;
+    # together 130850 at_least -> 13万余元; the quarter: 80000 + 3100余 = 83100余 -> 8万余元
+    assert sentence == (
+        "年内消费帮扶采购共13万余元，其中以企业名义采购帮扶地区农副产品12.5万元，"
+        "干部职工自费采购5800余元；本季度采购8万余元。"
+    )
+
+
+FIGURE = re.compile(r"[约近]?不?足?\d[\d.]*[万亿]?余?(?:元|项|次|人次|%)")
+
+
+def test_each_figure_appears_once_in_the_summary_sentences() -> None:
+    figures = [f for s in build().sentences for f in FIGURE.findall(s)]
+    assert len(figures) == len(set(figures)), figures
+    assert 4 <= len(build().sentences) <= 6
+
+
+def test_comparison_computes_bounded_changes_and_explains_the_rest() -> None:
+    rows = {row[0]: row for row in build().comparison.rows}
+    # donations Q4: 60000余 + 约42000 = 约10.2万元, Q3 1.66万元 -> 增加约8.5万元
+    assert rows["捐款捐物金额"][1:4] == ["约10.2万元", "1.66万元", "增加约8.5万元"]
+    assert rows["干部职工自费采购"][3] == "增加350余元"
+    assert rows["捐款捐物金额"][4:6] == ["未登记", "上年同期未登记"]  # 同比 said, not "—"
+    assert all("—" not in cell for row in rows.values() for cell in row)
+
+
+def test_completed_items_by_name_and_overdue() -> None:
+    r = build()
+    assert [row[1] for row in r.completed.rows] == ["修缮篮球场", "改造门禁系统"]
+    assert r.completed.rows[0][4:] == ["2024年10月20日", "3.5万元"]
+    assert r.completed_lead == "本季度办结职工心愿清单实事项目2项：修缮篮球场、改造门禁系统。"
+    overdue = r.sections[0].blocks[1]
+    assert isinstance(overdue, model.Table) and overdue.rows[0][0] == "职工书屋升级"
+
+
+def test_sections_without_text_are_omitted_and_numbering_follows() -> None:
+    r = build()
+    assert (r.highlights_title, r.problems_title) == ("", "")
+    assert [s.title for s in r.sections][-1] == "六、志愿服务"
+    text = load_analyst_text(Path("/nonexistent"), Q4)
+    assert text.highlights == [] and text.cases == []
+
+
+def test_analyst_text_fills_highlights_problems_and_signature(tmp_path: Path) -> None:
+    path = tmp_path / "2024Q4.md"
+    text = parse_analyst_text(
+        "---\n编号: 青江办〔2025〕1号\n报送：厂党委\n---\n## 亮点\n- 甲\n- 乙\n## 存在问题\n无\n"
+        "## 下一步工作\n1. 丙\n",
+        path,
+    )
+    r = build(text=text)
+    assert r.highlights == ["甲", "乙"] and r.problems == [] and r.next_steps == ["丙"]
+    assert (r.highlights_title, r.problems_title) == (
+        "七、亮点与典型案例",
+        "八、存在问题与下一步工作",
+    )
+    assert r.signature == model.Signature(
+        "青江卷烟厂", "2026年11月28日", "青江办〔2025〕1号", "厂党委"
+    )
+    assert r.cover_meta["编号"] == "青江办〔2025〕1号"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("## 亮 点\n- 甲\n", "不认识的标题“亮 点”"),
+        ("甲\n", "文字要写在某个标题之下"),
+        ("---\n签发: 某人\n---\n", "不认识的项目“签发”"),
+        ("## 典型案例\n### 案例\n![说明](照片/没有.jpg)\n", "找不到照片"),
+        ("## 亮点\n![说明](a.jpg)\n", "照片只能放在"),
+        ("---\n编号: 1\n", "没有对应的结束"),
+    ],
+)
+def test_analyst_text_mistakes_say_line_and_what_is_allowed(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_analyst_text(content, tmp_path / "2024Q4.md")
+    assert message in str(err.value) and "第" in str(err.value) and "2024Q4.md" in str(err.value)
+
+
+def test_case_photo_is_found_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "照片").mkdir()
+    (tmp_path / "照片" / "a.png").write_bytes(b"\x89PNG")
+    text = parse_analyst_text(
+        "## 典型案例\n### 标题\n第一行\n第二行\n\n![说明](照片/a.png)\n", tmp_path / "x.md"
+    )
+    assert text.cases[0].paragraphs == ["第一行第二行"]
+    assert text.cases[0].photos[0].path == (tmp_path / "照片" / "a.png").resolve()
+
+
+def test_blockers_make_a_draft_and_unreadable_sections_say_so() -> None:
+    r = build(blockers=[{"table": "donations", "message": "捐款登记.xlsx 无法读取"}, "另一条"])
+    assert r.draft and r.blockers == ["捐款登记.xlsx 无法读取", "另一条"]
+    donations = next(s for s in r.sections if s.key == "donations")
+    assert donations.unreadable.startswith("数据未能读取") and donations.blocks == []
+    assert "未登记" not in " ".join(r.sentences[1:2])
+    assert next(c for c in r.cards if "捐款" in c.label).value == "数据未能读取"
+    row = next(row for row in r.comparison.rows if row[0] == "捐款捐物金额")
+    assert row[1:] == ["数据未能读取"] * 6  # no figure and no 未登记 from an unread ledger
+    assert r.trend is not None and "捐款捐物" not in [s.title for s in r.trend.series]
+
+
+def test_targets_show_progress(tmp_path: Path) -> None:
+    r = build(targets={"purchases_enterprise_yuan": 200000, "volunteer_activities": 4})
+    assert [(t.label, t.target, t.done, t.progress) for t in r.targets] == [
+        ("企业消费帮扶采购", "20万元", "12.5万元", "62.5%"),
+        ("志愿服务活动", "4次", "2次", "50.0%"),
+    ]
+    assert "对照年度目标" in r.sentences[-1]
+    (tmp_path / "shishi.toml").write_text("[targets]\npurchase_yuan = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="purchase_yuan"):
+        model.load_targets(tmp_path)
+
+
+def test_metadata_dates_and_provenance() -> None:
+    r = build(manifest={"generated_at": "2026-11-28T02:00:00+00:00", "files": []})
+    assert r.metadata["author"] == "青江卷烟厂" and r.metadata["subject"] == "2024年第四季度"
+    assert r.metadata["title"].endswith("2024年第四季度工作简报")
+    assert r.cover_meta["成稿日期"] == "2026年11月28日"
+    assert r.provenance.startswith("数据来源：2026年11月28日整理的台账，共使用13行有效记录")
+    assert "T02" not in r.provenance
+
+
+def test_trend_needs_four_quarters() -> None:
+    r = build()  # data from 2024-01-05: Q1..Q4
+    assert r.trend is not None and r.trend.series[0].labels[0] == "2024年Q1"
+    short = model.build_summary(
+        {k: v[v.index < 0] for k, v in sample_tables().items()}, Q4, made_on=MADE_ON
+    )
+    assert short.trend is None
+
+
+def test_default_folders_do_not_depend_on_the_cwd() -> None:
+    assert model.default_dir("", "data", "processed") == PROJECT_ROOT / "data" / "processed"
+    assert model.default_dir("x", "data", "processed") == Path("x")
+
+
+def test_no_chart_repeats_a_table_of_its_section() -> None:
+    """The volunteering chart sat above a table of the same figures (issue 14)."""
+    for section in build().sections:
+        charts = [b for b in section.blocks if isinstance(b, model.Chart)]
+        tables = [b for b in section.blocks if isinstance(b, model.Table)]
+        for c in charts:
+            for t in tables:
+                assert c.series[0].labels != [row[0] for row in t.rows], (section.title, t.caption)
+
+
+def test_text_fingerprint_follows_the_words_and_the_photos(tmp_path: Path) -> None:
+    from metrics.reporting.analyst import text_fingerprint
+
+    assert text_fingerprint(tmp_path, Q4) == ""
+    folder = tmp_path / "报告文字"
+    (folder / "照片").mkdir(parents=True)
+    (folder / "照片" / "a.png").write_bytes(b"one")
+    (folder / "2024Q4.md").write_text(
+        "## 典型案例\n### 甲\n![说明](照片/a.png)\n", encoding="utf-8"
+    )
+    first = text_fingerprint(tmp_path, Q4)
+    (folder / "照片" / "a.png").write_bytes(b"two")
+    assert first and text_fingerprint(tmp_path, Q4) != first

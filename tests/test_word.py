@@ -1,0 +1,73 @@
+"""The Word document: built from the report model, editable, with East Asian fonts set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.oxml.ns import qn
+
+from metrics.reporting import charts
+from metrics.reporting.analyst import parse_analyst_text
+from metrics.reporting.word import write_docx
+from test_model import build
+
+
+def all_text(doc: Document) -> str:
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def make(tmp_path: Path) -> Path:
+    (tmp_path / "照片").mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), (200, 40, 40)).save(tmp_path / "照片" / "a.png")
+    text = parse_analyst_text(
+        "---\n报送: 厂党委\n---\n## 亮点\n- 亮点甲\n## 典型案例\n### 案例乙\n正文\n"
+        "![照片说明](照片/a.png)\n## 存在问题\n- 问题丙\n",
+        tmp_path / "2024Q4.md",
+    )
+    r = build(text=text, targets={"volunteer_activities": 4})
+    charts.render_all(r, tmp_path)
+    return write_docx(r, tmp_path / "quarterly_summary.docx")
+
+
+def test_docx_holds_the_headline_figures_and_sections(tmp_path: Path) -> None:
+    doc = Document(str(make(tmp_path)))
+    text = all_text(doc)
+    for expected in (
+        "一、总体情况",
+        "二、本期办结实事",
+        "修缮篮球场",
+        "13万余元",  # the year's purchases (worked out in test_model)
+        "增加约8.5万元",
+        "七、亮点与典型案例",
+        "亮点甲",
+        "案例乙",
+        "八、存在问题与下一步工作",
+        "问题丙",
+        "报送：厂党委",
+        "2026年11月28日",
+        "50.0%",  # 2 of 4 activities
+    ):
+        assert expected in text, expected
+    assert "无" not in [p.text for p in doc.paragraphs]
+    assert "下一步工作" not in [p.text for p in doc.paragraphs]  # nothing written: no heading
+    # charts (3) and the case photo are pictures, not text
+    assert len(doc.inline_shapes) == 4
+    assert doc.core_properties.author == "青江卷烟厂"
+    assert doc.core_properties.subject == "2024年第四季度"
+
+
+def test_docx_styles_set_the_east_asian_font(tmp_path: Path) -> None:
+    doc = Document(str(make(tmp_path)))
+    for name, font in (("Normal", "仿宋"), ("Heading 1", "黑体"), ("Heading 2", "黑体")):
+        rpr = doc.styles[name].element.rPr
+        assert rpr.rFonts.get(qn("w:eastAsia")) == font, name
+        assert rpr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:2] == ["一、总体情况", "二、本期办结实事"]
+    # every run carries the East Asian font too (Word's own fallback otherwise)
+    run = next(p for p in doc.paragraphs if p.text.startswith("截至")).runs[0]
+    assert run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
