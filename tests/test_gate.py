@@ -28,12 +28,16 @@ SAMPLE = ROOT / "data" / "raw"
 
 
 def renamed_amount_header(raw: Path) -> None:
-    """The sample with the donations 2024Q4 sheet's 金额（元） header renamed to 捐款额(元)."""
+    """The sample with the donations 2024Q4 sheet's 金额（元） column renamed 款项情况 and its
+    cells written 见附表: no header and no content says where the amounts are, so the sheet
+    cannot be read (a renamed header over real amounts is now read by its content)."""
     shutil.copytree(SAMPLE, raw)
     path = raw / "捐款捐物登记2024.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb["2024Q4"]
-    ws["E3"] = "捐款额(元)"
+    ws["E3"] = "款项情况"
+    for row in range(4, 9):
+        ws[f"E{row}"] = "见附表"
     wb.save(path)
 
 
@@ -62,7 +66,7 @@ def test_unreadable_sheet_blocks_with_the_toml_to_paste(tmp_path: Path) -> None:
         "2024Q4",
         "donations",
     )
-    assert b.toml == '[headers.donations]\namount_yuan = ["捐款额(元)"]'
+    assert b.toml == ""  # no column could hold the amounts: nothing to paste, the office must fix it
     assert gate.unreadable_tables(found) == ["donations"]
 
 
@@ -127,10 +131,10 @@ def test_unreadable_sheet_exits_5_with_todo_page_and_no_leadership_pdf(
     folder = tmp_path / "r" / "2024Q4"
     assert not (folder / "quarterly_summary.pdf").exists()
     assert "完成" not in out
-    assert "捐款捐物登记2024.xlsx［2024Q4］" in err and 'amount_yuan = ["捐款额(元)"]' in err
+    assert "捐款捐物登记2024.xlsx［2024Q4］" in err and "款项情况" in err
     assert err.index("捐款捐物登记2024.xlsx") < len(err)  # blockers on the terminal
     first = pdf_pages(folder / "data_quality.pdf")[0]
-    assert "待办事项" in first and "捐款额(元)" in first and "[headers.donations]" in first
+    assert "待办事项" in first and "款项情况" in first and "金额" in first
     assert "处理办法" in first
 
 

@@ -56,7 +56,7 @@ def test_stray_quote_swallows_no_rows(tmp_path: Path) -> None:
     assert sheet["accepted"] == 100 and sheet["reconciled"]
     flagged = outcome.warnings[outcome.warnings["rule"] == "csv_unbalanced_quote"]
     assert flagged["source_row"].tolist() == [11]  # Excel row of data row 10
-    assert [n.message for n in outcome.notices if n.level == "warning"] == [
+    assert [n.message for n in outcome.notices if n.level == "check"] == [
         '第11行：这一行的引号（"）不成对，已按单行读取；请核对这一行的内容是否完整'
     ]
 

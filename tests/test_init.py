@@ -82,7 +82,7 @@ def fill_templates(wd: Workdir) -> None:
     """Fill each office's templates as the office would, and 'send them back' into 原始数据/."""
     specs = load_table_specs()
     for stem, offices in FILLED.items():
-        fields = list(specs[TABLE_OF[stem]].fields)
+        fields = [n for n, f in specs[TABLE_OF[stem]].fields.items() if f.in_template]
         for office, rows in offices.items():
             name = f"{stem}_{office}_2025Q1.xlsx"
             wb = load_workbook(wd.templates / name)

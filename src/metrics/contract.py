@@ -73,7 +73,7 @@ class Column:
     """One column of a processed table: its dtype, whether it may be empty, what it may hold."""
 
     name: str
-    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime"
+    dtype: str  # "string" | "float64" | "Int64" | "int64" | "datetime" | "bool"
     label: str  # the Chinese header the analyst sees (Excel export, data dictionary)
     nullable: bool = True
     allowed: tuple[str, ...] | None = None
@@ -108,6 +108,43 @@ def _qualifier(name: str, of: str) -> Column:
     )
 
 
+#: Where a row's date came from (cleaning/context.py), most trusted first: its own cell, a
+#: transaction number, a [[pin]] date, the title rows, the sheet name, the file name, a
+#: signature or 填报日期.
+DATE_SOURCES: tuple[str, ...] = ("column", "id", "pin", "title", "sheet", "file", "signature")
+#: How precise a deadline is: 2024年11月 is month precision (overdue only once November ends).
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month")
+
+#: Columns beside every table's ``date``: how the date was read.
+DATE_CONTEXT_COLUMNS: tuple[Column, ...] = (
+    Column("time", "string", "时刻", description="只有时刻的时间列或交易单号中的时刻（HH:MM:SS）"),
+    Column(
+        "date_source",
+        "string",
+        "日期来源",
+        allowed=DATE_SOURCES,
+        description="column 本行单元格；id 交易单号；pin shishi.toml；title 标题；sheet 工作表名；"
+        "file 文件名；signature 落款或填报日期",
+    ),
+    Column("date_range", "string", "日期范围", description="标题写的是一段时间时：起/止（ISO）"),
+)
+#: Columns of donations and purchases: near repeats kept for the analyst to decide.
+REVIEW_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "review_group",
+        "string",
+        "疑似重复组",
+        description="疑似重复（同捐赠方同金额相差几天、同日同金额名称相近）的组号，见 near_duplicates.csv",
+    ),
+    Column(
+        "review_repeat",
+        "bool",
+        "疑似重复（合计只计一次）",
+        nullable=False,
+        description="组内除最先读到的一行外均为 True：合计时排除这些行，每组只计一次",
+    ),
+)
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "wishes": (
         Column("item_id", "string", "序号", description="台账中的序号或编号"),
@@ -117,6 +154,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("department", "string", "责任部门"),
         Column("raised_on", "datetime", "提出时间"),
         Column("due_on", "datetime", "计划完成时限"),
+        Column(
+            "due_on_precision",
+            "string",
+            "计划完成时限精度",
+            allowed=DATE_PRECISIONS,
+            description="month：只写到月（2024年11月），该月结束后才算逾期",
+        ),
         Column("status", "string", "办理进度", nullable=False, allowed=STATUSES),
         Column("resolved_on", "datetime", "办结时间"),
         Column("cost_yuan", "float64", "投入资金（元）"),
@@ -126,12 +170,32 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "donations": (
         Column("date", "datetime", "日期", nullable=False),
         Column("campaign", "string", "项目/用途"),
-        Column("donor", "string", "捐赠方", nullable=False),
+        Column("donor", "string", "捐赠方", description="支付平台流水（只有交易单号）可为空"),
         Column("donor_type", "string", "捐赠方类型", allowed=DONOR_TYPES),
-        Column("kind", "string", "类型", allowed=KINDS),
-        Column("amount_yuan", "float64", "金额（元）", nullable=False),
+        Column("ref", "string", "交易单号", description="交易单号、流水号或记录编号"),
+        Column("kind", "string", "类型", allowed=KINDS, description="只有数量、没有金额的为物资"),
+        Column(
+            "amount_yuan",
+            "float64",
+            "金额（元）",
+            description="物资（只有数量）及未给汇率的外币为空，不计入人民币合计",
+        ),
         _qualifier("amount_qualifier", "金额"),
+        Column("currency", "string", "币种", description="CNY 或外币代码（USD、HKD…）"),
+        Column("amount_original", "float64", "原币金额", description="以原币种计的金额"),
+        Column("item", "string", "物资名称"),
+        Column("item_spec", "string", "规格型号"),
+        Column("item_unit", "string", "计量单位", description="个、箱、件、台、包…"),
+        Column("quantity", "float64", "数量", description="物资数量（不是金额）"),
         Column("note", "string", "备注"),
+        Column(
+            "filled_down",
+            "string",
+            "按同上补填",
+            description="空白按“同上”取上一行值的字段名（如 donor）",
+        ),
+        *DATE_CONTEXT_COLUMNS,
+        *REVIEW_COLUMNS,
     ),
     "purchases": (
         Column("date", "datetime", "日期"),
@@ -142,6 +206,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("amount_yuan", "float64", "金额（元）", nullable=False),
         _qualifier("amount_qualifier", "金额"),
         Column("note", "string", "备注"),
+        *DATE_CONTEXT_COLUMNS,
+        *REVIEW_COLUMNS,
     ),
     "volunteering": (
         Column("date", "datetime", "活动日期", nullable=False),
@@ -150,8 +216,28 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("theme", "string", "类别"),
         Column("participants", "Int64", "参与人数"),
         _qualifier("participants_qualifier", "参与人数"),
+        Column(
+            "participants_parts",
+            "string",
+            "参与人数分项",
+            description="人数分列（男/女…）时各分项，合计由分项相加",
+        ),
+        Column("beneficiaries", "Int64", "受益人数"),
+        Column(
+            "beneficiaries_parts",
+            "string",
+            "受益人数分项",
+            description="如 成人/男性 4；成人/女性 3；成人/合计 7…",
+        ),
         Column("hours", "float64", "服务时长（小时）"),
         Column("outcome", "string", "服务成果"),
+        Column(
+            "filled_down",
+            "string",
+            "按同上补填",
+            description="空白按“同上”取上一行值的字段名（如 organizer）",
+        ),
+        *DATE_CONTEXT_COLUMNS,
     ),
 }
 
@@ -250,6 +336,33 @@ WARNING_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: duplicates.csv: each exact repeat (counted once) and the file, sheet and row it repeats.
+DUPLICATE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "same_as_file",
+    "same_as_sheet",
+    "same_as_row",
+)
+#: near_duplicates.csv: rows under review as near repeats, every row of each group.
+NEAR_DUPLICATE_COLUMNS: tuple[str, ...] = (
+    "table",
+    "review_group",
+    "rule",
+    "review_repeat",
+    "unit",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "date",
+    "who",
+    "amount_yuan",
+    "note",
+)
+
+
 def data_dictionary() -> str:
     """docs/data-dictionary.md: every processed table and column, in Chinese and English."""
     out = [
@@ -277,6 +390,13 @@ def data_dictionary() -> str:
     out += [f"- `{r.value}`: {r.label}" for r in Reason]
     out.append("")
     out += ["## `warnings.csv`", "", ", ".join(f"`{c}`" for c in WARNING_COLUMNS), ""]
+    out += ["## `duplicates.csv`", "", ", ".join(f"`{c}`" for c in DUPLICATE_COLUMNS), ""]
+    out += [
+        "## `near_duplicates.csv`",
+        "",
+        ", ".join(f"`{c}`" for c in NEAR_DUPLICATE_COLUMNS),
+        "",
+    ]
     return "\n".join(out)
 
 

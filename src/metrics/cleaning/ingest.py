@@ -98,7 +98,7 @@ class FileNotice:
     file: str
     sheet: str | None
     #: "error" (file unreadable) | "info" (skipped on purpose: notes sheet, hidden file)
-    #: | "warning" (read, but one row needs a look)
+    #: | "check" (read, but to be confirmed: a row with a stray quote, a year taken from a title)
     level: str
     message: str
     unit: str | None = None  # the unit whose folder the file is in, when known
@@ -623,7 +623,7 @@ def read_raw(
                 )
             )
             notices.extend(
-                FileNotice(rel, sheet_name, "warning", f"第{row}行：{why}", unit)
+                FileNotice(rel, sheet_name, "check", f"第{row}行：{why}", unit)
                 for row, why in flags
             )
     return sheets, notices

@@ -110,7 +110,7 @@ def build_template(
     ws = wb.active
     ws.title = LEDGER_SHEET
     guide = wb.create_sheet(GUIDE_SHEET)
-    fields = list(spec.fields.values())
+    fields = [f for f in spec.fields.values() if f.in_template]
 
     when = period.label_cn if period else ""
     title = " ".join(p for p in (unit, office, f"{spec.label}台账") if p) + (when and f"（{when}）")

@@ -572,6 +572,23 @@ def parse_date(value: object, year_hint: int | None = None) -> Parsed:
     return Parsed(error=Refusal(Reason.DATE_UNREADABLE, _date_error(value)))
 
 
+def date_precision(value: object) -> str:
+    """How precise a readable date cell is: "month" for 2024年11月 / 2024-11, else "day".
+
+    parse_date reads a month as its first day; a deadline of "2024年11月" must not become
+    overdue on the 2nd, so the precision is kept beside the date.
+    """
+    if not isinstance(value, str):
+        return "day"
+    text = _arabic_numerals(normalize_text(value))
+    for pattern in _DATE_PATTERNS:
+        if m := pattern.match(text):
+            return "day" if m["d"] else "month"
+    if m := _NO_YEAR.match(text):
+        return "day" if m["d"] else "month"
+    return "day"
+
+
 # --- vocabulary words ------------------------------------------------------------------------
 
 

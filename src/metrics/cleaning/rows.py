@@ -9,6 +9,7 @@ distinct values cost.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -19,17 +20,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import parsing
+from metrics.cleaning import context, duplicates, layout, parsing
+from metrics.cleaning import totals as totals_mod
+from metrics.cleaning.duplicates import mark_duplicates
 from metrics.cleaning.headers import (
     HEADER_SEARCH_ROWS,
+    ColumnMatch,
+    FieldSpec,
     HeaderMatch,
     TableSpec,
+    _match_cell,
     explain_missing,
     find_header,
+    goods_unit_of,
     load_table_specs,
+    match_header_cell,
 )
 from metrics.cleaning.ingest import FileNotice, RawSheet
 from metrics.cleaning.parsing import MAX_AMOUNT_YUAN, Parsed, is_empty, normalize_text
+from metrics.cleaning.totals import Figure, TotalCheck, TotalRow
 from metrics.config import RawConfig
 from metrics.contract import (
     COUNT_KEYS,
@@ -67,23 +76,6 @@ PARSERS: dict[str, Parser] = {
 
 
 @dataclass
-class TotalCheck:
-    """A sheet's own 合计 row compared with the sum of its valid rows (reported, not enforced)."""
-
-    excel_row: int
-    field: str
-    stated: float | None
-    stated_qualifier: str
-    computed: float
-    computed_qualifier: str
-    status: str  # agree | differ | consistent | unreadable
-
-    @property
-    def difference(self) -> float | None:
-        return None if self.stated is None else round(self.stated - self.computed, 2)
-
-
-@dataclass
 class SheetResult:
     """Everything learned from one sheet: its records, refusals and row accounting."""
 
@@ -99,9 +91,20 @@ class SheetResult:
     total_checks: list[TotalCheck] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
     notice: FileNotice | None = None
+    #: what the analyst should confirm: columns read by content, fills, unconverted currencies
+    notices: list[FileNotice] = field(default_factory=list)
+    #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
+    context: context.SheetContext | None = None
+    dates: context.DateFill | None = None
+    timed: str = ""  # the header of a date column holding times only (07:06:18)
+    yearless: str = ""  # the header of a date column whose cells took the title's year
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
+
+    def note(self, message: str, level: str = "check") -> None:
+        """A notice for the analyst to confirm (level "check"), or only to know ("info")."""
+        self.notices.append(FileNotice(self.file, self.sheet, level, message))
 
 
 def _row_text(row: list[Any]) -> list[str]:
@@ -113,7 +116,7 @@ def _row_markers() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
     """(note prefixes, total words, total words a cell may start with: two characters or more)."""
     vocab = parsing.load_vocab()
     notes = tuple(p.replace(" ", "") for p in vocab["note_prefixes"])
-    totals = frozenset(w.replace(" ", "") for w in vocab["total_words"])
+    totals = frozenset(w.replace(" ", "").lower() for w in vocab["total_words"])
     return notes, totals, tuple(w for w in totals if len(w) >= 2)
 
 
@@ -127,7 +130,7 @@ def _marker(cell: str) -> str | None:
     text = normalize_text(cell)
     if text.replace(" ", "").startswith(notes):
         return "note"
-    squeezed = _MARKER_NOISE.sub("", text)
+    squeezed = _MARKER_NOISE.sub("", text).lower()
     if squeezed in totals or squeezed.startswith(total_prefixes):
         return "total"
     return None
@@ -162,7 +165,10 @@ def clean_sheet(
         result.notice = FileNotice(sheet.file, sheet.sheet, "info", "按 shishi.toml 的设置跳过")
         return result
     pinned_row = pin.header_row if pin and pin.header_row else 0
-    head = sheet.head(max(HEADER_SEARCH_ROWS, pinned_row + 1))
+    head = sheet.head(max(HEADER_SEARCH_ROWS, pinned_row + 1) + layout.PROFILE_ROWS)
+    if not (pin and pin.table) and (notice := _distribution_notice(sheet, head, specs)):
+        result.notice = notice
+        return result
     match = find_header(
         head,
         specs,
@@ -175,6 +181,15 @@ def clean_sheet(
     result.table = match.table
     result.header_row = match.row_index + 1
     result.unknown_headers = match.unknown_headers
+    for message in match.notices:
+        result.note(f"第{result.header_row}行表头：{message}")
+    result.context, result.dates, date_notes = context.sheet_dates(
+        sheet, head, match, specs[match.table].fields, pin
+    )
+    refs = [c.index for c in match.columns if c.field == "ref"]
+    if refs and result.dates and not result.dates.has_column and result.dates.id_index is None:
+        # a transaction number may carry the date (0102 20200202 2357…)
+        result.dates = dataclasses.replace(result.dates, id_index=refs[0])
     _parse_body(
         sheet,
         match,
@@ -182,8 +197,36 @@ def clean_sheet(
         result,
         _sheet_multiplier(pin.unit if pin else None),
         rows_done,
+        config.rates,
     )
+    if date_notes and context.used_context(result.records):
+        for message in date_notes:  # a year or a date taken from the table's context
+            result.note(message)
     return result
+
+
+def _distribution_notice(
+    sheet: RawSheet, head: list[list[Any]], specs: dict[str, TableSpec]
+) -> FileNotice | None:
+    """A list of goods given out (接收单位 / 品名 / 数量) is not a donation ledger: skipped."""
+    for r, row in enumerate(head[:HEADER_SEARCH_ROWS]):
+        if not layout.is_distribution_header(row):
+            continue
+        if any(match_header_cell(c, specs["donations"]) == ("donor", 1.0) for c in row):
+            return None
+        below = sum(
+            1
+            for body_row in itertools.islice(sheet.iter_rows(), r + 1, None)
+            if _row_text(body_row)
+        )
+        return FileNotice(
+            sheet.file,
+            sheet.sheet,
+            "info",
+            f"第{r + 1}行表头（{'、'.join(_row_text(row))}）是物资发放（去向）清单，"
+            f"不是{specs['donations'].label}台账；其下 {below} 行未计入，已跳过",
+        )
+    return None
 
 
 def _no_table_notice(
@@ -220,6 +263,26 @@ def factorize(values: np.ndarray, types: np.ndarray | None = None) -> tuple[np.n
     return codes, list(uniques)
 
 
+def _quantity(value: Any, _m: float, _y: int | None) -> Parsed:
+    """A goods quantity ('12500', '1.25万包'); the unit read off it is kept by the caller."""
+    if is_empty(value):
+        return Parsed(None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Parsed(float(value))
+    number, _unit = layout.parse_quantity_cell(str(value))
+    if number is None:
+        return Parsed(
+            error=Refusal(
+                Reason.COUNT_UNREADABLE,
+                f"数量无法识别：「{normalize_text(value)}」；应为数字，如 120 或 120箱",
+            )
+        )
+    return Parsed(number)
+
+
+PARSERS["quantity"] = _quantity
+
+
 def parse_column(
     raw: np.ndarray, ftype: str, multiplier: float, year_hint: int | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -234,7 +297,7 @@ def parse_column(
     errs = np.empty(n, dtype=object)
     rest = np.ones(n, dtype=bool)
     types = _TYPE_OF(raw) if n else np.empty(0, dtype=object)
-    if ftype == "amount" and n:
+    if ftype in ("amount", "quantity") and n:
         numbers = np.flatnonzero((types == float) | (types == int))  # noqa: E721
         if len(numbers):
             with np.errstate(over="ignore"):  # an overflow becomes inf: the parser refuses it
@@ -251,11 +314,34 @@ def parse_column(
         codes, uniques = factorize(raw[rest], types[rest])
         parsed = [parser(u, multiplier, year_hint) for u in uniques]
         parsed.append(parser(None, multiplier, year_hint))  # code -1
+        if ftype == "date":  # a date's qualifier is its precision: day, or month (2024年11月)
+            parsed = [
+                Parsed(p.value, parsing.date_precision(u) if p.value is not None else None)
+                if p.ok
+                else p
+                for p, u in zip(parsed, [*uniques, None], strict=True)
+            ]
         for out, attr in ((values, "value"), (quals, "qualifier"), (errs, "error")):
             per_unique = np.empty(len(parsed), dtype=object)
             per_unique[:] = [getattr(p, attr) for p in parsed]
             out[rest] = per_unique[codes]
     return values, quals, errs
+
+
+def _per_distinct(raw: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
+    """fn applied once per distinct value of a column (None for empty cells)."""
+    out = np.empty(len(raw), dtype=object)
+    if not len(raw):
+        return out
+    codes, uniques = factorize(raw)
+    per_unique = np.empty(len(uniques) + 1, dtype=object)
+    per_unique[:] = [fn(u) for u in uniques] + [None]
+    out[:] = per_unique[codes]
+    return out
+
+
+def _is_zero(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
 
 def _cell_verdict(value: Any) -> tuple[bool, int]:
@@ -267,50 +353,70 @@ def _cell_verdict(value: Any) -> tuple[bool, int]:
     return True, {"note": 1, "total": 2}.get(_marker(value) or "", 0)
 
 
-def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per cell: is it filled, and does it mark a note (1) or a total (2)?
+def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: is it filled, does it mark a note (1) or a total (2), is it a number?
 
     Numbers are told apart by type alone (a number is filled unless NaN, and never a marker);
-    only the other cells go through the vocabulary, once per distinct value.
+    only the other cells go through the vocabulary, once per distinct value. A zero is
+    reported as mark 3: a row of nothing but zeros is an unused template row.
     """
     types = _TYPE_OF(column)
     filled = np.ones(len(column), dtype=bool)
     marks = np.zeros(len(column), dtype=np.int8)
     floats = types == float  # noqa: E721 - exact types
+    ints = types == int  # noqa: E721
+    numeric = floats | ints
     if floats.any():
         values = column[floats].astype(float)
         filled[floats] = values == values
-    other = ~(floats | (types == int))  # noqa: E721
+    if numeric.any():
+        marks[numeric] = np.where(column[numeric].astype(float) == 0, 3, 0)
+    other = ~numeric
     if other.any():
         codes, uniques = factorize(column[other], types[other])
         verdicts = [_cell_verdict(u) for u in uniques] + [(False, 0)]  # code -1: None / NaN
         filled[other] = np.array([f for f, _ in verdicts], dtype=bool)[codes]
         marks[other] = np.array([m for _, m in verdicts], dtype=np.int8)[codes]
-    return filled, marks
+    return filled, marks, numeric & filled
 
 
 def classify_rows(grid: np.ndarray) -> np.ndarray:
     """Rows of a 2-D object grid as '' (data), 'blank', 'total' or 'note'.
 
     Only a row's first three filled cells can mark it: a note starts in the first, a total
-    word may stand in any of the three.
+    word may stand in any of the three. A row whose only figures are zeros (a template row of
+    formulas nobody filled in) is blank.
     """
+    kinds, _ = _classify(grid)
+    return kinds
+
+
+#: What each cell of a grid holds (see :func:`_classify`).
+EMPTY, TEXT, NUMBER, ZERO = 0, 1, 2, 3  # ZERO: a number cell holding 0
+
+
+def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row kinds, per-cell EMPTY / TEXT / NUMBER / ZERO grid), each cell looked at once."""
     n, width = grid.shape
     kinds = np.full(n, "", dtype=object)
     if width == 0:
         kinds[:] = "blank"
-        return kinds
+        return kinds, np.zeros((n, 0), dtype=np.int8)
     filled = np.zeros((n, width), dtype=bool)
     marks = np.zeros((n, width), dtype=np.int8)
+    numbers = np.zeros((n, width), dtype=bool)
     for j in range(width):
-        filled[:, j], marks[:, j] = _filled_and_marks(grid[:, j])
+        filled[:, j], marks[:, j], numbers[:, j] = _filled_and_marks(grid[:, j])
     rank = np.cumsum(filled, axis=1)
     note = (filled & (rank == 1) & (marks == 1)).any(axis=1)
     total = (filled & (rank <= 3) & (marks == 2)).any(axis=1) & ~note
-    kinds[~filled.any(axis=1)] = "blank"
+    zeros_only = (filled & (marks == 3)).any(axis=1) & ~(filled & (marks != 3)).any(axis=1)
+    kinds[~filled.any(axis=1) | zeros_only] = "blank"
     kinds[note] = "note"
     kinds[total] = "total"
-    return kinds
+    cells = np.where(numbers, NUMBER, np.where(filled, TEXT, EMPTY)).astype(np.int8)
+    cells[numbers & (marks == 3)] = ZERO
+    return kinds, cells
 
 
 def _grid(body: list[list[Any]]) -> np.ndarray:
@@ -332,9 +438,38 @@ def _grid(body: list[list[Any]]) -> np.ndarray:
 CHUNK_ROWS = 100_000
 
 
-def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[tuple[list[list[Any]], bool]]:
+    """Chunks of rows, each with whether it is the sheet's last (where a signature stands)."""
+    end = object()
     while chunk := list(itertools.islice(rows, size)):
-        yield chunk
+        peek = next(rows, end)
+        yield chunk, peek is end
+        if peek is end:
+            return
+        rows = itertools.chain([peek], rows)
+
+
+@dataclass
+class _Block:
+    """One table of a sheet: its header, the multipliers of its columns, where it runs."""
+
+    number: int
+    match: HeaderMatch
+    multipliers: dict[int, float]
+    first_row: int
+    last_row: int = 0
+    carry: dict[str, Any] = field(default_factory=dict)  # fill-down: last value per field
+    fills: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _block(number: int, match: HeaderMatch, spec: TableSpec, pinned: float | None) -> _Block:
+    multipliers: dict[int, float] = {}
+    for col in match.columns:
+        multiplier = col.multiplier
+        if pinned is not None and spec.fields[col.field].type == "amount" and multiplier == 1.0:
+            multiplier = pinned
+        multipliers[col.index] = multiplier
+    return _Block(number, match, multipliers, match.row_index + 2)
 
 
 def _parse_body(
@@ -344,30 +479,68 @@ def _parse_body(
     result: SheetResult,
     pinned_multiplier: float | None,
     rows_done: RowsDone | None = None,
+    rates: dict[str, float] | None = None,
 ) -> None:
-    """Parse the rows below the header, a chunk at a time, into result's records and counts."""
+    """Parse the rows below the header, a chunk at a time, into result's records and counts.
+
+    A second header further down (a table in another currency below the first) starts a
+    block of its own, read by its own header.
+    """
     result.counts = dict.fromkeys(COUNT_KEYS, 0)
-    multipliers: dict[str, float] = {}
-    for col in match.columns:
-        fspec = spec.fields[col.field]
-        multiplier = col.multiplier
-        if pinned_multiplier is not None and fspec.type == "amount" and col.multiplier == 1.0:
-            multiplier = pinned_multiplier
-        multipliers[col.field] = multiplier
     body = itertools.islice(sheet.iter_rows(), match.row_index + 1, None)
     frames: list[pd.DataFrame] = []
-    totals: list[tuple[int, list[Any]]] = []
+    totals: list[TotalRow] = []
+    blocks = [_block(0, match, spec, pinned_multiplier)]
+    repeated: list[int] = []  # Excel rows where the same header stands again
+    ctx = _Context(sheet, spec, result, rates or {})
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
-    for chunk in _chunks(body, CHUNK_ROWS):
-        frame, chunk_totals = _parse_rows(
-            chunk, first_excel_row, sheet, match, spec, result, multipliers
+    for chunk, last in _chunks(body, CHUNK_ROWS):
+        grid = _grid(chunk)
+        kinds, cells = _classify(grid)
+        if last:  # an issuer's name over a date under the table: a signature, not data
+            kinds[context.signature_positions(chunk, kinds)] = "note"
+        result.counts["rows_read"] += len(chunk)
+        start = 0
+        for i in _reheaders(grid, kinds, cells, spec):
+            found = find_header(
+                [list(r) for r in grid[i : i + layout.PROFILE_ROWS + 1]],
+                {spec.name: spec},
+                table=spec.name,
+                header_row=0,
+            )
+            if found is None:
+                continue
+            excel = first_excel_row + i
+            if _same_reading(found, blocks[-1].match):  # the header repeated (每页表头)
+                kinds[i] = "note"
+                repeated.append(excel)
+                continue
+            frames += _segment(
+                grid, kinds, cells, start, i, first_excel_row, blocks[-1], ctx, totals
+            )
+            kinds[i] = "note"
+            result.counts["skipped_note"] += 1
+            found.row_index = excel - 1
+            blocks[-1].last_row = excel - 1
+            blocks.append(_block(len(blocks), found, spec, pinned_multiplier))
+            result.note(
+                f"第{excel}行是又一张表的表头（{'、'.join(_row_text(list(grid[i])))}），"
+                "其下各行按这一表头读取"
+            )
+            for message in found.notices:
+                result.note(f"第{excel}行表头：{message}")
+            start = i + 1
+        frames += _segment(
+            grid, kinds, cells, start, len(chunk), first_excel_row, blocks[-1], ctx, totals
         )
-        frames.append(frame)
-        totals += chunk_totals
         first_excel_row += len(chunk)
         if rows_done is not None:
             rows_done(len(chunk))
+    blocks[-1].last_row = first_excel_row - 1
+    if repeated:
+        shown = "、".join(str(r) for r in repeated[:8]) + ("…" if len(repeated) > 8 else "")
+        result.note(f"表头在第{shown}行重复出现（共 {len(repeated)} 处），已按注释行跳过", "info")
     del body, chunk
     sheet.release()  # free calamine's copy of the sheet before the chunks are joined
     if frames:
@@ -375,40 +548,209 @@ def _parse_body(
     else:
         result.records = pd.DataFrame(columns=table_columns(spec))
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
-    result.total_checks = _check_totals(totals, match, spec, result, multipliers)
+    for block in blocks:
+        for fname, rows in block.fills.items():
+            label = spec.fields[fname].label
+            shown = "、".join(str(r) for r in rows[:8]) + ("…" if len(rows) > 8 else "")
+            result.note(
+                f"「{label}」列有 {len(rows)} 处空白按“同上”取上一行的值（第{shown}行），请核对"
+            )
+    ctx.report_currencies()
+    result.total_checks = totals_mod.check_totals(
+        totals,
+        result.records,
+        [(b.number, b.first_row, b.last_row) for b in blocks],
+        {b.number: _figure(b, spec) for b in blocks},
+        {f.name: f.qualifier_column for f in spec.fields.values() if f.qualifier_column},
+        lambda v, m: PARSERS["amount"](v, m, None),
+    )
+
+
+def _same_reading(a: HeaderMatch, b: HeaderMatch) -> bool:
+    """Two headers that read the columns alike (fields, places, units, currencies)."""
+
+    def key(m: HeaderMatch) -> set[tuple[Any, ...]]:
+        return {(c.index, c.field, c.multiplier, c.currency) for c in m.columns}
+
+    return key(a) == key(b)
+
+
+def _figure(block: _Block, spec: TableSpec) -> Figure | None:
+    """The column a block's totals state: its amount (yuan, or the foreign amount), else its
+    goods quantity."""
+    by_field = {c.field: c for c in block.match.columns}
+    col = by_field.get(spec.amount_field) if spec.amount_field else None
+    if col is not None:
+        name = "amount_original" if col.currency else col.field
+        return Figure(name, col.index, block.multipliers.get(col.index, 1.0))
+    if spec.quantity_field and spec.quantity_field in by_field:
+        col = by_field[spec.quantity_field]
+        return Figure(col.field, col.index)
+    return None
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _reheaders(
+    grid: np.ndarray, kinds: np.ndarray, cells: np.ndarray, spec: TableSpec
+) -> list[int]:
+    """Rows of the body that look like a header of this kind again (two labels, no figures).
+
+    Only rows without a number or a digit anywhere are looked at closely: data rows almost
+    always have one (an amount, a date), so a million-row sheet costs one pass.
+    """
+    if not len(grid):
+        return []
+    rows = (kinds == "") & ~(cells >= NUMBER).any(axis=1) & ((cells == TEXT).sum(axis=1) >= 2)
+    found = []
+    for i in np.flatnonzero(rows):
+        texts = [v for v in grid[i] if isinstance(v, str) and v.strip()]
+        if any(_DIGIT.search(v) for v in texts):
+            continue
+        if sum(_match_cell(v, spec) is not None for v in texts) >= 2:
+            found.append(int(i))
+    return found
+
+
+@dataclass
+class _Context:
+    """What every segment of a sheet shares while it is parsed."""
+
+    sheet: RawSheet
+    spec: TableSpec
+    result: SheetResult
+    rates: dict[str, float]
+    foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
+
+    def report_currencies(self) -> None:
+        for code, rows in self.foreign.items():
+            shown = "、".join(str(r) for r in rows[:8]) + ("…" if len(rows) > 8 else "")
+            if code in self.rates:
+                self.result.note(
+                    f"{len(rows)} 行金额为{code}，按 shishi.toml [rates] {code} = "
+                    f"{self.rates[code]} 折算为人民币（第{shown}行），请核对汇率"
+                )
+            else:
+                self.result.note(
+                    f"{len(rows)} 行金额为{code}（第{shown}行），未计入人民币合计；如需折算，"
+                    f"请在 data/raw/shishi.toml 的 [rates] 中写明汇率，如 {code} = 7.1"
+                )
+
+
+def _segment(
+    grid: np.ndarray,
+    kinds: np.ndarray,
+    cells: np.ndarray,
+    start: int,
+    stop: int,
+    first_excel_row: int,
+    block: _Block,
+    ctx: _Context,
+    totals: list[TotalRow],
+) -> list[pd.DataFrame]:
+    """Rows start..stop of a chunk, read by one block's header."""
+    if stop <= start:
+        return []
+    part, part_kinds, part_cells = grid[start:stop], kinds[start:stop], cells[start:stop]
+    frame = _parse_rows(part, part_kinds, part_cells, first_excel_row + start, block, ctx, totals)
+    return [frame]
 
 
 def _parse_rows(
-    body: list[list[Any]],
+    grid: np.ndarray,
+    kinds: np.ndarray,
+    cells: np.ndarray,
     first_excel_row: int,
-    sheet: RawSheet,
-    match: HeaderMatch,
-    spec: TableSpec,
-    result: SheetResult,
-    multipliers: dict[str, float],
-) -> tuple[pd.DataFrame, list[tuple[int, list[Any]]]]:
-    """One chunk of rows: verdicts counted into result, accepted rows returned as a frame."""
-    grid = _grid(body)
-    kinds = classify_rows(grid)
-    data_idx = np.flatnonzero(kinds == "")
-    result.counts["rows_read"] += len(body)
+    block: _Block,
+    ctx: _Context,
+    totals: list[TotalRow],
+) -> pd.DataFrame:
+    """One stretch of rows: verdicts counted into result, accepted rows returned as a frame."""
+    sheet, spec, result, match = ctx.sheet, ctx.spec, ctx.result, block.match
+    kinds = kinds.copy()
+    width = grid.shape[1]
+    mapped = [c.index for c in match.columns if c.index < width]
+    data = kinds == ""
+    if width:
+        numbers = cells >= NUMBER
+        in_mapped = (cells[:, mapped] != EMPTY).any(axis=1)
+        # a template row: its table's cells hold only formula zeros (a 序号 beside them is no data)
+        template = data & in_mapped & ~np.isin(cells[:, mapped], (TEXT, NUMBER)).any(axis=1)
+        kinds[template] = "blank"
+        data = kinds == ""
+        unmapped = [j for j in range(width) if j not in set(mapped)]
+        bare = data & ~in_mapped & (numbers[:, unmapped].any(axis=1) if unmapped else False)
+        for i in np.flatnonzero(bare):  # a lone figure beside the table: its total
+            figure = next(float(grid[i, j]) for j in unmapped if numbers[i, j])
+            kinds[i] = "total"
+            totals.append(
+                TotalRow(first_excel_row + int(i), list(grid[i]), block.number, unlabelled=figure)
+            )
+        kinds[data & ~in_mapped & ~bare] = "note"  # text beside the table (a signature)
+        _tail_signature(kinds, cells, mapped)
     for kind in ("blank", "total", "note"):
         result.counts[f"skipped_{kind}"] += int((kinds == kind).sum())
+    for i in np.flatnonzero(kinds == "total"):
+        if not any(t.excel_row == first_excel_row + int(i) for t in totals[-3:]):
+            row = list(grid[int(i)])
+            totals.append(
+                TotalRow(first_excel_row + int(i), row, block.number, totals_mod.is_subtotal(row))
+            )
+    data_idx = np.flatnonzero(kinds == "")
     n = len(data_idx)
     columns: dict[str, Any] = {}
-    bad = np.zeros(n, dtype=bool)
     problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
+    times = np.empty(n, dtype=object)  # time-only cells of the date column (07:06:18)
+    year_hint = sheet.year_hint or (result.context.year if result.context else None)
+    by_field: dict[str, list[ColumnMatch]] = {}
     for col in match.columns:
-        fspec = spec.fields[col.field]
-        multiplier = multipliers[col.field]
-        raw = grid[data_idx, col.index] if col.index < grid.shape[1] else np.empty(n, dtype=object)
-        values, quals, errs = parse_column(raw, fspec.type, multiplier, sheet.year_hint)
-        columns[col.field] = values
+        by_field.setdefault(col.field, []).append(col)
+    headers: dict[str, str] = {}
+    for fname, cols in by_field.items():
+        fspec = spec.fields[fname]
+        col = cols[0]
+        headers[fname] = col.header
+        if len(cols) > 1:
+            values, quals, errs, raw = _split_count(grid, data_idx, cols, fspec, block, columns)
+        else:
+            raw = grid[data_idx, col.index] if col.index < width else np.empty(n, dtype=object)
+            if fspec.fill_down:
+                raw, filled = _fill_down(raw, cells, data_idx, col, block, first_excel_row, mapped)
+                if filled.any():
+                    marks = columns.setdefault("filled_down", np.empty(n, dtype=object))
+                    marks[filled] = fname
+            values, quals, errs = parse_column(
+                raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint
+            )
+        yearless = fspec.type == "date" and not (sheet.year_hint or result.yearless)
+        if yearless and (notice := context.yearless_notice(result.context, col.header, raw)):
+            result.yearless = col.header  # a year from the title: one notice per sheet
+            result.note(notice)
+        if result.dates is not None and fname == context.DATE_FIELD:
+            times = context.times_of(raw)
+            errs = np.where(np.equal(times, None), errs, None)
+            if (timed := np.flatnonzero(np.not_equal(times, None))).size and not result.timed:
+                result.timed = col.header  # one notice per sheet, not per chunk
+                notice = result.dates.time_notice(col.header, raw[timed[0]])
+                result.note(notice)
+        if fspec.type == "amount" and fname == spec.amount_field:
+            values, errs = _currencies(
+                values, errs, raw, col, columns, data_idx, first_excel_row, ctx
+            )
+        if fspec.type == "quantity":
+            units = _per_distinct(
+                raw, lambda v: layout.parse_quantity_cell(v)[1] if isinstance(v, str) else None
+            )
+            if (in_header := goods_unit_of(col.header)) is not None:  # 数量（箱）
+                units[np.equal(units, None) & np.not_equal(values, None)] = in_header[1]
+            columns["_unit_from_quantity"] = units
+        columns[fname] = values
         if fspec.qualifier_column:
             columns[fspec.qualifier_column] = quals
         failed = np.not_equal(errs, None)
-        if fspec.required:
-            failed |= np.equal(values, None)
+        if fspec.required and not fspec.alternatives:
+            failed |= np.equal(values, None) & np.equal(times, None)
         for j in np.flatnonzero(failed):
             reason = errs[j] or Refusal(
                 Reason.REQUIRED_EMPTY, f"必填项「{col.header}」为空；请补填后重新报送"
@@ -420,18 +762,50 @@ def _parse_rows(
             for j in np.flatnonzero(np.not_equal(derive_errs, None)):
                 if errs[j] is None and values[j] is not None:
                     problems.append((int(j), col.header, raw[j], derive_errs[j]))
+    if result.dates is not None:  # dates from a time column, transaction numbers or context
+        id_raw = None
+        if result.dates.id_index is not None and result.dates.id_index < grid.shape[1]:
+            id_raw = grid[data_idx, result.dates.id_index]
+        dated, undated = result.dates.fill(
+            columns.get(context.DATE_FIELD, [None] * n), times, id_raw
+        )
+        columns.update(dated)
+        for j in np.flatnonzero(undated):
+            problems.append((int(j), "日期", None, result.dates.missing_reason(result.timed)))
+    else:
+        problems += _absent_required(spec, by_field, n)
+    refused = {p[0] for p in problems}
+    problems += [
+        p
+        for p in _needs_a_figure(spec, by_field, columns, headers, grid, data_idx)
+        if p[0] not in refused
+    ]
+    _goods(spec, columns, by_field, n)
     for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
         columns.setdefault(fspec.name, [None] * n)
+        if fspec.name == context.DATE_FIELD:
+            for name in context.CONTEXT_COLUMNS:
+                columns.setdefault(name, [None] * n)
         if fspec.qualifier_column:
-            columns.setdefault(fspec.qualifier_column, ["exact"] * n)
+            columns.setdefault(
+                fspec.qualifier_column, [None if fspec.type == "date" else "exact"] * n
+            )
         if fspec.derive_column:
             columns.setdefault(fspec.derive_column, [None] * n)
+        if fspec.parts_column:
+            columns.setdefault(fspec.parts_column, [None] * n)
+    if spec.fill_down_fields:
+        columns.setdefault("filled_down", [None] * n)
+    if spec.name in duplicates.NEAR_TABLES:  # set once all sheets are read (flag_near)
+        columns.setdefault("review_group", [None] * n)
+        columns.setdefault("review_repeat", np.zeros(n, dtype=bool))
 
     frame = pd.DataFrame(columns)
     frame["unit"] = sheet.unit_name
     frame["source_file"] = sheet.file
     frame["source_sheet"] = sheet.sheet
     frame["source_row"] = first_excel_row + data_idx
+    bad = np.zeros(n, dtype=bool)
     for j, header, value, reason in sorted(problems, key=lambda p: p[0]):
         bad[j] = True
         result.rejects.append(
@@ -447,96 +821,259 @@ def _parse_rows(
             }
         )
     result.counts["rejected"] += int(bad.sum())
-    totals = [(first_excel_row + int(i), body[int(i)]) for i in np.flatnonzero(kinds == "total")]
     if bad.any():
         frame = frame[~bad].reset_index(drop=True)
-    return typed_columns(frame, spec), totals
+    return typed_columns(frame, spec)
 
 
-def _check_totals(
-    totals: list[tuple[int, list[Any]]],
-    match: HeaderMatch,
-    spec: TableSpec,
-    result: SheetResult,
-    multipliers: dict[str, float],
-) -> list[TotalCheck]:
-    fname = spec.amount_field
-    col = next((c for c in match.columns if c.field == fname), None)
-    if not totals or col is None or result.records is None:
-        return []
-    fspec = spec.fields[fname]
-    values = result.records[fname]
-    computed = float(pd.to_numeric(values, errors="coerce").fillna(0).sum())
-    computed_q = "exact"
-    if fspec.qualifier_column:  # qualifiers combine as a set: the distinct ones will do
-        quals = result.records[fspec.qualifier_column][values.notna()]
-        computed_q = parsing.combine_qualifiers(quals.dropna().unique())
-    checks = []
-    for excel_row, row in totals:
-        parser = PARSERS[fspec.type]
-        stated = parser(_cell(row, col.index), multipliers.get(fname, 1.0), None)
-        if not stated.ok or stated.value is None:
-            status = "unreadable"
-        elif abs(stated.value - computed) < 0.5:
-            status = "agree"
-        elif computed_q == "at_least" and stated.value >= computed:
-            status = "consistent"
-        else:
-            status = "differ"
-        checks.append(
-            TotalCheck(
-                excel_row=excel_row,
-                field=fname,
-                stated=stated.value if stated.ok else None,
-                stated_qualifier=stated.qualifier,
-                computed=round(computed, 2),
-                computed_qualifier=computed_q,
-                status=status,
-            )
+def _tail_signature(kinds: np.ndarray, cells: np.ndarray, mapped: list[int]) -> None:
+    """Rows of a single cell below the last row with a figure are a signature (落款), not data."""
+    figures = (cells[:, mapped] >= NUMBER).any(axis=1) if mapped else np.zeros(len(kinds), bool)
+    with_figures = np.flatnonzero(figures & (kinds == ""))
+    if not len(with_figures):
+        return
+    after = np.arange(len(kinds)) > with_figures[-1]
+    kinds[after & (kinds == "") & ((cells != EMPTY).sum(axis=1) == 1)] = "note"
+
+
+def _fill_down(
+    raw: np.ndarray,
+    cells: np.ndarray,
+    data_idx: np.ndarray,
+    col: ColumnMatch,
+    block: _Block,
+    first_excel_row: int,
+    mapped: list[int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Blanks meaning "same as above" take the value above; each fill is recorded.
+
+    Returns the column with the fills, and which of its cells were filled.
+    """
+    others = [j for j in mapped if j != col.index]
+    others_filled = (cells[np.ix_(data_idx, others)] != EMPTY).any(axis=1)
+    empty = cells[data_idx, col.index] == EMPTY if col.index < cells.shape[1] else None
+    if empty is None:
+        return raw, np.zeros(len(raw), dtype=bool)
+    if col.field in block.carry and len(raw):
+        seen = np.ones(len(raw), dtype=bool)
+    else:
+        seen = np.maximum.accumulate(~empty) if len(raw) else empty
+    fill = empty & others_filled & seen
+    if fill.sum() < 2 and not block.fills.get(col.field):
+        return raw, np.zeros(len(raw), dtype=bool)
+    out = raw.copy()
+    last = block.carry.get(col.field)
+    for i in range(len(out)):
+        if fill[i]:
+            out[i] = last
+        elif not empty[i]:
+            last = out[i]
+    block.carry[col.field] = last
+    block.fills.setdefault(col.field, []).extend(
+        int(first_excel_row + data_idx[i]) for i in np.flatnonzero(fill)
+    )
+    return out, fill
+
+
+def _split_count(
+    grid: np.ndarray,
+    data_idx: np.ndarray,
+    cols: list[ColumnMatch],
+    fspec: FieldSpec,
+    block: _Block,
+    columns: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A count split over sub-columns: summed from the leaves that make the whole (a 合计 leaf
+    where there is one), every part kept as text beside it."""
+    width = grid.shape[1]
+    parsed = {}
+    for c in cols:
+        raw = grid[data_idx, c.index] if c.index < width else np.empty(len(data_idx), dtype=object)
+        parsed[c.index] = (
+            raw,
+            *parse_column(raw, fspec.type, block.multipliers.get(c.index, 1.0), None),
         )
-    return checks
+    chosen = layout.summed_leaves({c.index: c.path for c in cols})
+    n = len(data_idx)
+    numbers = {
+        j: np.array([np.nan if v is None else float(v) for v in parsed[j][1]], dtype=float)
+        for j in parsed
+    }
+    stack = np.vstack([numbers[j] for j in chosen]) if n else np.empty((len(chosen), 0))
+    known = ~np.isnan(stack)
+    values = np.empty(n, dtype=object)
+    some = known.any(axis=0)
+    sums = np.nansum(stack, axis=0)
+    values[some] = [int(s) if float(s).is_integer() else float(s) for s in sums[some]]
+    quals = np.full(n, "exact", dtype=object)
+    inexact = np.zeros(n, dtype=bool)
+    for j in chosen:
+        inexact |= np.not_equal(parsed[j][2], "exact") & ~np.isnan(numbers[j])
+    for i in np.flatnonzero(inexact):  # a 余 or 约 among the parts: rare, row by row
+        quals[i] = parsing.combine_qualifiers(
+            [parsed[j][2][i] for j in chosen if parsed[j][1][i] is not None]
+        )
+    errs = np.empty(n, dtype=object)
+    for c in reversed(cols):  # the first refused part names the row's problem
+        errs = np.where(np.not_equal(parsed[c.index][3], None), parsed[c.index][3], errs)
+    if fspec.parts_column:
+        texts = []
+        for c in cols:
+            label = "/".join(c.path) or c.header
+            texts.append(
+                _per_distinct(
+                    np.asarray(parsed[c.index][1], dtype=object),
+                    lambda v, label=label: f"{label} {v:g}",
+                )
+            )
+        columns[fspec.parts_column] = (
+            ["；".join(p for p in row if p is not None) or None for row in zip(*texts, strict=True)]
+            if texts
+            else [None] * n
+        )
+    first = parsed[cols[0].index][0]
+    return values, quals, errs, first
 
 
-def record_key_columns(spec: TableSpec) -> list[str]:
-    """Columns that make two records 'the same record': everything but where it was read.
+def _currencies(
+    values: np.ndarray,
+    errs: np.ndarray,
+    raw: np.ndarray,
+    col: ColumnMatch,
+    columns: dict[str, Any],
+    data_idx: np.ndarray,
+    first_excel_row: int,
+    ctx: _Context,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts in another currency - by their header or their own cell - are never yuan.
 
-    The unit is part of the record: the same row in two units' folders is two records.
+    They are kept with their currency and original amount; yuan come only from a declared rate.
+    A table without a currency column (purchases, wishes) refuses them.
     """
-    cols: list[str] = ["unit"]
-    for f in spec.fields.values():
-        cols.append(f.name)
-        if f.qualifier_column:
-            cols.append(f.qualifier_column)
-    return cols
+    n = len(values)
+    if "currency" not in ctx.spec.fields:
+        if col.currency:
+            errs = errs.copy()
+            for j in np.flatnonzero(np.not_equal(values, None)):
+                errs[j] = Refusal(
+                    Reason.AMOUNT_UNREADABLE,
+                    f"「{col.header}」是{col.currency}，不是人民币；本表只计人民币，"
+                    "请折算为人民币后重新报送",
+                )
+            values = np.empty(n, dtype=object)
+        return values, errs
+    currency = np.empty(n, dtype=object)
+    original = np.empty(n, dtype=object)
+    if col.currency:
+        foreign = np.not_equal(values, None)
+        currency[foreign] = col.currency
+        original[foreign] = values[foreign]
+    else:
+        cells = _per_distinct(
+            np.where(np.not_equal(errs, None), raw, None),
+            lambda v: layout.foreign_amount(v) if isinstance(v, str) else None,
+        )
+        foreign = np.not_equal(cells, None)
+        for i in np.flatnonzero(foreign):
+            currency[i], original[i], _ = cells[i]
+            errs[i] = None
+        yuan = np.not_equal(values, None) & ~foreign
+        currency[yuan] = "CNY"
+        original[yuan] = values[yuan]
+    values = values.copy()
+    for i in np.flatnonzero(foreign):
+        code = currency[i]
+        rate = ctx.rates.get(code)
+        values[i] = round(float(original[i]) * rate, 2) if rate else None
+        ctx.foreign.setdefault(code, []).append(int(first_excel_row + data_idx[i]))
+    columns["currency"] = currency
+    columns["amount_original"] = original
+    return values, errs
 
 
-def mark_duplicates(results: list[SheetResult], specs: dict[str, TableSpec]) -> None:
-    """Move records already read from an earlier file or sheet out of the later one.
-
-    Offices send the same file twice under two names; identical rows inside one sheet are
-    left alone (two equal donations on one day are plausible).
-    """
-    for table in TABLES:
-        owned = [
-            r for r in results if r.table == table and r.records is not None and len(r.records)
-        ]
-        if len(owned) < 2:
+def _absent_required(
+    spec: TableSpec, by_field: dict[str, list[ColumnMatch]], n: int
+) -> list[tuple[int, str, Any, str]]:
+    """A required date the sheet has no column for, when no context could supply one (a
+    table kind cleaning/context.py does not date): each row is refused with the reason."""
+    problems = []
+    for fspec in spec.fields.values():
+        if not fspec.required or fspec.name in by_field or fspec.type != "date":
             continue
-        keys = record_key_columns(specs[table])
-        first_owner: dict[int, int] = {}
-        for n, res in enumerate(owned):
-            hashes = pd.util.hash_pandas_object(res.records[keys].astype(str), index=False)
-            is_dup = []
-            for h in hashes:
-                h = int(h)
-                owner = first_owner.setdefault(h, n)
-                is_dup.append(owner != n)
-            if any(is_dup):
-                mask = pd.Series(is_dup, index=res.records.index)
-                res.add("duplicates", int(mask.sum()))
-                res.counts["accepted"] -= int(mask.sum())
-                res.duplicate_records = res.records[mask]
-                res.records = res.records[~mask].reset_index(drop=True)
+        reason = Refusal(
+            Reason.REQUIRED_EMPTY,
+            f"表中没有「{fspec.label}」列，标题、工作表名和文件名中也没有找到{fspec.label}；"
+            f"请补上{fspec.label}列",
+        )
+        problems += [(j, fspec.label, None, reason) for j in range(n)]
+    return problems
+
+
+def _needs_a_figure(
+    spec: TableSpec,
+    by_field: dict[str, list[ColumnMatch]],
+    columns: dict[str, Any],
+    headers: dict[str, str],
+    grid: np.ndarray,
+    data_idx: np.ndarray,
+) -> list[tuple[int, str, Any, str]]:
+    """A row needs its amount, or one of the amount's alternatives (a quantity of goods, an
+    amount in another currency)."""
+    problems: list[tuple[int, str, Any, str]] = []
+    for fspec in spec.fields.values():
+        if not (fspec.required and fspec.alternatives):
+            continue
+        present = [f for f in (fspec.name, *fspec.alternatives) if f in columns]
+        if not any(f in by_field for f in (fspec.name, *fspec.alternatives)):
+            continue
+        have = np.zeros(len(data_idx), dtype=bool)
+        for f in present:
+            have |= np.not_equal(np.asarray(columns[f], dtype=object), None)
+        header = headers.get(fspec.name) or next(
+            (headers[f] for f in fspec.alternatives if f in headers), fspec.label
+        )
+        col = by_field.get(fspec.name, [None])[0]
+        for j in np.flatnonzero(~have):
+            value = (
+                grid[data_idx[j], col.index]
+                if col is not None and col.index < grid.shape[1]
+                else None
+            )
+            reason = Refusal(
+                Reason.REQUIRED_EMPTY,
+                f"必填项「{header}」为空：没有金额，也没有数量；请补填后重新报送",
+            )
+            problems.append((int(j), header, value, reason))
+    return problems
+
+
+def _goods(
+    spec: TableSpec, columns: dict[str, Any], by_field: dict[str, list[ColumnMatch]], n: int
+) -> None:
+    """Quantities of goods: their unit when only the cell states it, and in-kind as their kind."""
+    units = columns.pop("_unit_from_quantity", None)
+    if "item_unit" in spec.fields and units is not None:
+        current = columns.get("item_unit")
+        if current is None:
+            columns["item_unit"] = units
+        else:
+            columns["item_unit"] = [
+                c if c is not None else u for c, u in zip(current, units, strict=True)
+            ]
+    if "kind" in spec.fields and spec.quantity_field and spec.quantity_field in columns:
+        amount = columns.get(spec.amount_field or "", [None] * n)
+        original = columns.get("amount_original", [None] * n)
+        kind = list(columns.get("kind", [None] * n))
+        quantity = columns[spec.quantity_field]
+        for i in range(n):
+            if (
+                kind[i] is None
+                and quantity[i] is not None
+                and amount[i] is None
+                and original[i] is None
+            ):
+                kind[i] = "in_kind"
+        columns["kind"] = kind
 
 
 def clean_sheets(
@@ -559,7 +1096,7 @@ def clean_sheets(
             rows_done(rows - counted)
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
     mark_duplicates(results, specs)
-    tables = {t: _assemble(t, specs[t], results) for t in TABLES}
+    tables = duplicates.flag_near({t: _assemble(t, specs[t], results) for t in TABLES})
     rejects = pd.DataFrame(
         [r for res in results for r in res.rejects], columns=list(REJECT_COLUMNS)
     )

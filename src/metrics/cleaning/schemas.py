@@ -25,6 +25,7 @@ _PANDERA_DTYPES = {
     "Int64": pd.Int64Dtype(),
     "int64": "int64",
     "datetime": "datetime64[ns]",
+    "bool": "bool",
 }
 
 

@@ -48,6 +48,9 @@ class CleanOutcome:
     warnings: pd.DataFrame
     manifest: dict[str, Any]
     notices: list[FileNotice] = field(default_factory=list)
+    #: exact repeats, each naming the row it repeats; rows under review as near repeats
+    duplicates: pd.DataFrame | None = None
+    near_duplicates: pd.DataFrame | None = None
 
 
 def _umask() -> int:
@@ -205,6 +208,7 @@ def _sheet_entry(res: SheetResult) -> dict[str, Any]:
             "computed_qualifier": c.computed_qualifier,
             "difference": c.difference,
             "status": c.status,
+            "covers": c.covers,  # all | group (a 小计) | block N (a second table)
         }
         for c in res.total_checks
     ]
@@ -292,13 +296,19 @@ def run_clean(
     from metrics.cleaning import schemas
 
     tables = {t: schemas.validate(t, f) for t, f in tables.items()}
+    from metrics.cleaning import context, duplicates
+
     warnings = schemas.cross_field_warnings(tables)
+    outside = context.period_warnings(results)  # rows dated outside their sheet's period
+    if len(outside):
+        warnings = pd.concat([warnings, outside], ignore_index=True) if len(warnings) else outside
     file_units = {s.file: s.unit_name for s in sheets}
     file_units |= {n.file: n.unit for n in notices if n.unit}
     if "unit" not in warnings.columns:  # the contract's warnings carry their row's unit
         warnings.insert(0, "unit", warnings["source_file"].astype(str).map(file_units).fillna(""))
     warnings = _with_row_flags(warnings, sheets, results)
     notices = notices + [r.notice for r in results if r.notice]
+    notices += [n for r in results for n in r.notices]  # columns read by content, fills, ...
     for n in notices:
         n.unit = n.unit or file_units.get(n.file)
     sha = {s.file: s.sha256 for s in sheets}
@@ -310,7 +320,18 @@ def run_clean(
     manifest["notices"] = [n.__dict__ for n in notices]
     manifest["running_ledgers"] = running
     manifest["warnings"] = len(warnings)
-    outcome = CleanOutcome(tables, rejects, warnings, manifest, notices)
+    manifest["under_review"] = {
+        t: duplicates.under_review(tables[t]) for t in duplicates.NEAR_TABLES if t in tables
+    }
+    outcome = CleanOutcome(
+        tables,
+        rejects,
+        warnings,
+        manifest,
+        notices,
+        duplicates.trace(results),
+        duplicates.near_table(tables),
+    )
     if out_dir is not None:
         write_processed(outcome, Path(out_dir))
     return outcome
@@ -371,12 +392,21 @@ def write_processed(outcome: CleanOutcome, out_dir: Path) -> None:
         clear_stale(out_dir)
     except OSError as exc:
         raise output_error(exc, out_dir) from exc
+    sides = [("rejects", outcome.rejects), ("warnings", outcome.warnings)]
+    sides += [
+        (n, f)
+        for n, f in (
+            ("duplicates", outcome.duplicates),
+            ("near_duplicates", outcome.near_duplicates),
+        )
+        if f is not None
+    ]
     with staged(out_dir) as stage:
         for table, frame in outcome.tables.items():
             atomic_write(
                 stage / f"{table}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
             )
-        for name, frame in (("rejects", outcome.rejects), ("warnings", outcome.warnings)):
+        for name, frame in sides:
             atomic_write(
                 stage / f"{name}.csv",
                 lambda p, f=frame: neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig"),
@@ -419,5 +449,6 @@ def load_manifest(out_dir: Path) -> dict[str, Any]:
 
 
 def load_side_table(out_dir: Path, name: str) -> pd.DataFrame:
-    """rejects.csv or warnings.csv as written (apostrophes added for Excel are kept)."""
+    """rejects.csv, warnings.csv, duplicates.csv or near_duplicates.csv as written
+    (apostrophes added for Excel are kept)."""
     return pd.read_csv(Path(out_dir) / f"{name}.csv", encoding="utf-8-sig", dtype=str).fillna("")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.cleaning.context import deadline_end
 from metrics.cleaning.parsing import combine_qualifiers
 from metrics.periods import Period, campaign_to_date
 
@@ -167,7 +168,8 @@ def wish_summary(wishes: pd.DataFrame, period: Period) -> dict[str, Any]:
     end = pd.Timestamp(period.end)
     done = at[(at["state_at"] == "resolved") & at["resolved_on"].notna() & at["raised_on"].notna()]
     days = (done["resolved_on"] - done["raised_on"]).dt.days
-    overdue = (at["state_at"] != "resolved") & (at["due_on"] < end).fillna(False)
+    due = deadline_end(at["due_on"], at.get("due_on_precision"))  # 2024年11月: to 30 Nov
+    overdue = (at["state_at"] != "resolved") & (due < end).fillna(False)
     total = now["total"]
     return {
         **{k: Compared(count(now[k]), count(before[k])) for k in now},
@@ -203,13 +205,16 @@ def wishes_by(wishes: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
 
 def overdue_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     at = _as_of(wishes, period.end)
-    mask = (at["state_at"] != "resolved") & (at["due_on"] < pd.Timestamp(period.end)).fillna(False)
+    at = at.assign(due_on_precision=at.get("due_on_precision", "day"))  # day | month
+    due = deadline_end(at["due_on"], at["due_on_precision"])
+    mask = (at["state_at"] != "resolved") & (due < pd.Timestamp(period.end)).fillna(False)
     cols = [
         "item_id",
         "title",
         "department",
         "leader",
         "due_on",
+        "due_on_precision",
         "status",
         "source_file",
         "source_sheet",

@@ -74,7 +74,7 @@ def skipped_inputs(manifest: dict[str, Any]) -> pd.DataFrame:
         {
             "file": n["file"],
             "sheet": n["sheet"] or "（整个文件）",
-            "level": {"error": "无法读取", "warning": "请核对"}.get(n["level"], "跳过"),
+            "level": {"error": "无法读取", "check": "请核对"}.get(n["level"], "跳过"),
             "message": n["message"],
         }
         for n in manifest.get("notices", [])

@@ -314,7 +314,7 @@ def _print_clean_summary(outcome) -> None:
             if info[n.message] > 3:  # e.g. the 说明 sheet of every template: counted below
                 continue
             print(f"  跳过：{where}：{esc(n.message)}")
-        elif n.level == "warning":  # read, but a row needs a look (a stray quote in a CSV)
+        elif n.level == "check":  # read, but to be confirmed (a year from the title, a stray quote)
             print(f"  请核对：{where}：{esc(n.message)}")
         else:
             print(f"  无法读取：{where}：{esc(n.message)}")

@@ -1,0 +1,304 @@
+"""Records read twice: exact repeats are moved out with a trace, near repeats are flagged.
+
+Offices send the same file twice under two names, and public lists re-publish a donation in a
+later list with an edited 备注, a donor's name spelt differently or another date. An exact
+repeat of a record already read from another file or sheet is counted once and named in
+``duplicates.csv`` beside the file, sheet and Excel row it repeats. A near repeat (same donor
+and amount within a few days; same day and amount with a similar donor) is kept, both rows are
+listed in ``near_duplicates.csv``, and ``review_repeat`` marks every row of such a group but the
+first read, so figures can count the group once while the analyst decides.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metrics.cleaning.parsing import normalize_text
+from metrics.contract import DUPLICATE_COLUMNS, NEAR_DUPLICATE_COLUMNS
+
+#: Tables checked for near repeats, with the column naming who gave or bought.
+NEAR_TABLES = {"donations": "donor", "purchases": "buyer"}
+#: Columns added to those tables: the group a row is under review in, and whether the figures
+#: should leave it out (every row of a group but the first read).
+#: Same donor and amount: dates at most this many days apart.
+NEAR_DAYS = 3
+#: Same day and amount: donors at least this similar (difflib ratio) count as one.
+NAME_SIMILARITY = 0.8
+#: Groups larger than this are everyday giving (10 yuan from "*明"), not one gift re-published.
+_MAX_GROUP = 200
+RULES = {
+    "same_who_amount": f"捐赠方（采购方）和金额相同，日期相差不超过{NEAR_DAYS}天",
+    "same_day_amount": "日期和金额相同，名称相近",
+}
+
+
+def record_key_columns(spec: Any) -> list[str]:
+    """Columns that make two records 'the same record': everything but where it was read.
+
+    The unit is part of the record: the same row in two units' folders is two records.
+    """
+    cols: list[str] = ["unit"]
+    for f in spec.fields.values():
+        cols.append(f.name)
+        if f.qualifier_column:
+            cols.append(f.qualifier_column)
+    if "date" in spec.fields:
+        cols.append("time")  # two gifts at 07:06 and 23:45 of one day are two gifts
+    return cols
+
+
+def mark_duplicates(results: list[Any], specs: dict[str, Any]) -> None:
+    """Move records already read from an earlier file or sheet out of the later one.
+
+    Each moved record keeps the file, sheet and row it repeats (``same_as_*``) in the
+    sheet's ``duplicate_records``. Identical rows inside one sheet are left alone (two equal
+    donations on one day are plausible).
+    """
+    for table in specs:
+        owned = [
+            r for r in results if r.table == table and r.records is not None and len(r.records)
+        ]
+        if len(owned) < 2:
+            continue
+        keys = [c for c in record_key_columns(specs[table]) if c in owned[0].records.columns]
+        seen = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "h": pd.util.hash_pandas_object(res.records[keys].astype(str), index=False),
+                        "n": n,
+                        "row": res.records["source_row"].to_numpy(),
+                    }
+                )
+                for n, res in enumerate(owned)
+            ],
+            ignore_index=True,
+        )
+        first = seen.groupby("h", sort=False)[["n", "row"]].transform("first")
+        repeat = (first["n"] != seen["n"]).to_numpy()  # first read in an earlier sheet
+        offset = 0
+        for res in owned:
+            records = res.records
+            mask = repeat[offset : offset + len(records)]
+            owner_n = first["n"].to_numpy()[offset : offset + len(records)][mask]
+            owner_row = first["row"].to_numpy()[offset : offset + len(records)][mask]
+            offset += len(records)
+            if not mask.any():
+                continue
+            dup = records[mask].copy()
+            dup["same_as_file"] = [owned[k].file for k in owner_n]
+            dup["same_as_sheet"] = [owned[k].sheet for k in owner_n]
+            dup["same_as_row"] = owner_row.astype(int)
+            res.add("duplicates", int(mask.sum()))
+            res.counts["accepted"] -= int(mask.sum())
+            res.duplicate_records = dup
+            res.records = records[~mask].reset_index(drop=True)
+
+
+def trace(results: list[Any]) -> pd.DataFrame:
+    """Every exact repeat with the file, sheet and Excel row it repeats (duplicates.csv)."""
+    frames = []
+    for res in results:
+        dup = res.duplicate_records
+        if dup is None or dup.empty or "same_as_file" not in dup:
+            continue
+        frame = dup[["source_file", "source_sheet", "source_row"]].copy()
+        frame.insert(0, "table", res.table)
+        for col in ("same_as_file", "same_as_sheet", "same_as_row"):
+            frame[col] = dup[col].to_numpy()
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(DUPLICATE_COLUMNS)]
+
+
+# --- near repeats ----------------------------------------------------------------------------
+
+_BRACKETS = re.compile(r"[(（【\[].*?[)）】\]]")
+_NOISE = re.compile(r"[\s*＊·.,，、:：'\"“”‘’_\-—]+")
+
+
+def name_key(name: object) -> str:
+    """A name folded for comparison: simplified, no spaces, brackets or punctuation, lower case."""
+    text = normalize_text(name).lower()
+    return _NOISE.sub("", _BRACKETS.sub("", text)) or _NOISE.sub("", text)
+
+
+def similar(a: str, b: str) -> bool:
+    """Two folded names that are one spelt twice (陈永华 / 陈永化, 某公司 / 某有限公司)."""
+    if not a or not b:
+        return False
+    if a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+
+
+def _keys(names: pd.Series) -> np.ndarray:
+    """name_key of every cell, worked out once per distinct name."""
+    codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=True)
+    keys = np.array([name_key(u) if isinstance(u, str) else "" for u in uniques] + [""])
+    return keys[codes]
+
+
+def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
+    """(row, row, rule) of near repeats from different sheets, by position in ``frame``.
+
+    Only (donor, amount) and (day, amount) groups spanning two or more sheets are looked at,
+    and only those of at most ``_MAX_GROUP`` rows: a gift of 10 yuan from "*明" on a hundred
+    lists is everyday giving, not a re-published donation.
+    """
+    data = pd.DataFrame(
+        {
+            "key": _keys(frame[who]),
+            "amount": frame["amount_yuan"].to_numpy(),
+            "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize().to_numpy(),
+            "where": pd.factorize(
+                frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str)
+            )[0],
+            "unit": frame["unit"].astype(str).to_numpy(),  # two units' rows are two records
+            "pos": np.arange(len(frame)),
+        }
+    )
+    data = data[data["amount"].notna() & (data["amount"] > 0) & data["day"].notna()]
+    pairs: list[tuple[int, int, str]] = []
+    for rule, by in (
+        ("same_who_amount", ["unit", "key", "amount"]),
+        ("same_day_amount", ["unit", "day", "amount"]),
+    ):
+        rows = data[data["key"] != ""] if rule == "same_who_amount" else data
+        grouped = rows.groupby(by, sort=False)["where"]
+        keep = (grouped.transform("nunique") > 1) & (grouped.transform("size") <= _MAX_GROUP)
+        for _, group in rows[keep].groupby(by, sort=False):
+            members = list(group.itertuples(index=False))
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    if a.where == b.where:
+                        continue
+                    if rule == "same_who_amount":
+                        near = abs((a.day - b.day) / np.timedelta64(1, "D")) <= NEAR_DAYS
+                    else:  # equal names were the first rule's
+                        near = a.key != b.key and similar(a.key, b.key)
+                    if near:
+                        pairs.append((int(a.pos), int(b.pos), rule))
+    return pairs
+
+
+def _groups(n: int, pairs: list[tuple[int, int, str]]) -> tuple[np.ndarray, dict[int, str]]:
+    """Union-find over the pairs: a group number per row (-1 if none) and each group's rule."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b, _ in pairs:
+        parent[find(a)] = find(b)
+    groups = np.full(n, -1, dtype=np.intp)
+    rules: dict[int, str] = {}
+    numbers: dict[int, int] = {}
+    for a, b, rule in sorted(pairs):
+        root = find(a)
+        number = numbers.setdefault(root, len(numbers) + 1)
+        groups[a] = groups[b] = number
+        rules.setdefault(number, rule)
+    return groups, rules
+
+
+def flag_near(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Donations and purchases with ``review_group`` (e.g. 捐赠-3) and ``review_repeat``.
+
+    Rows are kept; ``review_repeat`` is True for every row of a group except the first read,
+    so a sum over ``~review_repeat`` counts each group once.
+    """
+    out = dict(tables)
+    for table, who in NEAR_TABLES.items():
+        frame = tables.get(table)
+        if frame is None:
+            continue
+        groups, _ = _groups(len(frame), _pairs(frame, who)) if len(frame) else (np.empty(0), {})
+        prefix = {"donations": "捐赠", "purchases": "采购"}[table]
+        labels = [f"{prefix}-{g}" if g > 0 else None for g in groups]
+        repeat = np.zeros(len(frame), dtype=bool)
+        seen: set[int] = set()
+        for i, g in enumerate(groups):  # frames are in reading order: the first read stays
+            if g > 0:
+                repeat[i] = g in seen
+                seen.add(int(g))
+        out[table] = frame.assign(
+            review_group=pd.array(labels, dtype="string"), review_repeat=repeat
+        )
+    return out
+
+
+def near_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every row under review, grouped, with what makes the group (near_duplicates.csv)."""
+    frames = []
+    for table, who in NEAR_TABLES.items():
+        frame = tables.get(table)
+        if frame is None or "review_group" not in frame or frame["review_group"].isna().all():
+            continue
+        rows = frame[frame["review_group"].notna()]
+        pairs = _pairs(frame, who)
+        _, rules = _groups(len(frame), pairs)
+        rule_of = {f"{'捐赠' if table == 'donations' else '采购'}-{g}": r for g, r in rules.items()}
+        frames.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "review_group": rows["review_group"].astype(str),
+                    "rule": rows["review_group"].astype(str).map(rule_of).map(RULES),
+                    "review_repeat": rows["review_repeat"],
+                    "unit": rows["unit"],
+                    "source_file": rows["source_file"],
+                    "source_sheet": rows["source_sheet"],
+                    "source_row": rows["source_row"],
+                    "date": pd.to_datetime(rows["date"]).dt.date,
+                    "who": rows[who],
+                    "amount_yuan": rows["amount_yuan"],
+                    "note": rows.get("note"),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(NEAR_DUPLICATE_COLUMNS))
+    out = pd.concat(frames, ignore_index=True)[list(NEAR_DUPLICATE_COLUMNS)]
+    return out.sort_values(["table", "review_group", "source_file", "source_row"], kind="stable")
+
+
+def under_review(frame: pd.DataFrame) -> dict[str, Any]:
+    """How many rows and groups a table has under review, and the yuan left out of its sums."""
+    if "review_group" not in frame or frame.empty:
+        return {"groups": 0, "rows": 0, "repeat_rows": 0, "repeat_yuan": 0.0}
+    flagged = frame["review_group"].notna()
+    repeat = frame["review_repeat"].astype(bool)
+    return {
+        "groups": int(frame.loc[flagged, "review_group"].nunique()),
+        "rows": int(flagged.sum()),
+        "repeat_rows": int(repeat.sum()),
+        "repeat_yuan": round(float(frame.loc[repeat, "amount_yuan"].sum()), 2),
+    }
+
+
+def _load(out_dir: Path, name: str, columns: list[str]) -> pd.DataFrame:
+    path = Path(out_dir) / f"{name}.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=columns)
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str).fillna("")
+
+
+def duplicates_table(out_dir: Path) -> pd.DataFrame:
+    """duplicates.csv as written: each exact repeat and the file, sheet and row it repeats."""
+    return _load(out_dir, "duplicates", list(DUPLICATE_COLUMNS))
+
+
+def near_duplicates_table(out_dir: Path) -> pd.DataFrame:
+    """near_duplicates.csv as written: rows under review, both (all) rows of each group."""
+    return _load(out_dir, "near_duplicates", list(NEAR_DUPLICATE_COLUMNS))
