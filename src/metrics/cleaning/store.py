@@ -403,14 +403,17 @@ def write_processed(outcome: CleanOutcome, out_dir: Path) -> None:
     ]
     with staged(out_dir) as stage:
         for table, frame in outcome.tables.items():
-            atomic_write(
-                stage / f"{table}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
-            )
+
+            def write_parquet(p: Path, f: pd.DataFrame = frame) -> None:
+                f.to_parquet(p, index=False)
+
+            atomic_write(stage / f"{table}.parquet", write_parquet)
         for name, frame in sides:
-            atomic_write(
-                stage / f"{name}.csv",
-                lambda p, f=frame: neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig"),
-            )
+
+            def write_csv(p: Path, f: pd.DataFrame = frame) -> None:
+                neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig")
+
+            atomic_write(stage / f"{name}.csv", write_csv)
         atomic_write(
             stage / "manifest.json",
             lambda p: p.write_text(
