@@ -447,8 +447,14 @@ def _finish_interrupted(out_dir: Path) -> None:
 
 
 def load_manifest(out_dir: Path) -> dict[str, Any]:
+    """manifest.json as written by :func:`run_clean` (the row accounting of every sheet)."""
     _finish_interrupted(Path(out_dir))
-    return json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    path = Path(out_dir) / "manifest.json"
+    if not path.is_file():
+        raise InputError(
+            "缺少清洗结果 manifest.json", "请先运行 shishi clean（或 make report）", path=out_dir
+        )
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def load_side_table(out_dir: Path, name: str) -> pd.DataFrame:
