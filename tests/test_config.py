@@ -31,8 +31,8 @@ def problem(folder: Path, text: str) -> ConfigError:
 
 def test_no_file_gives_defaults(tmp_path: Path) -> None:
     config = load_config(tmp_path)
-    assert config == RawConfig()
-    assert config.path is None
+    assert config == RawConfig(settings_file=tmp_path / "shishi.toml")
+    assert config.path is None  # hints still name where the file would go
 
 
 def test_every_section_read(tmp_path: Path) -> None:
@@ -156,3 +156,17 @@ def test_cli_prints_one_message_and_exits_with_the_config_code(
     )
     err = capsys.readouterr().err
     assert "Traceback" not in err and "整数" in err
+
+
+def test_hints_name_the_settings_file_of_the_folder_read(tmp_path: Path) -> None:
+    """A header nobody recognises: the hint names this folder's shishi.toml, not data/raw's."""
+    from metrics.cleaning.store import run_clean
+
+    raw = tmp_path / "其他文件夹"
+    raw.mkdir()
+    (raw / "捐款.csv").write_text(
+        "日期,捐赠方,款项情况\n2024-10-01,甲,见附表\n2024-10-02,乙,见附表\n", encoding="utf-8"
+    )
+    outcome = run_clean(raw)
+    [message] = [n.message for n in outcome.notices if n.level == "error"]
+    assert str(raw / "shishi.toml") in message and "data/raw/shishi.toml" not in message

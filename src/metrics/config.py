@@ -171,6 +171,8 @@ class RawConfig:
     max_unpacked_mb: float = MAX_UNPACKED_MB
     #: where the settings were read from (None: defaults)
     path: Path | None = None
+    #: where the settings are, or would be written: what every hint tells the analyst to edit
+    settings_file: Path = Path("data/raw") / CONFIG_NAME
 
     def pin_for(self, file: str, sheet: str) -> Pin | None:
         """The last ``[[pin]]`` that applies (a later, more specific pin wins)."""
@@ -191,6 +193,7 @@ class RawConfig:
             max_file_mb=parsed.max_file_mb,
             max_unpacked_mb=parsed.max_unpacked_mb,
             path=path,
+            **({"settings_file": path} if path is not None else {}),
         )
 
 
@@ -198,7 +201,7 @@ def load_config(raw_dir: Path) -> RawConfig:
     """``raw_dir/shishi.toml`` validated, or the defaults when there is none."""
     path = Path(raw_dir) / CONFIG_NAME
     if not path.is_file():
-        return RawConfig()
+        return RawConfig(settings_file=path)
     return parse_config(path.read_bytes(), path)
 
 

@@ -426,7 +426,9 @@ def _example(body: list[list[Any]], j: int) -> str:
     return ""
 
 
-def explain_missing(rows: list[list[Any]], specs: dict[str, TableSpec]) -> str:
+def explain_missing(
+    rows: list[list[Any]], specs: dict[str, TableSpec], settings: str = "data/raw/shishi.toml"
+) -> str:
     """Why no table was recognised: the closest kind, its missing columns, the nearest headers
     whose contents could hold them (a column of names is never offered as the date)."""
     best_kind, best_row = None, 0
@@ -468,6 +470,6 @@ def explain_missing(rows: list[list[Any]], specs: dict[str, TableSpec]) -> str:
     return (
         f"第{best_row + 1}行看起来像{spec.label}表头，但"
         + "；".join(hints)
-        + f"。找到的表头：{'、'.join(found)}。可在 data/raw/shishi.toml 的 [headers.{best_kind}] 中"
+        + f"。找到的表头：{'、'.join(found)}。可在 {settings} 的 [headers.{best_kind}] 中"
         "添加同义词。"
     )

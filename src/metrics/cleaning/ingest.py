@@ -586,7 +586,7 @@ def read_raw(
     files, notices = scan_raw(raw_dir)
     plan = plan_units(raw_dir, files, (config.unit_name or DEFAULT_UNIT).strip(), config)
     for folder, message, toml, level in plan.notices:
-        hint = undeclared_hint() if toml else ""
+        hint = undeclared_hint(str(config.settings_file)) if toml else ""
         notices.append(FileNotice(folder + "/", None, level, message, None, toml, hint))
     for path, unit in plan.files.items():
         rel = path.relative_to(raw_dir).as_posix()

@@ -177,7 +177,7 @@ def clean_sheet(
         header_row=(pin.header_row - 1) if pin and pin.header_row else None,
     )
     if match is None:
-        result.notice = _no_table_notice(sheet, head, specs)
+        result.notice = _no_table_notice(sheet, head, specs, str(config.settings_file))
         return result
     result.table = match.table
     result.header_row = match.row_index + 1
@@ -199,6 +199,7 @@ def clean_sheet(
         _sheet_multiplier(pin.unit if pin else None),
         rows_done,
         config.rates,
+        str(config.settings_file),
     )
     if date_notes and context.used_context(result.records):
         for message in date_notes:  # a year or a date taken from the table's context
@@ -231,14 +232,14 @@ def _distribution_notice(
 
 
 def _no_table_notice(
-    sheet: RawSheet, head: list[list[Any]], specs: dict[str, TableSpec]
+    sheet: RawSheet, head: list[list[Any]], specs: dict[str, TableSpec], settings: str
 ) -> FileNotice:
     vocab = parsing.load_vocab()
     name = normalize_text(sheet.sheet).lower()
     text_rows = [r for r in head if _row_text(r)]
     if any(w.lower() in name for w in vocab["no_table_sheet_words"]) or len(text_rows) == 0:
         return FileNotice(sheet.file, sheet.sheet, "info", "说明性工作表，没有数据表，已跳过")
-    return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs))
+    return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs, settings))
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -481,6 +482,7 @@ def _parse_body(
     pinned_multiplier: float | None,
     rows_done: RowsDone | None = None,
     rates: dict[str, float] | None = None,
+    settings: str = "data/raw/shishi.toml",
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
 
@@ -493,7 +495,7 @@ def _parse_body(
     totals: list[TotalRow] = []
     blocks = [_block(0, match, spec, pinned_multiplier)]
     repeated: list[int] = []  # Excel rows where the same header stands again
-    ctx = _Context(sheet, spec, result, rates or {})
+    ctx = _Context(sheet, spec, result, rates or {}, settings)
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
     for chunk, last in _chunks(body, CHUNK_ROWS):
@@ -622,6 +624,7 @@ class _Context:
     spec: TableSpec
     result: SheetResult
     rates: dict[str, float]
+    settings: str  # the shishi.toml to name in hints
     foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
 
     def report_currencies(self) -> None:
@@ -635,7 +638,7 @@ class _Context:
             else:
                 self.result.note(
                     f"{len(rows)} 行金额为{code}（第{shown}行），未计入人民币合计；如需折算，"
-                    f"请在 data/raw/shishi.toml 的 [rates] 中写明汇率，如 {code} = 7.1"
+                    f"请在 {self.settings} 的 [rates] 中写明汇率，如 {code} = 7.1"
                 )
 
 

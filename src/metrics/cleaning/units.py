@@ -125,8 +125,8 @@ def plan_units(raw_dir: Path, files: list[Path], top_unit: str, config: Any) -> 
     return plan
 
 
-def undeclared_hint() -> str:
+def undeclared_hint(settings: str = "data/raw/shishi.toml") -> str:
     return (
-        "若该文件夹是一个单位，把下面几行加入 data/raw/shishi.toml（name 改为单位全称）；"
+        f"若该文件夹是一个单位，把下面几行加入 {settings}（name 改为单位全称）；"
         "若其中是旧文件，把文件夹改名为「归档」"
     )
