@@ -66,7 +66,9 @@ def test_unreadable_sheet_blocks_with_the_toml_to_paste(tmp_path: Path) -> None:
         "2024Q4",
         "donations",
     )
-    assert b.toml == ""  # no column could hold the amounts: nothing to paste, the office must fix it
+    assert (
+        b.toml == ""
+    )  # no column could hold the amounts: nothing to paste, the office must fix it
     assert gate.unreadable_tables(found) == ["donations"]
 
 

@@ -176,6 +176,16 @@ def format_change(
     return f"较{basis}{text}" if text.startswith(("增加", "减少")) else text
 
 
+def currency_name(code: str) -> str:
+    """USD -> 美元, HKD -> 港币: the first Chinese word vocab.toml [currencies] gives the code."""
+    from metrics.cleaning.parsing import load_vocab
+
+    for word, known in load_vocab().get("currencies", {}).items():
+        if known == code and any("\u4e00" <= ch <= "\u9fff" for ch in word):
+            return str(word)
+    return code
+
+
 def format_month(day: dt.date) -> str:
     return f"{day.year}年{day.month}月"
 
