@@ -377,3 +377,30 @@ def test_the_sample_like_tables_say_nothing_about_repeats_or_currencies() -> Non
     assert all(s.lead == [] for s in r.sections)
     assert r.precision_note == model.PRECISION_NOTE
     assert not any("疑似重复" in s or "未计入" in s for s in r.sentences)
+
+
+def test_a_long_list_of_goods_is_cut_in_the_report_and_whole_in_the_excel() -> None:
+    don = table(
+        "donations",
+        [
+            {
+                "date": "2024-10-01",
+                "kind": "in_kind",
+                "item": f"物资{i:02d}",
+                "item_unit": "箱",
+                "quantity": i + 1,
+            }
+            for i in range(18)
+        ],
+    )
+    don["quantity"] = don["quantity"].astype("float64")
+    section = next(
+        s
+        for s in model.build_summary(sample_tables() | {"donations": don}, Q4).sections
+        if s.key == "donations"
+    )
+    goods = section.blocks[-1]
+    assert isinstance(goods, model.Table) and goods.data is not None
+    assert len(goods.rows) == model.GOODS_SHOWN + 1 and len(goods.data) == 18
+    assert goods.rows[0] == ["物资00", "1箱", "1"]
+    assert goods.rows[-1] == ["其余3种物资", "见Excel底表“捐款捐物_物资”", "3"]

@@ -44,11 +44,15 @@ PRECISION_NOTE = (
     "“不足”表示少于该数；合计中只要有一笔写作“余”，合计也写作“余”。"
 )
 #: Added to the precision note when a yuan total leaves rows out (so its 余 is explained).
-LEFT_OUT_NOTE = "外币捐款（未给汇率）和只有数量的物资不计入人民币金额，含有这类捐赠的合计也写作“余”。"
+LEFT_OUT_NOTE = (
+    "外币捐款（未给汇率）和只有数量的物资不计入人民币金额，含有这类捐赠的合计也写作“余”。"
+)
 #: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
 UNREADABLE = "数据未能读取"
 #: A yuan figure whose rows are all foreign currency without a rate or goods (never 0元).
 NO_YUAN = "无人民币金额"
+#: Goods listed by name in the PDF and Word (most often given first); the Excel lists all.
+GOODS_SHOWN = 15
 #: Trend charts need at least this many quarters of data to say anything.
 MIN_TREND_QUARTERS = 4
 
@@ -770,6 +774,14 @@ def _amount_rows(frame: pd.DataFrame, by: str) -> tuple[list[list[str]], pd.Data
     return rows, data
 
 
+def _goods_rest(goods: pd.DataFrame) -> list[list[str]]:
+    """One closing row for the goods past GOODS_SHOWN: the full list is in the Excel sheet."""
+    rest = goods.iloc[GOODS_SHOWN:]
+    if rest.empty:
+        return []
+    return [[f"其余{len(rest)}种物资", "见Excel底表“捐款捐物_物资”", str(int(rest["rows"].sum()))]]
+
+
 def _review_lead(frame: pd.DataFrame, window: Period, what: str) -> list[str]:
     """年内捐款捐物中有N笔疑似重复，待核实（已按一笔计入）。 (nothing when none is flagged)"""
     from metrics.reporting import narrative
@@ -845,8 +857,9 @@ def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart
                         else "未填写",
                         str(r.rows),
                     ]
-                    for r in _rows(goods)
-                ],
+                    for r in _rows(goods.head(GOODS_SHOWN))
+                ]
+                + _goods_rest(goods),
                 numeric=[1, 2],
                 data=pd.DataFrame(
                     {

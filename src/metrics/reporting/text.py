@@ -44,9 +44,12 @@ def _exact(v: float) -> str:
 
 
 def _floor(v: float) -> str:
-    """Truncated down to its leading figures (for 余): 9150 -> 9100, 591 -> 590, 6.3万 -> 6万."""
+    """Truncated down to its leading figures (for 余): 9150 -> 9100, 591 -> 590, 6.3万 -> 6万.
+
+    亿 keep one decimal (1.44亿 -> 1.4亿余): a whole 亿 would drop up to half the figure.
+    """
     if v >= 1e8:
-        return f"{math.floor(v / 1e8)}亿"
+        return f"{_trim(math.floor(v / 1e7) / 10, 1)}亿"
     if v >= 1e4:
         return f"{math.floor(v / 1e4)}万"
     if v >= 1000:
