@@ -404,3 +404,16 @@ def test_a_long_list_of_goods_is_cut_in_the_report_and_whole_in_the_excel() -> N
     assert len(goods.rows) == model.GOODS_SHOWN + 1 and len(goods.data) == 18
     assert goods.rows[0] == ["物资00", "1箱", "1"]
     assert goods.rows[-1] == ["其余3种物资", "见Excel底表“捐款捐物_物资”", "3"]
+
+
+def test_the_largest_campaign_is_not_named_when_its_name_is_unfilled() -> None:
+    from test_kpi import review_donations
+
+    don = review_donations()
+    don.loc[don["campaign"] == "救助", "campaign"] = None  # 5000 unnamed beats 慰问's 1200
+    r = model.build_summary(sample_tables() | {"donations": don}, Q4, made_on=MADE_ON)
+    sentence = next(s for s in r.sentences if "捐款捐物" in s)
+    assert "未填写" not in sentence
+    assert sentence.startswith(
+        "本季度登记捐款捐物6200余元，其中2笔疑似重复，待核实（已按一笔计入）；另有"
+    )

@@ -15,7 +15,7 @@ import pandas as pd
 
 from metrics.cleaning.parsing import combine_qualifiers
 from metrics.periods import Period
-from metrics.reporting.kpi import Compared, Quantity
+from metrics.reporting.kpi import UNFILLED, Compared, Quantity
 from metrics.reporting.text import currency_name, format_amount, format_count, format_percent
 
 
@@ -80,7 +80,12 @@ def donation_sentence(
         note = review_note(review or {})
         if note:
             text += f"，{note}"
-        if top is not None and len(top) > 1 and pd.notna(top.iloc[0]["amount_yuan"]):
+        if (
+            top is not None
+            and len(top) > 1
+            and pd.notna(top.iloc[0]["amount_yuan"])
+            and top.iloc[0]["campaign"] != UNFILLED  # not 其中“未填写”1.4亿余元
+        ):
             first = top.iloc[0]
             figure = format_amount(first["amount_yuan"], first["amount_qualifier"])
             text += (
