@@ -417,3 +417,18 @@ def test_the_largest_campaign_is_not_named_when_its_name_is_unfilled() -> None:
     assert sentence.startswith(
         "本季度登记捐款捐物6200余元，其中2笔疑似重复，待核实（已按一笔计入）；另有"
     )
+
+
+def test_a_near_repeat_of_a_purchase_counts_once_and_the_section_says_so() -> None:
+    tables = sample_tables()
+    pur = tables["purchases"]
+    repeat = pur.iloc[[2]].assign(date=pd.Timestamp("2024-10-04"), source_row=99)
+    pur = pd.concat([pur, repeat], ignore_index=True)
+    pur["review_group"] = pd.array([None, None, "采购-1", None, "采购-1"], "string")
+    pur["review_repeat"] = [False, False, False, False, True]
+    r = model.build_summary(tables | {"purchases": pur}, Q4, made_on=MADE_ON)
+    row = next(row for row in r.comparison.rows if row[0] == "企业消费帮扶采购")
+    assert row[1] == "8万元"  # 80000 once, not 16万元
+    assert row[6] == "12.5万元"  # 45000 + 80000
+    section = next(s for s in r.sections if s.key == "purchases")
+    assert section.lead == ["2024年1—12月消费帮扶采购中有2笔疑似重复，待核实（已按一笔计入）。"]
