@@ -332,7 +332,7 @@ def _allowed_at(loc: tuple[Any, ...]) -> list[str]:
     parts = [p for p in loc[:-1] if not isinstance(p, int)]
     if parts[:1] == ["headers"]:
         return list(TABLES) if len(parts) == 1 else table_fields(str(parts[1]))
-    nested = {"unit": UnitSection, "units": UnitDecl, "pin": Pin}
+    nested: dict[str, type[BaseModel]] = {"unit": UnitSection, "units": UnitDecl, "pin": Pin}
     if parts and parts[0] in nested:
         model = nested[parts[0]]
     return list(model.model_fields)

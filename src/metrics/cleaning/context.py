@@ -252,7 +252,7 @@ def outside_period(dates: pd.Series, stated: StatedPeriod | None) -> np.ndarray:
 
 def period_message(day: object, stated: StatedPeriod) -> str:
     """The analyst's to-do line: the row's date beside the period its sheet states."""
-    stamp = pd.Timestamp(day)
+    stamp = pd.Timestamp(day)  # type: ignore[arg-type]
     return (
         f"日期 {stamp.year}年{stamp.month}月{stamp.day}日 不在{stated.where}所写的期间"
         f"（{stated.period.label_cn}）内；已按该日期计入，请核对年份或日期"
@@ -601,17 +601,17 @@ class DateFill:
         n = len(values)
         dates = np.array(values, dtype=object)
         time = np.array(times, dtype=object) if len(times) == n else np.empty(n, dtype=object)
-        source = np.where(np.not_equal(dates, None), "column", None).astype(object)
+        source = np.where(np.not_equal(dates, None), "column", None).astype(object)  # type: ignore[call-overload]
         ranges = np.empty(n, dtype=object)
-        open_ = np.equal(dates, None)
+        open_ = np.equal(dates, None)  # type: ignore[call-overload]
         if self.has_column:
-            open_ &= np.not_equal(time, None)  # a blank date cell stays a blank date cell
+            open_ &= np.not_equal(time, None)  # type: ignore[call-overload]  # a blank date cell stays blank
         if id_raw is not None and open_.any():
             near = self.resolved.day if self.resolved else None
             id_day, id_time = id_dates(id_raw, near)
-            hit = open_ & np.not_equal(id_day, None)
+            hit = open_ & np.not_equal(id_day, None)  # type: ignore[call-overload]
             dates[hit], source[hit] = id_day[hit], "id"
-            keep = hit & np.equal(time, None)
+            keep = hit & np.equal(time, None)  # type: ignore[call-overload]
             time[keep] = id_time[keep]
             open_ &= ~hit
         if self.resolved is not None and open_.any():
@@ -655,9 +655,9 @@ def deadline_end(due: pd.Series, precision: pd.Series | None) -> pd.Series:
 
 def deadline_text(day: object, precision: object = "day") -> str:
     """A deadline as written: 2024年11月 for month precision, 2024年11月5日 for a day; — if none."""
-    if day is None or pd.isna(day):
+    if day is None or pd.isna(day):  # type: ignore[call-overload]
         return "—"
-    stamp = pd.Timestamp(day)
+    stamp = pd.Timestamp(day)  # type: ignore[arg-type]
     if precision == "year":
         return f"{stamp.year}年"
     if precision == "month":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -146,6 +146,17 @@ def _keys(names: pd.Series) -> np.ndarray:
     return keys[codes]
 
 
+class _Candidate(NamedTuple):
+    """One row of the candidate frame as ``itertuples`` yields it (columns in this order)."""
+
+    key: str
+    amount: float
+    day: pd.Timestamp
+    where: int
+    unit: str
+    pos: int
+
+
 def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
     """(row, row, rule) of near repeats from different sheets, by position in ``frame``.
 
@@ -175,7 +186,8 @@ def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
         grouped = rows.groupby(by, sort=False)["where"]
         keep = (grouped.transform("nunique") > 1) & (grouped.transform("size") <= _MAX_GROUP)
         for _, group in rows[keep].groupby(by, sort=False):
-            members = list(group.itertuples(index=False))
+            near: bool
+            members = cast(list[_Candidate], list(group.itertuples(index=False)))
             for i, a in enumerate(members):
                 for b in members[i + 1 :]:
                     if a.where == b.where:

@@ -233,6 +233,7 @@ def foreign_amount(text: str) -> tuple[str, float, str] | None:
     parsed = parsing.parse_amount(rest)
     if not parsed.ok or parsed.value is None:
         return None
+    assert parsed.qualifier is not None  # only an empty date cell has no qualifier
     return code, float(parsed.value), parsed.qualifier
 
 

@@ -50,7 +50,7 @@ class Parsed:
     """A parsed cell: its value, how precise the source was, or why it could not be read."""
 
     value: Any = None
-    qualifier: str = "exact"
+    qualifier: str | None = "exact"  # None: an empty date cell has no precision
     error: str | None = None
 
     @property
@@ -110,7 +110,7 @@ def _is_missing(value: object) -> bool:
     if isinstance(value, str):
         return False
     try:
-        return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+        return bool(pd.api.types.is_scalar(value) and pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False
 

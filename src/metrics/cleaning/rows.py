@@ -15,13 +15,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from metrics.cleaning import context, duplicates, layout, parsing
 from metrics.cleaning import totals as totals_mod
+from metrics.cleaning.context import DateFill
 from metrics.cleaning.duplicates import mark_duplicates
 from metrics.cleaning.headers import (
     HEADER_SEARCH_ROWS,
@@ -95,7 +96,7 @@ class SheetResult:
     notices: list[FileNotice] = field(default_factory=list)
     #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
     context: context.SheetContext | None = None
-    dates: context.DateFill | None = None
+    dates: DateFill | None = None
     timed: str = ""  # the header of a date column holding times only (07:06:18)
     yearless: str = ""  # the header of a date column whose cells took the title's year
 
@@ -446,7 +447,7 @@ def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[tuple[list[list[An
         yield chunk, peek is end
         if peek is end:
             return
-        rows = itertools.chain([peek], rows)
+        rows = itertools.chain([cast(list[Any], peek)], rows)
 
 
 @dataclass
@@ -729,8 +730,8 @@ def _parse_rows(
             result.note(notice)
         if result.dates is not None and fname == context.DATE_FIELD:
             times = context.times_of(raw)
-            errs = np.where(np.equal(times, None), errs, None)
-            if (timed := np.flatnonzero(np.not_equal(times, None))).size and not result.timed:
+            errs = np.where(np.equal(times, None), errs, None)  # type: ignore[call-overload]
+            if (timed := np.flatnonzero(np.not_equal(times, None))).size and not result.timed:  # type: ignore[call-overload]
                 result.timed = col.header  # one notice per sheet, not per chunk
                 notice = result.dates.time_notice(col.header, raw[timed[0]])
                 result.note(notice)
@@ -743,23 +744,24 @@ def _parse_rows(
                 raw, lambda v: layout.parse_quantity_cell(v)[1] if isinstance(v, str) else None
             )
             if (in_header := goods_unit_of(col.header)) is not None:  # 数量（箱）
-                units[np.equal(units, None) & np.not_equal(values, None)] = in_header[1]
+                units[np.equal(units, None) & np.not_equal(values, None)] = in_header[1]  # type: ignore[call-overload]
             columns["_unit_from_quantity"] = units
         columns[fname] = values
         if fspec.qualifier_column:
             columns[fspec.qualifier_column] = quals
-        failed = np.not_equal(errs, None)
+        failed = np.not_equal(errs, None)  # type: ignore[call-overload]
         if fspec.required and not fspec.alternatives:
-            failed |= np.equal(values, None) & np.equal(times, None)
+            failed |= np.equal(values, None) & np.equal(times, None)  # type: ignore[call-overload]
         for j in np.flatnonzero(failed):
             reason = errs[j] or Refusal(
                 Reason.REQUIRED_EMPTY, f"必填项「{col.header}」为空；请补填后重新报送"
             )
             problems.append((int(j), col.header, raw[j], reason))
         if fspec.derive_column:
+            assert fspec.derive_type is not None  # headers.toml gives every derive its type
             derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
             columns[fspec.derive_column] = derived
-            for j in np.flatnonzero(np.not_equal(derive_errs, None)):
+            for j in np.flatnonzero(np.not_equal(derive_errs, None)):  # type: ignore[call-overload]
                 if errs[j] is None and values[j] is not None:
                     problems.append((int(j), col.header, raw[j], derive_errs[j]))
     if result.dates is not None:  # dates from a time column, transaction numbers or context
@@ -806,14 +808,14 @@ def _parse_rows(
     frame["source_sheet"] = sheet.sheet
     frame["source_row"] = first_excel_row + data_idx
     bad = np.zeros(n, dtype=bool)
-    for j, header, value, reason in sorted(problems, key=lambda p: p[0]):
-        bad[j] = True
+    for at, header, value, reason in sorted(problems, key=lambda p: p[0]):
+        bad[at] = True
         result.rejects.append(
             {
                 "table": spec.name,
                 "source_file": sheet.file,
                 "source_sheet": sheet.sheet,
-                "source_row": int(first_excel_row + data_idx[j]),
+                "source_row": int(first_excel_row + data_idx[at]),
                 "column": header,
                 "value": "" if value is None else str(value),
                 "reason": str(reason),
@@ -850,7 +852,7 @@ def _fill_down(
     Returns the column with the fills, and which of its cells were filled.
     """
     others = [j for j in mapped if j != col.index]
-    others_filled = (cells[np.ix_(data_idx, others)] != EMPTY).any(axis=1)
+    others_filled = (cells[np.ix_(data_idx, others)] != EMPTY).any(axis=1)  # type: ignore[arg-type]
     empty = cells[data_idx, col.index] == EMPTY if col.index < cells.shape[1] else None
     if empty is None:
         return raw, np.zeros(len(raw), dtype=bool)
@@ -915,17 +917,16 @@ def _split_count(
         )
     errs = np.empty(n, dtype=object)
     for c in reversed(cols):  # the first refused part names the row's problem
-        errs = np.where(np.not_equal(parsed[c.index][3], None), parsed[c.index][3], errs)
+        errs = np.where(np.not_equal(parsed[c.index][3], None), parsed[c.index][3], errs)  # type: ignore[call-overload]
     if fspec.parts_column:
         texts = []
         for c in cols:
             label = "/".join(c.path) or c.header
-            texts.append(
-                _per_distinct(
-                    np.asarray(parsed[c.index][1], dtype=object),
-                    lambda v, label=label: f"{label} {v:g}",
-                )
-            )
+
+            def part(v: Any, label: str = label) -> str:
+                return f"{label} {v:g}"
+
+            texts.append(_per_distinct(np.asarray(parsed[c.index][1], dtype=object), part))
         columns[fspec.parts_column] = (
             ["；".join(p for p in row if p is not None) or None for row in zip(*texts, strict=True)]
             if texts
@@ -954,7 +955,7 @@ def _currencies(
     if "currency" not in ctx.spec.fields:
         if col.currency:
             errs = errs.copy()
-            for j in np.flatnonzero(np.not_equal(values, None)):
+            for j in np.flatnonzero(np.not_equal(values, None)):  # type: ignore[call-overload]
                 errs[j] = Refusal(
                     Reason.AMOUNT_UNREADABLE,
                     f"「{col.header}」是{col.currency}，不是人民币；本表只计人民币，"
@@ -965,19 +966,19 @@ def _currencies(
     currency = np.empty(n, dtype=object)
     original = np.empty(n, dtype=object)
     if col.currency:
-        foreign = np.not_equal(values, None)
+        foreign = np.not_equal(values, None)  # type: ignore[call-overload]
         currency[foreign] = col.currency
         original[foreign] = values[foreign]
     else:
         cells = _per_distinct(
-            np.where(np.not_equal(errs, None), raw, None),
+            np.where(np.not_equal(errs, None), raw, None),  # type: ignore[call-overload]
             lambda v: layout.foreign_amount(v) if isinstance(v, str) else None,
         )
-        foreign = np.not_equal(cells, None)
+        foreign = np.not_equal(cells, None)  # type: ignore[call-overload]
         for i in np.flatnonzero(foreign):
             currency[i], original[i], _ = cells[i]
             errs[i] = None
-        yuan = np.not_equal(values, None) & ~foreign
+        yuan = np.not_equal(values, None) & ~foreign  # type: ignore[call-overload]
         currency[yuan] = "CNY"
         original[yuan] = values[yuan]
     values = values.copy()
@@ -996,7 +997,7 @@ def _absent_required(
 ) -> list[tuple[int, str, Any, str]]:
     """A required date the sheet has no column for, when no context could supply one (a
     table kind cleaning/context.py does not date): each row is refused with the reason."""
-    problems = []
+    problems: list[tuple[int, str, Any, str]] = []
     for fspec in spec.fields.values():
         if not fspec.required or fspec.name in by_field or fspec.type != "date":
             continue
@@ -1028,7 +1029,7 @@ def _needs_a_figure(
             continue
         have = np.zeros(len(data_idx), dtype=bool)
         for f in present:
-            have |= np.not_equal(np.asarray(columns[f], dtype=object), None)
+            have |= np.not_equal(np.asarray(columns[f], dtype=object), None)  # type: ignore[call-overload]
         header = headers.get(fspec.name) or next(
             (headers[f] for f in fspec.alternatives if f in headers), fspec.label
         )
@@ -1136,5 +1137,5 @@ def typed_columns(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         elif dtype == "Int64" and column.dtype != "Int64":
             frame[name] = pd.array(column.tolist(), dtype="Int64")
         elif dtype not in {"datetime", "Int64"} and column.dtype != dtype:
-            frame[name] = column.astype(dtype)
+            frame[name] = column.astype(dtype)  # type: ignore[call-overload]
     return frame

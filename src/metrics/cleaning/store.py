@@ -403,14 +403,17 @@ def write_processed(outcome: CleanOutcome, out_dir: Path) -> None:
     ]
     with staged(out_dir) as stage:
         for table, frame in outcome.tables.items():
-            atomic_write(
-                stage / f"{table}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
-            )
+
+            def write_parquet(p: Path, f: pd.DataFrame = frame) -> None:
+                f.to_parquet(p, index=False)
+
+            atomic_write(stage / f"{table}.parquet", write_parquet)
         for name, frame in sides:
-            atomic_write(
-                stage / f"{name}.csv",
-                lambda p, f=frame: neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig"),
-            )
+
+            def write_csv(p: Path, f: pd.DataFrame = frame) -> None:
+                neutralize_frame(f).to_csv(p, index=False, encoding="utf-8-sig")
+
+            atomic_write(stage / f"{name}.csv", write_csv)
         atomic_write(
             stage / "manifest.json",
             lambda p: p.write_text(
@@ -444,8 +447,14 @@ def _finish_interrupted(out_dir: Path) -> None:
 
 
 def load_manifest(out_dir: Path) -> dict[str, Any]:
+    """manifest.json as written by :func:`run_clean` (the row accounting of every sheet)."""
     _finish_interrupted(Path(out_dir))
-    return json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    path = Path(out_dir) / "manifest.json"
+    if not path.is_file():
+        raise InputError(
+            "缺少清洗结果 manifest.json", "请先运行 shishi clean（或 make report）", path=out_dir
+        )
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def load_side_table(out_dir: Path, name: str) -> pd.DataFrame:

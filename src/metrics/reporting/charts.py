@@ -76,7 +76,7 @@ def apply_style() -> None:
             "axes.titleweight": "bold",
             "axes.titlelocation": "left",
             "axes.labelsize": 10,
-            "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+            "axes.prop_cycle": matplotlib.cycler(color=PALETTE),  # type: ignore[attr-defined]
             "xtick.labelsize": 9,
             "ytick.labelsize": 9,
             "legend.frameon": False,

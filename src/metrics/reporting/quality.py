@@ -338,3 +338,59 @@ def unread_sentence(table: str, unreadable_tables: list[str]) -> str | None:
         f"{label}台账中有表格未能读取，本期{label}数据不完整，以下数字不能作为正式数字引用；"
         "原因和处理办法见数据质量报告（data_quality.pdf）第一页。"
     )
+
+
+#: Rows of the duplicate trace shown in the PDF; the full list is duplicates.csv.
+TRACE_ROWS = 20
+
+
+def duplicate_trace(duplicates: pd.DataFrame, limit: int = TRACE_ROWS) -> tuple[pd.DataFrame, int]:
+    """Each repeated row beside the row it repeats (the first ``limit``), and how many in all.
+
+    duplicates.csv holds the whole trace; the PDF shows enough to recognise the pattern (a
+    file sent twice repeats row for row) without growing with the ledger.
+    """
+    columns = ["where", "same_as"]
+    if duplicates.empty:
+        return pd.DataFrame(columns=columns), 0
+    shown = duplicates.head(limit)
+    frame = pd.DataFrame(
+        {
+            "where": shown["source_file"].astype(str)
+            + "［"
+            + shown["source_sheet"].astype(str)
+            + "］第"
+            + shown["source_row"].astype(str)
+            + "行",
+            "same_as": shown["same_as_file"].astype(str)
+            + "［"
+            + shown["same_as_sheet"].astype(str)
+            + "］第"
+            + shown["same_as_row"].astype(str)
+            + "行",
+        }
+    )
+    return frame, len(duplicates)
+
+
+def near_duplicate_rows(near: pd.DataFrame) -> pd.DataFrame:
+    """Rows flagged as possible repeats, every row of each group, for the analyst to decide."""
+    columns = ["group", "where", "date", "who", "amount", "counted"]
+    if near.empty:
+        return pd.DataFrame(columns=columns)
+    repeat = near["review_repeat"].astype(str).str.lower().isin(["true", "1"])
+    return pd.DataFrame(
+        {
+            "group": near["review_group"].astype(str),
+            "where": near["source_file"].astype(str)
+            + "［"
+            + near["source_sheet"].astype(str)
+            + "］第"
+            + near["source_row"].astype(str)
+            + "行",
+            "date": near["date"].astype(str).str.slice(0, 10),
+            "who": near["who"].astype(str),
+            "amount": near["amount_yuan"].astype(str),
+            "counted": repeat.map({True: "不计入（待核实）", False: "计入"}),
+        }
+    )[columns]

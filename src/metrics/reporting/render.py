@@ -71,7 +71,7 @@ class ShishiPDFExporter(HTMLExporter):
     def _exclude_output_prompt_default(self) -> bool:
         return True
 
-    def from_notebook_node(
+    def from_notebook_node(  # type: ignore[override]
         self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
         nb = strip_hidden_cells(nb)

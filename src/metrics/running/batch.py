@@ -13,6 +13,7 @@ and end with a summary of what was made, skipped and failed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -321,7 +322,7 @@ def run_jobs(
         for i, job in enumerate(todo if pool is None else []):
             bar.set_postfix_str(f"{job.period} {job.unit} {job.name}".strip())
             more = i + 1 < len(todo)
-            _collect(job, lambda j=job, m=more: _run_job(j, m, kernels), result)
+            _collect(job, functools.partial(_run_job, job, more, kernels), result)
             bar.update()
     finally:
         bar.close()

@@ -69,7 +69,7 @@ class WarmKernel:
 
         try:
             km = AsyncKernelManager(kernel_name=kernel_name())
-            asyncio.run(km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(cwd)))
+            asyncio.run(km.start_kernel(extra_arguments=KERNEL_ARGS, cwd=str(cwd)))  # type: ignore[arg-type]
         except Exception:
             return None
         return cls(km, _queue_imports(km))

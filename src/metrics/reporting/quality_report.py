@@ -1,0 +1,335 @@
+"""The data-quality report for the analyst, section by section, as HTML the notebook shows.
+
+The notebook (notebooks/data_quality.ipynb) holds its parameters, one :func:`load_quality`
+call and one display per section; what each section says and which columns its tables have
+lives here, where a test reaches it. The tables themselves come from :mod:`quality`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML
+
+from metrics import __version__
+from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
+from metrics.cleaning.store import load_manifest, load_side_table
+from metrics.periods import Period
+from metrics.reporting import present, quality
+from metrics.scope import Scope
+
+
+@dataclass
+class QualityReport:
+    """What the data-quality report shows, for one period and scope."""
+
+    period: Period
+    unit: str
+    made_on: str
+    processed_dir: Path
+    scope: Scope
+    full_manifest: dict[str, Any]
+    manifest: dict[str, Any]
+    rejects: pd.DataFrame
+    warnings_table: pd.DataFrame
+    accounting: pd.DataFrame
+    totals: dict[str, int]
+    blockers: list[Any] = field(default_factory=list)
+
+
+def load_quality(
+    period: str,
+    unit: str,
+    processed_dir: str | Path,
+    made_on: str = "",
+    blockers: list[Any] | None = None,
+) -> QualityReport:
+    """Everything the report needs, from data/processed/, filtered to the unit."""
+    scope = Scope(unit or None)
+    full_manifest = load_manifest(Path(processed_dir))
+    manifest = scope.filter_manifest(full_manifest)
+    rejects = scope.filter_by_file(
+        load_side_table(Path(processed_dir), "rejects"), quality.file_units(full_manifest)
+    )
+    return QualityReport(
+        period=Period.parse(period),
+        unit=unit,
+        made_on=made_on,
+        processed_dir=Path(processed_dir),
+        scope=scope,
+        full_manifest=full_manifest,
+        manifest=manifest,
+        rejects=rejects,
+        warnings_table=scope.filter(load_side_table(Path(processed_dir), "warnings")),
+        accounting=quality.sheet_accounting(manifest),
+        totals=manifest["totals"],
+        blockers=list(blockers or []),
+    )
+
+
+def _join(parts: list[Any]) -> HTML:
+    return HTML("".join(p.data if hasattr(p, "data") else str(p) for p in parts))
+
+
+def title_page(q: QualityReport) -> HTML:
+    out: list[Any] = []
+    out.append(present.heading("数据质量报告" + (f"（{q.unit}）" if q.unit else ""), level=1))
+    out.append(
+        present.paragraph(
+            f"报告期间：{q.period.label_cn}。生成日期：{q.made_on or dt.date.today().isoformat()}。"
+            f"本报告供数据分析员核对原始台账使用。第一页是待办事项，其后列出每个工作表的行数核算、被拒绝的单元格、合计行核对、重复数据和提醒。"
+        )
+    )
+    out.append(present.heading("待办事项" if q.blockers else "待办事项：无"))
+    review = quality.review_items(q.manifest, q.warnings_table)
+    out.append(HTML(quality.todo_html(q.blockers, review)))
+    out.append(present.heading("概况", new_page=bool(q.blockers) or not review.empty))
+    out.append(
+        present.cards(
+            [
+                present.Card(
+                    "读取行数", f"{q.totals['rows_read']:,}", f"{len(q.accounting)} 个工作表"
+                ),
+                present.Card("接受", f"{q.totals['accepted']:,}", "进入统计"),
+                present.Card(
+                    "拒绝", f"{q.totals['rejected']:,}", f"{len(q.rejects)} 个单元格有问题"
+                ),
+                present.Card(
+                    "跳过 / 重复",
+                    f"{q.totals['skipped_blank'] + q.totals['skipped_total'] + q.totals['skipped_note']:,} / {q.totals['duplicates']:,}",
+                    "空行、合计行、注释行 / 重复或旧版本",
+                ),
+            ]
+        )
+    )
+    return _join(out)
+
+
+def accounting_section(q: QualityReport) -> HTML:
+    out: list[Any] = []
+    out.append(present.heading("一、各工作表行数核算"))
+    out.append(
+        present.paragraph(
+            "每个工作表：读取行数 = 接受 + 拒绝 + 跳过（空行、合计行、注释行）+ 重复。"
+            "“核算”一栏为 ✓ 表示没有任何一行被遗漏。"
+        )
+    )
+    out.append(
+        present.table(
+            q.accounting,
+            {
+                "file": "文件",
+                "sheet": "工作表",
+                "table": "台账",
+                "header_row": "表头行",
+                "rows_read": "读取",
+                "accepted": "接受",
+                "rejected": "拒绝",
+                "skipped": "跳过",
+                "duplicates": "重复",
+                "balanced": "核算",
+            },
+            numeric=["header_row", "rows_read", "accepted", "rejected", "skipped", "duplicates"],
+            small=True,
+        )
+    )
+    return _join(out)
+
+
+def rejects_section(q: QualityReport) -> HTML:
+    out: list[Any] = []
+    out.append(present.heading("二、被拒绝的数据"))
+    by_reason = quality.rejects_by_reason(q.rejects)
+    if by_reason.empty:
+        out.append(present.paragraph("没有被拒绝的数据。"))
+    else:
+        out.append(
+            present.paragraph(
+                f"共 {len(q.rejects)} 个单元格被拒绝，涉及 {by_reason['rows'].sum()} 行。"
+                "下表按文件、工作表、列和原因分组，每组列出前 3 个例子；逐个单元格的完整清单见 q.rejects.csv。"
+            )
+        )
+        out.append(
+            present.table(
+                by_reason,
+                {"reason": "原因", "cells": "单元格数", "rows": "行数"},
+                numeric=["cells", "rows"],
+            )
+        )
+        out.append(
+            present.table(
+                quality.rejects_grouped(q.rejects),
+                {
+                    "file": "文件",
+                    "sheet": "工作表",
+                    "column": "列",
+                    "reason": "原因及应填写的内容",
+                    "cells": "单元格数",
+                    "examples": "例子（Excel 行号与原值）",
+                },
+                numeric=["cells"],
+                small=True,
+            )
+        )
+    return _join(out)
+
+
+def totals_section(q: QualityReport) -> HTML:
+    out: list[Any] = []
+    out.append(present.heading("三、合计行核对"))
+    checks = quality.total_checks(q.manifest)
+    out.append(
+        present.paragraph("各表自带的“合计”行与本工具逐行相加的结果比较；仅作提示，不影响统计。")
+    )
+    out.append(
+        present.table(
+            checks,
+            {
+                "file": "文件",
+                "sheet": "工作表",
+                "excel_row": "Excel行",
+                "stated": "表内合计",
+                "computed": "逐行相加",
+                "difference": "差额",
+                "status": "结论",
+            },
+            numeric=["excel_row", "stated", "computed", "difference"],
+            small=True,
+            empty="所读表格中没有合计行。",
+            formats={"stated": present.yuan, "computed": present.yuan, "difference": present.yuan},
+        )
+    )
+    return _join(out)
+
+
+def duplicates_section(q: QualityReport) -> HTML:
+    out: list[Any] = []
+    out.append(present.heading("四、重复数据"))
+    dups = quality.duplicate_sources(q.manifest)
+    out.append(
+        present.paragraph(
+            "同一记录在多个文件或工作表中出现时只统计一次（以先读到的为准）；常见原因是同一文件以不同文件名重复报送。"
+        )
+    )
+    out.append(
+        present.table(
+            dups,
+            {
+                "file": "文件",
+                "sheet": "工作表",
+                "duplicates": "重复行数",
+                "same_as": "与此文件内容完全相同",
+            },
+            numeric=["duplicates"],
+            empty="没有发现重复数据。",
+        )
+    )
+    trace, n_repeats = quality.duplicate_trace(
+        q.scope.filter_by_file(
+            duplicates_table(q.processed_dir), quality.file_units(q.full_manifest)
+        )
+    )
+    if n_repeats:
+        out.append(present.heading("重复行与它重复的原行", level=3))
+        more = (
+            f"（共 {n_repeats} 行，此处列出前 {len(trace)} 行，全部见 duplicates.csv）"
+            if n_repeats > len(trace)
+            else ""
+        )
+        out.append(
+            present.paragraph(f"下列每一行都与右边那一行完全相同，只统计了右边那一行{more}。")
+        )
+        out.append(
+            present.table(trace, {"where": "重复的行", "same_as": "与之相同的原行"}, small=True)
+        )
+    near = quality.near_duplicate_rows(
+        q.scope.filter_by_file(
+            near_duplicates_table(q.processed_dir), quality.file_units(q.full_manifest)
+        )
+    )
+    if not near.empty:
+        out.append(present.heading("疑似重复（请核实）", level=3))
+        out.append(
+            present.paragraph(
+                "下列各组金额相同、捐赠方相同或相近、日期相近，可能是同一笔捐赠被重复公示。"
+                "每组只计入第一行，其余标为“不计入”；请核实后在原台账中删除重复的一行，或保留并说明。"
+            )
+        )
+        out.append(
+            present.table(
+                near,
+                {
+                    "group": "组",
+                    "where": "位置",
+                    "date": "日期",
+                    "who": "捐赠方",
+                    "amount": "金额（元）",
+                    "counted": "统计",
+                },
+                small=True,
+            )
+        )
+    out.append(present.heading("较新文件更新的项目（滚动台账）", level=3))
+    out.append(
+        present.paragraph(
+            "心愿清单每季度整份重报：同一项目（序号＋项目名称）以文件名、工作表名或标题行（填报日期）写明的期间较新的一份为准，旧版本不重复统计。"
+        )
+    )
+    out.append(
+        present.table(
+            quality.running_updates(q.manifest),
+            {"identity": "项目", "old": "旧版本", "new": "新版本"},
+            small=True,
+            empty="没有被较新文件更新的项目。",
+        )
+    )
+    conflicts = quality.running_conflicts(q.manifest)
+    if not conflicts.empty:
+        out.append(present.heading("无法判断新旧的项目", level=3))
+        out.append(present.table(conflicts, {"identity": "项目", "files": "所在文件"}, small=True))
+    return _join(out)
+
+
+def closing_sections(q: QualityReport) -> HTML:
+    out: list[Any] = []
+    out.append(present.heading("五、提醒（数据保留，请核实）"))
+    out.append(
+        present.table(
+            q.warnings_table,
+            {
+                "message": "提醒",
+                "source_file": "文件",
+                "source_sheet": "工作表",
+                "source_row": "Excel行",
+            },
+            numeric=["source_row"],
+            small=True,
+            empty="没有提醒。",
+        )
+    )
+    out.append(present.heading("六、跳过的文件和工作表", level=2))
+    out.append(
+        present.table(
+            quality.skipped_inputs(q.manifest),
+            {"file": "文件", "sheet": "工作表", "level": "类型", "message": "原因"},
+            small=True,
+            empty="所有文件都已读取。",
+        )
+    )
+    out.append(present.heading("七、输入文件（SHA-256）", level=2))
+    out.append(
+        present.paragraph(
+            "报告中的每个数字都来自下列文件；文件内容的 SHA-256 摘要用于核对所用的正是这一版文件。"
+        )
+    )
+    out.append(
+        present.table(
+            quality.input_hashes(q.manifest), {"file": "文件", "sha256": "SHA-256"}, small=True
+        )
+    )
+    out.append(present.note(f"shishi {__version__}；数据清洗时间 {q.manifest['generated_at']}。"))
+    return _join(out)
