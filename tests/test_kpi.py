@@ -203,7 +203,7 @@ def test_qualifiers_carry_through_sums() -> None:
     assert s["in_kind"].current == kpi.Quantity(27000.0, "about", 2)
     assert s["total"].previous == kpi.Quantity(12000.0, "exact", 1)
     by = kpi.donations_by(don, Q4, "campaign")
-    assert by.iloc[0].tolist() == ["救助", 60000.0, "at_least", 1]
+    assert by.iloc[0].tolist() == ["救助", 60000.0, "at_least", 1, 0]
 
 
 def test_purchases_split_and_undated_rows() -> None:
@@ -406,3 +406,102 @@ def test_headline_and_recorded(wishes: pd.DataFrame) -> None:
     assert h["purchases_individual_yuan"] == kpi.Quantity(3100.0, "at_least", 1)
     assert kpi.recorded(tables, "purchases", Q4) and not kpi.recorded(tables, "purchases", Q3)
     assert not kpi.recorded(tables, "donations", Q4)
+
+
+# --- near repeats, foreign currency and goods (no row turns into 0 yuan) -----------------------
+
+
+def review_donations() -> pd.DataFrame:
+    """Q4: one gift re-published two days later (a group of 2), one plain gift, one gift in
+    dollars without a rate, one gift of masks; Q3: one plain gift."""
+    frame = table(
+        "donations",
+        [
+            {"date": "2024-10-10", "campaign": "救助", "donor": "甲公司", "amount_yuan": 5000},
+            {"date": "2024-10-12", "campaign": "救助", "donor": "甲公司", "amount_yuan": 5000},
+            {"date": "2024-11-01", "campaign": "慰问", "donor": "乙", "amount_yuan": 1200},
+            {
+                "date": "2024-11-05",
+                "campaign": "抗疫",
+                "donor": "丙基金会",
+                "currency": "USD",
+                "amount_original": 33133,
+            },
+            {
+                "date": "2024-12-01",
+                "campaign": "抗疫",
+                "donor": "丁厂",
+                "kind": "in_kind",
+                "item": "防护口罩",
+                "item_unit": "包",
+                "quantity": 12500,
+            },
+            {"date": "2024-08-01", "campaign": "防汛", "donor": "戊", "amount_yuan": 800},
+        ],
+    )
+    frame["kind"] = frame["kind"].fillna("cash")
+    frame["currency"] = frame["currency"].fillna("CNY")
+    frame["review_group"] = pd.array(["捐赠-1", "捐赠-1", None, None, None, None], "string")
+    frame["review_repeat"] = [False, True, False, False, False, False]
+    frame["amount_original"] = frame["amount_original"].astype("float64")
+    frame["quantity"] = frame["quantity"].astype("float64")
+    return frame
+
+
+def test_a_near_repeat_counts_once_and_rows_without_yuan_make_the_sum_a_lower_bound() -> None:
+    don = review_donations()
+    s = kpi.donation_summary(don, Q4)
+    # 5000 (the repeat left out) + 1200 = 6200 from 2 rows; the dollars and the masks have no
+    # yuan: 2 rows left out, so the true total is at least 6200 (余), never a clean 6200
+    assert s["total"].current == kpi.Quantity(6200.0, "at_least", 2, 2)
+    assert s["cash"].current == kpi.Quantity(6200.0, "at_least", 2, 1)
+    assert s["in_kind"].current == kpi.Quantity(None, "at_least", 0, 1)
+    assert s["total"].previous == kpi.Quantity(800.0, "exact", 1, 0)
+    assert kpi.headline({**_empty_tables(), "donations": don}, Q4)["donations_yuan"] == (
+        kpi.Quantity(6200.0, "at_least", 2, 2)
+    )
+    by = kpi.donations_by(don, Q4, "campaign")
+    assert _listed(by) == [
+        ["救助", 5000.0, "exact", 1, 0],
+        ["慰问", 1200.0, "exact", 1, 0],
+        ["抗疫", None, "at_least", 0, 2],
+    ]
+    assert kpi.review_counts(don, Q4)["rows"] == 2
+    assert kpi.review_counts(don, Q4)["groups"] == 1
+    assert kpi.review_counts(don, Q3)["rows"] == 0
+
+
+def test_foreign_currency_and_goods_are_listed_apart() -> None:
+    don = review_donations()
+    assert kpi.foreign_amounts(don, Q4).values.tolist() == [["USD", 33133.0, "exact", 1]]
+    assert kpi.goods_in_kind(don, Q4).values.tolist() == [["防护口罩", "包", 12500.0, 1, 1]]
+    assert kpi.foreign_amounts(don, Q3).empty and kpi.goods_in_kind(don, Q3).empty
+
+
+def test_goods_are_added_only_within_one_item_and_unit() -> None:
+    rows = [
+        {"item": "防护口罩", "item_unit": "包", "quantity": 10000},
+        {"item": "防护口罩", "item_unit": "包", "quantity": 2500},
+        {"item": "防护口罩", "item_unit": "箱", "quantity": 30},
+        {"item": "防护服", "item_unit": "件", "quantity": None},
+    ]
+    don = table(
+        "donations",
+        [{"date": "2024-10-01", "campaign": "抗疫", "kind": "in_kind", **r} for r in rows],
+    )
+    don["quantity"] = don["quantity"].astype("float64")
+    goods = kpi.goods_in_kind(don, Q4)
+    assert _listed(goods) == [
+        ["防护口罩", "包", 12500.0, 2, 2],
+        ["防护口罩", "箱", 30.0, 1, 1],
+        ["防护服", "件", None, 0, 1],
+    ]
+
+
+def _listed(frame: pd.DataFrame) -> list[list[object]]:
+    """A frame's rows as lists, a missing figure as None (NaN never equals NaN)."""
+    return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+
+def _empty_tables() -> dict[str, pd.DataFrame]:
+    return {name: table(name, []) for name in ("wishes", "donations", "purchases", "volunteering")}

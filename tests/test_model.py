@@ -306,3 +306,129 @@ def test_text_fingerprint_follows_the_words_and_the_photos(tmp_path: Path) -> No
     first = text_fingerprint(tmp_path, Q4)
     (folder / "照片" / "a.png").write_bytes(b"two")
     assert first and text_fingerprint(tmp_path, Q4) != first
+
+
+# --- near repeats, foreign currency and goods ---------------------------------------------------
+
+
+def review_report() -> model.SummaryReport:
+    from test_kpi import review_donations
+
+    tables = sample_tables() | {"donations": review_donations()}
+    return model.build_summary(tables, Q4, made_on=MADE_ON)
+
+
+def test_near_repeats_foreign_currency_and_goods_are_said_in_the_summary() -> None:
+    r = review_report()
+    # Q4: 5000 + 1200 (the repeat of 5000 counted once) = 6200, with the dollars and the masks
+    # left out: 6200余元; the year adds Q3's 800: 7000余元
+    sentence = next(s for s in r.sentences if "捐款捐物" in s)
+    assert sentence == (
+        "本季度登记捐款捐物6200余元，其中2笔疑似重复，待核实（已按一笔计入）；"
+        "按项目以“救助”最多，为5000元；另有美元捐款3.31万美元（1笔，未折算人民币）、"
+        "物资捐赠1笔（只有数量：防护口罩1.25万包），均未计入人民币金额；年内累计7000余元。"
+    )
+    assert r.cards[1] == model.Card(
+        "年内捐款捐物", "7000余元", "本季度 6200余元；另有2笔外币或物资未计入"
+    )
+    row = next(row for row in r.comparison.rows if row[0] == "捐款捐物金额")
+    # 6200余 against Q3's exact 800: the change is at least 5400
+    assert row[1:4] == ["6200余元", "800元", "增加5400余元"]
+    assert r.precision_note.endswith(model.LEFT_OUT_NOTE)
+
+
+def test_donation_section_lists_foreign_currency_and_goods_apart() -> None:
+    section = next(s for s in review_report().sections if s.key == "donations")
+    assert section.lead == [
+        "2024年1—12月捐款捐物中有2笔疑似重复，待核实（已按一笔计入）。",
+        "2024年1—12月另有美元捐款3.31万美元（1笔，未折算人民币）、物资捐赠1笔"
+        "（只有数量：防护口罩1.25万包），均未计入人民币金额。",
+    ]
+    by, foreign, goods = section.blocks
+    assert isinstance(by, model.Table) and isinstance(foreign, model.Table)
+    assert isinstance(goods, model.Table)
+    # the repeat is not a row of its own: 救助 1 笔 5000元; 抗疫's two gifts have no yuan
+    assert by.rows == [
+        ["救助", "5000元", "1"],
+        ["慰问", "1200元", "1"],
+        ["防汛", "800元", "1"],
+        ["抗疫", model.NO_YUAN, "2"],
+    ]
+    assert foreign.rows == [["美元", "3.31万美元", "1"]]
+    assert goods.rows == [["防护口罩", "1.25万包", "1"]]
+
+
+def test_a_quarter_with_only_goods_has_no_yuan_figure_not_zero() -> None:
+    from test_kpi import review_donations
+
+    don = review_donations()
+    goods_only = don[don["kind"] == "in_kind"].reset_index(drop=True)
+    r = model.build_summary(sample_tables() | {"donations": goods_only}, Q4, made_on=MADE_ON)
+    row = next(row for row in r.comparison.rows if row[0] == "捐款捐物金额")
+    assert row[1] == model.NO_YUAN and row[6] == model.NO_YUAN
+    assert r.cards[1].value == model.NO_YUAN
+    sentence = next(s for s in r.sentences if "捐款捐物" in s)
+    assert sentence.startswith("本季度登记捐款捐物1笔，均无人民币金额；另有物资捐赠1笔")
+    assert "0元" not in sentence and "未登记" not in sentence
+
+
+def test_the_sample_like_tables_say_nothing_about_repeats_or_currencies() -> None:
+    r = build()
+    assert all(s.lead == [] for s in r.sections)
+    assert r.precision_note == model.PRECISION_NOTE
+    assert not any("疑似重复" in s or "未计入" in s for s in r.sentences)
+
+
+def test_a_long_list_of_goods_is_cut_in_the_report_and_whole_in_the_excel() -> None:
+    don = table(
+        "donations",
+        [
+            {
+                "date": "2024-10-01",
+                "kind": "in_kind",
+                "item": f"物资{i:02d}",
+                "item_unit": "箱",
+                "quantity": i + 1,
+            }
+            for i in range(18)
+        ],
+    )
+    don["quantity"] = don["quantity"].astype("float64")
+    section = next(
+        s
+        for s in model.build_summary(sample_tables() | {"donations": don}, Q4).sections
+        if s.key == "donations"
+    )
+    goods = section.blocks[-1]
+    assert isinstance(goods, model.Table) and goods.data is not None
+    assert len(goods.rows) == model.GOODS_SHOWN + 1 and len(goods.data) == 18
+    assert goods.rows[0] == ["物资00", "1箱", "1"]
+    assert goods.rows[-1] == ["其余3种物资", "见Excel底表“捐款捐物_物资”", "3"]
+
+
+def test_the_largest_campaign_is_not_named_when_its_name_is_unfilled() -> None:
+    from test_kpi import review_donations
+
+    don = review_donations()
+    don.loc[don["campaign"] == "救助", "campaign"] = None  # 5000 unnamed beats 慰问's 1200
+    r = model.build_summary(sample_tables() | {"donations": don}, Q4, made_on=MADE_ON)
+    sentence = next(s for s in r.sentences if "捐款捐物" in s)
+    assert "未填写" not in sentence
+    assert sentence.startswith(
+        "本季度登记捐款捐物6200余元，其中2笔疑似重复，待核实（已按一笔计入）；另有"
+    )
+
+
+def test_a_near_repeat_of_a_purchase_counts_once_and_the_section_says_so() -> None:
+    tables = sample_tables()
+    pur = tables["purchases"]
+    repeat = pur.iloc[[2]].assign(date=pd.Timestamp("2024-10-04"), source_row=99)
+    pur = pd.concat([pur, repeat], ignore_index=True)
+    pur["review_group"] = pd.array([None, None, "采购-1", None, "采购-1"], "string")
+    pur["review_repeat"] = [False, False, False, False, True]
+    r = model.build_summary(tables | {"purchases": pur}, Q4, made_on=MADE_ON)
+    row = next(row for row in r.comparison.rows if row[0] == "企业消费帮扶采购")
+    assert row[1] == "8万元"  # 80000 once, not 16万元
+    assert row[6] == "12.5万元"  # 45000 + 80000
+    section = next(s for s in r.sections if s.key == "purchases")
+    assert section.lead == ["2024年1—12月消费帮扶采购中有2笔疑似重复，待核实（已按一笔计入）。"]

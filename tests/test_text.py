@@ -46,6 +46,8 @@ QUALIFIERS_ = st.sampled_from(["exact", "at_least", "about", "at_most"])
         (55000, "about", "约5.5万元"),
         (1000, "at_most", "不足1000元"),
         (150_000_000, "exact", "1.5亿元"),
+        (144_236_922.86, "at_least", "1.4亿余元"),  # not 1亿余元: a whole 亿 drops 44%
+        (200_000_000, "at_least", "2亿余元"),
         (-500, "exact", "-500元"),
         (None, "exact", "—"),
     ],

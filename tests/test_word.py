@@ -71,3 +71,21 @@ def test_docx_styles_set_the_east_asian_font(tmp_path: Path) -> None:
     # every run carries the East Asian font too (Word's own fallback otherwise)
     run = next(p for p in doc.paragraphs if p.text.startswith("截至")).runs[0]
     assert run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+
+
+def test_docx_says_the_near_repeats_and_lists_foreign_currency_and_goods(tmp_path: Path) -> None:
+    from test_model import review_report
+
+    r = review_report()
+    charts.render_all(r, tmp_path)
+    text = all_text(Document(str(write_docx(r, tmp_path / "q.docx"))))
+    for expected in (
+        "其中2笔疑似重复，待核实（已按一笔计入）",
+        "2024年1—12月捐款捐物中有2笔疑似重复",
+        "另有美元捐款3.31万美元（1笔，未折算人民币）",
+        "防护口罩",
+        "1.25万包",
+        "3.31万美元",
+        "7000余元",
+    ):
+        assert expected in text, expected

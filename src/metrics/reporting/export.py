@@ -50,6 +50,11 @@ def workbook_sheets(r: SummaryReport) -> dict[str, pd.DataFrame]:
         sheets[t.sheet or t.caption] = (
             t.data if t.data is not None else pd.DataFrame(t.rows, columns=t.headers)
         )
+    notes = [[s.title, line] for s in r.sections for line in s.lead]
+    if notes:  # what the sections say apart from their tables (near repeats, foreign, goods)
+        sheets["报告说明"] = pd.DataFrame(
+            [["一、总体情况", line] for line in r.sentences] + notes, columns=["部分", "说明"]
+        )
     if r.targets:
         sheets["年度目标"] = pd.DataFrame(
             [[t.label, t.target, t.done, t.progress] for t in r.targets],

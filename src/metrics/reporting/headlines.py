@@ -53,11 +53,12 @@ def headline_figures(tables: dict[str, pd.DataFrame], period: Period) -> dict[st
         },
     }
     for table, label in (("donations", "本期捐款捐物"), ("purchases", "本期消费帮扶采购")):
-        rows = kpi.in_window(tables[table], period)
-        q = kpi.qsum(rows["amount_yuan"], rows["amount_qualifier"])
+        # as the report counts it: a near repeat once, rows without yuan make the sum 余
+        rows = kpi.counted(kpi.in_window(tables[table], period))
+        q = kpi._amount(rows)
         out[f"{table}_yuan"] = {
             "label": label,
-            "text": format_amount(q.value, q.qualifier),
+            "text": format_amount(q.value, q.qualifier) if q.value is not None else "无人民币金额",
             "rows": _rows(rows, "amount_yuan"),
         }
     vol = kpi.in_window(tables["volunteering"], period)

@@ -29,6 +29,9 @@ class Quantity:
     value: float | None
     qualifier: str = "exact"
     rows: int = 0
+    #: rows of the window the sum could not include (foreign currency without a rate, goods
+    #: with only a quantity): the yuan figure is then a lower bound, never a clean-looking total
+    left_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -237,8 +240,32 @@ def resolved_by_month(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
 # --- donations and purchases -------------------------------------------------------------------
 
 
+def counted(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a figure counts: a near repeat under review counts once, by its group's first row.
+
+    ``review_repeat`` is True for every row of a group flagged for review but the first read;
+    the rows stay in the tables (and in the data-quality report) until the analyst decides.
+    """
+    if "review_repeat" not in frame.columns:
+        return frame
+    return frame[~frame["review_repeat"].eq(True)]
+
+
 def _amount(frame: pd.DataFrame) -> Quantity:
-    return qsum(frame["amount_yuan"], frame["amount_qualifier"])
+    """Yuan summed once per row counted; rows with no yuan make the sum a lower bound (余).
+
+    A foreign-currency gift without a rate or a gift of goods has a value the yuan figure does
+    not hold, so the true total is at least the sum: it takes 余 and remembers how many rows it
+    left out. With no yuan at all but such rows, the value is None (no yuan figure), never 0.
+    """
+    rows = counted(frame)
+    q = qsum(rows["amount_yuan"], rows["amount_qualifier"])
+    missing = int(rows["amount_yuan"].isna().sum())
+    if not missing:
+        return q
+    if not q.rows:
+        return Quantity(None, "at_least", 0, missing)
+    return Quantity(q.value, combine_qualifiers([q.qualifier, "at_least"]), q.rows, missing)
 
 
 def _split(
@@ -257,7 +284,8 @@ def donation_summary(donations: pd.DataFrame, period: Period) -> dict[str, Any]:
 
 
 def _amount_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    cols = [by, "amount_yuan", "amount_qualifier", "rows"]
+    cols = [by, "amount_yuan", "amount_qualifier", "rows", "left_out"]
+    frame = counted(frame)
     if frame.empty:
         return pd.DataFrame(columns=cols)
     frame = frame.assign(**{by: frame[by].astype(object).where(frame[by].notna(), UNFILLED)})
@@ -265,7 +293,13 @@ def _amount_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     for key, group in frame.groupby(by, sort=False):
         q = _amount(group)
         rows.append(
-            {by: key, "amount_yuan": q.value, "amount_qualifier": q.qualifier, "rows": q.rows}
+            {
+                by: key,
+                "amount_yuan": q.value,
+                "amount_qualifier": q.qualifier,
+                "rows": q.rows,
+                "left_out": q.left_out,
+            }
         )
     return pd.DataFrame(rows, columns=cols).sort_values(
         ["amount_yuan", by], ascending=[False, True], ignore_index=True
@@ -276,13 +310,68 @@ def donations_by(donations: pd.DataFrame, period: Period, by: str) -> pd.DataFra
     return _amount_by(in_window(donations, period), by)
 
 
+def review_counts(frame: pd.DataFrame, window: Period) -> dict[str, Any]:
+    """Near repeats under review among the window's rows (rows, groups, rows left out of sums)."""
+    from metrics.cleaning.duplicates import under_review
+
+    return under_review(in_window(frame, window))
+
+
+def foreign_amounts(donations: pd.DataFrame, window: Period) -> pd.DataFrame:
+    """Foreign-currency gifts with no yuan figure, by currency: never counted as yuan.
+
+    Rows whose currency has a rate in shishi.toml have amount_yuan and are in the yuan sums.
+    """
+    rows = counted(in_window(donations, window))
+    cols = ["currency", "amount_original", "amount_qualifier", "rows"]
+    if "currency" not in rows.columns:
+        return pd.DataFrame(columns=cols)
+    cur = rows["currency"].astype("string").str.strip().str.upper()
+    rows = rows[rows["amount_yuan"].isna() & cur.notna() & (cur != "") & (cur != "CNY")]
+    rows = rows.assign(currency=cur[rows.index])
+    out = []
+    for code, group in rows.groupby("currency", sort=True):
+        q = qsum(group["amount_original"], group["amount_qualifier"])
+        out.append([code, q.value, q.qualifier, len(group)])
+    return pd.DataFrame(out, columns=cols)
+
+
+def goods_in_kind(donations: pd.DataFrame, window: Period) -> pd.DataFrame:
+    """Gifts of goods with no yuan figure, by item and unit (口罩 1.25万包): never counted as yuan.
+
+    Quantities are added only within one item and one unit (箱 and 个 are never summed).
+    A row with neither a yuan figure, a foreign amount nor a quantity is counted under 未填写.
+    """
+    rows = counted(in_window(donations, window))
+    rows = rows[rows["amount_yuan"].isna()]
+    if "currency" in rows.columns:
+        cur = rows["currency"].astype("string").str.strip().str.upper().fillna("")
+        rows = rows[(cur == "") | (cur == "CNY")]
+    cols = ["item", "item_unit", "quantity", "quantity_known", "rows"]
+    if rows.empty or "quantity" not in rows.columns:
+        return pd.DataFrame(columns=cols)
+    item = rows["item"].astype("string").str.strip()
+    name = item.where(item.notna() & (item != ""), rows["campaign"].astype("string"))
+    name = name.fillna(UNFILLED)
+    unit = rows["item_unit"].astype("string").str.strip().fillna("")
+    rows = rows.assign(_item=name, _unit=unit)
+    out = []
+    for (key, unit_name), group in rows.groupby(["_item", "_unit"], sort=False):
+        known = group["quantity"].notna()
+        total = float(pd.to_numeric(group.loc[known, "quantity"]).sum()) if known.any() else None
+        out.append([key, unit_name, total, int(known.sum()), len(group)])
+    return pd.DataFrame(out, columns=cols).sort_values(
+        ["rows", "item"], ascending=[False, True], ignore_index=True
+    )
+
+
 def purchase_summary(
     purchases: pd.DataFrame, period: Period, annual_target: float | None = None
 ) -> dict[str, Any]:
     parts = ("enterprise", "individual")
     now, before = (_split(purchases, w, "buyer_type", parts) for w in (period, period.previous()))
     ytd = _amount(in_window(purchases, period.year_to_date()))
-    progress = (ytd.value / annual_target) if annual_target else None
+    progress = ((ytd.value or 0.0) / annual_target) if annual_target else None
     return {k: Compared(now[k], before[k]) for k in now} | {
         "target_progress": progress,
         "undated": undated_rows(purchases),

@@ -26,6 +26,7 @@ from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.analyst import AnalystText, Case, load_analyst_text
 from metrics.reporting.text import (
+    currency_name,
     describe_change,
     format_amount,
     format_count,
@@ -42,8 +43,16 @@ PRECISION_NOTE = (
     "说明：金额和人数保持原始台账的精度，“余”表示不少于该数，“约”“近”表示估计数，"
     "“不足”表示少于该数；合计中只要有一笔写作“余”，合计也写作“余”。"
 )
+#: Added to the precision note when a yuan total leaves rows out (so its 余 is explained).
+LEFT_OUT_NOTE = (
+    "外币捐款（未给汇率）和只有数量的物资不计入人民币金额，含有这类捐赠的合计也写作“余”。"
+)
 #: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
 UNREADABLE = "数据未能读取"
+#: A yuan figure whose rows are all foreign currency without a rate or goods (never 0元).
+NO_YUAN = "无人民币金额"
+#: Goods listed by name in the PDF and Word (most often given first); the Excel lists all.
+GOODS_SHOWN = 15
 #: Trend charts need at least this many quarters of data to say anything.
 MIN_TREND_QUARTERS = 4
 
@@ -243,8 +252,26 @@ def _numbered(titles: list[str]) -> list[str]:
 
 
 def _q(q: kpi.Quantity, unit: str, amount: bool) -> str:
+    if q.value is None and q.left_out:
+        return NO_YUAN
     return (
         format_amount(q.value, q.qualifier) if amount else format_count(q.value, q.qualifier, unit)
+    )
+
+
+def _change(cur: kpi.Quantity, pre: kpi.Quantity, unit: str, recorded: bool, basis: str) -> str:
+    """describe_change, except that a side with no yuan at all says so (not 未登记)."""
+    no_yuan = [q.value is None and q.left_out > 0 for q in (cur, pre)]
+    if recorded and any(no_yuan):
+        return f"无法比较（{NO_YUAN}）"
+    return describe_change(
+        cur.value,
+        cur.qualifier,
+        pre.value,
+        pre.qualifier,
+        unit,
+        previous_recorded=recorded,
+        basis=basis,
     )
 
 
@@ -333,7 +360,8 @@ def build_summary(
         problems=text.problems,
         next_steps=text.next_steps,
         provenance=_provenance(tables, manifest or {}),
-        precision_note=PRECISION_NOTE,
+        precision_note=PRECISION_NOTE
+        + (LEFT_OUT_NOTE if any(q["donations_yuan"].left_out for q in (now, ytd)) else ""),
         signature=Signature(
             unit_name, format_date(made_on), text.number, text.send_to, text.copy_to
         ),
@@ -384,8 +412,9 @@ def _cards(
             "donations",
             Card(
                 "年内捐款捐物",
-                format_amount(donations.value, donations.qualifier),
-                f"{this} {_q(now['donations_yuan'], '元', True)}",
+                _q(donations, "元", True),
+                f"{this} {_q(now['donations_yuan'], '元', True)}"
+                + (f"；另有{donations.left_out}笔外币或物资未计入" if donations.left_out else ""),
             ),
         ),
         guard(
@@ -437,6 +466,11 @@ def _sentences(
             kpi.donations_by(tables["donations"], period, "campaign"),
             period,
             this,
+            review=kpi.review_counts(tables["donations"], period),
+            apart=narrative.apart_note(
+                kpi.foreign_amounts(tables["donations"], period),
+                kpi.goods_in_kind(tables["donations"], period),
+            ),
         ),
         narrative.purchase_sentence(now, ytd, period, this),
         narrative.volunteer_sentence(now, ytd, period, this),
@@ -501,25 +535,9 @@ def _comparison(
                 label,
                 _q(cur, unit, amount),
                 _q(pre, unit, amount) if rec_pre else "未登记",
-                describe_change(
-                    cur.value,
-                    cur.qualifier,
-                    pre.value,
-                    pre.qualifier,
-                    unit if not amount else "元",
-                    previous_recorded=rec_pre,
-                    basis=last,
-                ),
+                _change(cur, pre, unit if not amount else "元", rec_pre, last),
                 _q(ago, unit, amount) if rec_ago else "未登记",
-                describe_change(
-                    cur.value,
-                    cur.qualifier,
-                    ago.value,
-                    ago.qualifier,
-                    unit if not amount else "元",
-                    previous_recorded=rec_ago,
-                    basis="上年同期",
-                ),
+                _change(cur, ago, unit if not amount else "元", rec_ago, "上年同期"),
                 _q(ytd[key], unit, amount),
             ]
         )
@@ -555,9 +573,9 @@ def _trend(
         Series(
             "捐款捐物",
             labels,
-            t["donations_yuan"].tolist(),
+            [float(v) if pd.notna(v) else 0.0 for v in t["donations_yuan"]],
             [
-                format_amount(v, q)
+                format_amount(v, q) if pd.notna(v) else NO_YUAN
                 for v, q in zip(t["donations_yuan"], t["donations_qualifier"], strict=True)
             ],
         ),
@@ -653,10 +671,16 @@ def _sections(
     sections = [
         Section("wishes", numbered["职工心愿清单"], blocks=_wish_blocks(tables["wishes"], period)),
         Section(
-            "donations", numbered["捐款捐物"], blocks=_donation_blocks(tables["donations"], ytd)
+            "donations",
+            numbered["捐款捐物"],
+            lead=_donation_lead(tables["donations"], ytd),
+            blocks=_donation_blocks(tables["donations"], ytd),
         ),
         Section(
-            "purchases", numbered["消费帮扶"], blocks=_purchase_blocks(tables["purchases"], ytd)
+            "purchases",
+            numbered["消费帮扶"],
+            lead=_review_lead(tables["purchases"], ytd, "消费帮扶采购"),
+            blocks=_purchase_blocks(tables["purchases"], ytd),
         ),
         Section(
             "volunteering",
@@ -728,25 +752,64 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period) -> list[Table | Chart]:
 
 
 def _amount_rows(frame: pd.DataFrame, by: str) -> tuple[list[list[str]], pd.DataFrame]:
+    """Worded rows and typed data; 笔数 counts every gift, those without yuan included."""
+    count = frame["rows"] + frame.get("left_out", 0)
     rows = [
-        [str(r[by]), format_amount(r["amount_yuan"], r["amount_qualifier"]), str(r["rows"])]
-        for _, r in frame.iterrows()
+        [
+            str(r[by]),
+            format_amount(r["amount_yuan"], r["amount_qualifier"])
+            if pd.notna(r["amount_yuan"])
+            else NO_YUAN,
+            str(n),
+        ]
+        for (_, r), n in zip(frame.iterrows(), count, strict=True)
     ]
     data = pd.DataFrame(
         {
             "金额（元）": frame["amount_yuan"],
             "精度": frame["amount_qualifier"].map(contract.QUALIFIER_LABELS),
-            "笔数": frame["rows"],
+            "笔数": count,
         }
     )
     return rows, data
+
+
+def _goods_rest(goods: pd.DataFrame) -> list[list[str]]:
+    """One closing row for the goods past GOODS_SHOWN: the full list is in the Excel sheet."""
+    rest = goods.iloc[GOODS_SHOWN:]
+    if rest.empty:
+        return []
+    return [[f"其余{len(rest)}种物资", "见Excel底表“捐款捐物_物资”", str(int(rest["rows"].sum()))]]
+
+
+def _review_lead(frame: pd.DataFrame, window: Period, what: str) -> list[str]:
+    """年内捐款捐物中有N笔疑似重复，待核实（已按一笔计入）。 (nothing when none is flagged)"""
+    from metrics.reporting import narrative
+
+    note = narrative.review_note(kpi.review_counts(frame, window))
+    if not note:
+        return []
+    return [f"{window.label_cn}{what}中有{note.removeprefix('其中')}。"]
+
+
+def _donation_lead(donations: pd.DataFrame, ytd: Period) -> list[str]:
+    """The year's near repeats, foreign currency and goods, each said apart from the yuan."""
+    from metrics.reporting import narrative
+
+    lead = _review_lead(donations, ytd, "捐款捐物")
+    apart = narrative.apart_note(
+        kpi.foreign_amounts(donations, ytd), kpi.goods_in_kind(donations, ytd)
+    )
+    if apart:
+        lead.append(f"{ytd.label_cn}{apart}。")
+    return lead
 
 
 def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
     by = kpi.donations_by(donations, ytd, "campaign")
     rows, data = _amount_rows(by, "campaign")
     data.insert(0, "项目/用途", by["campaign"])
-    return [
+    blocks: list[Table | Chart] = [
         Table(
             f"{ytd.label_cn}捐款捐物（按项目）",
             ["项目/用途", "金额", "笔数"],
@@ -756,6 +819,60 @@ def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart
             sheet="捐款捐物_按项目",
         )
     ]
+    foreign = kpi.foreign_amounts(donations, ytd)
+    if len(foreign):
+        names = [currency_name(str(c)) for c in foreign["currency"]]
+        blocks.append(
+            Table(
+                f"{ytd.label_cn}外币捐款（未折算人民币，未计入上表金额）",
+                ["币种", "原币金额", "笔数"],
+                [
+                    [n, format_count(r.amount_original, str(r.amount_qualifier), n), str(r.rows)]
+                    for n, r in zip(names, _rows(foreign), strict=True)
+                ],
+                numeric=[1, 2],
+                data=pd.DataFrame(
+                    {
+                        "币种": names,
+                        "币种代码": foreign["currency"],
+                        "原币金额": foreign["amount_original"],
+                        "精度": foreign["amount_qualifier"].map(contract.QUALIFIER_LABELS),
+                        "笔数": foreign["rows"],
+                    }
+                ),
+                sheet="捐款捐物_外币",
+            )
+        )
+    goods = kpi.goods_in_kind(donations, ytd)
+    if len(goods):
+        blocks.append(
+            Table(
+                f"{ytd.label_cn}物资捐赠（只有数量，未计入上表金额）",
+                ["物资", "数量", "笔数"],
+                [
+                    [
+                        str(r.item),
+                        format_count(r.quantity, "exact", str(r.item_unit))
+                        if pd.notna(r.quantity)
+                        else "未填写",
+                        str(r.rows),
+                    ]
+                    for r in _rows(goods.head(GOODS_SHOWN))
+                ]
+                + _goods_rest(goods),
+                numeric=[1, 2],
+                data=pd.DataFrame(
+                    {
+                        "物资": goods["item"],
+                        "数量": goods["quantity"],
+                        "计量单位": goods["item_unit"],
+                        "笔数": goods["rows"],
+                    }
+                ),
+                sheet="捐款捐物_物资",
+            )
+        )
+    return blocks
 
 
 def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart]:

@@ -15,8 +15,8 @@ import pandas as pd
 
 from metrics.cleaning.parsing import combine_qualifiers
 from metrics.periods import Period
-from metrics.reporting.kpi import Compared, Quantity
-from metrics.reporting.text import format_amount, format_count, format_percent
+from metrics.reporting.kpi import UNFILLED, Compared, Quantity
+from metrics.reporting.text import currency_name, format_amount, format_count, format_percent
 
 
 def _count(q: Quantity | Compared, unit: str) -> str:
@@ -54,21 +54,97 @@ def wish_sentence(wish: dict[str, Any], period: Period, this: str = "本期") ->
 
 
 def donation_sentence(
-    now: Quantity, ytd: Quantity, top: pd.DataFrame | None, period: Period, this: str = "本期"
+    now: Quantity,
+    ytd: Quantity,
+    top: pd.DataFrame | None,
+    period: Period,
+    this: str = "本期",
+    *,
+    review: dict[str, Any] | None = None,
+    apart: str = "",
 ) -> str:
-    """The period's donations, the largest campaign, and the year's total (each once)."""
-    if _value(now) == 0 and _value(ytd) == 0:
+    """The period's donations, the largest campaign, and the year's total (each once).
+
+    ``review`` (near repeats under review in the period) and ``apart`` (the period's foreign
+    currency and goods, see :func:`apart_note`) are said in the same sentence, so a figure
+    that counts a repeat once or leaves rows out is never read as clean.
+    """
+    if _value(now) == 0 and _value(ytd) == 0 and not now.left_out and not ytd.left_out:
         return f"{period.label_cn}及年内均未登记捐款捐物。"
-    if _value(now) == 0:
+    if now.value is None and now.left_out:
+        text = f"{this}登记捐款捐物{now.left_out}笔，均无人民币金额"
+    elif _value(now) == 0:
         text = f"{this}未登记捐款捐物"
     else:
         text = f"{this}登记捐款捐物{_amount(now)}"
-        if top is not None and len(top) > 1:
+        note = review_note(review or {})
+        if note:
+            text += f"，{note}"
+        if (
+            top is not None
+            and len(top) > 1
+            and pd.notna(top.iloc[0]["amount_yuan"])
+            and top.iloc[0]["campaign"] != UNFILLED  # not 其中“未填写”1.4亿余元
+        ):
             first = top.iloc[0]
-            text += f"，其中“{first['campaign']}”{format_amount(first['amount_yuan'], first['amount_qualifier'])}"
-    if period.grain != "year" and _value(ytd) != _value(now):
-        text += f"；年内累计{_amount(ytd)}"
+            figure = format_amount(first["amount_yuan"], first["amount_qualifier"])
+            text += (
+                f"；按项目以“{first['campaign']}”最多，为{figure}"
+                if note
+                else f"，其中“{first['campaign']}”{figure}"
+            )
+    if apart:
+        text += f"；{apart}"
+    if period.grain != "year" and (_value(ytd) != _value(now) or ytd.left_out != now.left_out):
+        text += f"；年内累计{_amount(ytd)}" if ytd.value is not None else ""
+        extra = ytd.left_out - now.left_out
+        if extra > 0:
+            text += f"（另有{extra}笔外币或物资捐赠未计入，见捐款捐物部分）"
     return text + "。"
+
+
+def review_note(review: dict[str, Any]) -> str:
+    """其中N笔疑似重复，待核实（已按一笔计入）: rows flagged as near repeats, counted once."""
+    rows, groups = int(review.get("rows") or 0), int(review.get("groups") or 0)
+    if not rows:
+        return ""
+    if groups <= 1:
+        return f"其中{rows}笔疑似重复，待核实（已按一笔计入）"
+    return f"其中{rows}笔疑似重复，分属{groups}组，待核实（每组已按一笔计入）"
+
+
+def apart_note(foreign: pd.DataFrame, goods: pd.DataFrame) -> str:
+    """The gifts a yuan total leaves out, said apart, with how many rows they are and why.
+
+    另有美元捐款3.31万美元（1笔，未折算人民币）、物资捐赠1笔（只有数量：防护口罩1.25万包），
+    均未计入人民币金额.
+    """
+    parts = []
+    for r in _records(foreign):
+        name = currency_name(str(r.currency))
+        figure = format_count(r.amount_original, str(r.amount_qualifier), name)
+        parts.append(f"{name}捐款{figure}（{r.rows}笔，未折算人民币）")
+    if len(goods):
+        items = "、".join(_goods(r) for r in _records(goods.head(5)))
+        more = "等" if len(goods) > 5 else ""
+        parts.append(f"物资捐赠{int(goods['rows'].sum())}笔（只有数量：{items}{more}）")
+    if not parts:
+        return ""
+    return "另有" + "、".join(parts) + "，均未计入人民币金额"
+
+
+def _records(frame: pd.DataFrame) -> list[Any]:
+    """A frame's rows as named tuples (typed Any: pandas' cell types are a union of everything)."""
+    return list(frame.itertuples())
+
+
+def _goods(r: Any) -> str:
+    """防护口罩1.25万包; a row with no quantity: 防护服（2笔未填数量）."""
+    if r.quantity is None or pd.isna(r.quantity):
+        return f"{r.item}（{r.rows}笔未填数量）"
+    text = f"{r.item}{format_count(r.quantity, 'exact', str(r.item_unit))}"
+    missing = int(r.rows) - int(r.quantity_known)
+    return text + (f"（另有{missing}笔未填数量）" if missing else "")
 
 
 def purchase_sentence(

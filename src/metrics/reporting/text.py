@@ -44,9 +44,12 @@ def _exact(v: float) -> str:
 
 
 def _floor(v: float) -> str:
-    """Truncated down to its leading figures (for 余): 9150 -> 9100, 591 -> 590, 6.3万 -> 6万."""
+    """Truncated down to its leading figures (for 余): 9150 -> 9100, 591 -> 590, 6.3万 -> 6万.
+
+    亿 keep one decimal (1.44亿 -> 1.4亿余): a whole 亿 would drop up to half the figure.
+    """
     if v >= 1e8:
-        return f"{math.floor(v / 1e8)}亿"
+        return f"{_trim(math.floor(v / 1e7) / 10, 1)}亿"
     if v >= 1e4:
         return f"{math.floor(v / 1e4)}万"
     if v >= 1000:
@@ -174,6 +177,16 @@ def format_change(
     """Two exact figures: 较上期增加3项 / 较上期减少2项 / 与上期持平 / 上期未登记."""
     text = describe_change(current, "exact", previous, "exact", unit, basis=basis)
     return f"较{basis}{text}" if text.startswith(("增加", "减少")) else text
+
+
+def currency_name(code: str) -> str:
+    """USD -> 美元, HKD -> 港币: the first Chinese word vocab.toml [currencies] gives the code."""
+    from metrics.cleaning.parsing import load_vocab
+
+    for word, known in load_vocab().get("currencies", {}).items():
+        if known == code and any("\u4e00" <= ch <= "\u9fff" for ch in word):
+            return str(word)
+    return code
 
 
 def format_month(day: dt.date) -> str:
