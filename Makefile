@@ -85,12 +85,13 @@ lab: setup ## 用 JupyterLab 打开报告笔记本（shishi 内核）；别的�
 	  --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/notebooks \
 	  --MappingKernelManager.default_kernel_name=shishi
 
-test: setup ## 运行全部测试
+test: setup lint ## 运行代码检查（ruff、mypy）和全部测试（CI 运行的就是它）
 	$(BIN)/python -m pytest
 
-lint: setup ## 代码检查（ruff check + format --check）
+lint: setup ## 代码检查：ruff（规范和排版）、mypy（类型）
 	$(BIN)/ruff check src tests benchmarks scripts notebooks
 	$(BIN)/ruff format --check src tests benchmarks scripts notebooks
+	$(BIN)/mypy
 
 format: setup ## 自动排版代码（ruff）
 	$(BIN)/ruff format src tests benchmarks scripts notebooks
