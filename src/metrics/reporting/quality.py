@@ -354,22 +354,10 @@ def duplicate_trace(duplicates: pd.DataFrame, limit: int = TRACE_ROWS) -> tuple[
     if duplicates.empty:
         return pd.DataFrame(columns=columns), 0
     shown = duplicates.head(limit)
-    frame = pd.DataFrame(
-        {
-            "where": shown["source_file"].astype(str)
-            + "［"
-            + shown["source_sheet"].astype(str)
-            + "］第"
-            + shown["source_row"].astype(str)
-            + "行",
-            "same_as": shown["same_as_file"].astype(str)
-            + "［"
-            + shown["same_as_sheet"].astype(str)
-            + "］第"
-            + shown["same_as_row"].astype(str)
-            + "行",
-        }
+    original = shown[["same_as_file", "same_as_sheet", "same_as_row"]].set_axis(
+        ["source_file", "source_sheet", "source_row"], axis=1
     )
+    frame = pd.DataFrame({"where": locations(shown), "same_as": locations(original)})
     return frame, len(duplicates)
 
 
@@ -382,12 +370,7 @@ def near_duplicate_rows(near: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "group": near["review_group"].astype(str),
-            "where": near["source_file"].astype(str)
-            + "［"
-            + near["source_sheet"].astype(str)
-            + "］第"
-            + near["source_row"].astype(str)
-            + "行",
+            "where": locations(near),
             "date": near["date"].astype(str).str.slice(0, 10),
             "who": near["who"].astype(str),
             "amount": near["amount_yuan"].astype(str),
