@@ -432,3 +432,13 @@ def test_a_near_repeat_of_a_purchase_counts_once_and_the_section_says_so() -> No
     assert row[6] == "12.5万元"  # 45000 + 80000
     section = next(s for s in r.sections if s.key == "purchases")
     assert section.lead == ["2024年1—12月消费帮扶采购中有2笔疑似重复，待核实（已按一笔计入）。"]
+
+
+def test_a_ledger_never_sent_reads_not_registered_on_its_card_not_zero() -> None:
+    """Real donation lists alone: the purchases card said 0元, as if nothing had been bought."""
+    tables = sample_tables()
+    tables["purchases"] = tables["purchases"].iloc[0:0]
+    cards = {c.label: c for c in model.build_summary(tables, Q4, made_on=MADE_ON).cards}
+    assert cards["年内消费帮扶采购"].value == "未登记"
+    assert "0元" not in cards["年内消费帮扶采购"].value
+    assert cards["年内捐款捐物"].value != "未登记"  # a ledger that was sent keeps its figure

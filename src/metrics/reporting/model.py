@@ -49,6 +49,8 @@ LEFT_OUT_NOTE = (
 )
 #: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
 UNREADABLE = "数据未能读取"
+#: A card whose ledger was never sent: nothing was registered, which is not the same as 0.
+NOT_REGISTERED = "未登记"
 #: A yuan figure whose rows are all foreign currency without a rate or goods (never 0元).
 NO_YUAN = "无人民币金额"
 #: Goods listed by name in the PDF and Word (most often given first); the Excel lists all.
@@ -343,7 +345,7 @@ def build_summary(
         made_on=made_on,
         cover_meta=cover_meta,
         summary_title=numbered["总体情况"],
-        cards=_cards(wish, ytd, now, this, blocked),
+        cards=_cards(wish, ytd, now, this, blocked, {t for t, f in tables.items() if f.empty}),
         sentences=_sentences(tables, period, win, wish, now, ytd, targets, this, blocked),
         targets=_targets(targets, ytd, blocked),
         comparison=_comparison(
@@ -386,9 +388,14 @@ def _cards(
     now: dict[str, kpi.Quantity],
     this: str,
     blocked: dict[str, str],
+    absent: set[str] | frozenset[str] = frozenset(),
 ) -> list[Card]:
     def guard(table: str, card: Card) -> Card:
-        return Card(card.label, UNREADABLE, "见本页提示") if table in blocked else card
+        if table in blocked:
+            return Card(card.label, UNREADABLE, "见本页提示")
+        if table in absent:  # no ledger of this kind at all: not registered, never "0元"
+            return Card(card.label, NOT_REGISTERED, "没有收到这类台账")
+        return card
 
     total, resolved = wish["total"].current.value, wish["resolved"].current.value
     donations = ytd["donations_yuan"]
