@@ -92,3 +92,30 @@ def test_unit_named_by_its_own_toml(tmp_path: Path) -> None:
     assert set(outcome.tables["donations"]["unit"]) == {"青江卷烟厂", "二车间"}
     files = {f["file"]: f["unit"] for f in outcome.manifest["files"]}
     assert files["sub/捐款.csv"] == "二车间"
+
+
+def test_settings_a_subfolder_toml_cannot_apply_stop_the_run(tmp_path: Path) -> None:
+    """Only [unit] name is read from a subfolder: a pin written there used to be ignored
+    silently, so the sheet it should fix was read the default way."""
+    from metrics.errors import ConfigError
+
+    raw = sample(tmp_path)
+    donations_csv(raw / "sub" / "捐款.csv")
+    (raw / "sub" / "shishi.toml").write_text(
+        '[unit]\nname = "二车间"\n\n[[pin]]\nfile = "捐款.csv"\nunit = "万元"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        run_clean(raw)
+    message = str(info.value)
+    assert "[[pin]]" in message and str(raw / "shishi.toml") in message
+    assert "sub/文件名" in message
+
+
+def test_a_broken_subfolder_toml_is_a_config_error_with_its_line(tmp_path: Path) -> None:
+    from metrics.errors import ConfigError
+
+    raw = sample(tmp_path)
+    donations_csv(raw / "sub" / "捐款.csv")
+    (raw / "sub" / "shishi.toml").write_text("[unit]\nname = “二车间”\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="第 2 行"):
+        run_clean(raw)

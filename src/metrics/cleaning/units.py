@@ -18,9 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from metrics.config import CONFIG_NAME, load_config
+from metrics.errors import ConfigError
 from metrics.paths import DATA_DIR
 
-CONFIG_NAME = "shishi.toml"
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
 
 
@@ -62,17 +63,36 @@ def _declared_units(config: Any) -> dict[str, str]:
     return out
 
 
-def _own_unit_name(folder: Path) -> str | None:
-    """[unit] name in a subfolder's own shishi.toml (only that key is read here)."""
-    path = folder / CONFIG_NAME
-    if not path.is_file():
+def _own_unit_name(folder: Path, top: Path | None = None) -> str | None:
+    """[unit] name in a subfolder's own shishi.toml, validated like the top one.
+
+    Only the unit's name is taken from a subfolder; pins, header synonyms, rates or targets
+    written there would be silently ignored, so they stop the run with a message saying where
+    they belong instead.
+    """
+    if not (folder / CONFIG_NAME).is_file():
         return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-        return None
-    name = (data.get("unit") or {}).get("name")
-    return str(name).strip() if name else None
+    own = load_config(folder)  # a mistake in it is a ConfigError with its line
+    ignored = [
+        key
+        for key, value in (
+            ("[[pin]]", own.pins),
+            ("[headers.*]", own.extra_headers),
+            ("[rates]", own.rates),
+            ("[targets]", own.targets),
+            ("[[units]]", own.units),
+            ("[unit] branches", own.branches),
+        )
+        if value
+    ]
+    if ignored:
+        where = top / CONFIG_NAME if top is not None else "原始数据文件夹顶层的 shishi.toml"
+        raise ConfigError(
+            f"子文件夹的 shishi.toml 只读取 [unit] name，其中的 {'、'.join(ignored)} 不会生效",
+            f"请把这些设置移到 {where}（[[pin]] 的 file 写成“{folder.name}/文件名”）",
+            path=folder / CONFIG_NAME,
+        )
+    return own.unit_name.strip() if own.unit_name else None
 
 
 def _holds_ledgers(folder: Path) -> bool:
@@ -109,7 +129,7 @@ def plan_units(raw_dir: Path, files: list[Path], top_unit: str, config: Any) -> 
             continue
         top = parts[0]
         if top not in verdict:
-            name = declared.get(top) or _own_unit_name(raw_dir / top)
+            name = declared.get(top) or _own_unit_name(raw_dir / top, raw_dir)
             verdict[top] = name
             if name is None and _holds_ledgers(raw_dir / top):
                 plan.notices.append(
