@@ -54,3 +54,22 @@ def test_near_duplicates_say_which_row_is_counted() -> None:
     assert rows["counted"].tolist() == ["计入", "不计入（待核实）"]
     assert rows["where"].tolist() == ["1月.xlsx［Sheet1］第7行", "2月.xlsx［Sheet1］第12行"]
     assert rows["date"].tolist() == ["2020-01-29", "2020-01-30"]
+
+
+def test_a_ledger_quiet_this_period_but_not_before_is_to_be_confirmed() -> None:
+    import datetime as dt
+
+    def dated(*days: str) -> pd.DataFrame:
+        return pd.DataFrame({"date": pd.to_datetime(list(days))})
+
+    tables = {
+        "donations": dated("2024-10-12", "2024-12-30"),  # nothing in 2025Q1: not arrived yet?
+        "purchases": dated("2024-11-01", "2025-03-31"),  # the last day of the quarter counts
+        "volunteering": dated("2025-04-02"),  # only later records: nothing before, not quiet
+        "wishes": pd.DataFrame({"raised_on": pd.to_datetime(["2024-01-01"])}),
+    }
+    quiet = quality.quiet_ledgers(
+        tables, dt.date(2025, 1, 1), dt.date(2025, 3, 31), "2025年第一季度"
+    )
+    assert quiet["where"].tolist() == ["捐款捐物"]
+    assert quiet["message"].iloc[0].startswith("2025年第一季度没有任何记录，而此前有 2 条")

@@ -377,3 +377,37 @@ def near_duplicate_rows(near: pd.DataFrame) -> pd.DataFrame:
             "counted": repeat.map({True: "不计入（待核实）", False: "计入"}),
         }
     )[columns]
+
+
+#: Ledgers kept per period (a wish list is re-sent whole, so it is never "quiet").
+PERIODIC_TABLES = ("donations", "purchases", "volunteering")
+
+
+def quiet_ledgers(
+    tables: dict[str, pd.DataFrame], start: Any, end: Any, label: str
+) -> pd.DataFrame:
+    """To confirm: a periodic ledger with records before the period and none in it.
+
+    Often the quarter's file has simply not arrived yet; the leadership report would then say
+    本季度未登记, true of the data but not of the office. Not blocking (a quarter without a
+    donation happens), but the analyst is asked before the report goes out.
+    """
+    rows = []
+    first = pd.Timestamp(start)
+    last = pd.Timestamp(end) + pd.Timedelta(days=1)
+    for table in PERIODIC_TABLES:
+        frame = tables.get(table)
+        if frame is None or frame.empty or "date" not in frame.columns:
+            continue
+        dates = frame["date"]
+        earlier = int((dates < first).sum())
+        within = int(((dates >= first) & (dates < last)).sum())
+        if earlier and not within:
+            rows.append(
+                {
+                    "where": TABLE_LABELS[table],
+                    "message": f"{label}没有任何记录，而此前有 {earlier} 条：如果这一期的台账还没"
+                    "收齐，请补齐后重新生成；确实没有发生的，可以忽略",
+                }
+            )
+    return pd.DataFrame(rows, columns=["where", "message"])

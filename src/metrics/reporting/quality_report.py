@@ -17,7 +17,7 @@ from IPython.display import HTML
 
 from metrics import __version__
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
-from metrics.cleaning.store import load_manifest, load_side_table
+from metrics.cleaning.store import load_manifest, load_processed, load_side_table
 from metrics.periods import Period
 from metrics.reporting import present, quality
 from metrics.scope import Scope
@@ -85,7 +85,18 @@ def title_page(q: QualityReport) -> HTML:
         )
     )
     out.append(present.heading("待办事项" if q.blockers else "待办事项：无"))
-    review = quality.review_items(q.manifest, q.warnings_table)
+    review = pd.concat(
+        [
+            quality.review_items(q.manifest, q.warnings_table),
+            quality.quiet_ledgers(
+                q.scope.filter_tables(load_processed(q.processed_dir)),
+                q.period.start,
+                q.period.end,
+                q.period.label_cn,
+            ),
+        ],
+        ignore_index=True,
+    )
     out.append(HTML(quality.todo_html(q.blockers, review)))
     out.append(present.heading("概况", new_page=bool(q.blockers) or not review.empty))
     out.append(
