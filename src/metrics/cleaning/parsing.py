@@ -358,6 +358,24 @@ _COUNT = re.compile(
 )
 
 
+def _out_of_bounds(
+    number: float, value: object, what: str, limit: float, limit_text: str, hint: str
+) -> Parsed | None:
+    """A refusal for a negative count or duration, or one beyond any plausible size."""
+    if number < 0:
+        return Parsed(
+            error=Refusal(Reason.NEGATIVE, f"{what}不能为负数：「{_quote(value)}」；{hint}")
+        )
+    if number > limit:
+        return Parsed(
+            error=Refusal(
+                Reason.OUT_OF_RANGE,
+                f"{what}超出合理范围（超过{limit_text}）：「{_quote(value)}」；请核对是否多打了数字",
+            )
+        )
+    return None
+
+
 @_never_raise(_count_error, Reason.COUNT_UNREADABLE)
 def parse_count(value: object) -> Parsed:
     """Whole numbers of people, times, items: 6人, 30余顶, 五十余次, 约20人.
@@ -381,17 +399,8 @@ def parse_count(value: object) -> Parsed:
         number = _read_number(m["n"]) if m else None
     if number is None or not math.isfinite(number) or not number.is_integer():
         return Parsed(error=Refusal(Reason.COUNT_UNREADABLE, _count_error(value)))
-    if number < 0:
-        return Parsed(
-            error=Refusal(Reason.NEGATIVE, f"数量不能为负数：「{_quote(value)}」；{COUNT_HINT}")
-        )
-    if number > MAX_COUNT:
-        return Parsed(
-            error=Refusal(
-                Reason.OUT_OF_RANGE,
-                f"数量超出合理范围（超过1亿）：「{_quote(value)}」；请核对是否多打了数字",
-            )
-        )
+    if refused := _out_of_bounds(number, value, "数量", MAX_COUNT, "1亿", COUNT_HINT):
+        return refused
     return Parsed(int(number), qualifier)
 
 
@@ -447,17 +456,8 @@ def parse_hours(value: object) -> Parsed:
         hours = _hours_from_text(rest.replace(" ", ""))
     if hours is None or not math.isfinite(hours):
         return Parsed(error=Refusal(Reason.HOURS_UNREADABLE, _hours_error(value)))
-    if hours < 0:
-        return Parsed(
-            error=Refusal(Reason.NEGATIVE, f"时长不能为负数：「{_quote(value)}」；{HOURS_HINT}")
-        )
-    if hours > MAX_HOURS:
-        return Parsed(
-            error=Refusal(
-                Reason.OUT_OF_RANGE,
-                f"时长超出合理范围（超过100万小时）：「{_quote(value)}」；请核对是否多打了数字",
-            )
-        )
+    if refused := _out_of_bounds(hours, value, "时长", MAX_HOURS, "100万小时", HOURS_HINT):
+        return refused
     return Parsed(round(hours, 2) + 0.0, qualifier)
 
 
