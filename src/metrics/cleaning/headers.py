@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from metrics.cleaning import layout
-from metrics.cleaning.parsing import is_empty, normalize_text
+from metrics.cleaning.parsing import normalize_text
 
 #: How many rows from the top of a sheet are searched for the header row.
 HEADER_SEARCH_ROWS = 20
@@ -417,13 +417,6 @@ def _names_other_field(header_row: list[Any], j: int, spec: TableSpec) -> bool:
     """A column titled as some other field (备注, 日期) is never taken for a missing one."""
     cell = header_row[j] if j < len(header_row) else None
     return _match_cell(cell, spec) is not None
-
-
-def _example(body: list[list[Any]], j: int) -> str:
-    for row in body:
-        if j < len(row) and not is_empty(row[j]):
-            return normalize_text(row[j])
-    return ""
 
 
 def explain_missing(

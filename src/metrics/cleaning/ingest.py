@@ -106,14 +106,6 @@ class FileNotice:
     hint: str = ""
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def year_hint(*names: str) -> int | None:
     """The year a sheet's dates without a year belong to, if its name (or else the file's) says
     exactly one year; otherwise None, and such dates are rejected rather than guessed."""
@@ -135,11 +127,6 @@ def copy_rank(path: Path) -> tuple[int, str]:
 
 #: The analyst's report text and photos (metrics.reporting.analyst), never ledgers.
 REPORT_TEXT_FOLDER = "报告文字"
-
-
-def list_raw_files(raw_dir: Path) -> list[Path]:
-    """Spreadsheet-like files under raw_dir, originals first (see :func:`scan_raw`)."""
-    return scan_raw(raw_dir)[0]
 
 
 def _skip_reason(path: Path, raw_root: Path) -> tuple[str, str] | None:

@@ -1,5 +1,6 @@
 """Read a sheet's layout from its contents: what a column holds, headers over several rows,
-foreign currencies, goods quantities, "same as above" blanks and distribution lists.
+foreign currencies, goods quantities and distribution lists ("same as above" blanks are filled
+where the rows are parsed, in rows._fill_down).
 
 Real ledgers name their columns in ways no vocabulary lists in full (捐赠(单位/姓名）), so a
 column is also judged by what it holds: dates, times, amounts, names or transaction numbers.
@@ -13,8 +14,6 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any
-
-import numpy as np
 
 from metrics.cleaning import parsing
 from metrics.cleaning.parsing import is_empty, normalize_text
@@ -267,25 +266,6 @@ def parse_quantity_cell(text: str) -> tuple[float | None, str | None]:
     ):
         return None, None
     return float(parsed.value), unit
-
-
-# --- fill down ---------------------------------------------------------------------------------
-
-
-def fill_down_mask(values: np.ndarray, others_filled: np.ndarray) -> np.ndarray:
-    """Blank cells that mean "same as above": below a filled cell, on a row that has data.
-
-    Only a column written that way is filled: at least two such blanks, and the column's
-    filled cells are not all distinct-per-row figures. The caller records every fill.
-    """
-    empty = np.fromiter((is_empty(v) for v in values), dtype=bool, count=len(values))
-    if not empty.any() or empty.all():
-        return np.zeros(len(values), dtype=bool)
-    seen_filled = np.maximum.accumulate(~empty)
-    candidates = empty & others_filled & seen_filled
-    if candidates.sum() < 2:
-        return np.zeros(len(values), dtype=bool)
-    return candidates
 
 
 # --- distribution lists ------------------------------------------------------------------------

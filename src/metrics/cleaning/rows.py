@@ -342,10 +342,6 @@ def _per_distinct(raw: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
     return out
 
 
-def _is_zero(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
-
-
 def _cell_verdict(value: Any) -> tuple[bool, int]:
     """(filled, mark) of one distinct non-number cell: mark 1 = note, 2 = total, 0 = neither."""
     if is_empty(value):
@@ -380,17 +376,6 @@ def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
         filled[other] = np.array([f for f, _ in verdicts], dtype=bool)[codes]
         marks[other] = np.array([m for _, m in verdicts], dtype=np.int8)[codes]
     return filled, marks, numeric & filled
-
-
-def classify_rows(grid: np.ndarray) -> np.ndarray:
-    """Rows of a 2-D object grid as '' (data), 'blank', 'total' or 'note'.
-
-    Only a row's first three filled cells can mark it: a note starts in the first, a total
-    word may stand in any of the three. A row whose only figures are zeros (a template row of
-    formulas nobody filled in) is blank.
-    """
-    kinds, _ = _classify(grid)
-    return kinds
 
 
 #: What each cell of a grid holds (see :func:`_classify`).

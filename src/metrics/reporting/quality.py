@@ -220,24 +220,6 @@ def file_units(manifest: dict[str, Any]) -> dict[str, str]:
 # --- the to-do page: what blocks the report, and what to confirm --------------------------------
 
 
-def todo_table(blockers: list[dict[str, Any]]) -> pd.DataFrame:
-    """The blockers as rows: where, what is wrong, how to fix it (with the TOML to paste)."""
-    rows = []
-    for n, b in enumerate(blockers, start=1):
-        where = b.get("file", "") + (f"［{b['sheet']}］" if b.get("sheet") else "")
-        fix = b.get("hint", "")
-        rows.append(
-            {
-                "n": n,
-                "where": where or "—",
-                "problem": b.get("message", ""),
-                "fix": fix,
-                "toml": b.get("toml", ""),
-            }
-        )
-    return pd.DataFrame(rows, columns=["n", "where", "problem", "fix", "toml"])
-
-
 #: Warning rules and notice levels other steps use for "keep, but let the analyst confirm".
 REVIEW_RULES = ("outside_stated_period",)  # rows dated outside the period their sheet states
 REVIEW_LEVELS = ("check",)  # notices to confirm, e.g. a header mapped by its column's content
