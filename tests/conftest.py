@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 #: Where every row read must end up (spelled out here, independently of metrics.cleaning.rows).
 VERDICTS = ("accepted", "rejected", "skipped_blank", "skipped_total", "skipped_note", "duplicates")
@@ -18,3 +19,26 @@ def assert_reconciled(counts: Mapping[str, int], where: object = "") -> None:
 # Tags every process this test session starts (kernels, pool workers): test_batch counts only
 # the kernels that carry it, so kernels of another checkout running tests are not ours.
 os.environ.setdefault("SHISHI_TEST_SESSION", f"{os.getpid()}-{time.time_ns()}")
+
+
+def report_args(work: Path, raw: Path, *extra: str, period: str = "2024Q4") -> list[str]:
+    """`shishi report` on ``raw``, writing under ``work`` (p/ processed, r/ reports)."""
+    return [
+        "report",
+        "--period",
+        period,
+        "--raw",
+        str(raw),
+        "--out",
+        str(work / "p"),
+        "--reports",
+        str(work / "r"),
+        *extra,
+    ]
+
+
+def run_report(work: Path, raw: Path, *extra: str, period: str = "2024Q4") -> int:
+    """The CLI's exit code for :func:`report_args` (imported late: conftest loads first)."""
+    from metrics.running.cli import main
+
+    return main(report_args(work, raw, *extra, period=period))

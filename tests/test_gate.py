@@ -16,11 +16,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from conftest import run_report
 from metrics.cleaning.store import run_clean
 from metrics.errors import ExitCode
 from metrics.periods import Period
 from metrics.running import gate
-from metrics.running.cli import main
 from metrics.scope import Scope
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,29 +105,12 @@ def test_table_with_sheets_but_no_accepted_rows_blocks(tmp_path: Path) -> None:
     assert [(b.kind, b.table) for b in found] == [("no_rows", "donations")]
 
 
-def report(tmp_path: Path, raw: Path, *extra: str) -> int:
-    return main(
-        [
-            "report",
-            "--period",
-            "2024Q4",
-            "--raw",
-            str(raw),
-            "--out",
-            str(tmp_path / "p"),
-            "--reports",
-            str(tmp_path / "r"),
-            *extra,
-        ]
-    )
-
-
 @pytest.mark.e2e
 def test_unreadable_sheet_exits_5_with_todo_page_and_no_leadership_pdf(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     renamed_amount_header(tmp_path / "raw")
-    code = report(tmp_path, tmp_path / "raw")
+    code = run_report(tmp_path, tmp_path / "raw")
     out, err = capsys.readouterr()
     assert code == ExitCode.INCOMPLETE == 5
     folder = tmp_path / "r" / "2024Q4"
@@ -143,7 +126,7 @@ def test_unreadable_sheet_exits_5_with_todo_page_and_no_leadership_pdf(
 @pytest.mark.e2e
 def test_draft_marks_every_page_and_lists_what_is_missing(tmp_path: Path) -> None:
     renamed_amount_header(tmp_path / "raw")
-    code = report(tmp_path, tmp_path / "raw", "--draft", "--only", "quarterly_summary")
+    code = run_report(tmp_path, tmp_path / "raw", "--draft", "--only", "quarterly_summary")
     assert code == ExitCode.INCOMPLETE
     pages = pdf_pages(tmp_path / "r" / "2024Q4" / "quarterly_summary.pdf")
     assert len(pages) > 3
@@ -154,7 +137,7 @@ def test_draft_marks_every_page_and_lists_what_is_missing(tmp_path: Path) -> Non
 def test_unknown_unit_is_a_scope_error_listing_the_known_ones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = report(tmp_path, SAMPLE, "--unit", "二车间", "--only", "data_quality")
+    code = run_report(tmp_path, SAMPLE, "--unit", "二车间", "--only", "data_quality")
     assert code == ExitCode.USAGE
     err = capsys.readouterr().err
     assert "二车间" in err and "青江卷烟厂" in err
@@ -167,7 +150,7 @@ def test_empty_folder_exits_5_and_still_writes_the_data_quality_pdf(
 ) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
-    assert report(tmp_path, raw) == ExitCode.INCOMPLETE
+    assert run_report(tmp_path, raw) == ExitCode.INCOMPLETE
     out, err = capsys.readouterr()
     assert "完成" not in out and "没有任何台账文件" in err
     folder = tmp_path / "r" / "2024Q4"

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from conftest import run_report
 from metrics.cleaning.ingest import read_raw
 from metrics.cleaning.store import neutralize_formula, run_clean
 from metrics.config import RawConfig
@@ -105,23 +106,7 @@ def test_failing_report_gives_nonzero_exit_and_one_line(
 ) -> None:
     nbs = echo_notebook(tmp_path / "nbs", "raise RuntimeError('boom')", name="quarterly_summary")
     raw = Path(__file__).resolve().parents[1] / "data" / "raw"  # complete data: the gate passes
-    code = main(
-        [
-            "report",
-            "--period",
-            "2024Q4",
-            "--raw",
-            str(raw),
-            "--out",
-            str(tmp_path / "p"),
-            "--reports",
-            str(tmp_path / "r"),
-            "--notebooks",
-            str(nbs),
-            "--only",
-            "quarterly_summary",
-        ]
-    )
+    code = run_report(tmp_path, raw, "--notebooks", str(nbs), "--only", "quarterly_summary")
     assert code == ExitCode.REPORT
     out, err = capsys.readouterr()
     assert "完成" not in out

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import run_report
 from metrics.cleaning.store import run_clean
 from metrics.errors import ScopeError
 from metrics.reporting import quality
@@ -95,26 +96,8 @@ def test_each_units_data_quality_report_covers_that_unit_only(tmp_path: Path) ->
     import re
     import subprocess
 
-    from metrics.running.cli import main
-
     raw = two_units(tmp_path)
-    code = main(
-        [
-            "report",
-            "--period",
-            "2024Q4",
-            "--unit",
-            "all",
-            "--raw",
-            str(raw),
-            "--out",
-            str(tmp_path / "p"),
-            "--reports",
-            str(tmp_path / "r"),
-            "--only",
-            "data_quality",
-        ]
-    )
+    code = run_report(tmp_path, raw, "--unit", "all", "--only", "data_quality")
     assert code == 0
 
     def text(unit: str) -> str:

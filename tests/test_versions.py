@@ -18,6 +18,7 @@ import nbformat
 import openpyxl
 import pytest
 
+from conftest import report_args
 from metrics.cleaning.store import run_clean
 from metrics.running import batch
 from metrics.running.cli import main
@@ -144,21 +145,7 @@ def test_published_report_is_kept_and_the_new_one_says_what_changed(tmp_path: Pa
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE, raw)
     nbs = tiny_leadership_notebook(tmp_path / "nbs")
-    args = [
-        "report",
-        "--period",
-        "2024Q4",
-        "--raw",
-        str(raw),
-        "--out",
-        str(tmp_path / "p"),
-        "--reports",
-        str(tmp_path / "r"),
-        "--notebooks",
-        str(nbs),
-        "--only",
-        "quarterly_summary",
-    ]
+    args = report_args(tmp_path, raw, "--notebooks", str(nbs), "--only", "quarterly_summary")
     assert main(args) == 0
     out = tmp_path / "r" / "2024Q4"
     first = (out / "quarterly_summary.pdf").read_bytes()
