@@ -280,11 +280,13 @@ def run_clean(
         )
     config = load_config(raw_dir)
     sheets, notices = read_raw(raw_dir, config)
-    versions = _sheet_versions(sheets, config)  # read before cleaning releases the rows
+    # the first rows of each sheet, read once before cleaning releases them: the period a
+    # sheet states (running ledgers) and its 填报人 / 审核人 lines (provenance)
+    heads = sheet_heads(sheets)
+    versions = _sheet_versions(sheets, config, heads)
     if progress is not None:
         progress.total = sum(s.row_count for s in sheets)
         progress.update(0)  # shows the bar now if reading took long enough to want one
-    heads = sheet_heads(sheets)  # 填报人 / 审核人 lines, read before cleaning releases the rows
     tables, rejects, results = clean_sheets(
         sheets, config, progress.update if progress is not None else None
     )
@@ -337,7 +339,9 @@ def run_clean(
     return outcome
 
 
-def _sheet_versions(sheets: list[Any], config: Any) -> dict[tuple[str, str], Any]:
+def _sheet_versions(
+    sheets: list[Any], config: Any, heads: dict[tuple[str, str], list[list[Any]]]
+) -> dict[tuple[str, str], Any]:
     """The period or date each sheet states (for running ledgers; see cleaning/ledgers.py)."""
     from metrics.cleaning.ledgers import sheet_version
 
@@ -345,7 +349,10 @@ def _sheet_versions(sheets: list[Any], config: Any) -> dict[tuple[str, str], Any
     for s in sheets:
         pin = config.pin_for(s.file, s.sheet)
         out[(s.file, s.sheet)] = sheet_version(
-            s.file, s.sheet, s.head(6), getattr(pin, "period", None) if pin else None
+            s.file,
+            s.sheet,
+            heads[(s.file, s.sheet)][:6],
+            getattr(pin, "period", None) if pin else None,
         )
     return out
 
