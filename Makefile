@@ -28,7 +28,7 @@ ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 WORKDIR_ARG := $(if $(DIR),--workdir "$(DIR)")
 
 .PHONY: help setup system python kernel report clean clean-data init template lab test lint \
-	format bench screenshots clobber
+	format lock bench screenshots clobber
 
 help: ## 列出所有命令（本列表）
 	@echo "用法：make 目标 [PERIOD=2025Q1] [DIR=工作文件夹]"
@@ -52,9 +52,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Reinstall when pyproject.toml changes; the stamp keeps later runs quick.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev]"
+# Reinstall when pyproject.toml or the lock changes; the stamp keeps later runs quick.
+# requirements.lock pins every package at the version the tests last passed with, so a fresh
+# machine gets the same ones (`make lock` rewrites it after a deliberate upgrade).
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev]"
 	touch $@
 
 python: $(VENV)/.installed
@@ -102,6 +104,12 @@ screenshots: ## 用示例报告重新生成 docs/ 里的截图（README 用）
 	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary
 	pdftoppm -png -r 60 -f 2 -l 2 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary_p2
 	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/data_quality.pdf docs/data_quality
+
+lock: setup ## 升级依赖后重写 requirements.lock（维护人员用；先 make test 通过再提交）
+	$(BIN)/python -m pip install -q --upgrade -e ".[dev]"
+	{ echo "# Versions the tests passed with; written by make lock. pip install -c requirements.lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^shishi'; } > requirements.lock
+	touch $(VENV)/.installed
 
 bench: setup ## 性能测试（见 docs/performance.md）
 	$(BIN)/python benchmarks/run.py

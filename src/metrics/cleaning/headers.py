@@ -92,6 +92,11 @@ class ColumnMatch:
     currency: str | None = None  # a foreign currency named in the header (金额（美元）)
     by_content: bool = False  # mapped from what the column holds, not from its title
     path: tuple[str, ...] = ()  # labels from the top header row down to this column's own
+    #: why this column was taken for the field, in Chinese, one phrase per piece of evidence
+    #: (表头词「金额」, 单位「万元」, 内容：九成以上是金额), shown by `shishi inspect`
+    evidence: tuple[str, ...] = ()
+    #: how sure the reading is, 0..1; a mapping below the threshold is held back, never used
+    confidence: float = 1.0
 
 
 @dataclass
@@ -111,6 +116,9 @@ class HeaderMatch:
     time_columns: list[int] = field(default_factory=list)  # 时间 columns holding times only
     score: float = 0.0
     named: int = 0  # fields named by their headers
+    #: columns that might be a field but whose evidence is below the threshold: not used, shown
+    #: to the analyst with the shishi.toml line that would settle them
+    held: list[ColumnMatch] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
