@@ -18,10 +18,10 @@ PORT ?= 8888
 # A package mirror for pip (e.g. PIP_INDEX_URL=https://mirrors.aliyun.com/pypi/simple/):
 # taken from the environment or the make command line and handed to pip.
 export PIP_INDEX_URL PIP_TRUSTED_HOST
-# Debian packages the reports need: CJK fonts for text and charts, the libraries WeasyPrint
+# Debian packages the reports need: CJK fonts for text and charts (AR PL KaitiM GB: 楷体 headings), the libraries WeasyPrint
 # lays pages out with, and poppler-utils (pdftotext/pdftoppm) for the tests and page previews.
 # SKIP_APT=1 skips them (installed another way, see README「字体装不上时」).
-APT_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+APT_PACKAGES := fonts-noto-cjk fonts-arphic-gkai00mp libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 SKIP_APT ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
