@@ -697,22 +697,27 @@ def parse_kind(value: object) -> Parsed:
     return _match_word(value, "kinds", "捐赠类型")
 
 
-@_never_raise(lambda v: f"采购主体类型无法识别：「{_quote(v)}」", Reason.WORD_UNREADABLE)
 def parse_buyer_type(value: object) -> Parsed:
-    """The buyer's description -> enterprise or individual; individual words win (管理人员自费)."""
-    if is_empty(value):
-        return Parsed()
-    text = normalize_text(value)
-    table = load_vocab()["buyer_types"]
-    for name in ("individual", "enterprise"):
-        if any(w in text for w in table[name]):
-            return Parsed(name)
-    return Parsed(
-        error=Refusal(
-            Reason.WORD_UNREADABLE,
-            f"采购主体类型无法识别：「{_quote(value)}」；请写明“企业”（以企业名义）或“自费/个人”",
-        )
-    )
+    """The buyer's description -> enterprise or individual; individual words win (管理人员自费).
+
+    A buyer that names neither (办公室, 机关食堂, 张某) is "unknown": the purchase still counts
+    in the total, and the enterprise / individual split shows it as 未注明 - never refused
+    (its money would leave the total), never guessed (a department may buy for the enterprise
+    or its staff for themselves).
+    """
+    if _is_bool(value):
+        return Parsed("unknown")
+    try:
+        if is_empty(value):
+            return Parsed()
+        text = normalize_text(value)
+        table = load_vocab()["buyer_types"]
+        for name in ("individual", "enterprise"):
+            if any(w in text for w in table[name]):
+                return Parsed(name)
+    except Exception:  # a buyer's type is read off its name; never refuse a row over it
+        pass
+    return Parsed("unknown")
 
 
 def _donor_type(value: object) -> Parsed:

@@ -548,6 +548,7 @@ def _parse_body(
     else:
         result.records = pd.DataFrame(columns=table_columns(spec))
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
+    _note_unknown_buyers(result)
     for block in blocks:
         for fname, rows in block.fills.items():
             label = spec.fields[fname].label
@@ -563,6 +564,24 @@ def _parse_body(
         {b.number: _figure(b, spec) for b in blocks},
         {f.name: f.qualifier_column for f in spec.fields.values() if f.qualifier_column},
         lambda v, m: PARSERS["amount"](v, m, None),
+    )
+
+
+def _note_unknown_buyers(result: SheetResult) -> None:
+    """Purchases whose buyer names neither the enterprise nor a person paying for themselves
+    (办公室, 机关食堂, 张某): counted in the total, shown as 未注明 - said once per sheet."""
+    records = result.records
+    if records is None or "buyer_type" not in records.columns:
+        return
+    unknown = records.loc[records["buyer_type"] == "unknown", "buyer"].astype(str)
+    if unknown.empty:
+        return
+    names = list(dict.fromkeys(unknown))
+    shown = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+    result.note(
+        f"{len(unknown)} 行的采购主体（{shown}）看不出是以企业名义采购还是个人自费，"
+        "已计入消费帮扶采购合计，在企业/个人分项中列为“未注明”；"
+        "如需区分，请部门在采购主体中写明“企业”或“自费”"
     )
 
 
