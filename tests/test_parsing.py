@@ -385,9 +385,10 @@ def test_buyer_types(raw: str, buyer: str) -> None:
     assert parse_buyer_type(raw) == Parsed(buyer)
 
 
-def test_buyer_type_unknown_is_an_error() -> None:
-    got = parse_buyer_type("某某")
-    assert not got.ok and "「某某」" in got.error
+@pytest.mark.parametrize("raw", ["某某", "办公室", "机关食堂", "张某", True])
+def test_a_buyer_that_says_neither_is_unknown_never_refused(raw: object) -> None:
+    """Issue 18 item 8: refused, its money left the total; now it counts, shown as 未注明."""
+    assert parse_buyer_type(raw) == Parsed("unknown")
     assert parse_buyer_type("—") == Parsed(None)
 
 
@@ -657,7 +658,7 @@ def test_every_parser_keeps_its_contract(value: object) -> None:
     for parser, values in (
         (parse_status, {"pending", "in_progress", "resolved", "cancelled"}),
         (parse_kind, {"cash", "in_kind"}),
-        (parse_buyer_type, {"enterprise", "individual"}),
+        (parse_buyer_type, {"enterprise", "individual", "unknown"}),
     ):
         got = parser(value)
         _check_contract(got)

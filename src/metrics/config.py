@@ -123,6 +123,45 @@ class UnitDecl(_Section):
     name: str
 
 
+@cache
+def _status_verbs() -> dict[str, str]:
+    """verb -> family, from data/statuses.toml (what a new verb may be read like)."""
+    with (DATA_DIR / "statuses.toml").open("rb") as fh:
+        families = tomllib.load(fh)["families"]
+    return {v: name for name, fam in families.items() for v in fam["verbs"]}
+
+
+class StatusSection(_Section):
+    """``[statuses]``: the unit's own words for 办理进度 (data/statuses.toml has the rules)."""
+
+    #: whole words, as the whole cell: resolved = ["验收合格"]
+    resolved: list[str] = []
+    in_progress: list[str] = []
+    pending: list[str] = []
+    cancelled: list[str] = []
+    #: a verb shishi does not know, read like one it knows: verbs = { 兑付 = "兑现" }
+    verbs: dict[str, str] = {}
+
+    @field_validator("resolved", "in_progress", "pending", "cancelled")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not word.strip():
+                raise ValueError("status_word")
+        return [w.strip() for w in value]
+
+    @field_validator("verbs")
+    @classmethod
+    def _known_verbs(cls, value: dict[str, str]) -> dict[str, str]:
+        known = _status_verbs()
+        for verb, like in value.items():
+            if not verb.strip():
+                raise ValueError("status_word")
+            if like not in known:
+                raise ValueError(f"verb:{verb}:{like}")
+        return value
+
+
 class ConfigFile(_Section):
     """Everything shishi.toml may hold, section by section."""
 
@@ -134,6 +173,7 @@ class ConfigFile(_Section):
     rates: dict[str, float] = {}
     #: annual targets per KPI (purchases_enterprise_yuan = 600000)
     targets: dict[str, float] = {}
+    statuses: StatusSection = StatusSection()
     max_file_mb: float = Field(default=MAX_FILE_MB, gt=0)
     max_unpacked_mb: float = Field(default=MAX_UNPACKED_MB, gt=0)
 
@@ -167,6 +207,9 @@ class RawConfig:
     pins: list[Pin] = field(default_factory=list)
     rates: dict[str, float] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
+    #: the unit's own status words (status -> words) and verbs (new verb -> the known one)
+    status_words: dict[str, list[str]] = field(default_factory=dict)
+    status_verbs: dict[str, str] = field(default_factory=dict)
     max_file_mb: float = MAX_FILE_MB
     max_unpacked_mb: float = MAX_UNPACKED_MB
     #: where the settings were read from (None: defaults)
@@ -190,6 +233,12 @@ class RawConfig:
             pins=list(parsed.pin),
             rates=dict(parsed.rates),
             targets=dict(parsed.targets),
+            status_words={
+                k: list(getattr(parsed.statuses, k))
+                for k in ("resolved", "in_progress", "pending", "cancelled")
+                if getattr(parsed.statuses, k)
+            },
+            status_verbs=dict(parsed.statuses.verbs),
             max_file_mb=parsed.max_file_mb,
             max_unpacked_mb=parsed.max_unpacked_mb,
             path=path,
@@ -260,6 +309,10 @@ def toml_syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: Path) -> Co
     line = lines[line_no - 1] if line_no and line_no <= len(lines) else ""
     hint = 'TOML 写法：设置项 = "文字"，数字不加引号，列表写成 ["甲", "乙"]'
     wide = sorted({c for c in line if c in _FULL_WIDTH})
+    if english.startswith("Invalid initial character for a key part") and re.search(
+        r"(?:^|[{,])\s*[^\x00-\x7f]", line
+    ):
+        hint = '中文的设置项名称要用英文双引号括起来，例如 verbs = { "兑付" = "兑现" }'
     if wide:
         hint = (
             f'这一行用了中文标点 {" ".join(wide)}：请改成英文半角的 " = [ ] , :'
@@ -324,6 +377,14 @@ def _explain_value_error(code: str, where: str) -> str:
         )
     if parts[0] == "period" and len(parts) >= 2:
         return f"{where}：无法识别的期间「{parts[1]}」；{':'.join(parts[2:])}"
+    if parts[0] == "verb" and len(parts) == 3:
+        verb, like = parts[1], parts[2]
+        return (
+            f"「statuses.verbs.{verb}」：「{like}」不是认得的动词，{verb} 要照一个认得的动词来读"
+            f"{_nearest(like, sorted(_status_verbs()))}"
+        )
+    if parts[0] == "status_word":
+        return f"{where}：不能是空白的词"
     if parts[0] == "positive" and len(parts) == 3:
         return f"{where}.{parts[1]}：应为正数（现在是 {parts[2]}）"
     return f"{where}：{code}"
@@ -335,7 +396,12 @@ def _allowed_at(loc: tuple[Any, ...]) -> list[str]:
     parts = [p for p in loc[:-1] if not isinstance(p, int)]
     if parts[:1] == ["headers"]:
         return list(TABLES) if len(parts) == 1 else table_fields(str(parts[1]))
-    nested: dict[str, type[BaseModel]] = {"unit": UnitSection, "units": UnitDecl, "pin": Pin}
+    nested: dict[str, type[BaseModel]] = {
+        "unit": UnitSection,
+        "units": UnitDecl,
+        "pin": Pin,
+        "statuses": StatusSection,
+    }
     if parts and parts[0] in nested:
         model = nested[parts[0]]
     return list(model.model_fields)

@@ -37,8 +37,13 @@ STATUS_LABELS: dict[str, str] = {
 }
 KINDS: tuple[str, ...] = ("cash", "in_kind")
 KIND_LABELS: dict[str, str] = {"cash": "现金", "in_kind": "物资"}
-BUYER_TYPES: tuple[str, ...] = ("enterprise", "individual")
-BUYER_TYPE_LABELS: dict[str, str] = {"enterprise": "企业", "individual": "个人"}
+#: unknown: the buyer (办公室, 机关食堂, 张某) says neither; counted in totals, shown as 未注明.
+BUYER_TYPES: tuple[str, ...] = ("enterprise", "individual", "unknown")
+BUYER_TYPE_LABELS: dict[str, str] = {
+    "enterprise": "企业",
+    "individual": "个人",
+    "unknown": "未注明",
+}
 DONOR_TYPES: tuple[str, ...] = ("organization", "enterprise", "individual", "other")
 DONOR_TYPE_LABELS: dict[str, str] = {
     "organization": "组织",
@@ -200,7 +205,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "purchases": (
         Column("date", "datetime", "日期"),
         Column("buyer", "string", "采购主体", nullable=False),
-        Column("buyer_type", "string", "采购主体类型", nullable=False, allowed=BUYER_TYPES),
+        Column(
+            "buyer_type",
+            "string",
+            "采购主体类型",
+            nullable=False,
+            allowed=BUYER_TYPES,
+            description="unknown：采购主体（如办公室、张某）看不出是企业还是个人，计入合计，分项列为未注明",
+        ),
         Column("supplier_region", "string", "供应地区"),
         Column("product", "string", "产品"),
         Column("amount_yuan", "float64", "金额（元）", nullable=False),

@@ -2,7 +2,9 @@
 
 Every sheet of every workbook becomes a :class:`RawSheet` (rows as Excel shows them). A file
 that cannot be read - damaged, password-protected, not a spreadsheet, too large, a zip bomb -
-becomes a :class:`FileNotice` with one clear sentence, and the other files go on.
+becomes a :class:`FileNotice` with one clear sentence, and the other files go on. A spreadsheet
+in a format shishi cannot read (WPS .et, Numbers, a password-protected workbook, data/formats.toml)
+is such a notice too, with how to save it as .xlsx: the completeness gate makes it a blocker.
 """
 
 from __future__ import annotations
@@ -16,18 +18,22 @@ import itertools
 import os
 import re
 import stat
+import tomllib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from metrics.cleaning.units import is_archive
 from metrics.config import CONFIG_NAME, RawConfig, load_config
 from metrics.errors import UnreadableFile
+from metrics.paths import DATA_DIR
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".txt"}
 #: Delimited text: .csv, and .txt as Excel saves "Unicode 文本" (UTF-16, tab-separated).
@@ -129,8 +135,42 @@ def copy_rank(path: Path) -> tuple[int, str]:
 REPORT_TEXT_FOLDER = "报告文字"
 
 
-def _skip_reason(path: Path, raw_root: Path) -> tuple[str, str] | None:
-    """Why a file in the raw folder is not read, as (level, message); None to read it.
+@cache
+def _formats() -> dict[str, Any]:
+    with (DATA_DIR / "formats.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def unreadable_suffixes() -> tuple[str, ...]:
+    """Suffixes of spreadsheets (and WPS documents) shishi cannot read: never skipped quietly."""
+    return tuple(_formats()["unreadable"])
+
+
+def unreadable_format(name: str, raw: Path | str) -> tuple[str, str] | None:
+    """(what the file is, how to save it as .xlsx) for a format shishi cannot read, else None."""
+    entry = _formats()["unreadable"].get(Path(name).suffix.lower())
+    if entry is None:
+        return None
+    return entry["what"], entry["fix"].replace("{raw}", str(raw))
+
+
+def password_protected() -> UnreadableFile:
+    """The refusal of a workbook with an opening password, with how to remove it (its {raw}
+    is the raw folder, filled in by :func:`read_raw`)."""
+    entry = _formats()["password"]
+    return UnreadableFile(entry["what"], entry["fix"])
+
+
+def _archived(rel: str) -> bool:
+    """Whether a path inside the raw folder lies in an archive folder (归档, 已替换 …), whose
+    files are never counted."""
+    return any(is_archive(p) for p in rel.split("/")[:-1])
+
+
+def _skip_reason(
+    path: Path, raw_root: Path, rel: str, shown: Path
+) -> tuple[str, str] | tuple[str, str, str] | None:
+    """Why a file in the raw folder is not read, as (level, message[, hint]); None to read it.
 
     Nothing is passed over in silence except the folder's own notes (README.md, shishi.toml):
     every other file that is not read gets a notice and a manifest line.
@@ -157,10 +197,14 @@ def _skip_reason(path: Path, raw_root: Path) -> tuple[str, str] | None:
         return "error", f"无法打开（{exc.strerror}）"
     if not stat.S_ISREG(mode):
         return "info", "不是普通文件（如管道、设备文件），已跳过"
+    if unreadable := unreadable_format(name, shown):
+        if _archived(rel):  # the original kept after it was saved as .xlsx
+            return "info", "在归档文件夹中，不读取、不计入报告"
+        return "error", *unreadable
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return "info", "图片文件，不是台账，已跳过（报告配图请放在 报告文字/ 文件夹中）"
     if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-        return "error", "不是表格文件（只读取 .xlsx .xls .csv .txt），已跳过"
+        return "error", "不是表格文件（读取 .xlsx .xlsm .xls .xlsb .ods .csv .txt），已跳过"
     return None
 
 
@@ -176,6 +220,18 @@ def scan_raw(raw_dir: Path) -> tuple[list[Path], list[FileNotice]]:
     for folder, dirs, names in os.walk(raw_dir, followlinks=False):
         base = Path(folder)
         for d in list(dirs):
+            if unreadable := unreadable_format(d, raw_dir):  # a Numbers package is a folder
+                dirs.remove(d)
+                rel = (base / d).relative_to(raw_dir).as_posix()
+                if _archived(rel):
+                    notices.append(
+                        FileNotice(rel, None, "info", "在归档文件夹中，不读取、不计入报告")
+                    )
+                else:
+                    notices.append(
+                        FileNotice(rel, None, "error", unreadable[0], hint=unreadable[1])
+                    )
+                continue
             if (base / d).is_symlink():
                 dirs.remove(d)
                 rel = (base / d).relative_to(raw_dir).as_posix()
@@ -194,11 +250,12 @@ def scan_raw(raw_dir: Path) -> tuple[list[Path], list[FileNotice]]:
                 path.suffix.lower() in FOLDER_NOTES and not path.is_symlink()
             ):
                 continue
-            reason = _skip_reason(path, raw_root)
+            reason = _skip_reason(path, raw_root, rel, raw_dir)
             if reason is None:
                 files.append(path)
             else:
-                notices.append(FileNotice(rel, None, *reason))
+                level, message, *hint = reason
+                notices.append(FileNotice(rel, None, level, message, hint="".join(hint)))
     return sorted(files, key=copy_rank), sorted(notices, key=lambda n: n.file)
 
 
@@ -207,15 +264,31 @@ _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
 
 def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
     """Refuse, with a reason, what calamine should never be handed: empty, encrypted,
-    mislabelled, bomb-like or too-large-when-loaded workbooks."""
+    mislabelled, bomb-like or too-large-when-loaded workbooks.
+
+    Told by content, whatever the suffix: a password-protected Excel workbook (.xlsx, .xlsm,
+    .xlsb) is an OLE container holding an EncryptedPackage stream, and a password-protected
+    .ods declares its encryption in its manifest.
+    """
     if not data:
         raise UnreadableFile("文件是空的（0 字节）；请重新导出后再放入")
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_OOXML in data:
+        raise password_protected()
+    if data.startswith(_ZIP_MAGIC) and suffix in {".xlsb", ".ods"}:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                unpacked = sum(i.file_size for i in zf.infolist())
+                if unpacked > config.max_unpacked_mb * 2**20:
+                    raise UnreadableFile(
+                        f"工作簿解压后达 {unpacked / 2**20:.0f} MB，超过 "
+                        f"{config.max_unpacked_mb:.0f} MB（疑似压缩炸弹），已跳过；请确认文件来源"
+                    )
+                if suffix == ".ods" and _ODS_ENCRYPTED in _zip_member(zf, "META-INF/manifest.xml"):
+                    raise password_protected()
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
     if suffix in {".xlsx", ".xlsm"}:
         if data.startswith(_OLE_MAGIC):
-            if _ENCRYPTED_OOXML in data:
-                raise UnreadableFile(
-                    "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再放入"
-                )
             return  # an old .xls saved under an .xlsx name: calamine reads it by its content
         if not data.startswith(_ZIP_MAGIC):
             raise UnreadableFile(
@@ -234,6 +307,18 @@ def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
             raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
     if suffix == ".xls" and data.startswith(_ZIP_MAGIC):
         raise UnreadableFile("扩展名是 .xls，但内容是 .xlsx；请把扩展名改为 .xlsx")
+
+
+_ODS_ENCRYPTED = b"encryption-data"
+
+
+def _zip_member(zf: zipfile.ZipFile, name: str, limit: int = 1 << 20) -> bytes:
+    """The first ``limit`` bytes of one member of a zip, or b"" when there is none."""
+    try:
+        with zf.open(name) as fh:
+            return fh.read(limit)
+    except KeyError:
+        return b""
 
 
 # literal first, so the scan over a big sheet runs at memchr speed (a leading "<(\w+:)?"
@@ -551,7 +636,7 @@ def describe_calamine_error(exc: Exception) -> str:
     text = str(exc)
     low = text.lower()
     if "password" in low or "encrypt" in low:
-        return "工作簿设置了密码（已加密），无法读取；请取消密码后另存再放入"
+        return str(_formats()["password"]["what"])
     if "zip" in low or "invalid" in low or "cfb" in low or "eof" in low:
         return f"工作簿已损坏或不是 Excel 文件（{text[:120]}）；请用 Excel 打开后另存"
     return f"无法读取（{text[:160]}）；请用 Excel 打开后另存为 .xlsx"
@@ -590,7 +675,11 @@ def read_raw(
             else:  # streams: rows are read when cleaned
                 found = [(n, s, c, []) for n, s, c in _workbook_sheets(data, suffix)]
         except UnreadableFile as exc:
-            notices.append(FileNotice(rel, None, "error", str(exc), unit))
+            hint = exc.hint
+            if not hint and exc.message == password_protected().message:  # told by calamine
+                hint = password_protected().hint
+            hint = hint.replace("{raw}", str(raw_dir))
+            notices.append(FileNotice(rel, None, "error", exc.message, unit, hint=hint))
             continue
         except OSError as exc:
             notices.append(FileNotice(rel, None, "error", f"无法打开（{exc.strerror}）", unit))
@@ -625,7 +714,8 @@ def _workbook_sheets(
         if suffix in {".xlsx", ".xlsm"} and data.startswith(_OLE_MAGIC):
             raise UnreadableFile(
                 "扩展名是 .xlsx，内容却是旧式 Office 文件，且不能按 .xls 读取：可能设置了打开密码"
-                "（已加密），或已损坏；请在 Excel 中取消密码后另存为 .xlsx"
+                "（已加密），或已损坏；请在 Excel 中取消密码后另存为 .xlsx",
+                password_protected().hint,
             ) from exc
         raise
 

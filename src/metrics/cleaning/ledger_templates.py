@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from metrics.cleaning.headers import FieldSpec, load_table_specs
 from metrics.cleaning.parsing import load_vocab
+from metrics.cleaning.statuses import status_table
 from metrics.cleaning.store import atomic_write
 from metrics.periods import Period
 
@@ -76,7 +77,7 @@ def field_choices(table: str, f: FieldSpec, branches: Sequence[str]) -> list[str
     key = f"{table}.{f.name}"
     choices = vocab.get("template_choices", {})
     if f.type == "status":
-        return [words[0] for words in vocab["statuses"].values()]
+        return list(status_table().first_words().values())
     if f.type == "kind":
         return [words[0] for words in vocab["kinds"].values()]
     if key in choices and key != "branch_fields":

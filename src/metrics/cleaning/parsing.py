@@ -24,6 +24,7 @@ from typing import Any, Literal, ParamSpec
 import numpy as np
 import pandas as pd
 
+from metrics.cleaning.statuses import StatusTable, read_status, status_table
 from metrics.contract import QUALIFIERS, Reason, Refusal
 
 P = ParamSpec("P")
@@ -650,14 +651,38 @@ def _match_word(value: object, section: str, what: str) -> Parsed:
 
 
 @_never_raise(lambda v: f"办理进度无法识别：「{_quote(v)}」", Reason.WORD_UNREADABLE)
-def parse_status(value: object) -> Parsed:
-    """已办结 / 推进中 / 未启动 / 已取消 (and variants) -> resolved / in_progress / pending / cancelled.
+def parse_status(value: object, table: StatusTable | None = None) -> Parsed:
+    """已办结 / 已兑现 / 待认领 / 正在落实 / 部分完成 … -> resolved / in_progress / pending / cancelled.
 
+    Read by rule, a marker and a verb of a known family (cleaning/statuses.py, data/statuses.toml);
+    ``table`` carries the analyst's own words from shishi.toml (default: the package's table).
     A 是否办结 column holds 是/否, sometimes as a checkbox (True/False).
     """
     if _is_bool(value):
         value = "是" if value else "否"
-    return _match_word(value, "statuses", "办理进度")
+    if is_empty(value):
+        return Parsed()
+    table = table or status_table()
+    reading = read_status(normalize_text(value).replace(" ", "").lower(), table)
+    if reading.status is not None:
+        return Parsed(reading.status)
+    if reading.problem == "ambiguous":
+        mixed = "、".join(f"“{table.first_words()[s]}”" for s in reading.mixed)
+        return Parsed(
+            error=Refusal(
+                Reason.AMBIGUOUS, f"办理进度有歧义：「{_quote(value)}」同时像{mixed}；请只填一种"
+            )
+        )
+    near = f"，最接近的是「{reading.nearest}」" if reading.nearest else ""
+    accepted = "、".join(table.first_words().values())
+    return Parsed(
+        error=Refusal(
+            Reason.WORD_UNREADABLE,
+            f"「{_quote(value)}」不是认得的办理进度{near}；请改为 {accepted} 等写法"
+            f"（已/未/待/正在 加 兑现、认领、落实、完成 等也认得），"
+            f"或在 {table.settings} 的 [statuses] 中说明这个词",
+        )
+    )
 
 
 @_never_raise(lambda v: f"捐赠类型无法识别：「{_quote(v)}」", Reason.WORD_UNREADABLE)
@@ -672,22 +697,27 @@ def parse_kind(value: object) -> Parsed:
     return _match_word(value, "kinds", "捐赠类型")
 
 
-@_never_raise(lambda v: f"采购主体类型无法识别：「{_quote(v)}」", Reason.WORD_UNREADABLE)
 def parse_buyer_type(value: object) -> Parsed:
-    """The buyer's description -> enterprise or individual; individual words win (管理人员自费)."""
-    if is_empty(value):
-        return Parsed()
-    text = normalize_text(value)
-    table = load_vocab()["buyer_types"]
-    for name in ("individual", "enterprise"):
-        if any(w in text for w in table[name]):
-            return Parsed(name)
-    return Parsed(
-        error=Refusal(
-            Reason.WORD_UNREADABLE,
-            f"采购主体类型无法识别：「{_quote(value)}」；请写明“企业”（以企业名义）或“自费/个人”",
-        )
-    )
+    """The buyer's description -> enterprise or individual; individual words win (管理人员自费).
+
+    A buyer that names neither (办公室, 机关食堂, 张某) is "unknown": the purchase still counts
+    in the total, and the enterprise / individual split shows it as 未注明 - never refused
+    (its money would leave the total), never guessed (a department may buy for the enterprise
+    or its staff for themselves).
+    """
+    if _is_bool(value):
+        return Parsed("unknown")
+    try:
+        if is_empty(value):
+            return Parsed()
+        text = normalize_text(value)
+        table = load_vocab()["buyer_types"]
+        for name in ("individual", "enterprise"):
+            if any(w in text for w in table[name]):
+                return Parsed(name)
+    except Exception:  # a buyer's type is read off its name; never refuse a row over it
+        pass
+    return Parsed("unknown")
 
 
 def _donor_type(value: object) -> Parsed:

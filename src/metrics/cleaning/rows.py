@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import context, duplicates, layout, parsing
+from metrics.cleaning import context, duplicates, layout, parsing, statuses
 from metrics.cleaning import totals as totals_mod
 from metrics.cleaning.context import DateFill
 from metrics.cleaning.duplicates import mark_duplicates
@@ -74,6 +74,12 @@ PARSERS: dict[str, Parser] = {
     "buyer_type": lambda v, _m, _y: parsing.parse_buyer_type(v),
     "donor_type": lambda v, _m, _y: parsing.parse_donor_type(v),
 }
+
+
+def parsers_for(config: RawConfig) -> dict[str, Parser]:
+    """The parsers, with status words read by the table the analyst's shishi.toml extends."""
+    table = statuses.table_for(config.status_words, config.status_verbs, str(config.settings_file))
+    return PARSERS | {"status": lambda v, _m, _y: parsing.parse_status(v, table)}
 
 
 @dataclass
@@ -200,6 +206,7 @@ def clean_sheet(
         rows_done,
         config.rates,
         str(config.settings_file),
+        parsers_for(config),
     )
     if date_notes and context.used_context(result.records):
         for message in date_notes:  # a year or a date taken from the table's context
@@ -286,7 +293,11 @@ PARSERS["quantity"] = _quantity
 
 
 def parse_column(
-    raw: np.ndarray, ftype: str, multiplier: float, year_hint: int | None
+    raw: np.ndarray,
+    ftype: str,
+    multiplier: float,
+    year_hint: int | None,
+    parsers: dict[str, Parser] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A column's cells parsed: (values, qualifiers, errors), each an object array.
 
@@ -312,7 +323,7 @@ def parse_column(
             values[numbers[finite]] = list(yuan + 0.0)
             rest[numbers[finite]] = False
     if rest.any():
-        parser = PARSERS[ftype]
+        parser = (parsers or PARSERS)[ftype]
         codes, uniques = factorize(raw[rest], types[rest])
         parsed = [parser(u, multiplier, year_hint) for u in uniques]
         parsed.append(parser(None, multiplier, year_hint))  # code -1
@@ -468,6 +479,7 @@ def _parse_body(
     rows_done: RowsDone | None = None,
     rates: dict[str, float] | None = None,
     settings: str = "data/raw/shishi.toml",
+    parsers: dict[str, Parser] | None = None,
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
 
@@ -480,7 +492,7 @@ def _parse_body(
     totals: list[TotalRow] = []
     blocks = [_block(0, match, spec, pinned_multiplier)]
     repeated: list[int] = []  # Excel rows where the same header stands again
-    ctx = _Context(sheet, spec, result, rates or {}, settings)
+    ctx = _Context(sheet, spec, result, rates or {}, settings, parsers or PARSERS)
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
     for chunk, last in _chunks(body, CHUNK_ROWS):
@@ -536,6 +548,7 @@ def _parse_body(
     else:
         result.records = pd.DataFrame(columns=table_columns(spec))
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
+    _note_unknown_buyers(result)
     for block in blocks:
         for fname, rows in block.fills.items():
             label = spec.fields[fname].label
@@ -551,6 +564,24 @@ def _parse_body(
         {b.number: _figure(b, spec) for b in blocks},
         {f.name: f.qualifier_column for f in spec.fields.values() if f.qualifier_column},
         lambda v, m: PARSERS["amount"](v, m, None),
+    )
+
+
+def _note_unknown_buyers(result: SheetResult) -> None:
+    """Purchases whose buyer names neither the enterprise nor a person paying for themselves
+    (办公室, 机关食堂, 张某): counted in the total, shown as 未注明 - said once per sheet."""
+    records = result.records
+    if records is None or "buyer_type" not in records.columns:
+        return
+    unknown = records.loc[records["buyer_type"] == "unknown", "buyer"].astype(str)
+    if unknown.empty:
+        return
+    names = list(dict.fromkeys(unknown))
+    shown = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+    result.note(
+        f"{len(unknown)} 行的采购主体（{shown}）看不出是以企业名义采购还是个人自费，"
+        "已计入消费帮扶采购合计，在企业/个人分项中列为“未注明”；"
+        "如需区分，请部门在采购主体中写明“企业”或“自费”"
     )
 
 
@@ -610,6 +641,7 @@ class _Context:
     result: SheetResult
     rates: dict[str, float]
     settings: str  # the shishi.toml to name in hints
+    parsers: dict[str, Parser]  # PARSERS, status words as the analyst's shishi.toml extends them
     foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
 
     def report_currencies(self) -> None:
@@ -710,7 +742,7 @@ def _parse_rows(
                     marks = columns.setdefault("filled_down", np.empty(n, dtype=object))
                     marks[filled] = fname
             values, quals, errs = parse_column(
-                raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint
+                raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint, ctx.parsers
             )
         yearless = fspec.type == "date" and not (sheet.year_hint or result.yearless)
         if yearless and (notice := context.yearless_notice(result.context, col.header, raw)):

@@ -80,6 +80,7 @@ def _own_unit_name(folder: Path, top: Path | None = None) -> str | None:
             ("[headers.*]", own.extra_headers),
             ("[rates]", own.rates),
             ("[targets]", own.targets),
+            ("[statuses]", own.status_words or own.status_verbs),
             ("[[units]]", own.units),
             ("[unit] branches", own.branches),
         )

@@ -16,6 +16,7 @@ import pandas as pd
 
 from metrics.cleaning.context import deadline_end
 from metrics.cleaning.parsing import combine_qualifiers
+from metrics.contract import BUYER_TYPES
 from metrics.periods import Period, campaign_to_date
 
 UNFILLED = "未填写"
@@ -368,8 +369,9 @@ def goods_in_kind(donations: pd.DataFrame, window: Period) -> pd.DataFrame:
 def purchase_summary(
     purchases: pd.DataFrame, period: Period, annual_target: float | None = None
 ) -> dict[str, Any]:
-    parts = ("enterprise", "individual")
-    now, before = (_split(purchases, w, "buyer_type", parts) for w in (period, period.previous()))
+    now, before = (
+        _split(purchases, w, "buyer_type", BUYER_TYPES) for w in (period, period.previous())
+    )
     ytd = _amount(in_window(purchases, period.year_to_date()))
     progress = ((ytd.value or 0.0) / annual_target) if annual_target else None
     return {k: Compared(now[k], before[k]) for k in now} | {
@@ -467,20 +469,26 @@ HEADLINES: dict[str, tuple[str, str, bool, str]] = {
     "donations_yuan": ("捐款捐物金额", "元", True, "donations"),
     "purchases_enterprise_yuan": ("企业消费帮扶采购", "元", True, "purchases"),
     "purchases_individual_yuan": ("干部职工自费采购", "元", True, "purchases"),
+    # bought by a department or a person that says neither (办公室, 张某): in the total, in
+    # neither part; shown only when there is some, and never a target (it is no one's aim)
+    "purchases_unspecified_yuan": ("未注明主体类型的采购", "元", True, "purchases"),
     "volunteer_activities": ("志愿服务活动", "次", False, "volunteering"),
     "volunteer_person_times": ("志愿服务参与人次", "人次", False, "volunteering"),
 }
+#: The headlines an annual target may be set for ([targets] in shishi.toml).
+TARGET_KEYS: tuple[str, ...] = tuple(k for k in HEADLINES if k != "purchases_unspecified_yuan")
 
 
 def headline(tables: dict[str, pd.DataFrame], window: Period) -> dict[str, Quantity]:
-    """The six headline KPIs over one window (each a Quantity, so precision travels with it)."""
-    buyers = _split(tables["purchases"], window, "buyer_type", ("enterprise", "individual"))
+    """The headline KPIs over one window (each a Quantity, so precision travels with it)."""
+    buyers = _split(tables["purchases"], window, "buyer_type", BUYER_TYPES)
     vol = in_window(tables["volunteering"], window)
     return {
         "wishes_resolved": count(_wish_counts(tables["wishes"], window)["resolved_in_period"]),
         "donations_yuan": _amount(in_window(tables["donations"], window)),
         "purchases_enterprise_yuan": buyers["enterprise"],
         "purchases_individual_yuan": buyers["individual"],
+        "purchases_unspecified_yuan": buyers["unknown"],
         "volunteer_activities": count(len(vol)),
         "volunteer_person_times": _people(vol),
     }

@@ -38,7 +38,11 @@ from metrics.reporting.text import (
 CN_NUMBERS = "一二三四五六七八九十"
 TABLE_LABELS = contract.TABLE_LABELS
 STATUS_CN = contract.STATUS_LABELS
-BUYER_CN = {"enterprise": "以企业名义采购", "individual": "干部职工自费采购"}
+BUYER_CN = {
+    "enterprise": "以企业名义采购",
+    "individual": "干部职工自费采购",
+    "unknown": "未注明采购主体类型",
+}
 PRECISION_NOTE = (
     "说明：金额和人数保持原始台账的精度，“余”表示不少于该数，“约”“近”表示估计数，"
     "“不足”表示少于该数；合计中只要有一笔写作“余”，合计也写作“余”。"
@@ -118,6 +122,8 @@ class Target:
     done: str
     progress: str
     share: float | None
+    #: what the figure leaves out, said after the progress (另有…未注明采购主体类型，未计入)
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,11 +205,11 @@ def load_targets(raw_dir: Path) -> dict[str, float]:
 
     config = load_config(raw_dir)
     for key in config.targets:
-        if key not in kpi.HEADLINES:
-            close = difflib.get_close_matches(key, list(kpi.HEADLINES), n=1)
+        if key not in kpi.TARGET_KEYS:
+            close = difflib.get_close_matches(key, list(kpi.TARGET_KEYS), n=1)
             raise ConfigError(
                 f"[targets] 中不认识的指标“{key}”" + (f"，是不是 {close[0]}？" if close else ""),
-                f"可用：{'、'.join(f'{k}（{v[0]}）' for k, v in kpi.HEADLINES.items())}",
+                f"可用：{'、'.join(f'{k}（{kpi.HEADLINES[k][0]}）' for k in kpi.TARGET_KEYS)}",
                 path=config.path or raw_dir / "shishi.toml",
             )
     return dict(config.targets)
@@ -399,13 +405,7 @@ def _cards(
 
     total, resolved = wish["total"].current.value, wish["resolved"].current.value
     donations = ytd["donations_yuan"]
-    bought = kpi.Quantity(
-        (ytd["purchases_enterprise_yuan"].value or 0)
-        + (ytd["purchases_individual_yuan"].value or 0),
-        kpi.combine_qualifiers(
-            [ytd["purchases_enterprise_yuan"].qualifier, ytd["purchases_individual_yuan"].qualifier]
-        ),
-    )
+    bought = kpi.Quantity(*_sum(ytd, "purchases"))  # 企业 + 自费 + 未注明
     return [
         guard(
             "wishes",
@@ -511,9 +511,18 @@ def _targets(
                 _q(q, unit, amount),
                 format_progress(q.value, q.qualifier, goal),
                 (q.value or 0) / goal,
+                _unspecified_note(key, ytd),
             )
         )
     return rows
+
+
+def _unspecified_note(key: str, ytd: dict[str, kpi.Quantity]) -> str:
+    """A purchases target counts only purchases known to be its kind: say what it leaves out."""
+    other = ytd.get("purchases_unspecified_yuan")
+    if not key.startswith("purchases_") or other is None or not other.value:
+        return ""
+    return f"（另有{format_amount(other.value, other.qualifier)}未注明采购主体类型，未计入）"
 
 
 def _comparison(
@@ -531,6 +540,10 @@ def _comparison(
     """本期, 上期, 环比, 上年同期, 同比, 年内累计: every change computed or explained."""
     rows = []
     for key, (label, unit, amount, table) in kpi.HEADLINES.items():
+        if key == "purchases_unspecified_yuan" and (
+            table in blocked or not any(f[key].value for f in (now, before, year_ago, ytd))
+        ):
+            continue  # a row only when some purchase does not say whose it was
         if table in blocked:  # never a figure (nor 未登记) from a ledger that was not read
             rows.append([label, *[UNREADABLE] * 6])
             continue

@@ -150,15 +150,17 @@ def _goods(r: Any) -> str:
 def purchase_sentence(
     now: dict[str, Quantity], ytd: dict[str, Quantity], period: Period, this: str = "本期"
 ) -> str:
-    """年内合计, then its two parts (企业 / 干部职工自费), then the period's own total.
+    """年内合计, then its parts (企业 / 干部职工自费 / 未注明), then the period's own total.
 
     The period's total is its own sentence part: in brackets after the personal figure it read
-    as a part of that figure, larger than the whole (issue 14).
+    as a part of that figure, larger than the whole (issue 14). A purchase whose buyer says
+    neither (办公室, 张某) is in the total and named apart, never in either part.
     """
-    ent, ind = ytd["purchases_enterprise_yuan"], ytd["purchases_individual_yuan"]
-    if _value(ent) + _value(ind) == 0:
+    keys = ("purchases_enterprise_yuan", "purchases_individual_yuan", "purchases_unspecified_yuan")
+    ent, ind, unk = (ytd.get(k, Quantity(0.0)) for k in keys)
+    if _value(ent) + _value(ind) + _value(unk) == 0:
         return f"{period.label_cn}及年内均未登记消费帮扶采购。"
-    total = _total([ent, ind])
+    total = _total([ent, ind, unk])
     lead = "年内" if period.grain != "year" else f"{period.label_cn}"
     text = f"{lead}消费帮扶采购共{_amount(total)}"
     parts = []
@@ -166,10 +168,14 @@ def purchase_sentence(
         parts.append(f"以企业名义采购帮扶地区农副产品{_amount(ent)}")
     if _value(ind):
         parts.append(f"干部职工自费采购{_amount(ind)}")
-    if len(parts) == 2:
+    if _value(unk):
+        parts.append(f"未注明采购主体类型的{_amount(unk)}")
+    if len(parts) >= 2:
         text += "，其中" + "，".join(parts)
+    elif _value(unk):
+        text += "，均未注明采购主体类型"
     if period.grain != "year":
-        this_total = _total([now["purchases_enterprise_yuan"], now["purchases_individual_yuan"]])
+        this_total = _total([now.get(k, Quantity(0.0)) for k in keys])
         if _value(this_total) == _value(total):
             text += f"，均在{this}采购"
         else:
@@ -211,5 +217,5 @@ def target_sentence(targets: Sequence[Any]) -> str:
     """对照年度目标: progress only (the figures themselves are in the sentences above)."""
     if not targets:
         return ""
-    parts = [f"{t.label}完成{t.progress}" for t in targets]
+    parts = [f"{t.label}完成{t.progress}{getattr(t, 'note', '')}" for t in targets]
     return "对照年度目标，" + "，".join(parts) + "。"

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.cleaning.ingest import unreadable_suffixes
 from metrics.paths import DATA_DIR
 from metrics.periods import Period
 from metrics.reporting import kpi
@@ -89,8 +90,8 @@ def looks_like_ledger(notice: dict[str, Any]) -> bool:
     file, sheet = str(notice.get("file", "")), notice.get("sheet")
     if file.endswith("/"):  # a folder: an undeclared unit
         return True
-    if not file.lower().endswith(SPREADSHEET_SUFFIXES):
-        return False
+    if not file.lower().endswith(SPREADSHEET_SUFFIXES + unreadable_suffixes()):
+        return False  # .et / .numbers / .wps: never read, always a blocker (data/formats.toml)
     if sheet is None:  # the whole workbook could not be opened
         return True
     return "看起来像" in str(notice.get("message", "")) or bool(guess_table(str(sheet), file))
