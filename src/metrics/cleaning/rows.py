@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, cast
@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import context, duplicates, layout, parsing
+from metrics.cleaning import context, duplicates, headerless, layout, parsing
 from metrics.cleaning import totals as totals_mod
 from metrics.cleaning.context import DateFill
 from metrics.cleaning.duplicates import mark_duplicates
@@ -170,22 +170,39 @@ def clean_sheet(
     if not (pin and pin.table) and (notice := _distribution_notice(sheet, head, specs)):
         result.notice = notice
         return result
-    match = find_header(
-        head,
-        specs,
-        table=pin.table if pin else None,
-        header_row=(pin.header_row - 1) if pin and pin.header_row else None,
-    )
+    no_header = False  # a table without a header row: found by content, or pinned by column
+    if pin and pin.columns and pin.table:  # the analyst said which column holds what
+        match: HeaderMatch | None = headerless.pinned_match(head, pin, specs[pin.table])
+        no_header = pin.first_row is not None
+    else:
+        match = find_header(
+            head,
+            specs,
+            table=pin.table if pin else None,
+            header_row=(pin.header_row - 1) if pin and pin.header_row else None,
+        )
     if match is None:
-        result.notice = _no_table_notice(sheet, head, specs, str(config.settings_file))
-        return result
+        found = headerless.read_headerless(
+            sheet, head, specs, pin.table if pin else None, str(config.settings_file)
+        )
+        if found is None or found.match is None:
+            result.notice = (found.notice if found else None) or _no_table_notice(
+                sheet, head, specs, str(config.settings_file)
+            )
+            return result
+        match, no_header = found.match, True
+        result.note(found.note)
     result.table = match.table
-    result.header_row = match.row_index + 1
+    result.header_row = None if no_header else match.row_index + 1
     result.unknown_headers = match.unknown_headers
     for message in match.notices:
         result.note(f"第{result.header_row}行表头：{message}")
     result.context, result.dates, date_notes = context.sheet_dates(
-        sheet, head, match, specs[match.table].fields, pin
+        sheet,
+        head,
+        headerless.title_match(match) if no_header else match,
+        specs[match.table].fields,
+        pin,
     )
     refs = [c.index for c in match.columns if c.field == "ref"]
     if refs and result.dates and not result.dates.has_column and result.dates.id_index is None:
@@ -200,6 +217,7 @@ def clean_sheet(
         rows_done,
         config.rates,
         str(config.settings_file),
+        headerless.side_totals(sheet.iter_rows(), match) if no_header else (),
     )
     if date_notes and context.used_context(result.records):
         for message in date_notes:  # a year or a date taken from the table's context
@@ -239,6 +257,10 @@ def _no_table_notice(
     text_rows = [r for r in head if _row_text(r)]
     if any(w.lower() in name for w in vocab["no_table_sheet_words"]) or len(text_rows) == 0:
         return FileNotice(sheet.file, sheet.sheet, "info", "说明性工作表，没有数据表，已跳过")
+    if (other := not_ledgers.not_a_ledger(sheet, head, specs, settings)) is not None:
+        return (
+            other  # a 收支明细, a roster, a budget: said plainly, not as a ledger lacking a column
+        )
     return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs, settings))
 
 
@@ -468,16 +490,18 @@ def _parse_body(
     rows_done: RowsDone | None = None,
     rates: dict[str, float] | None = None,
     settings: str = "data/raw/shishi.toml",
+    side_totals: Sequence[TotalRow] = (),
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
 
     A second header further down (a table in another currency below the first) starts a
-    block of its own, read by its own header.
+    block of its own, read by its own header. ``side_totals`` are totals standing beside the
+    table, outside the rows it reads (cleaning/headerless.py): checked with the others.
     """
     result.counts = dict.fromkeys(COUNT_KEYS, 0)
     body = itertools.islice(sheet.iter_rows(), match.row_index + 1, None)
     frames: list[pd.DataFrame] = []
-    totals: list[TotalRow] = []
+    totals: list[TotalRow] = list(side_totals)
     blocks = [_block(0, match, spec, pinned_multiplier)]
     repeated: list[int] = []  # Excel rows where the same header stands again
     ctx = _Context(sheet, spec, result, rates or {}, settings)
