@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import context, duplicates, headerless, layout, parsing
+from metrics.cleaning import context, duplicates, headerless, layout, not_ledgers, parsing
 from metrics.cleaning import totals as totals_mod
 from metrics.cleaning.context import DateFill
 from metrics.cleaning.duplicates import mark_duplicates
