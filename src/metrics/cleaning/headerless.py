@@ -50,6 +50,8 @@ HEADER_ABOVE = 3
 KIND_CN = {"date": "日期", "number": "数字", "name": "名称"}
 #: Characters of a title quoted as evidence; a longer one is cut with "…".
 QUOTE_CHARS = 30
+#: How the notice for a block read without a header row begins.
+NO_HEADER = "没有表头行"
 #: The evidence phrase every column of a headerless block carries.
 BY_CONTENT = "按内容识别"
 
@@ -382,7 +384,7 @@ def read_headerless(
         )
         match = match_for(block, spec)
         note = (
-            f"没有表头行：第{block.first + 1}行起按内容读作{spec.label}——{said}{unused}；"
+            f"{NO_HEADER}：第{block.first + 1}行起按内容读作{spec.label}——{said}{unused}；"
             f"判断依据：{why}。请核对"
         )
         return Reading(block, match=match, note=note)
@@ -416,7 +418,7 @@ def read_headerless(
     hint = (
         f"核对上面的判断，无误就把下面几行加入 {settings} 后重新运行"
         + (f"（{switch}）" if switch else "")
-        + "；如果它不是台账，把这几行换成 skip = true"
+        + "；如果它不是台账，把其中 table、first_row、columns 三行换成 skip = true"
     )
     toml = pin_toml(sheet.file, sheet.sheet, guess, block.first + 1, columns, spec)
     notice = FileNotice(sheet.file, sheet.sheet, "error", message, toml=toml, hint=hint)

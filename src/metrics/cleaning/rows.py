@@ -20,7 +20,15 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import context, duplicates, headerless, layout, not_ledgers, parsing
+from metrics.cleaning import (
+    context,
+    duplicates,
+    headerless,
+    layout,
+    not_ledgers,
+    parsing,
+    readings,
+)
 from metrics.cleaning import totals as totals_mod
 from metrics.cleaning.context import DateFill
 from metrics.cleaning.duplicates import mark_duplicates
@@ -97,6 +105,13 @@ class SheetResult:
     #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
     context: context.SheetContext | None = None
     dates: DateFill | None = None
+    #: the header reading the rows were parsed by (None: the sheet was not read)
+    match: HeaderMatch | None = None
+    #: the sheet's first rows (header search window), for its reading (cleaning/readings.py);
+    #: dropped once that is made
+    head: list[list[Any]] = field(default_factory=list, repr=False)
+    #: how the sheet was read, column by column, when the data-quality report should show it
+    reading: readings.SheetReading | None = None
     timed: str = ""  # the header of a date column holding times only (07:06:18)
     yearless: str = ""  # the header of a date column whose cells took the title's year
 
@@ -167,6 +182,7 @@ def clean_sheet(
         return result
     pinned_row = pin.header_row if pin and pin.header_row else 0
     head = sheet.head(max(HEADER_SEARCH_ROWS, pinned_row + 1) + layout.PROFILE_ROWS)
+    result.head = head
     if not (pin and pin.table) and (notice := _distribution_notice(sheet, head, specs)):
         result.notice = notice
         return result
@@ -192,7 +208,7 @@ def clean_sheet(
             return result
         match, no_header = found.match, True
         result.note(found.note)
-    result.table = match.table
+    result.table, result.match = match.table, match
     result.header_row = None if no_header else match.row_index + 1
     result.unknown_headers = match.unknown_headers
     for message in match.notices:
@@ -1102,6 +1118,9 @@ def clean_sheets(
     for sheet in sheets:
         rows = sheet.row_count
         result = clean_sheet(sheet, specs, config, rows_done)
+        if readings.has_problem(result):  # shown column by column on the data-quality report
+            result.reading = readings.sheet_reading(result, specs, config)
+        result.head = []
         results.append(result)
         sheet.release()
         counted = result.counts.get("rows_read", 0)  # the body's rows, already reported
