@@ -129,8 +129,8 @@ def test_a_headerless_todo_shows_its_guess_and_pin(tmp_path: Path) -> None:
         ("B", "捐赠方", "按内容（待确认）"),
         ("C", "", "未使用"),
         ("D", "金额", "按内容（待确认）"),
-        ("F", "", "未使用"),  # 总计 and its =SUM beside the table
-        ("G", "", "未使用"),
+        ("F", "", "合计，只核对"),  # 总计 and its =SUM beside the table
+        ("G", "", "合计，只核对"),
     ]
     assert r["columns"][2]["samples"] == ["微信", "银行", "微信"]
     assert r["toml"].startswith(

@@ -48,6 +48,7 @@ BY_PIN = "shishi.toml 指定"
 GUESSED = "按内容（待确认）"
 HELD = "存疑，未使用"
 UNUSED = "未使用"
+SIDE_TOTAL = "合计，只核对"
 
 
 @dataclass
@@ -162,11 +163,21 @@ def _columns(
     mapped = {c.index: c for c in match.columns}
     held = {c.index: c for c in match.held}
     taken = set(match.fields)
+    # a 总计 and its figure beside a table without a header row: checked, never counted
+    beside = {
+        j
+        for total in ([] if has_header else headerless.side_totals(head, match))
+        for j, cell in enumerate(total.cells)
+        if not is_empty(cell)
+    }
     out = []
     for j in range(_width(header, body)):
         cell = header[j] if j < len(header) else None
         own = normalize_text(cell) if not is_empty(cell) else ""
         samples = _samples(body, j)
+        if j in beside and j not in mapped and len(_samples(head, j)) == 1:
+            out.append(ColumnReading(column_letter(j), own, how=SIDE_TOTAL, samples=samples))
+            continue
         if j in mapped:
             col = mapped[j]
             settle = synonym_toml(spec.name, col.field, own) if col.by_content and own else ""
