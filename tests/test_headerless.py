@@ -325,3 +325,53 @@ def test_the_period_message_is_unchanged_when_every_sheet_was_read() -> None:
         if b.kind == "no_period_data"
     ]
     assert b.message == "2024年第四季度没有任何一张台账有数据"
+
+
+def test_a_summary_without_a_header_row_is_never_read_on_its_own(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    ws.append(["各部门捐款汇总"])
+    for office, amount in [("卷包车间", 5000), ("制丝车间", 3000), ("机关", 1200)]:
+        ws.append([office, amount])
+    wb.save(raw / "捐款2024.xlsx")
+    outcome = run_clean(raw)
+    assert outcome.tables["donations"].empty  # its figures would be counted twice
+    [notice] = [n for n in outcome.notices if n.level == "error"]
+    assert "名称中有“汇总”，可能是其他表的汇总，读入会重复计数" in notice.message
+
+
+def test_a_pin_names_the_columns_under_a_header_nobody_knows(tmp_path: Path) -> None:
+    """[[pin]] columns with header_row: the header's own units still apply (数额（万元））."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "登记.csv").write_text(
+        "时间,姓名,途径,数额（万元）\n2024-10-05,张三,微信,0.5\n2024-11-02,李四,银行,1.2\n",
+        encoding="utf-8",
+    )
+    (raw / "shishi.toml").write_text(
+        '[[pin]]\nfile = "登记.csv"\ntable = "donations"\nheader_row = 1\n'
+        'columns = { A = "日期", B = "捐赠方", D = "金额" }\n',
+        encoding="utf-8",
+    )
+    outcome = run_clean(raw)
+    donations = outcome.tables["donations"]
+    assert donations["amount_yuan"].tolist() == [5000, 12000]
+    assert donations["donor"].tolist() == ["张三", "李四"]
+    sheet = only_sheet(outcome)
+    assert (sheet["header_row"], sheet["rows_read"]) == (1, 2)
+
+
+def test_clean_prints_the_pin_beside_the_sheet_it_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from metrics.running.cli import main
+
+    raw = tmp_path / "raw"
+    reader_ledger(raw / "名单.xlsx", title="2024年第四季度名单")
+    main(["clean", "--raw", str(raw), "--out", str(tmp_path / "p")])
+    out = capsys.readouterr().out
+    assert "无法读取：名单.xlsx [Sheet1]：没有表头，看起来是捐款捐物名单" in out
+    assert '      columns = { A = "日期", B = "捐赠方", D = "金额" }' in out.splitlines()

@@ -60,11 +60,21 @@ BY_CONTENT = "按内容识别"
 
 
 @cache
+def _refresh() -> dict[str, Any]:
+    with (DATA_DIR / "refresh.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
 def table_words() -> dict[str, tuple[str, ...]]:
     """Words that name each ledger in a file, sheet or title (refresh.toml ``table_words``)."""
-    with (DATA_DIR / "refresh.toml").open("rb") as fh:
-        words = tomllib.load(fh)["table_words"]
+    words = _refresh()["table_words"]
     return {t: tuple(normalize_text(w) for w in ws) for t, ws in words.items()}
+
+
+def summary_word(*texts: str) -> str:
+    """The word that marks a summary of other sheets (汇总), or ''."""
+    text = " ".join(normalize_text(t) for t in texts)
+    return next((w for w in _refresh()["summary_words"] if normalize_text(w) in text), "")
 
 
 def tables_named(*texts: str) -> list[str]:
@@ -376,7 +386,8 @@ def read_headerless(
     if block.channel is not None:
         words = "、".join(_distinct(layout.column_values(head[block.first :], block.channel))[:3])
         unused = f"（{column_letter(block.channel)} 列“{words}”未读取）"
-    if len(named) == 1 and readable and not block.doubts:
+    summary = summary_word(sheet.sheet, *title)
+    if len(named) == 1 and readable and not block.doubts and not summary:
         why = (
             "shishi.toml 的 [[pin]] table"
             if pinned_table
@@ -399,6 +410,8 @@ def read_headerless(
             f"名称说是{specs[named[0]].label}，但这几列只有名称和金额，"
             f"不像{specs[named[0]].label}台账"
         )
+    elif summary:
+        reason = f"名称中有“{summary}”，可能是其他表的汇总，读入会重复计数"
     else:
         reason = doubt_text(block, spec)
     message = (

@@ -330,6 +330,9 @@ def _print_clean_summary(outcome) -> None:
             print(f"  请核对：{where}：{esc(n.message)}")
         else:
             print(f"  无法读取：{where}：{esc(n.message)}")
+            if n.toml and n.sheet:  # a sheet's ready fix (a [[pin]] that reads or skips it)
+                print(f"    处理办法：{n.hint}" if n.hint else "    可在 shishi.toml 中加入：")
+                print("\n".join(f"      {line}" for line in n.toml.splitlines()))
     for message, count in info.items():
         if count > 3:
             print(f"  ……另有 {count - 3} 个工作表同样跳过（{message}）")
