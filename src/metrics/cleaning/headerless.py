@@ -367,6 +367,9 @@ def read_headerless(
 ) -> Reading | None:
     """The sheet's headerless block read as the ledger its words name, or the to-do item that
     says what it looks like; None when the sheet holds no such block."""
+    name = normalize_text(sheet.sheet).lower()
+    if any(w.lower() in name for w in parsing.load_vocab()["no_table_sheet_words"]):
+        return None  # a notes sheet (说明): its numbered lines are no list of payments
     block = find_block(head)
     if block is None:
         return None

@@ -273,10 +273,9 @@ def _no_table_notice(
     text_rows = [r for r in head if _row_text(r)]
     if any(w.lower() in name for w in vocab["no_table_sheet_words"]) or len(text_rows) == 0:
         return FileNotice(sheet.file, sheet.sheet, "info", "说明性工作表，没有数据表，已跳过")
+    # a 收支明细, a roster, a budget: said plainly, not as a ledger lacking a column
     if (other := not_ledgers.not_a_ledger(sheet, head, specs, settings)) is not None:
-        return (
-            other  # a 收支明细, a roster, a budget: said plainly, not as a ledger lacking a column
-        )
+        return other
     return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs, settings))
 
 

@@ -209,7 +209,8 @@ def _no_period_data(notices: list[dict[str, Any]], scope: Scope, period: Period)
     left = [
         n["file"] + (f"［{n['sheet']}］" if n.get("sheet") else "")
         for n in notices
-        if n.get("level") == "error" or (n.get("sheet") and "不是" in str(n.get("message", "")))
+        if str(n.get("file", "")).lower().endswith((*SPREADSHEET_SUFFIXES, "/"))
+        and (n.get("level") == "error" or (n.get("sheet") and "不是" in str(n.get("message"))))
     ]
     if not left:
         return Blocker(
