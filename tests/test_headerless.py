@@ -238,6 +238,8 @@ def test_a_federation_list_under_a_title_sentence(tmp_path: Path) -> None:
 def test_a_row_of_labels_above_means_a_header_not_a_headerless_block() -> None:
     head = [["时间", "姓名", "途径", "数额"], *[list(r) for r in READER_ROWS]]
     assert headerless.find_block(head) is None
+    # a unit line or a blank row between the header and the rows changes nothing
+    assert headerless.find_block([head[0], ["（单位：元）"], [], *head[1:]]) is None
     block = headerless.find_block([list(r) for r in READER_ROWS])
     assert block is not None
     assert (block.first, block.date, block.text, block.channel, block.amount) == (0, 0, 1, 2, 3)

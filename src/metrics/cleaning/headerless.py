@@ -221,10 +221,14 @@ def find_block(head: Sequence[Sequence[Any]]) -> Block | None:
 
 
 def _header_above(head: Sequence[Sequence[Any]], first: int, columns: list[int]) -> bool:
-    """Whether a row of labels stands just above the block, over two of its columns."""
+    """Whether a row of labels stands above the block, over two of its columns.
+
+    Blank rows and lines of one cell (a title, 单位：元) between them are passed over; the
+    first row of several cells decides.
+    """
     for r in range(first - 1, max(first - 1 - HEADER_ABOVE, -1), -1):
         row = list(head[r])
-        if not any(not is_empty(c) for c in row):
+        if sum(not is_empty(c) for c in row) < 2:
             continue
         labels = [
             j
