@@ -377,3 +377,31 @@ def test_clean_prints_the_pin_beside_the_sheet_it_reads(
     out = capsys.readouterr().out
     assert "无法读取：名单.xlsx [Sheet1]：没有表头，看起来是捐款捐物名单" in out
     assert '      columns = { A = "日期", B = "捐赠方", D = "金额" }' in out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("file", "tail", "source"),
+    [
+        ("一日捐.xlsx", [[], [None, "市慈善总会"], [None, "2024年5月28日"]], "signature"),
+        ("一日捐2024年5月28日.xlsx", [], "file"),
+    ],
+)
+def test_a_headerless_list_is_dated_by_its_signature_or_file_name(
+    tmp_path: Path, file: str, tail: list[list[object]], source: str
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "全市“慈心一日捐”活动各慈善会接受捐款数额"  # a title stating no date
+    for row in [*FEDERATION_ROWS, *tail]:
+        ws.append(list(row))
+    wb.save(raw / file)
+    outcome = run_clean(raw)
+    donations = outcome.tables["donations"]
+    assert donations["amount_yuan"].sum() == pytest.approx(FEDERATION_TOTAL)
+    assert set(donations["date"].dt.date) == {dt.date(2024, 5, 28)}
+    assert set(donations["date_source"]) == {source}
+    sheet = only_sheet(outcome)
+    assert_reconciled(sheet, file)
+    assert sheet["skipped_note"] == (2 if tail else 0)  # the signature is no donor
