@@ -11,6 +11,8 @@ PERIOD ?= 2024Q4
 # A unit's working folder made by `make init DIR=...`; empty = the sample in data/raw.
 DIR ?=
 NAME ?=
+# A spreadsheet or folder for `make inspect`.
+FILE ?=
 BRANCHES ?=
 # JupyterLab: 127.0.0.1 = this machine only; IP=0.0.0.0 lets a browser on another machine in.
 IP ?= 127.0.0.1
@@ -27,7 +29,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 WORKDIR_ARG := $(if $(DIR),--workdir "$(DIR)")
 
-.PHONY: help setup system python kernel report clean clean-data init template lab test lint \
+.PHONY: help setup system python kernel report clean clean-data init template inspect lab test lint \
 	format lock bench screenshots clobber
 
 help: ## 列出所有命令（本列表）
@@ -80,6 +82,10 @@ init: setup ## 建立本单位的工作文件夹：DIR=~/实事报告 [NAME=单�
 
 template: setup ## 生成各部门的空白台账：DIR=工作文件夹 PERIOD=2025Q1（无 DIR 时写到 templates/）
 	$(BIN)/shishi template $(WORKDIR_ARG) --period $(PERIOD)
+
+inspect: setup ## 查看 shishi 怎么读一个表格或文件夹（只读）：FILE=原始数据/某表.xlsx
+	@if [ -z "$(FILE)" ]; then echo "请写出要查看的表格或文件夹，例如：make inspect FILE=data/raw/捐款捐物登记2024.xlsx"; exit 2; fi
+	$(BIN)/shishi inspect "$(FILE)"
 
 lab: setup ## 用 JupyterLab 打开报告笔记本（shishi 内核）；别的电脑访问：IP=0.0.0.0 [PORT=8888]
 	@echo "JupyterLab 启动后，复制下面带 token= 的网址到浏览器；按 Ctrl-C 两次退出。"

@@ -170,3 +170,76 @@ def test_hints_name_the_settings_file_of_the_folder_read(tmp_path: Path) -> None
     outcome = run_clean(raw)
     [message] = [n.message for n in outcome.notices if n.level == "error"]
     assert str(raw / "shishi.toml") in message and "data/raw/shishi.toml" not in message
+
+
+# --- [[pin]] columns: a sheet with no header row (issue 18) ----------------------------------
+
+
+def test_pin_columns_name_fields_by_their_chinese_labels(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        '[[pin]]\nfile = "名单.xlsx"\ntable = "donations"\nfirst_row = 2\n'
+        'columns = { A = "日期", b = "捐赠人", D = "金额", AA = "备注" }\n',
+    )
+    pin = load_config(tmp_path).pins[0]
+    # A header spelling (捐赠人) names its field as well as the label; AA is the 27th column
+    assert pin.column_fields() == {"date": 0, "donor": 1, "amount_yuan": 3, "note": 26}
+    assert pin.first_row == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            'columns = { A = "日期", D = "金额" }\nfirst_row = 2\n',
+            '第 3 行 「pin.columns」：写了 columns 就要写明是哪类台账，如 table = "donations"',
+        ),
+        (
+            'table = "donations"\ncolumns = { A = "金", B = "捐赠方" }\nfirst_row = 2\n',
+            "第 4 行 「pin.columns」：A 列的「金」不是捐款捐物的一项，是不是「金额」？",
+        ),
+        (
+            'table = "donations"\ncolumns = { A1 = "金额", B = "捐赠方" }\nfirst_row = 2\n',
+            '「A1」应为 Excel 列字母，如 B = "金额"',
+        ),
+        (
+            'table = "donations"\ncolumns = { A = "日期", D = "金额" }\nfirst_row = 2\n',
+            "「pin.columns」：还缺少「捐赠方」：捐款捐物至少要有 捐赠方 和 金额",
+        ),
+        (
+            'table = "donations"\ncolumns = { A = "捐赠方", B = "金额", C = "捐赠人" }\n'
+            "first_row = 2\n",
+            "A 列和 C 列都写成了「捐赠人」",
+        ),
+        (
+            'table = "donations"\ncolumns = { A = "捐赠方", B = "金额" }\n',
+            "「pin」：写了 columns，还要写明数据从哪里开始：没有表头行时写 first_row",
+        ),
+        (
+            'table = "donations"\ncolumns = { A = "捐赠方", B = "金额" }\nfirst_row = 2\n'
+            "header_row = 1\n",
+            "二者只写一个",
+        ),
+        (
+            'table = "donations"\nfirst_row = 3\n',
+            "first_row（数据从第几行开始）只和 columns 一起用",
+        ),
+        (
+            'table = "donations"\ncolumns = "A"\nfirst_row = 2\n',
+            '「pin.columns」：应写成 { A = "日期", B = "捐赠方", D = "金额" }',
+        ),
+        (
+            'table = "donations"\ncolumns = { A = "捐赠方", B = "金额" }\nfirst_row = 0\n',
+            "「pin.first_row」：不能小于 1（现在是 0）",
+        ),
+    ],
+)
+def test_each_pin_columns_mistake_is_one_chinese_line(tmp_path: Path, text: str, said: str) -> None:
+    exc = problem(tmp_path, '[[pin]]\nfile = "名单.xlsx"\n' + text)
+    assert said in str(exc), str(exc)
+    assert "1 处问题" in str(exc)
+
+
+def test_a_chinese_key_written_bare_is_a_syntax_message(tmp_path: Path) -> None:
+    exc = problem(tmp_path, '[[pin]]\nfile = "a.xlsx"\ncolumns = { 日期 = "A" }\n')
+    assert "第 3 行" in str(exc) and "设置项名称的写法有误" in str(exc)

@@ -22,7 +22,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from metrics.contract import TABLES
 from metrics.errors import ConfigError
@@ -54,6 +62,62 @@ def table_fields(table: str) -> list[str]:
     return list(_header_vocab()["tables"][table]["fields"])
 
 
+def table_label(table: str) -> str:
+    """A table kind's Chinese name (捐款捐物)."""
+    return str(_header_vocab()["tables"][table]["label"])
+
+
+def field_label(table: str, name: str) -> str:
+    """A field's Chinese label: its first header spelling in headers.toml (捐赠方, 金额)."""
+    synonyms = _header_vocab()["tables"][table]["fields"][name]["synonyms"]
+    return str(synonyms[0]) if synonyms else name
+
+
+def column_field(table: str, key: str) -> str | None:
+    """The field a ``[[pin]] columns`` key names: a Chinese label or any header spelling of it
+    in headers.toml (捐赠方, 捐赠人), or the canonical name (donor); None if none."""
+    wanted = key.strip().lower()
+    fields = _header_vocab()["tables"][table]["fields"]
+    if wanted in fields:
+        return wanted
+    for name, fdef in fields.items():
+        if any(str(s).strip().lower() == wanted for s in fdef["synonyms"]):
+            return str(name)
+    return None
+
+
+def identifying_sets(table: str) -> list[list[str]]:
+    """Field sets any one of which makes a table of this kind (headers.toml ``identify``, else
+    its required fields that a header must name)."""
+    tdef = _header_vocab()["tables"][table]
+    if tdef.get("identify"):
+        return [list(s) for s in tdef["identify"]]
+    return [
+        [n for n, f in tdef["fields"].items() if f.get("required") and not f.get("from_context")]
+    ]
+
+
+_COLUMN_LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
+
+
+def column_index(letters: str) -> int:
+    """0-based index of an Excel column (A -> 0, AA -> 26)."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
+
+
+def column_letter(index: int) -> str:
+    """The Excel letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    out = ""
+    n = index + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -79,6 +143,12 @@ class Pin(_Section):
     period: str | None = None
     #: the currency of the amounts (USD, 港币 ...), when the file does not say
     currency: str | None = None
+    #: which column holds which field, for a sheet with no header row (or one whose header
+    #: names nothing shishi knows): Excel column -> field label, { A = "日期", D = "金额" };
+    #: needs ``table``, and ``first_row`` (no header row) or ``header_row``
+    columns: dict[str, str] | None = None
+    #: the first data row as Excel numbers it, for a sheet with no header row (with ``columns``)
+    first_row: int | None = Field(default=None, ge=1)
 
     @field_validator("unit")
     @classmethod
@@ -99,6 +169,75 @@ class Pin(_Section):
             except PeriodError as exc:
                 raise ValueError(f"period:{value}:{exc.hint}") from exc
         return value
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(
+        cls, value: dict[str, str] | None, info: ValidationInfo
+    ) -> dict[str, str] | None:
+        if value is None or "table" not in info.data:  # a wrong table is said on its own
+            return value
+        table = info.data["table"]
+        if table is None:
+            raise ValueError(
+                'columns:写了 columns 就要写明是哪类台账，如 table = "donations"'
+                "（wishes / donations / purchases / volunteering）"
+            )
+        problems: list[str] = []
+        seen: dict[str, str] = {}  # field -> the column that named it
+        labels = [field_label(table, f) for f in table_fields(table)]
+        for letters, label in value.items():
+            if not _COLUMN_LETTERS.match(letters):
+                problems.append(f'「{letters}」应为 Excel 列字母，如 B = "{label}"')
+                continue
+            name = column_field(table, label)
+            if name is None:
+                near = difflib.get_close_matches(label, labels, n=1, cutoff=0.3)
+                problems.append(
+                    f"{letters.upper()} 列的「{label}」不是{table_label(table)}的一项"
+                    + (f"，是不是「{near[0]}」？" if near else "；")
+                    + f"可用：{'、'.join(labels)}"
+                )
+                continue
+            if name in seen:
+                problems.append(f"{seen[name]} 列和 {letters.upper()} 列都写成了「{label}」")
+            seen[name] = letters.upper()
+        sets = identifying_sets(table)
+        if not problems and not any(set(s) <= set(seen) for s in sets):
+            need = min(sets, key=lambda s: len(set(s) - set(seen)))
+            missing = "」「".join(field_label(table, f) for f in need if f not in seen)
+            problems.append(
+                f"还缺少「{missing}」：{table_label(table)}至少要有 "
+                + " 和 ".join(field_label(table, f) for f in need)
+            )
+        if problems:
+            raise ValueError("columns:" + "；".join(problems))
+        return value
+
+    @model_validator(mode="after")
+    def _where_rows_start(self) -> Pin:
+        if self.first_row is not None and not self.columns:
+            raise ValueError(
+                "columns:first_row（数据从第几行开始）只和 columns 一起用；"
+                "有表头的表格写 header_row"
+            )
+        if self.columns and (self.first_row is None) == (self.header_row is None):
+            raise ValueError(
+                "columns:写了 columns，还要写明数据从哪里开始：没有表头行时写 first_row = 数据的"
+                "第一行（Excel 行号），有表头行时写 header_row，二者只写一个"
+            )
+        return self
+
+    def column_fields(self) -> dict[str, int]:
+        """Field -> 0-based column index of a pin with ``columns`` (validated: all known)."""
+        if not self.columns or self.table is None:
+            return {}
+        out: dict[str, int] = {}
+        for letters, label in self.columns.items():
+            name = column_field(self.table, label)
+            if name is not None:
+                out[name] = column_index(letters)
+        return out
 
     def applies(self, file: str, sheet: str) -> bool:
         name_ok = fnmatch.fnmatch(file, self.file) or fnmatch.fnmatch(Path(file).name, self.file)
@@ -348,6 +487,8 @@ def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
         if loc[:1] in {("pin",), ("units",)} and isinstance(value, dict):
             return f"{where}：要写成 [[{loc[0]}]]（两层方括号），每一项一段"
         return f'{where}：应为列表，例如 {loc[-1]} = ["{value}"]（现在是 {value!r}）'
+    if kind == "dict_type" and loc[-1] == "columns":
+        return f'{where}：应写成 {{ A = "日期", B = "捐赠方", D = "金额" }}（列字母 = 哪一项）'
     if kind in {"dict_type", "model_type"}:
         return f"{where}：应为一节设置（[{key}]），现在是 {value!r}"
     if kind == "literal_error":
@@ -358,7 +499,9 @@ def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
                 f"第 {at} 行 " if at else ""
             ) + f"「headers.{bad}」：没有这个表格类型{_nearest(bad, list(TABLES))}"
         return f"{where}：没有「{bad}」这个表格类型{_nearest(bad, list(TABLES))}"
-    if kind == "greater_than_equal" or kind == "greater_than":
+    if kind == "greater_than_equal":
+        return f"{where}：不能小于 {err.get('ctx', {}).get('ge', 0)}（现在是 {value!r}）"
+    if kind == "greater_than":
         return f"{where}：应大于 {err.get('ctx', {}).get('ge', err.get('ctx', {}).get('gt', 0))}（现在是 {value!r}）"
     if kind == "value_error":
         return _explain_value_error(str(err.get("ctx", {}).get("error", "")), where)
@@ -385,6 +528,8 @@ def _explain_value_error(code: str, where: str) -> str:
         )
     if parts[0] == "status_word":
         return f"{where}：不能是空白的词"
+    if parts[0] == "columns":
+        return f"{where}：{':'.join(parts[1:])}"
     if parts[0] == "positive" and len(parts) == 3:
         return f"{where}.{parts[1]}：应为正数（现在是 {parts[2]}）"
     return f"{where}：{code}"

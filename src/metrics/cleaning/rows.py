@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, cast
@@ -20,7 +20,16 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from metrics.cleaning import context, duplicates, layout, parsing, statuses
+from metrics.cleaning import (
+    context,
+    duplicates,
+    headerless,
+    layout,
+    not_ledgers,
+    parsing,
+    readings,
+    statuses,
+)
 from metrics.cleaning import totals as totals_mod
 from metrics.cleaning.context import DateFill
 from metrics.cleaning.duplicates import mark_duplicates
@@ -103,6 +112,13 @@ class SheetResult:
     #: what surrounds the table (title/signature/name dates, stated period): cleaning/context.py
     context: context.SheetContext | None = None
     dates: DateFill | None = None
+    #: the header reading the rows were parsed by (None: the sheet was not read)
+    match: HeaderMatch | None = None
+    #: the sheet's first rows (header search window), for its reading (cleaning/readings.py);
+    #: dropped once that is made
+    head: list[list[Any]] = field(default_factory=list, repr=False)
+    #: how the sheet was read, column by column, when the data-quality report should show it
+    reading: readings.SheetReading | None = None
     timed: str = ""  # the header of a date column holding times only (07:06:18)
     yearless: str = ""  # the header of a date column whose cells took the title's year
 
@@ -173,25 +189,43 @@ def clean_sheet(
         return result
     pinned_row = pin.header_row if pin and pin.header_row else 0
     head = sheet.head(max(HEADER_SEARCH_ROWS, pinned_row + 1) + layout.PROFILE_ROWS)
+    result.head = head
     if not (pin and pin.table) and (notice := _distribution_notice(sheet, head, specs)):
         result.notice = notice
         return result
-    match = find_header(
-        head,
-        specs,
-        table=pin.table if pin else None,
-        header_row=(pin.header_row - 1) if pin and pin.header_row else None,
-    )
+    no_header = False  # a table without a header row: found by content, or pinned by column
+    if pin and pin.columns and pin.table:  # the analyst said which column holds what
+        match: HeaderMatch | None = headerless.pinned_match(head, pin, specs[pin.table])
+        no_header = pin.first_row is not None
+    else:
+        match = find_header(
+            head,
+            specs,
+            table=pin.table if pin else None,
+            header_row=(pin.header_row - 1) if pin and pin.header_row else None,
+        )
     if match is None:
-        result.notice = _no_table_notice(sheet, head, specs, str(config.settings_file))
-        return result
-    result.table = match.table
-    result.header_row = match.row_index + 1
+        found = headerless.read_headerless(
+            sheet, head, specs, pin.table if pin else None, str(config.settings_file)
+        )
+        if found is None or found.match is None:
+            result.notice = (found.notice if found else None) or _no_table_notice(
+                sheet, head, specs, str(config.settings_file)
+            )
+            return result
+        match, no_header = found.match, True
+        result.note(found.note)
+    result.table, result.match = match.table, match
+    result.header_row = None if no_header else match.row_index + 1
     result.unknown_headers = match.unknown_headers
     for message in match.notices:
         result.note(f"第{result.header_row}行表头：{message}")
     result.context, result.dates, date_notes = context.sheet_dates(
-        sheet, head, match, specs[match.table].fields, pin
+        sheet,
+        head,
+        headerless.title_match(match) if no_header else match,
+        specs[match.table].fields,
+        pin,
     )
     refs = [c.index for c in match.columns if c.field == "ref"]
     if refs and result.dates and not result.dates.has_column and result.dates.id_index is None:
@@ -207,6 +241,7 @@ def clean_sheet(
         config.rates,
         str(config.settings_file),
         parsers_for(config),
+        headerless.side_totals(sheet.iter_rows(), match) if no_header else (),
     )
     if date_notes and context.used_context(result.records):
         for message in date_notes:  # a year or a date taken from the table's context
@@ -246,6 +281,9 @@ def _no_table_notice(
     text_rows = [r for r in head if _row_text(r)]
     if any(w.lower() in name for w in vocab["no_table_sheet_words"]) or len(text_rows) == 0:
         return FileNotice(sheet.file, sheet.sheet, "info", "说明性工作表，没有数据表，已跳过")
+    # a 收支明细, a roster, a budget: said plainly, not as a ledger lacking a column
+    if (other := not_ledgers.not_a_ledger(sheet, head, specs, settings)) is not None:
+        return other
     return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs, settings))
 
 
@@ -480,16 +518,18 @@ def _parse_body(
     rates: dict[str, float] | None = None,
     settings: str = "data/raw/shishi.toml",
     parsers: dict[str, Parser] | None = None,
+    side_totals: Sequence[TotalRow] = (),
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
 
     A second header further down (a table in another currency below the first) starts a
-    block of its own, read by its own header.
+    block of its own, read by its own header. ``side_totals`` are totals standing beside the
+    table, outside the rows it reads (cleaning/headerless.py): checked with the others.
     """
     result.counts = dict.fromkeys(COUNT_KEYS, 0)
     body = itertools.islice(sheet.iter_rows(), match.row_index + 1, None)
     frames: list[pd.DataFrame] = []
-    totals: list[TotalRow] = []
+    totals: list[TotalRow] = list(side_totals)
     blocks = [_block(0, match, spec, pinned_multiplier)]
     repeated: list[int] = []  # Excel rows where the same header stands again
     ctx = _Context(sheet, spec, result, rates or {}, settings, parsers or PARSERS)
@@ -1110,6 +1150,9 @@ def clean_sheets(
     for sheet in sheets:
         rows = sheet.row_count
         result = clean_sheet(sheet, specs, config, rows_done)
+        if readings.has_problem(result):  # shown column by column on the data-quality report
+            result.reading = readings.sheet_reading(result, specs, config)
+        result.head = []
         results.append(result)
         sheet.release()
         counted = result.counts.get("rows_read", 0)  # the body's rows, already reported

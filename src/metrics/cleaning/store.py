@@ -320,6 +320,8 @@ def run_clean(
         f["unit"] = file_units.get(f["file"])
     attach_provenance(manifest, heads)
     manifest["notices"] = [n.__dict__ for n in notices]
+    # sheets with problems, column by column (what `shishi inspect` shows): data_quality.pdf
+    manifest["readings"] = [r.reading.as_dict() for r in results if r.reading is not None]
     manifest["running_ledgers"] = running
     manifest["warnings"] = len(warnings)
     manifest["under_review"] = {

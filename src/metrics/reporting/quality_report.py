@@ -8,6 +8,7 @@ lives here, where a test reaches it. The tables themselves come from :mod:`quali
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -343,4 +344,85 @@ def closing_sections(q: QualityReport) -> HTML:
         )
     )
     out.append(present.note(f"shishi {__version__}；数据清洗时间 {q.manifest['generated_at']}。"))
+    return _join(out)
+
+
+#: What the readings table shows of each column (cleaning/readings.py), in order.
+READING_COLUMNS = {
+    "letter": "列",
+    "header": "表头",
+    "label": "读作",
+    "how": "方式",
+    "evidence": "依据",
+    "samples": "例子",
+    "toml": "要按此读取，在 shishi.toml 中加",
+}
+
+
+def reading_rows(reading: dict[str, Any]) -> pd.DataFrame:
+    """One sheet's columns as the readings table shows them."""
+    rows = [
+        {
+            "letter": c["letter"],
+            "header": c["header"] or "—",
+            "label": c["label"] or "—",
+            "how": c["how"],
+            "evidence": "；".join(c["evidence"])
+            + (
+                f"（把握 {c['confidence']:.0%}）"
+                if c.get("confidence") is not None
+                and c["evidence"]
+                and c["how"] != "按表头"
+                and "%" not in "".join(c["evidence"])
+                else ""
+            ),
+            "samples": "、".join(c["samples"]) or "（空）",
+            "toml": " ".join(c["toml"].split("\n")),
+        }
+        for c in reading["columns"]
+    ]
+    return pd.DataFrame(rows, columns=list(READING_COLUMNS))
+
+
+def readings_section(q: QualityReport) -> HTML:
+    """附：the sheets with problems (not read, columns held back or read by content), column
+    by column, as `shishi inspect` shows them, with the shishi.toml lines that settle each."""
+    names = {f["file"] for f in q.manifest.get("files", [])}
+    names |= {n.get("file") for n in q.manifest.get("notices", [])}
+    found = [r for r in q.manifest.get("readings", []) if r["file"] in names]
+    out: list[Any] = [present.heading("附：有问题的工作表逐列读法", new_page=bool(found))]
+    if not found:
+        out.append(present.paragraph("所有工作表都按表头读入，没有按内容识别、存疑或未读入的列。"))
+        return _join(out)
+    out.append(
+        present.paragraph(
+            "下列工作表没有读入，或有的列不是按表头、而是按内容识别的，或有认不准而没有使用的列。"
+            "每一列写明读作哪一项、怎么判断的和三个例子；认不准的列和没有读入的表，给出 shishi.toml "
+            "中要加的设置。在终端运行 shishi inspect 文件名 可以看到同样的内容。"
+        )
+    )
+    for r in found:
+        where = r["file"] + (f"［{r['sheet']}］" if r["sheet"] else "")
+        kind = f"{r['status']}：{r['table_label']}" if r["table_label"] else r["status"]
+        out.append(present.heading(f"{where}　{kind}", level=3))
+        said = [f"依据：{r['why'].rstrip('。')}。"] if r["why"] else []
+        if r["header_row"]:
+            said.append(f"表头在第 {r['header_row']} 行。")
+        elif r["first_row"]:
+            said.append(f"没有表头行，数据从第 {r['first_row']} 行起。")
+        if said:
+            out.append(present.paragraph(*said))
+        if r["columns"]:
+            rows = reading_rows(r)
+            shown = {k: v for k, v in READING_COLUMNS.items() if k != "toml" or rows["toml"].any()}
+            out.append(present.table(rows, shown, small=True, nowrap=["letter", "label", "how"]))
+        if r["toml"]:
+            out.append(
+                HTML(
+                    "<p>在 shishi.toml 中加入以下几行即可确定：</p>"
+                    "<pre class='toml' style='font-family: \"Noto Sans Mono CJK SC\", monospace;"
+                    " background: #f4f4f4; border-left: 3pt solid #8b1a1a; padding: 1.5mm 3mm;"
+                    f" font-size: 9pt;'>{html.escape(r['toml'])}</pre>"
+                )
+            )
     return _join(out)

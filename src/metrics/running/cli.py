@@ -228,6 +228,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="部门",
         help="报送台账的部门（车间、科室、支部），每个写一次",
     )
+
+    inspect = sub.add_parser(
+        "inspect",
+        formatter_class=HelpFormatter,
+        help="查看 shishi 怎么读一个表格或一个文件夹：每个工作表是哪类台账、每列读作什么（只读，不写任何文件）",
+        description="逐个工作表列出：是哪类台账及判断依据、表头在第几行、每一列读作哪一项"
+        "（按表头、按内容、未使用）和三个例子；认不准的列给出 shishi.toml 中要加的那一行。"
+        "使用文件所在文件夹的 shishi.toml；不写清洗结果，也不生成报告。",
+    )
+    inspect.add_argument(
+        "path", type=Path, metavar="文件或文件夹", help="一个表格文件，或放着表格的文件夹"
+    )
     return parser
 
 
@@ -318,6 +330,9 @@ def _print_clean_summary(outcome) -> None:
             print(f"  请核对：{where}：{esc(n.message)}")
         else:
             print(f"  无法读取：{where}：{esc(n.message)}")
+            if n.toml and n.sheet:  # a sheet's ready fix (a [[pin]] that reads or skips it)
+                print(f"    处理办法：{n.hint}" if n.hint else "    可在 shishi.toml 中加入：")
+                print("\n".join(f"      {line}" for line in n.toml.splitlines()))
     for message, count in info.items():
         if count > 3:
             print(f"  ……另有 {count - 3} 个工作表同样跳过（{message}）")
@@ -548,7 +563,66 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {"clean": cmd_clean, "report": cmd_report, "template": cmd_template, "init": cmd_init}
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from metrics.cleaning.inspect import inspect_path
+
+    _print_inspection(inspect_path(args.path))
+    return ExitCode.OK
+
+
+def _print_inspection(found: Any) -> None:
+    """Each sheet: its kind and why, the header row, a line per column, the settings to add."""
+    from metrics.reporting.safe_text import escape_controls as esc
+
+    settings = found.settings if found.settings_exist else f"{found.settings}（尚未建立）"
+    print(f"设置文件：{settings}")
+    for r in found.sheets:
+        where = esc(r.file) + (f"［{esc(r.sheet)}］" if r.sheet else "")
+        kind = f"{r.status}：{r.table_label}" if r.table_label else r.status
+        if r.counts:
+            c = r.counts
+            kind += f"（读取 {c.get('rows_read', 0)} 行：接受 {c.get('accepted', 0)}，拒绝 {c.get('rejected', 0)}）"
+        print(f"\n{where}  {kind}")
+        if r.why:
+            print(f"  依据：{esc(r.why)}")
+        if r.header_row:
+            print(
+                f"  表头：第 {r.header_row} 行"
+                + (f"，数据从第 {r.first_row} 行起" if r.first_row else "")
+            )
+        elif r.first_row:
+            print(f"  表头：没有表头行，数据从第 {r.first_row} 行起")
+        for col in r.columns:
+            header = esc(col.header) or "（无表头）"
+            target = col.label or "—"
+            line = f"  {col.letter:<3}{_pad(header, 16)}→ {_pad(target, 12)}{_pad(col.how, 18)}"
+            line += "例：" + "、".join(esc(v) for v in col.samples) if col.samples else "（空）"
+            print(line)
+            if col.evidence and col.how != "按表头":
+                said = "".join(col.evidence)
+                sure = (
+                    f"，把握 {col.confidence:.0%}"
+                    if col.confidence is not None and "%" not in said
+                    else ""
+                )
+                print(f"       {'；'.join(col.evidence)}{sure}")
+            if col.toml:
+                section, _, entry = col.toml.partition("\n")
+                ask = "如需读取这一列" if col.how == "未使用" else "要确定按此读取"
+                print(f"       {ask}，在 shishi.toml 的 {section} 中加一行：{entry}")
+        if r.toml:
+            print("  在 shishi.toml 中加入以下几行即可确定：")
+            for toml_line in r.toml.splitlines():
+                print(f"    {toml_line}")
+
+
+HANDLERS = {
+    "clean": cmd_clean,
+    "report": cmd_report,
+    "template": cmd_template,
+    "init": cmd_init,
+    "inspect": cmd_inspect,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

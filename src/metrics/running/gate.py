@@ -11,15 +11,13 @@ with the exact lines to paste into shishi.toml.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import asdict, dataclass
-from functools import cache
 from typing import Any
 
 import pandas as pd
 
+from metrics.cleaning.headerless import tables_named
 from metrics.cleaning.ingest import unreadable_suffixes
-from metrics.paths import DATA_DIR
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.quality import TABLE_CN
@@ -55,22 +53,14 @@ class Blocker:
         return text
 
 
-@cache
-def _words() -> dict[str, Any]:
-    with (DATA_DIR / "refresh.toml").open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def guess_table(*names: str) -> str:
     """The ledger a file or sheet name points to (心愿 -> wishes), or "" if it says none."""
-    text = " ".join(names)
-    for table, words in _words()["table_words"].items():
-        if any(w in text for w in words):
-            return str(table)
-    return ""
+    named = tables_named(*names)
+    return named[0] if named else ""
 
 
 _HEADERS_SECTION = re.compile(r"\[headers\.(\w+)\]")
+_PIN_TABLE = re.compile(r'^table = "(\w+)"', re.MULTILINE)
 _MISSING = re.compile(r"缺少必需列「[^」]*」\((\w+)\)，最接近的表头是「([^」]*)」")
 
 
@@ -94,7 +84,10 @@ def looks_like_ledger(notice: dict[str, Any]) -> bool:
         return False  # .et / .numbers / .wps: never read, always a blocker (data/formats.toml)
     if sheet is None:  # the whole workbook could not be opened
         return True
-    return "看起来像" in str(notice.get("message", "")) or bool(guess_table(str(sheet), file))
+    message = str(notice.get("message", ""))
+    if any(w in message for w in ("看起来像", "看起来是")):  # a header, or rows without one
+        return True
+    return bool(guess_table(str(sheet), file))
 
 
 def _unreadable(notice: dict[str, Any]) -> Blocker:
@@ -102,7 +95,12 @@ def _unreadable(notice: dict[str, Any]) -> Blocker:
     message = str(notice.get("message", ""))
     file, sheet = str(notice.get("file", "")), str(notice.get("sheet") or "")
     section = _HEADERS_SECTION.search(message)
-    table = section.group(1) if section else guess_table(sheet, file)
+    pinned = _PIN_TABLE.search(str(notice.get("toml") or ""))  # the [[pin]] offered as the fix
+    table = (
+        section.group(1)
+        if section
+        else guess_table(sheet, file) or (pinned.group(1) if pinned else "")
+    )
     toml = ""
     missing = _MISSING.findall(message)
     if section and missing:
@@ -201,15 +199,34 @@ def check(
             )
         )
     if not any(len(f) for f in scoped.values()) or not kpi.has_rows(scoped, period):
-        blockers.append(
-            Blocker(
-                "no_period_data",
-                f"{period.label_cn}没有任何一张台账有数据"
-                + (f"（单位：{scope.unit}）" if scope.unit else ""),
-                "请确认报告期间（--period）是否正确，以及本期的表格是否已放入 data/raw/",
-            )
-        )
+        blockers.append(_no_period_data(mine.get("notices", []), scope, period))
     return blockers
+
+
+def _no_period_data(notices: list[dict[str, Any]], scope: Scope, period: Period) -> Blocker:
+    """No figures for the period: said as such only when every sheet was read; otherwise the
+    sheets left out are named first, since the period's data may well be in them."""
+    unit = f"（单位：{scope.unit}）" if scope.unit else ""
+    left = [
+        n["file"] + (f"［{n['sheet']}］" if n.get("sheet") else "")
+        for n in notices
+        if str(n.get("file", "")).lower().endswith((*SPREADSHEET_SUFFIXES, "/"))
+        and (n.get("level") == "error" or (n.get("sheet") and "不是" in str(n.get("message"))))
+    ]
+    if not left:
+        return Blocker(
+            "no_period_data",
+            f"{period.label_cn}没有任何一张台账有数据{unit}",
+            "请确认报告期间（--period）是否正确，以及本期的表格是否已放入 data/raw/",
+        )
+    shown = "、".join(left[:5]) + (f" 等 {len(left)} 个" if len(left) > 5 else "")
+    return Blocker(
+        "no_period_data",
+        f"{period.label_cn}在读入的表格中没有数据{unit}；另有没有读入的表格：{shown}，"
+        "本期数据可能就在其中",
+        "先处理这些表格（见本清单中它们各自的处理办法，或数据质量报告“跳过的文件和工作表”）；"
+        "都读入后仍没有数据，再确认报告期间（--period）是否正确",
+    )
 
 
 def unreadable_tables(blockers: list[Blocker]) -> list[str]:
