@@ -279,6 +279,14 @@ def test_unit_and_target_mistakes_are_one_chinese_line_each(
         assert words in info.value.message, info.value.message
 
 
+def test_every_headline_figure_can_have_a_target() -> None:
+    """config.py validates [targets] keys before any report runs; the report's own list of
+    headline figures must be the same list, or a valid target would be refused (or lost)."""
+    from metrics.config import TARGET_KEYS
+
+    assert list(TARGET_KEYS) == list(kpi.HEADLINES)
+
+
 def test_targets_in_two_places_for_one_unit_are_refused(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     (raw / "二厂").mkdir(parents=True)

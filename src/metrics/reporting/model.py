@@ -255,7 +255,7 @@ def load_summary(
         name=declared.title,
         declared=[u.name for u in declared.units],
         targets=declared.targets_for(scope),
-        text=load_analyst_text(raw, p, unit),
+        text=load_analyst_text(raw, p, scope),
         manifest=manifest,
         made_on=dt.date.fromisoformat(made_on) if made_on else dt.date.today(),
         draft=draft,
