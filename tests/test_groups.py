@@ -341,6 +341,16 @@ def test_a_unit_that_sent_nothing_this_quarter_is_owed_never_zero(tmp_path: Path
     assert by_unit["卷烟二厂"][4] == "4次/40人次"
 
 
+def test_a_months_report_owes_nothing(tmp_path: Path) -> None:
+    """Ledgers come quarterly: a month without an activity is no unsent ledger."""
+    outcome = run_clean(build_group(tmp_path / "raw"))
+    august = Period.parse("2024-08")
+    receipts = group.unit_receipts(outcome.tables, outcome.manifest, august, ["卷烟三厂"])
+    assert receipts.empty
+    rows, _ = group.unit_rows(outcome.tables, receipts, august, ["卷烟三厂"])
+    assert rows[0][4] == "0次/0人次" and rows[0][5] == "—"
+
+
 def test_a_template_sent_back_blank_is_nothing_this_quarter(tmp_path: Path) -> None:
     raw = build_group(tmp_path / "raw")
     _csv(
@@ -365,6 +375,11 @@ def test_same_name_branches_in_two_units_stay_two(tmp_path: Path) -> None:
     # 二厂 3 + 十厂 2 卷包车间党支部 activities are two branches, never one of 5
     assert pairs[("卷烟二厂", "卷包车间党支部")] == 3
     assert pairs[("卷烟十厂", "卷包车间党支部")] == 2
+    offices = kpi.wishes_by(outcome.tables["wishes"], Q3, "department", per_unit=True)
+    assert sorted(offices[["unit", "department", "total"]].values.tolist()) == [
+        ["卷烟二厂", "综合办公室", 2],
+        [HQ, "综合办公室", 2],
+    ]
     merged = kpi.volunteering_by(outcome.tables["volunteering"], Q3, "organizer")
     assert (
         merged.set_index("organizer").loc["卷包车间党支部", "activities"] == 5

@@ -38,15 +38,16 @@ NEVER = "未登记"
 
 
 def quarters_in(period: Period) -> list[Period]:
-    """The quarters a report period is made of (a month is checked on its own)."""
+    """The quarters a report period is made of; none for a month (ledgers come quarterly, and
+    a month without an activity says nothing about a ledger that was not sent)."""
     if period.grain == "month":
-        return [period]
+        return []
     out: list[Period] = []
     q = Period.quarter(period.end.year, (period.end.month + 2) // 3)
     while q.start >= period.start:
         out.insert(0, q)
         q = q.previous()
-    return out or [period]
+    return out
 
 
 def _date_column(table: str) -> str:
@@ -90,13 +91,15 @@ def unit_receipts(
     sent that ledger for an earlier period. 未登记: the unit never sent that ledger.
     """
     rows = []
+    keys = {
+        t: tables[t]["unit"].astype("string").map(unit_key, na_action="ignore")
+        for t in PERIODIC
+        if t in tables
+    }
     for unit in units:
-        key = unit_key(unit)
-        for table in PERIODIC:
-            frame = tables.get(table)
-            if frame is None:
-                continue
-            mine = frame[frame["unit"].astype("string").map(unit_key, na_action="ignore") == key]
+        for table in keys:
+            frame = tables[table]
+            mine = frame[(keys[table] == unit_key(unit)).fillna(False).astype(bool)]
             dates = pd.to_datetime(mine[_date_column(table)], errors="coerce")
             for q in quarters_in(period):
                 if q.mask(dates).any():
@@ -119,6 +122,8 @@ def missing(receipts: pd.DataFrame) -> pd.DataFrame:
 def status_text(receipts: pd.DataFrame, unit: str, single: bool) -> str:
     """A unit's receipt status in a few words: 已收齐 / 未收到：志愿服务（第三季度）/ 本期无：…"""
     mine = receipts[receipts["unit"] == unit]
+    if mine.empty:
+        return "—"  # nothing checked (a month's report)
     parts = []
     for status in (MISSING, EMPTY):
         cells = mine[mine["status"] == status]
@@ -136,7 +141,7 @@ def status_text(receipts: pd.DataFrame, unit: str, single: bool) -> str:
 def _cell(status: set[str], figure: str) -> str:
     if MISSING in status:
         return MISSING  # never a figure that reads as complete, nor 0
-    if status <= {NEVER}:
+    if status and status <= {NEVER}:
         return NEVER
     return figure
 
@@ -216,6 +221,8 @@ def unit_rows(
     owed = missing(receipts)
     group_status = {t: set(receipts.loc[receipts["table"] == t, "status"]) for t in PERIODIC}
     text = f"{owed['unit'].nunique()}个单位有台账未收到" if len(owed) else "各单位均已收齐"
+    if receipts.empty:
+        text = "—"  # nothing checked (a month's report)
     row("合计", tables, group_status, text)
     return shown, pd.DataFrame(data)
 
