@@ -82,12 +82,6 @@ def units(tables: dict[str, pd.DataFrame], declared: list[str] | None = None) ->
     return ordered_units(found, declared or [])
 
 
-def report_unit_name(tables: dict[str, pd.DataFrame]) -> str:
-    """The unit named on the cover: the only unit, or all of them joined."""
-    names = units(tables)
-    return "、".join(names) if names else "本单位"
-
-
 def branch_keys(frame: pd.DataFrame, by: str, per_unit: bool) -> list[str]:
     """The columns a table of branches groups on: a branch is its unit's own when several units
     are in scope (一厂卷包车间党支部 and 二厂卷包车间党支部 are two branches)."""
