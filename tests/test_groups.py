@@ -451,6 +451,17 @@ def test_the_templates_own_period_cell_orders_a_running_ledger(tmp_path: Path) -
     assert row.status == "resolved" and row.source_file == "心愿Q4.xlsx"
 
 
+def test_one_filing_date_is_settled_by_the_periods_the_file_names_state(tmp_path: Path) -> None:
+    """No 填报期间 cell, one 填报日期 for both copies: the file names' 2024Q1 / 2024Q2 decide."""
+    raw = tmp_path / "raw"
+    _wish_copy(raw / "心愿清单_卷包车间_2024Q2.xlsx", None, "2024年7月3日", "已办结")
+    _wish_copy(raw / "心愿清单_卷包车间_2024Q1.xlsx", None, "2024年7月3日", "推进中")
+    outcome = run_clean(raw)
+    assert outcome.manifest["running_ledgers"]["conflicts"] == []
+    [row] = outcome.tables["wishes"].itertuples()
+    assert row.status == "resolved" and row.source_file == "心愿清单_卷包车间_2024Q2.xlsx"
+
+
 def test_the_tie_message_names_what_each_file_states(tmp_path: Path) -> None:
     """One copy states 2024Q3 (ends 30 September), the other only 填报日期 30 September: the
     sources cannot order them, and the message says what each one states."""
