@@ -105,9 +105,12 @@ def test_each_units_data_quality_report_covers_that_unit_only(tmp_path: Path) ->
         out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
         return re.sub(r"\s+", "", out.stdout.decode("utf-8"))
 
-    small, sample = text("二车间"), text("青江卷烟厂")
+    # the top-level ledgers of a folder that declares units are the group's 机关本部 (issue 19)
+    small, sample = text("二车间"), text("青江卷烟厂机关本部")
     assert "二车间/捐款.csv" in small and "心愿清单台账2024.xlsx" not in small
     assert "二车间/捐款.csv" not in sample and "心愿清单台账2024.xlsx" in sample
+    group = text("")  # the group's own report, at the top of the period's folder
+    assert "二车间/捐款.csv" in group and "心愿清单台账2024.xlsx" in group
 
 
 def test_a_scope_keeps_the_datas_spelling_for_the_notebooks() -> None:

@@ -81,7 +81,10 @@ def test_unit_declared_in_the_top_toml(tmp_path: Path) -> None:
     outcome = run_clean(raw)
     don = outcome.tables["donations"]
     assert don.loc[don["unit"] == "第二车间", "amount_yuan"].tolist() == [300.0, 200.0]
-    assert len(don[don["unit"] == "青江卷烟厂"]) == 12  # the sample's own rows, unchanged
+    # a folder that declares units is a group: its own top-level ledgers are its 机关本部,
+    # never the group's name (issue 19: the group-titled report held only the 机关's rows)
+    assert len(don[don["unit"] == "青江卷烟厂机关本部"]) == 12  # the sample's own rows
+    assert "青江卷烟厂" not in set(don["unit"])
 
 
 def test_unit_named_by_its_own_toml(tmp_path: Path) -> None:
@@ -89,7 +92,7 @@ def test_unit_named_by_its_own_toml(tmp_path: Path) -> None:
     donations_csv(raw / "sub" / "捐款.csv")
     (raw / "sub" / "shishi.toml").write_text('[unit]\nname = " 二车间 "\n', encoding="utf-8")
     outcome = run_clean(raw)
-    assert set(outcome.tables["donations"]["unit"]) == {"青江卷烟厂", "二车间"}
+    assert set(outcome.tables["donations"]["unit"]) == {"青江卷烟厂机关本部", "二车间"}
     files = {f["file"]: f["unit"] for f in outcome.manifest["files"]}
     assert files["sub/捐款.csv"] == "二车间"
 

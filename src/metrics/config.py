@@ -255,11 +255,46 @@ class UnitSection(_Section):
     sample: bool = False
 
 
+#: The headline figures an annual target can be set for ([targets] key -> its label). The
+#: report's own list (reporting.kpi.HEADLINES) holds the same keys; a test keeps them equal.
+TARGET_KEYS = {
+    "wishes_resolved": "心愿项目办结数（项）",
+    "donations_yuan": "捐款捐物金额（元）",
+    "purchases_enterprise_yuan": "企业消费帮扶采购（元）",
+    "purchases_individual_yuan": "干部职工自费采购（元）",
+    "volunteer_activities": "志愿服务活动（次）",
+    "volunteer_person_times": "志愿服务参与人次",
+}
+#: ``[[units]] folder = "."``: the ledgers at the top of the raw folder (a group's own 机关).
+TOP_FOLDER = "."
+
+
+def _check_targets(value: dict[str, float]) -> dict[str, float]:
+    """Every unknown key and every number not above zero, each its own line (see _explain)."""
+    codes = [f"target:{key}" for key in value if key not in TARGET_KEYS]
+    codes += [f"positive:{key}:{number}" for key, number in value.items() if number <= 0]
+    if codes:
+        raise ValueError("|".join(codes))
+    return value
+
+
 class UnitDecl(_Section):
-    """``[[units]]``: a subfolder of the raw folder that holds another unit's files."""
+    """``[[units]]``: a unit of the group - a subfolder holding its files, or ``folder = "."``
+    for the ledgers at the top of the raw folder (the group's own 机关本部)."""
 
     folder: str
     name: str
+    #: this unit's own annual targets (without them its report shows none, never the group's)
+    targets: dict[str, float] = {}
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        return _check_targets(value)
+
+    @property
+    def is_top(self) -> bool:
+        return self.folder.strip().strip("/") in ("", TOP_FOLDER)
 
 
 @cache
@@ -325,13 +360,18 @@ class ConfigFile(_Section):
                     raise ValueError(f"field:{table}:{name}")
         return value
 
-    @field_validator("rates", "targets")
+    @field_validator("rates")
     @classmethod
     def _positive(cls, value: dict[str, float]) -> dict[str, float]:
         for key, number in value.items():
             if number <= 0:
                 raise ValueError(f"positive:{key}:{number}")
         return value
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        return _check_targets(value)
 
 
 @dataclass
@@ -410,13 +450,60 @@ def parse_config(data: bytes, path: Path) -> RawConfig:
     try:
         parsed = ConfigFile.model_validate(raw)
     except ValidationError as exc:
-        lines = [_explain(err, raw, text) for err in exc.errors()]
+        lines = [one for err in exc.errors() for one in _explain(err, raw, text).split("\n    ")]
         raise ConfigError(
             f"配置文件有 {len(lines)} 处问题：\n    " + "\n    ".join(lines),
             f"按上面的提示修改 {path} 后重新运行；写法见 data/raw/README.md",
             path=path,
         ) from exc
+    lines = _unit_mistakes(parsed, text)
+    if lines:
+        raise ConfigError(
+            f"配置文件有 {len(lines)} 处问题：\n    " + "\n    ".join(lines),
+            f"按上面的提示修改 {path} 后重新运行；写法见 README 第六节「单位要声明」",
+            path=path,
+        )
     return RawConfig.from_file(parsed, path)
+
+
+def _unit_mistakes(parsed: ConfigFile, text: str) -> list[str]:
+    """Units declared twice, or under the group's own name: each would merge two units' figures
+    (or hide the whole group behind one unit's ledgers)."""
+    import unicodedata
+
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFKC", name).strip()
+
+    out: list[str] = []
+    group = key(parsed.unit.name or "")
+    names: dict[str, int] = {}
+    folders: dict[str, int] = {}
+    for i, decl in enumerate(parsed.units):
+        at = _line_of(("units", i, "name"), text)
+        where = (f"第 {at} 行 " if at else "") + f"「units.name = {decl.name}」"
+        folder = TOP_FOLDER if decl.is_top else decl.folder.strip().strip("/")
+        if not key(decl.name):
+            out.append(f"{where}：单位名称不能为空")
+        elif group and key(decl.name) == group:
+            out.append(
+                f"{where}：与 [unit] name（整个集团）同名；集团的报告包含所有单位，"
+                f"请给这个单位另起名称，例如「{decl.name}机关本部」"
+            )
+        elif key(decl.name) in names:
+            out.append(
+                f"{where}：与第 {names[key(decl.name)] + 1} 个 [[units]] 同名，两个单位的数字会被合在一起；"
+                "请给每个单位不同的名称"
+            )
+        names.setdefault(key(decl.name), i)
+        if folder in folders:
+            at = _line_of(("units", i, "folder"), text)
+            what = '顶层台账（folder = "."）' if folder == TOP_FOLDER else f"文件夹「{folder}」"
+            out.append(
+                (f"第 {at} 行 " if at else "")
+                + f"「units.folder」：{what}声明了两次；每个文件夹只能属于一个单位"
+            )
+        folders.setdefault(folder, i)
+    return out
 
 
 # --- explaining mistakes -------------------------------------------------------------------
@@ -504,7 +591,16 @@ def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
     if kind == "greater_than":
         return f"{where}：应大于 {err.get('ctx', {}).get('ge', err.get('ctx', {}).get('gt', 0))}（现在是 {value!r}）"
     if kind == "value_error":
-        return _explain_value_error(str(err.get("ctx", {}).get("error", "")), where)
+        lines = []
+        for code in str(err.get("ctx", {}).get("error", "")).split("|"):
+            if code.startswith(("target:", "positive:")):  # name the key's own line
+                at = _line_of((*loc, code.split(":")[1]), text) or line
+                lines.append(
+                    _explain_value_error(code, (f"第 {at} 行 " if at else "") + f"「{key}」")
+                )
+            else:
+                lines.append(_explain_value_error(code, where))
+        return "\n    ".join(lines)
     return f"{where}：{err['msg']}"
 
 
@@ -532,6 +628,11 @@ def _explain_value_error(code: str, where: str) -> str:
         return f"{where}：{':'.join(parts[1:])}"
     if parts[0] == "positive" and len(parts) == 3:
         return f"{where}.{parts[1]}：应为正数（现在是 {parts[2]}）"
+    if parts[0] == "target" and len(parts) == 2:
+        known = "、".join(f"{k}（{v}）" for k, v in TARGET_KEYS.items())
+        close = difflib.get_close_matches(parts[1], list(TARGET_KEYS), n=1, cutoff=0.5)
+        guess = f"是不是「{close[0]}」？" if close else ""
+        return f"{where}.{parts[1]}：没有这个指标；{guess}可用的有：{known}"
     return f"{where}：{code}"
 
 

@@ -9,8 +9,9 @@ against the units the cleaning run found into typed :class:`Scope` values, and e
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,58 @@ def unit_key(name: str) -> str:
     ' 青江卷烟厂' and '青江卷烟厂\u3000' are the same unit; 青江卷烟 is not.
     """
     return unicodedata.normalize("NFKC", str(name)).strip()
+
+
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGIT |= {"七": 7, "八": 8, "九": 9}
+_CN_POWER = {"十": 10, "百": 100, "千": 1000}
+#: A run of digits, or of Chinese numerals that holds a digit or 十 (第十二, 一厂, 二车间).
+_NUMBER = re.compile(r"\d+|[零〇一二两三四五六七八九十百千]+")
+
+
+def _cn_number(text: str) -> int | None:
+    """一 -> 1, 十 -> 10, 十二 -> 12, 二十 -> 20, 一百零五 -> 105, 一二 -> 12 (digit by digit)."""
+    if not any(c in _CN_POWER for c in text):
+        return int("".join(str(_CN_DIGIT[c]) for c in text))
+    total, digit = 0, None
+    for c in text:
+        if c in _CN_DIGIT:
+            digit = _CN_DIGIT[c]
+        else:
+            total += (1 if digit is None else digit) * _CN_POWER[c]
+            digit = None
+    return total + (digit or 0)
+
+
+def natural_key(name: str) -> tuple[tuple[int, int, str], ...]:
+    """How unit names sort: numbers by their value, in digits or Chinese numerals.
+
+    第2分厂 before 第10分厂, 卷烟一厂 before 卷烟二厂 before 卷烟十厂 (code-point order puts
+    第10 before 第2 and 一 after 二). Text between numbers sorts as text.
+    """
+    text = unicodedata.normalize("NFKC", str(name)).strip()
+    parts: list[tuple[int, int, str]] = []
+    at = 0
+    for m in _NUMBER.finditer(text):
+        if m.start() > at:
+            parts.append((1, 0, text[at : m.start()]))
+        run = m.group()
+        value = int(run) if run.isdigit() else _cn_number(run)
+        parts.append((0, value or 0, run) if value is not None else (1, 0, run))
+        at = m.end()
+    if at < len(text):
+        parts.append((1, 0, text[at:]))
+    return tuple(parts)
+
+
+def ordered_units(names: Iterable[str], declared: Sequence[str] = ()) -> list[str]:
+    """Unit names in the order a reader expects: as declared, then the rest in natural order."""
+    rank = {unit_key(n): i for i, n in enumerate(declared)}
+    unique = list(dict.fromkeys(n for n in names if isinstance(n, str) and unit_key(n)))
+    return sorted(
+        unique,
+        key=lambda n: (rank.get(unit_key(n), len(rank)), natural_key(n), n),
+    )
 
 
 @dataclass(frozen=True)
@@ -128,22 +181,36 @@ class UnitRequest:
             return cls(each=True)
         return cls(name=key)
 
-    def resolve(self, known: Iterable[str]) -> list[Scope]:
+    def resolve(
+        self, known: Iterable[str], group: str | None = None, declared: Sequence[str] = ()
+    ) -> list[Scope]:
         """The scopes to report on, given the units the data (and shishi.toml) declare.
+
+        Units are listed as ``declared``, then in natural order (:func:`ordered_units`). ``group`` is
+        the name of a folder that holds several units (shishi.toml's ``[unit] name`` above
+        ``[[units]]``): ``--unit <group>`` is the whole folder, never the group's own ledgers
+        alone, and ``--unit all`` makes the group's report first, then each unit's.
 
         A scope keeps the unit's name as the data spell it (the notebooks filter on it); the
         name typed on the command line only has to match it after NFKC and stripping.
         """
-        spelling = {unit_key(u): u.strip() for u in sorted(known, key=str) if isinstance(u, str)}
-        spelling.pop("", None)
-        units = sorted(spelling)
+        spelling: dict[str, str] = {}
+        for u in ordered_units(known, declared):
+            if unit_key(u):
+                spelling.setdefault(unit_key(u), u.strip())
+        units = list(spelling)
+        whole = [Scope.whole()] if group and len(units) > 1 else []
         if self.each:
-            return [Scope(spelling[u]) for u in units] or [Scope.whole()]
+            return whole + [Scope(spelling[u]) for u in units] or [Scope.whole()]
         if self.name is None:
             return [Scope.whole()]
         if self.name in spelling:
             return [Scope(spelling[self.name])]
+        if group and self.name == unit_key(group):
+            return [Scope.whole()]
         listed = "、".join(spelling[u] for u in units) or "（没有读到任何单位的数据）"
+        if group:
+            listed += f"；整个集团：{group}"
         raise ScopeError(
             f"没有名为「{self.name}」的单位；已知的单位：{listed}",
             "请用 --unit 指定上面列出的单位之一，或用 --unit all 为每个单位各生成一套报告；"

@@ -6,6 +6,11 @@ old… - the words are in data/refresh.toml) are ignored with a notice. Any othe
 holds spreadsheets blocks the run with a notice naming it and the lines to paste: moving last
 quarter's file into 已替换/ must never create a second unit, and a new office's folder must
 never be dropped silently.
+
+A folder that declares units is a *group*, named by its ``[unit] name``: its reports cover
+every unit, and the ledgers at its top are a unit of their own (the group's 机关本部, named by
+``[[units]] folder = "."`` or "<group>机关本部") - never the group's name, which would put one
+unit's figures under the whole group's title. Each unit has its own annual targets, or none.
 """
 
 from __future__ import annotations
@@ -18,17 +23,27 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from metrics.config import CONFIG_NAME, load_config
+from metrics.config import CONFIG_NAME, TOP_FOLDER, RawConfig, load_config
 from metrics.errors import ConfigError
 from metrics.paths import DATA_DIR
+from metrics.scope import natural_key, ordered_units, unit_key
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv"}
 
 
 @cache
-def archive_words() -> tuple[str, ...]:
+def _refresh_words() -> dict[str, Any]:
     with (DATA_DIR / "refresh.toml").open("rb") as fh:
-        return tuple(tomllib.load(fh)["archive_folder_words"])
+        return tomllib.load(fh)
+
+
+def archive_words() -> tuple[str, ...]:
+    return tuple(_refresh_words()["archive_folder_words"])
+
+
+def headquarters_name(group: str) -> str:
+    """The default name of a group's own ledgers (江城中烟工业集团 -> 江城中烟工业集团机关本部)."""
+    return f"{group}{_refresh_words()['headquarters_suffix']}"
 
 
 def is_archive(folder: str) -> bool:
@@ -53,22 +68,23 @@ class UnitPlan:
 
 
 def _declared_units(config: Any) -> dict[str, str]:
-    """[[units]] folder -> name from the top shishi.toml (RawConfig.units once config.py lands)."""
+    """[[units]] folder -> name from the top shishi.toml (subfolders only, not ``"."``)."""
     out: dict[str, str] = {}
     for decl in getattr(config, "units", None) or []:
         folder = decl.get("folder") if isinstance(decl, dict) else getattr(decl, "folder", None)
         name = decl.get("name") if isinstance(decl, dict) else getattr(decl, "name", None)
-        if folder:
-            out[str(folder).strip("/")] = str(name or folder).strip()
+        folder = str(folder or "").strip().strip("/")
+        if folder and folder != TOP_FOLDER:
+            out[folder] = str(name or folder).strip()
     return out
 
 
-def _own_unit_name(folder: Path, top: Path | None = None) -> str | None:
-    """[unit] name in a subfolder's own shishi.toml, validated like the top one.
+def _own_config(folder: Path, top: Path | None = None) -> RawConfig | None:
+    """A subfolder's own shishi.toml, validated like the top one (None when it has none).
 
-    Only the unit's name is taken from a subfolder; pins, header synonyms, rates or targets
-    written there would be silently ignored, so they stop the run with a message saying where
-    they belong instead.
+    Only the unit's name and its own annual targets are taken from a subfolder; pins, header
+    synonyms or rates written there would be silently ignored, so they stop the run with a
+    message saying where they belong instead.
     """
     if not (folder / CONFIG_NAME).is_file():
         return None
@@ -79,7 +95,6 @@ def _own_unit_name(folder: Path, top: Path | None = None) -> str | None:
             ("[[pin]]", own.pins),
             ("[headers.*]", own.extra_headers),
             ("[rates]", own.rates),
-            ("[targets]", own.targets),
             ("[statuses]", own.status_words or own.status_verbs),
             ("[[units]]", own.units),
             ("[unit] branches", own.branches),
@@ -89,11 +104,143 @@ def _own_unit_name(folder: Path, top: Path | None = None) -> str | None:
     if ignored:
         where = top / CONFIG_NAME if top is not None else "原始数据文件夹顶层的 shishi.toml"
         raise ConfigError(
-            f"子文件夹的 shishi.toml 只读取 [unit] name，其中的 {'、'.join(ignored)} 不会生效",
+            f"子文件夹的 shishi.toml 只读取 [unit] name 和 [targets]，其中的 {'、'.join(ignored)} 不会生效",
             f"请把这些设置移到 {where}（[[pin]] 的 file 写成“{folder.name}/文件名”）",
             path=folder / CONFIG_NAME,
         )
-    return own.unit_name.strip() if own.unit_name else None
+    return own
+
+
+def _own_unit_name(folder: Path, top: Path | None = None) -> str | None:
+    """[unit] name in a subfolder's own shishi.toml."""
+    own = _own_config(folder, top)
+    return own.unit_name.strip() if own is not None and own.unit_name else None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One declared unit: its name, its folder ("." for the top) and its own annual targets."""
+
+    name: str
+    folder: str
+    targets: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Units:
+    """The units a raw folder declares, in the order its reports list them.
+
+    ``group`` is the folder's ``[unit] name`` when it declares units of its own (then the
+    folder's reports are the group's, covering every unit), else None (a single unit).
+    """
+
+    group: str | None
+    #: the unit the files at the top of the folder belong to
+    top: str
+    #: declared units, as declared (the top one first unless [[units]] places it)
+    units: list[Unit] = field(default_factory=list)
+    #: the whole folder's annual targets ([targets]: the group's, or the single unit's)
+    targets: dict[str, float] = field(default_factory=dict)
+    #: the folder's own name on reports (the group, or the single unit)
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        """The whole folder's name on its reports: the group's, or the single unit's ("" for a
+        folder of several units that names no group: the report then lists the units)."""
+        if self.group:
+            return self.group
+        return "" if any(u.folder != TOP_FOLDER for u in self.units) else self.name
+
+    def order(self, names: Any) -> list[str]:
+        """Unit names as reports list them: as declared, then the rest in natural order."""
+        return ordered_units(names, [u.name for u in self.units])
+
+    def targets_for(self, unit: str = "") -> dict[str, float]:
+        """A scope's annual targets: the folder's for the whole, a unit's own, or none.
+
+        A unit of a group never shows the group's targets (二厂 "完成0.6%" of the group's
+        1,800万 was measured against a goal that was never its own).
+        """
+        key = unit_key(unit)
+        if not key or (self.group and key == unit_key(self.group)):
+            return dict(self.targets)
+        for u in self.units:
+            if unit_key(u.name) == key and u.targets:
+                return dict(u.targets)
+        if self.group is None and key == unit_key(self.top):
+            return dict(self.targets)
+        return {}
+
+    def is_whole(self, unit: str) -> bool:
+        """Whether a scope's name means the whole folder (empty, or the group's name)."""
+        key = unit_key(unit)
+        return not key or bool(self.group and key == unit_key(self.group))
+
+
+def _subfolders(raw_dir: Path) -> list[Path]:
+    if not raw_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in raw_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and not is_archive(p.name)
+    )
+
+
+def read_units(raw_dir: Path, config: RawConfig | None = None, default: str = "本单位") -> Units:
+    """The units ``raw_dir`` declares: [[units]] in its shishi.toml, then subfolders that name
+    themselves in their own shishi.toml; a unit's targets in both places is a mistake."""
+    raw_dir = Path(raw_dir)
+    config = config if config is not None else load_config(raw_dir)
+    declared = list(config.units)
+    units = [Unit(d.name.strip(), TOP_FOLDER if d.is_top else d.folder.strip().strip("/"),
+                  dict(d.targets)) for d in declared]  # fmt: skip
+    by_folder = {u.folder: i for i, u in enumerate(units)}
+    named: list[Unit] = []  # units named by their own folder's shishi.toml: natural order
+    for folder in _subfolders(raw_dir):
+        own = _own_config(folder, raw_dir)
+        if own is None:
+            continue
+        if folder.name in by_folder:
+            i = by_folder[folder.name]
+            if own.targets and units[i].targets:
+                raise ConfigError(
+                    f"单位「{units[i].name}」的年度目标写了两处：{config.settings_file} 的 "
+                    f"[[units]] targets 和 {folder / CONFIG_NAME} 的 [targets]",
+                    "只保留其中一处，以免两处数字不一致时不知道以哪个为准",
+                    path=folder / CONFIG_NAME,
+                )
+            if own.targets:
+                units[i] = Unit(units[i].name, units[i].folder, dict(own.targets))
+        elif own.unit_name and own.unit_name.strip():
+            named.append(Unit(own.unit_name.strip(), folder.name, dict(own.targets)))
+    units += sorted(named, key=lambda u: natural_key(u.name))
+    subunits = [u for u in units if u.folder != TOP_FOLDER]
+    name = (config.unit_name or "").strip()
+    group = name if subunits and name else None
+    seen: dict[str, str] = {unit_key(group): "[unit] name（整个集团）"} if group else {}
+    for u in units:
+        where = f"[[units]] folder = \"{u.folder}\"" if u.folder in by_folder else (
+            f"{u.folder}/{CONFIG_NAME}"
+        )  # fmt: skip
+        if unit_key(u.name) in seen:
+            raise ConfigError(
+                f"单位名称「{u.name}」用了两次：{seen[unit_key(u.name)]} 和 {where}；"
+                "同名的单位会被合在一起统计",
+                "请给每个单位（和整个集团）不同的名称",
+                path=config.settings_file,
+            )
+        seen[unit_key(u.name)] = where
+    top_decl = next((u for u in units if u.folder == TOP_FOLDER), None)
+    if top_decl is not None:
+        top = top_decl.name
+    elif group:
+        top = headquarters_name(group)
+        units.insert(0, Unit(top, TOP_FOLDER))
+    else:
+        top = name or default
+    return Units(group, top, units, dict(config.targets), name or top)
 
 
 def _holds_ledgers(folder: Path) -> bool:
@@ -111,8 +258,14 @@ def toml_for(folder: str) -> str:
 
 
 def plan_units(raw_dir: Path, files: list[Path], top_unit: str, config: Any) -> UnitPlan:
-    """Sort the listed files into units; archives and undeclared folders are left out."""
+    """Sort the listed files into units; archives and undeclared folders are left out.
+
+    ``top_unit`` is the unit of files at the top of a single unit's folder; in a group they
+    are the group's 机关本部 (see :func:`read_units`).
+    """
     declared = _declared_units(config)
+    if isinstance(config, RawConfig):
+        top_unit = read_units(raw_dir, config, top_unit).top
     plan = UnitPlan()
     verdict: dict[str, str | None] = {}  # first-level folder -> unit name, or None (left out)
     for path in files:

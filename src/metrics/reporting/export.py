@@ -58,7 +58,7 @@ def workbook_sheets(r: SummaryReport) -> dict[str, pd.DataFrame]:
     if r.targets:
         sheets["年度目标"] = pd.DataFrame(
             [[t.label, t.target, t.done, t.progress] for t in r.targets],
-            columns=["指标", "年度目标", "年内完成", "完成进度"],
+            columns=["指标", "年度目标", r.done_label, "完成进度"],
         )
     for name, frame in r.source_tables.items():
         if name in DETAIL:

@@ -18,6 +18,7 @@ from metrics.cleaning.context import deadline_end
 from metrics.cleaning.parsing import combine_qualifiers
 from metrics.contract import BUYER_TYPES
 from metrics.periods import Period, campaign_to_date
+from metrics.scope import ordered_units
 
 UNFILLED = "未填写"
 STATUS_ORDER = ["resolved", "in_progress", "pending"]
@@ -76,14 +77,16 @@ def filter_unit(tables: dict[str, pd.DataFrame], unit: str | None) -> dict[str, 
     }
 
 
-def units(tables: dict[str, pd.DataFrame]) -> list[str]:
-    return sorted({u for f in tables.values() for u in f["unit"].dropna().unique()})
+def units(tables: dict[str, pd.DataFrame], declared: list[str] | None = None) -> list[str]:
+    """The units in the tables, as declared and then in natural order (第2 before 第10)."""
+    found = {u for f in tables.values() for u in f["unit"].dropna().unique()}
+    return ordered_units(found, declared or [])
 
 
-def report_unit_name(tables: dict[str, pd.DataFrame]) -> str:
-    """The unit named on the cover: the only unit, or all of them joined."""
-    names = units(tables)
-    return "、".join(names) if names else "本单位"
+def branch_keys(frame: pd.DataFrame, by: str, per_unit: bool) -> list[str]:
+    """The columns a table of branches groups on: a branch is its unit's own when several units
+    are in scope (一厂卷包车间党支部 and 二厂卷包车间党支部 are two branches)."""
+    return ["unit", by] if per_unit and "unit" in frame.columns else [by]
 
 
 def first_day(tables: dict[str, pd.DataFrame]) -> dt.date | None:
@@ -193,18 +196,28 @@ def status_counts(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     )
 
 
-def wishes_by(wishes: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
-    """Wish items by category or department, as they stood at the period's end."""
+def wishes_by(
+    wishes: pd.DataFrame, period: Period, by: str, per_unit: bool = False
+) -> pd.DataFrame:
+    """Wish items by category or department, as they stood at the period's end.
+
+    ``per_unit``: a department is its unit's own (a group's report; see :func:`branch_keys`).
+    """
     at = _as_of(wishes, period.end)
-    cols = [by, "total", "resolved", "in_progress", "pending", "resolution_rate"]
+    keys = branch_keys(at, by, per_unit)
+    cols = [*keys, "total", "resolved", "in_progress", "pending", "resolution_rate"]
     if at.empty:
         return pd.DataFrame(columns=cols)
     at = at.assign(**{by: at[by].astype(object).where(at[by].notna(), UNFILLED)})
-    table = pd.crosstab(at[by], at["state_at"]).reindex(columns=STATUS_ORDER, fill_value=0)
+    table = pd.crosstab([at[k] for k in keys], at["state_at"]).reindex(
+        columns=STATUS_ORDER, fill_value=0
+    )
     table["total"] = table.sum(axis=1)
     table["resolution_rate"] = table["resolved"] / table["total"]
     table = table.reset_index().rename(columns={"index": by})
-    return table.sort_values(["total", by], ascending=[False, True], ignore_index=True)[cols]
+    return table.sort_values(
+        ["total", *keys], ascending=[False] + [True] * len(keys), ignore_index=True
+    )[cols]
 
 
 def overdue_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -220,10 +233,12 @@ def overdue_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
         "due_on",
         "due_on_precision",
         "status",
+        "unit",
         "source_file",
         "source_sheet",
         "source_row",
     ]
+    cols = [c for c in cols if c in at.columns]
     return at.loc[mask, cols].sort_values("due_on", ignore_index=True)
 
 
@@ -425,22 +440,30 @@ def volunteer_summary(vol: pd.DataFrame, period: Period) -> dict[str, Any]:
         "hours_known": float(rows["hours"].sum()) if rows["hours"].notna().any() else 0.0,
         "rows_with_hours": int(rows["hours"].notna().sum()),
         "person_hours": person_hours,
-        "organizers": int(rows["organizer"].nunique()),
+        "organizers": len(
+            rows.dropna(subset=["organizer"])[
+                branch_keys(rows, "organizer", True)
+            ].drop_duplicates()
+        ),
     }
 
 
-def volunteering_by(vol: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
+def volunteering_by(
+    vol: pd.DataFrame, period: Period, by: str, per_unit: bool = False
+) -> pd.DataFrame:
+    """Activities, 人次 and hours by organizer (or theme); ``per_unit``: see :func:`branch_keys`."""
     rows = in_window(vol, period)
-    cols = [by, "activities", "person_times", "person_times_qualifier", "hours"]
+    keys = branch_keys(rows, by, per_unit)
+    cols = [*keys, "activities", "person_times", "person_times_qualifier", "hours"]
     if rows.empty:
         return pd.DataFrame(columns=cols)
     rows = rows.assign(**{by: rows[by].astype(object).where(rows[by].notna(), UNFILLED)})
     out = []
-    for key, group in rows.groupby(by, sort=False):
+    for key, group in rows.groupby(keys, sort=False):
         people = _people(group)
         out.append(
             {
-                by: key,
+                **dict(zip(keys, key, strict=True)),
                 "activities": len(group),
                 "person_times": people.value,
                 "person_times_qualifier": people.qualifier,
@@ -448,7 +471,7 @@ def volunteering_by(vol: pd.DataFrame, period: Period, by: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=cols).sort_values(
-        ["activities", by], ascending=[False, True], ignore_index=True
+        ["activities", *keys], ascending=[False] + [True] * len(keys), ignore_index=True
     )
 
 
@@ -456,7 +479,7 @@ def outcome_highlights(vol: pd.DataFrame, period: Period, limit: int = 5) -> pd.
     """Activities whose 服务成果 states something countable (30余顶帐篷, 120个温暖包), newest first."""
     rows = in_window(vol, period)
     mask = rows["outcome"].fillna("").astype(str).str.contains(_HAS_FIGURE)
-    cols = ["date", "organizer", "title", "outcome"]
+    cols = [c for c in ("date", "organizer", "title", "outcome", "unit") if c in rows.columns]
     return rows.loc[mask, cols].sort_values("date", ascending=False, ignore_index=True).head(limit)
 
 
@@ -553,6 +576,7 @@ def completed_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     """The wish items resolved in the period, by name, in the order they were resolved."""
     done = wishes[(wishes["status"] != "cancelled") & period.mask(wishes["resolved_on"])]
     cols = ["item_id", "title", "category", "department", "resolved_on", "cost_yuan"]
+    cols += ["unit"] if "unit" in done.columns else []
     qual = "cost_qualifier" if "cost_qualifier" in done.columns else None
     out = done.sort_values(["resolved_on", "item_id"], ignore_index=True)
     frame = out[cols].copy()

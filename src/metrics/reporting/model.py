@@ -10,7 +10,6 @@ the three can never disagree. Nothing here draws, prints or writes a file.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from metrics import contract
-from metrics.errors import ConfigError
 from metrics.paths import PROJECT_ROOT
 from metrics.periods import Period
 from metrics.reporting import kpi
@@ -53,14 +51,31 @@ LEFT_OUT_NOTE = (
 )
 #: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
 UNREADABLE = "数据未能读取"
+#: What a figure says when a unit of the group has not sent that ledger for the period (未收到).
+INCOMPLETE = "数据不完整"
 #: A card whose ledger was never sent: nothing was registered, which is not the same as 0.
 NOT_REGISTERED = "未登记"
 #: A yuan figure whose rows are all foreign currency without a rate or goods (never 0元).
 NO_YUAN = "无人民币金额"
 #: Goods listed by name in the PDF and Word (most often given first); the Excel lists all.
 GOODS_SHOWN = 15
+#: A group's chart of branches shows the most active ones (the Excel sheets list every row).
+BRANCHES_SHOWN = 15
 #: Trend charts need at least this many quarters of data to say anything.
 MIN_TREND_QUARTERS = 4
+#: How a report names its period and the one before, by grain (an annual report: 全年, 上年).
+WORDS = {"quarter": ("本季度", "上季度"), "year": ("全年", "上年")}
+
+
+def _same(a: Period, b: Period) -> bool:
+    """Two windows over the same days (2024 and 2024年1—12月; 2024Q1 and 2024年1—3月)."""
+    return (a.start, a.end) == (b.start, b.end)
+
+
+def branch_name(unit: Any, name: Any) -> str:
+    """A branch named with its unit in a group's report (卷烟一厂卷包车间党支部), once."""
+    unit, name = str(unit or ""), str(name)
+    return name if not unit or name.startswith(unit) else f"{unit}{name}"
 
 
 @dataclass(frozen=True)
@@ -170,6 +185,10 @@ class SummaryReport:
     notice: str = ""
     #: the shipped sample (shishi.toml [unit] sample = true): the cover says so
     sample: bool = False
+    #: a group's report: 各单位完成情况, one row per unit and the group's 合计 (else None)
+    units: Table | None = None
+    #: the targets table's "done" column: 年内完成, or 全年完成 in an annual report
+    done_label: str = "年内完成"
     metadata: dict[str, str] = field(default_factory=dict)
     source_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -181,7 +200,8 @@ class SummaryReport:
     @property
     def tables(self) -> list[Table]:
         inner = [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
-        return [self.comparison, self.completed, *inner]
+        group = [self.units] if self.units is not None else []
+        return [self.comparison, *group, self.completed, *inner]
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -196,23 +216,14 @@ def default_dir(given: str | Path | None, *parts: str) -> Path:
     return Path(given) if given else PROJECT_ROOT.joinpath(*parts)
 
 
-def load_targets(raw_dir: Path) -> dict[str, float]:
-    """Annual targets per KPI from shishi.toml's [targets], each key one of kpi.HEADLINES.
-
-    (config.py checks they are positive numbers; which KPIs exist is the report's business.)
+def load_targets(raw_dir: Path, unit: str = "") -> dict[str, float]:
+    """A scope's annual targets: the folder's [targets] for the whole (a group, or a single
+    unit), a unit's own ([[units]] targets or its folder's [targets]), or none - never the
+    group's for one of its units. config.py has checked the keys (kpi.HEADLINES) and numbers.
     """
-    from metrics.config import load_config
+    from metrics.cleaning.units import read_units
 
-    config = load_config(raw_dir)
-    for key in config.targets:
-        if key not in kpi.TARGET_KEYS:
-            close = difflib.get_close_matches(key, list(kpi.TARGET_KEYS), n=1)
-            raise ConfigError(
-                f"[targets] 中不认识的指标“{key}”" + (f"，是不是 {close[0]}？" if close else ""),
-                f"可用：{'、'.join(f'{k}（{kpi.HEADLINES[k][0]}）' for k in kpi.TARGET_KEYS)}",
-                path=config.path or raw_dir / "shishi.toml",
-            )
-    return dict(config.targets)
+    return read_units(raw_dir).targets_for(unit)
 
 
 def load_summary(
@@ -231,24 +242,32 @@ def load_summary(
         default_dir(processed_dir, "data", "processed"),
         default_dir(raw_dir, "data", "raw"),
     )
+    from metrics.cleaning.units import read_units
+    from metrics.config import load_config
+
     p = Period.parse(period)
-    tables = kpi.filter_unit(load_processed(processed), unit)
+    config = load_config(raw)
+    declared = read_units(raw, config)
+    # a report titled with the group's name always covers the whole group
+    scope = "" if declared.is_whole(unit) else unit
+    tables = kpi.filter_unit(load_processed(processed), scope)
     manifest_path = processed / "manifest.json"
     manifest = load_manifest(processed) if manifest_path.exists() else {}
-    from metrics.config import load_config
 
     report = build_summary(
         tables,
         p,
-        unit=unit,
-        targets=load_targets(raw),
-        text=load_analyst_text(raw, p, unit),
+        unit=scope,
+        name=declared.title,
+        declared=[u.name for u in declared.units],
+        targets=declared.targets_for(scope),
+        text=load_analyst_text(raw, p, scope),
         manifest=manifest,
         made_on=dt.date.fromisoformat(made_on) if made_on else dt.date.today(),
         draft=draft,
         blockers=blockers or [],
     )
-    report.sample = bool(getattr(load_config(raw), "sample", False))
+    report.sample = bool(config.sample)
     return report
 
 
@@ -283,9 +302,30 @@ def _change(cur: kpi.Quantity, pre: kpi.Quantity, unit: str, recorded: bool, bas
     )
 
 
+class Blocked(dict[str, str]):
+    """Table -> why its figures are withheld; ``missing``: tables that were read, but that a
+    unit has not sent for the period (未收到: the figure is incomplete, not unreadable)."""
+
+    missing: frozenset[str] = frozenset()
+
+
+def _unread(blocked: dict[str, str], table: str) -> str:
+    """What a withheld figure says: 数据未能读取, or 数据不完整 when a unit has not sent it."""
+    return INCOMPLETE if table in getattr(blocked, "missing", ()) else UNREADABLE
+
+
 def _blocked(blockers: list[Any]) -> tuple[list[str], dict[str, str]]:
     """Blocker lines for the box, and which tables could not be read (by key or by label)."""
-    lines, tables = [], {}
+    lines, tables = [], Blocked()
+    tables.missing = frozenset(
+        str(b.get("table"))
+        for b in blockers
+        if isinstance(b, dict) and b.get("kind") == "unit_missing" and b.get("table")
+    ) - {  # a table also unreadable says so
+        str(b.get("table"))
+        for b in blockers
+        if isinstance(b, dict) and b.get("kind") != "unit_missing" and b.get("table")
+    }
     for b in blockers:
         message = str(b.get("message", b)) if isinstance(b, dict) else str(b)
         where = ""
@@ -304,6 +344,8 @@ def build_summary(
     period: Period,
     *,
     unit: str = "",
+    name: str = "",
+    declared: list[str] | None = None,
     targets: dict[str, float] | None = None,
     text: AnalystText | None = None,
     manifest: dict[str, Any] | None = None,
@@ -311,22 +353,32 @@ def build_summary(
     draft: bool = False,
     blockers: list[Any] | None = None,
 ) -> SummaryReport:
-    """The whole leadership report's view model from tables already limited to the unit."""
+    """The whole leadership report's view model from tables already limited to the unit.
+
+    ``name`` is the whole folder's name (a group's, or the single unit's) for a report of the
+    whole folder; ``declared`` the units in shishi.toml's order. A report of several units is
+    a group's: it gets 各单位完成情况, and branches and items carry their unit.
+    """
     text = text or AnalystText()
     targets = targets or {}
     made_on = made_on or dt.date.today()
     blocker_lines, blocked = _blocked(blockers or [])
-    unit_name = unit or kpi.report_unit_name(tables)
+    units = kpi.units(tables, declared)
+    unit_name = unit or name or ("、".join(units) if units else "本单位")
+    per_unit = not unit and len(units) > 1  # a group: a branch or an item is its unit's own
     win = kpi.windows(period, kpi.first_day(tables))
-    is_q = period.grain == "quarter"
-    this, last = ("本季度", "上季度") if is_q else ("本期", "上期")
+    this, last = WORDS.get(period.grain, ("本期", "上期"))
+    same_ytd = _same(win["ytd"], period)  # Q1 or a year: 年内 is the period itself
+    if same_ytd:
+        win = win | {"ytd": period}  # so tables say 2024年, not 2024年1—12月
 
     now, before = kpi.headline(tables, period), kpi.headline(tables, win["previous"])
     year_ago_p = kpi.same_period_last_year(period)
     year_ago, ytd = kpi.headline(tables, year_ago_p), kpi.headline(tables, win["ytd"])
     wish = kpi.wish_summary(tables["wishes"], period)
 
-    titles = ["总体情况", "本期办结实事", "职工心愿清单", "捐款捐物", "消费帮扶", "志愿服务"]
+    done_title = "全年办结实事" if period.grain == "year" else "本期办结实事"
+    titles = ["总体情况", done_title, "职工心愿清单", "捐款捐物", "消费帮扶", "志愿服务"]
     if text.highlights or text.cases:
         titles.append("亮点与典型案例")
     if text.problems or text.next_steps:
@@ -351,16 +403,27 @@ def build_summary(
         made_on=made_on,
         cover_meta=cover_meta,
         summary_title=numbered["总体情况"],
-        cards=_cards(wish, ytd, now, this, blocked, {t for t, f in tables.items() if f.empty}),
+        cards=_cards(
+            wish,
+            ytd,
+            now,
+            this,
+            blocked,
+            {t for t, f in tables.items() if f.empty},
+            year="全年" if period.grain == "year" else "年内",
+            same=same_ytd,
+        ),
         sentences=_sentences(tables, period, win, wish, now, ytd, targets, this, blocked),
         targets=_targets(targets, ytd, blocked),
         comparison=_comparison(
             now, before, year_ago, ytd, this, last, tables, win, year_ago_p, blocked
         ),
         trend=_trend(tables, period, win, blocked),
-        completed_title=numbered["本期办结实事"],
-        **_completed(tables["wishes"], period, this),
-        sections=_sections(tables, period, win, numbered, blocked, targets),
+        completed_title=numbered[done_title],
+        **_completed(tables["wishes"], period, this, units if per_unit else []),
+        sections=_sections(
+            tables, period, win, numbered, blocked, targets, units if per_unit else []
+        ),
         highlights_title=numbered.get("亮点与典型案例", ""),
         highlights=text.highlights,
         cases=text.cases,
@@ -377,7 +440,10 @@ def build_summary(
         blockers=blocker_lines,
         notice=""
         if kpi.has_rows(tables, win["ytd"])
-        else f"{period.label_cn}及年内没有登记任何新的台账数据；心愿清单按截至期末的累计情况列出。",
+        else f"{period.label_cn}{'' if same_ytd else '及年内'}没有登记任何新的台账数据；"
+        "心愿清单按截至期末的累计情况列出。",
+        units=_units_table(tables, period, manifest or {}, units, this) if per_unit else None,
+        done_label="全年完成" if period.grain == "year" else "年内完成",
         metadata={
             "title": f"{report_title}{subtitle}",
             "author": unit_name,
@@ -395,10 +461,18 @@ def _cards(
     this: str,
     blocked: dict[str, str],
     absent: set[str] | frozenset[str] = frozenset(),
+    year: str = "年内",
+    same: bool = False,
 ) -> list[Card]:
+    """The four headline cards: the year's figure, and this period's under it (unless the
+    period is the year so far: 2024Q1, or 2024 itself, where it would only repeat it)."""
+
+    def sub(text: str) -> str:
+        return "" if same else text
+
     def guard(table: str, card: Card) -> Card:
         if table in blocked:
-            return Card(card.label, UNREADABLE, "见本页提示")
+            return Card(card.label, _unread(blocked, table), "见本页提示")
         if table in absent:  # no ledger of this kind at all: not registered, never "0元"
             return Card(card.label, NOT_REGISTERED, "没有收到这类台账")
         return card
@@ -418,26 +492,32 @@ def _cards(
         guard(
             "donations",
             Card(
-                "年内捐款捐物",
+                f"{year}捐款捐物",
                 _q(donations, "元", True),
-                f"{this} {_q(now['donations_yuan'], '元', True)}"
-                + (f"；另有{donations.left_out}笔外币或物资未计入" if donations.left_out else ""),
+                "；".join(
+                    p
+                    for p in (
+                        sub(f"{this} {_q(now['donations_yuan'], '元', True)}"),
+                        f"另有{donations.left_out}笔外币或物资未计入" if donations.left_out else "",
+                    )
+                    if p
+                ),
             ),
         ),
         guard(
             "purchases",
             Card(
-                "年内消费帮扶采购",
+                f"{year}消费帮扶采购",
                 format_amount(bought.value, bought.qualifier),
-                f"{this} {format_amount(*_sum(now, 'purchases'))}",
+                sub(f"{this} {format_amount(*_sum(now, 'purchases'))}"),
             ),
         ),
         guard(
             "volunteering",
             Card(
-                "年内志愿服务活动",
+                f"{year}志愿服务活动",
                 _q(ytd["volunteer_activities"], "次", False),
-                f"{this} {_q(now['volunteer_activities'], '次', False)}",
+                sub(f"{this} {_q(now['volunteer_activities'], '次', False)}"),
             ),
         ),
     ]
@@ -484,7 +564,8 @@ def _sentences(
     ]
     for i, key in enumerate(("wishes", "donations", "purchases", "volunteering")):
         if key in blocked:
-            out[i] = f"{TABLE_LABELS[key]}台账未能读取，相关数字暂缺（见本页提示）。"
+            why = "有单位未报送" if _unread(blocked, key) == INCOMPLETE else "未能读取"
+            out[i] = f"{TABLE_LABELS[key]}台账{why}，相关数字暂缺（见本页提示）。"
     progress = narrative.target_sentence(
         [t for t in _targets(targets, ytd, blocked) if t.share is not None]
     )
@@ -502,7 +583,8 @@ def _targets(
         q = ytd[key]
         goal_text = format_amount(goal) if amount else format_count(goal, unit=unit)
         if table in blocked:
-            rows.append(Target(label, goal_text, UNREADABLE, UNREADABLE, None))
+            why = _unread(blocked, table)
+            rows.append(Target(label, goal_text, why, why, None))
             continue
         rows.append(
             Target(
@@ -537,7 +619,11 @@ def _comparison(
     year_ago_p: Period,
     blocked: dict[str, str],
 ) -> Table:
-    """本期, 上期, 环比, 上年同期, 同比, 年内累计: every change computed or explained."""
+    """本期, 上期, 环比, 上年同期, 同比, 年内累计: every change computed or explained.
+
+    A column is shown only when it differs from another: an annual report's 上期 is its
+    上年同期 (one pair, 上年 and 同比), and 年内累计 is 本期 itself in a Q1 or annual report.
+    """
     rows = []
     for key, (label, unit, amount, table) in kpi.HEADLINES.items():
         if key == "purchases_unspecified_yuan" and (
@@ -545,7 +631,7 @@ def _comparison(
         ):
             continue  # a row only when some purchase does not say whose it was
         if table in blocked:  # never a figure (nor 未登记) from a ledger that was not read
-            rows.append([label, *[UNREADABLE] * 6])
+            rows.append([label, *[_unread(blocked, table)] * 6])
             continue
         cur, pre, ago = now[key], before[key], year_ago[key]
         rec_pre = kpi.recorded(tables, table, win["previous"])
@@ -562,11 +648,20 @@ def _comparison(
             ]
         )
     headers = ["指标", this, last, "环比", "上年同期", "同比", "年内累计"]
+    numeric = [1, 2, 4, 6]
+    keep = list(range(len(headers)))
+    if _same(win["previous"], year_ago_p):  # a year: the previous period is last year
+        headers[3] = "同比"
+        keep = [i for i in keep if i not in (4, 5)]
+    if _same(win["ytd"], win["period"]):
+        keep.remove(6)
+    headers = [headers[i] for i in keep]
+    rows = [[row[i] for i in keep] for row in rows]
     return Table(
         "主要指标对比",
         headers,
         rows,
-        numeric=[1, 2, 4, 6],
+        numeric=[n for n, i in enumerate(keep) if i in numeric],
         data=pd.DataFrame(rows, columns=headers),
         sheet="主要指标",
     )
@@ -627,8 +722,20 @@ def _trend(
     )
 
 
-def _completed(wishes: pd.DataFrame, period: Period, this: str) -> dict[str, Any]:
+def _completed(
+    wishes: pd.DataFrame, period: Period, this: str, units: list[str] | None = None
+) -> dict[str, Any]:
+    """The items resolved in the period; in a group's report (``units``) each with its unit,
+    listed unit by unit, and the lead counts them per unit instead of naming them all."""
     done = kpi.completed_items(wishes, period)
+    if units:
+        rank = {u: i for i, u in enumerate(units)}
+        done = (
+            done.assign(_rank=done["unit"].map(rank).fillna(len(rank)))
+            .sort_values(["_rank", "resolved_on", "item_id"], kind="stable")
+            .drop(columns="_rank")
+            .reset_index(drop=True)
+        )
     headers = ["序号", "实事项目", "类别", "责任部门", "办结时间", "投入资金"]
     rows = [
         [
@@ -656,13 +763,22 @@ def _completed(wishes: pd.DataFrame, period: Period, this: str) -> dict[str, Any
         if len(done)
         else f"{this}没有新办结的心愿清单项目。"
     )
+    if units:
+        headers.insert(1, "单位")
+        for row, unit in zip(rows, done["unit"], strict=True):
+            row.insert(1, str(unit))
+        data.insert(1, "单位", done["unit"].to_numpy())
+        counts = done["unit"].value_counts()
+        each = "、".join(f"{u}{int(counts[u])}项" for u in units if u in counts)
+        if len(done):
+            lead = f"{this}办结职工心愿清单实事项目{len(done)}项，其中{each}，明细见下表。"
     return {
         "completed_lead": lead,
         "completed": Table(
-            "本期办结的实事项目",
+            "全年办结的实事项目" if period.grain == "year" else "本期办结的实事项目",
             headers,
             rows,
-            numeric=[0, 5],
+            numeric=[0, 6] if units else [0, 5],
             data=data,
             sheet="本期办结实事",
             empty=f"{this}没有新办结的项目。",
@@ -686,10 +802,17 @@ def _sections(
     numbered: dict[str, str],
     blocked: dict[str, str],
     targets: dict[str, float],
+    units: list[str] | None = None,
 ) -> list[Section]:
+    """The four areas; in a group's report (``units``) branches and items carry their unit."""
     ytd = win["ytd"]
+    group = bool(units)
     sections = [
-        Section("wishes", numbered["职工心愿清单"], blocks=_wish_blocks(tables["wishes"], period)),
+        Section(
+            "wishes",
+            numbered["职工心愿清单"],
+            blocks=_wish_blocks(tables["wishes"], period, group),
+        ),
         Section(
             "donations",
             numbered["捐款捐物"],
@@ -705,16 +828,16 @@ def _sections(
         Section(
             "volunteering",
             numbered["志愿服务"],
-            blocks=_volunteer_blocks(tables["volunteering"], ytd),
+            blocks=_volunteer_blocks(tables["volunteering"], ytd, group),
         ),
     ]
     for s in sections:
         if s.key in blocked:
-            s.blocks, s.unreadable = [], f"数据未能读取：{blocked[s.key]}"
+            s.blocks, s.unreadable = [], f"{_unread(blocked, s.key)}：{blocked[s.key]}"
     return sections
 
 
-def _wish_blocks(wishes: pd.DataFrame, period: Period) -> list[Table | Chart]:
+def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> list[Table | Chart]:
     by = kpi.wishes_by(wishes, period, "category")
     headers = ["类别", "项目数", "已办结", "推进中", "未启动", "办结率"]
     rows = [
@@ -751,6 +874,11 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period) -> list[Table | Chart]:
         for r in _rows(overdue)
     ]
     o_data = pd.DataFrame(o_rows, columns=o_headers).assign(计划完成时限=list(overdue["due_on"]))
+    if group:  # a group's list: each item with its unit
+        o_headers.insert(1, "单位")
+        for row, unit in zip(o_rows, overdue["unit"], strict=True):
+            row.insert(1, str(unit))
+        o_data.insert(1, "单位", overdue["unit"].to_numpy())
     return [
         Table(
             f"截至{period.label_cn}末心愿清单办理情况（按类别）",
@@ -941,11 +1069,20 @@ def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart
     ]
 
 
-def _volunteer_blocks(vol: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
-    by = kpi.volunteering_by(vol, ytd, "organizer")
+def _volunteer_blocks(vol: pd.DataFrame, ytd: Period, group: bool = False) -> list[Table | Chart]:
+    """Activities per branch and the outcomes worth quoting; in a group's report a branch is
+    its unit's own (two units' 卷包车间党支部 are two bars), and the most active are shown."""
+    by = kpi.volunteering_by(vol, ytd, "organizer", per_unit=group)
+    title = f"{ytd.label_cn}各党支部志愿服务活动"
+    if group:
+        names = [branch_name(u, o) for u, o in zip(by["unit"], by["organizer"], strict=True)]
+        by = by.assign(organizer=names)
+        if len(by) > BRANCHES_SHOWN:
+            title += f"（活动最多的{BRANCHES_SHOWN}个，共{len(by)}个）"
+            by = by.head(BRANCHES_SHOWN)
     chart = Chart(
         "volunteering_by_organizer",
-        f"{ytd.label_cn}各党支部志愿服务活动",
+        title,
         "barh",
         [
             Series(
@@ -965,6 +1102,12 @@ def _volunteer_blocks(vol: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
         ],
     )
     best = kpi.outcome_highlights(vol, ytd)
+    if group:  # the organizer named with its unit
+        best = best.assign(
+            organizer=[
+                branch_name(u, o) for u, o in zip(best["unit"], best["organizer"], strict=True)
+            ]
+        )
     headers = ["日期", "组织单位", "活动", "服务成果"]
     rows = [
         [format_date(r.date), str(r.organizer), str(r.title), str(r.outcome)] for r in _rows(best)
@@ -985,9 +1128,32 @@ def _volunteer_blocks(vol: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
             rows,
             data=data,
             sheet="志愿服务_成果",
-            empty="年内台账未填写可计数的服务成果。",
+            empty=f"{'全年' if ytd.grain == 'year' else '年内'}台账未填写可计数的服务成果。",
         ),
     ]
+
+
+def _units_table(
+    tables: dict[str, pd.DataFrame],
+    period: Period,
+    manifest: dict[str, Any],
+    units: list[str],
+    this: str,
+) -> Table:
+    """各单位完成情况: a group's units side by side, with what each has not sent (未收到)."""
+    from metrics.reporting import group
+
+    receipts = group.unit_receipts(tables, manifest, period, units)
+    rows, data = group.unit_rows(tables, receipts, period, units)
+    return Table(
+        f"各单位完成情况（{this}）",
+        list(group.UNIT_HEADERS),
+        rows,
+        numeric=[1, 2, 3, 4],
+        data=data,
+        sheet="各单位完成情况",
+        small=True,
+    )
 
 
 def _provenance(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> str:

@@ -36,6 +36,11 @@ def _value(q: Quantity | Compared | None) -> float:
     return float(q.value or 0)
 
 
+def _and_year(period: Period) -> str:
+    """及年内, except in an annual report, whose period is the year (2024年均未登记…)."""
+    return "" if period.grain == "year" else "及年内"
+
+
 def wish_sentence(wish: dict[str, Any], period: Period, this: str = "本期") -> str:
     """截至期末心愿清单总数、办结数和办结率，本期办结数；有逾期时点明。"""
     total, resolved = _value(wish["total"]), _value(wish["resolved"])
@@ -70,7 +75,7 @@ def donation_sentence(
     that counts a repeat once or leaves rows out is never read as clean.
     """
     if _value(now) == 0 and _value(ytd) == 0 and not now.left_out and not ytd.left_out:
-        return f"{period.label_cn}及年内均未登记捐款捐物。"
+        return f"{period.label_cn}{_and_year(period)}均未登记捐款捐物。"
     if now.value is None and now.left_out:
         text = f"{this}登记捐款捐物{now.left_out}笔，均无人民币金额"
     elif _value(now) == 0:
@@ -159,7 +164,7 @@ def purchase_sentence(
     keys = ("purchases_enterprise_yuan", "purchases_individual_yuan", "purchases_unspecified_yuan")
     ent, ind, unk = (ytd.get(k, Quantity(0.0)) for k in keys)
     if _value(ent) + _value(ind) + _value(unk) == 0:
-        return f"{period.label_cn}及年内均未登记消费帮扶采购。"
+        return f"{period.label_cn}{_and_year(period)}均未登记消费帮扶采购。"
     total = _total([ent, ind, unk])
     lead = "年内" if period.grain != "year" else f"{period.label_cn}"
     text = f"{lead}消费帮扶采购共{_amount(total)}"
@@ -199,8 +204,9 @@ def volunteer_sentence(
     now: dict[str, Quantity], ytd: dict[str, Quantity], period: Period, this: str = "本期"
 ) -> str:
     if _value(ytd["volunteer_activities"]) == 0:
-        return f"{period.label_cn}及年内均未登记志愿服务活动。"
-    text = f"各党支部年内累计开展志愿服务活动{_count(ytd['volunteer_activities'], '次')}"
+        return f"{period.label_cn}{_and_year(period)}均未登记志愿服务活动。"
+    lead = "全年" if period.grain == "year" else "年内累计"
+    text = f"各党支部{lead}开展志愿服务活动{_count(ytd['volunteer_activities'], '次')}"
     if _value(ytd["volunteer_person_times"]):
         text += f"，参与{_count(ytd['volunteer_person_times'], '人次')}"
     if period.grain != "year":

@@ -213,7 +213,7 @@ def _targets(r: SummaryReport) -> str:
     )
     return (
         '<table class="targets"><caption>年度目标完成情况</caption><thead><tr><th>指标</th>'
-        "<th class=num>年度目标</th><th class=num>年内完成</th><th>进度</th><th class=num>完成</th>"
+        f"<th class=num>年度目标</th><th class=num>{_e(r.done_label)}</th><th>进度</th><th class=num>完成</th>"
         f"</tr></thead><tbody>{rows}</tbody></table>"
     )
 
@@ -234,6 +234,8 @@ def summary_page(r: SummaryReport) -> HTML:
     parts += [f"<p>{_e(s)}</p>" for s in r.sentences]
     parts.append(_targets(r))
     parts.append(model_table(r.comparison).data)
+    if r.units is not None:  # a group's report: its units side by side
+        parts.append(model_table(r.units).data)
     if r.trend is not None:
         parts.append(model_chart(r.trend).data)
     parts.append(f'<p class="note">{_e(r.precision_note)}</p>')

@@ -260,12 +260,14 @@ def build_document(r: SummaryReport) -> DocumentType:
             doc,
             Table(
                 "年度目标完成情况",
-                ["指标", "年度目标", "年内完成", "完成进度"],
+                ["指标", "年度目标", r.done_label, "完成进度"],
                 [[t.label, t.target, t.done, t.progress] for t in r.targets],
                 numeric=[1, 2, 3],
             ),
         )
     _table(doc, r.comparison)
+    if r.units is not None:  # a group's report: its units side by side
+        _table(doc, r.units)
     if r.trend is not None:
         _chart(doc, r.trend)
     _plain(doc, r.precision_note, size=10.5)

@@ -373,16 +373,14 @@ def _collect(job: Job, get: Callable[[], str], result: BatchResult) -> None:
 
 
 def known_units(outcome: Any, raw_dir: Path) -> list[str]:
-    """Units the data and shishi.toml declare: each file's unit, and [[units]] without files."""
-    from metrics.cleaning.ingest import load_config
+    """Units the data and shishi.toml declare: each file's unit, and [[units]] without files,
+    as declared and then in natural order (第2分厂 before 第10分厂, 一厂 before 二厂)."""
+    from metrics.cleaning.units import read_units
 
     units = {f.get("unit") for f in outcome.manifest["files"] if f.get("unit")}
-    config = load_config(raw_dir)
-    for decl in getattr(config, "units", None) or []:
-        name = decl.get("name") if isinstance(decl, dict) else getattr(decl, "name", None)
-        if name:
-            units.add(str(name))
-    return sorted(units)
+    declared = read_units(raw_dir)
+    units |= {u.name for u in declared.units if u.folder != "." or u.name in units}
+    return declared.order(units)
 
 
 def run_reports(
@@ -423,7 +421,11 @@ def run_reports(
                 outcome = run_clean(raw_dir, processed_dir, progress=bar)
         if on_clean:
             on_clean(outcome)
-        scopes = request.resolve(known_units(outcome, raw_dir))
+        from metrics.cleaning.units import read_units
+
+        group = read_units(raw_dir).group  # --unit <group> and --unit all include the group
+        known = known_units(outcome, raw_dir)  # as declared, then in natural order
+        scopes = request.resolve(known, group, known)
         blockers = {
             (p.label, s): gate.check(outcome.manifest, outcome.tables, s, p)
             for p in typed

@@ -192,12 +192,19 @@ def check(
                 "conflict",
                 f"{TABLE_CN.get(c.get('table', ''), '')}中的「{c.get('identity', '')}」在 "
                 f"{c.get('files', '')} 中各有一个版本，无法判断哪个较新"
-                "（文件名、工作表名和标题行都没有写明期间或日期）",
-                "在 shishi.toml 中为这些文件写明所属期间，较新的一份即以其为准",
+                + (  # what each file states (cleaning/ledgers.py), or that none states anything
+                    f"（各文件写明的：{c['found']}）"
+                    if c.get("found")
+                    else "（文件名、工作表名和标题行都没有写明期间或日期）"
+                ),
+                str(
+                    c.get("hint") or "在 shishi.toml 中为这些文件写明所属期间，较新的一份即以其为准"
+                ),
                 toml=str(c.get("toml", "")),
                 table=str(c.get("table", "")),
             )
         )
+    blockers += owed_ledgers(manifest, scoped, scope, period, _arrived_unread(blockers, mine))
     if not any(len(f) for f in scoped.values()) or not kpi.has_rows(scoped, period):
         blockers.append(_no_period_data(mine.get("notices", []), scope, period))
     return blockers
@@ -227,6 +234,59 @@ def _no_period_data(notices: list[dict[str, Any]], scope: Scope, period: Period)
         "先处理这些表格（见本清单中它们各自的处理办法，或数据质量报告“跳过的文件和工作表”）；"
         "都读入后仍没有数据，再确认报告期间（--period）是否正确",
     )
+
+
+def _arrived_unread(blockers: list[Blocker], manifest: dict[str, Any]) -> set[tuple[str, str]]:
+    """(unit, table) whose sheet arrived but could not be read ("" unit: any unit's)."""
+    units = {f["file"]: f.get("unit") or "" for f in manifest.get("files", [])}
+    units |= {n.get("file"): n.get("unit") or "" for n in manifest.get("notices", [])}
+    return {
+        (units.get(b.file) or "", b.table)
+        for b in blockers
+        if b.kind in ("unreadable", "no_rows") and b.table
+    }
+
+
+def owed_ledgers(
+    manifest: dict[str, Any],
+    scoped: dict[str, pd.DataFrame],
+    scope: Scope,
+    period: Period,
+    unread: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+) -> list[Blocker]:
+    """A periodic ledger a unit sent for earlier periods but not for this one (未收到).
+
+    Its figure is missing, not 0: in a group's report one factory's unsent Q3 volunteering
+    ledger read "0次，减少8次". See :func:`metrics.reporting.group.unit_receipts`. A ledger
+    that arrived but could not be read is already a blocker of its own (``unread``).
+    """
+    from metrics.reporting import group
+
+    if not kpi.has_rows(scoped, period):
+        return []  # nothing at all for the period: no_period_data says so once
+    units = [scope.unit] if scope.unit else kpi.units(scoped)
+    owed = group.missing(group.unit_receipts(scoped, manifest, period, units))
+    owed = owed[
+        [
+            (u, t) not in unread and ("", t) not in unread
+            for u, t in zip(owed["unit"], owed["table"], strict=True)
+        ]
+    ]
+    found = []
+    for r in owed.to_dict("records"):
+        unit, table, label, when = (str(r[k]) for k in ("unit", "table", "period", "period_cn"))
+        found.append(
+            Blocker(
+                "unit_missing",
+                f"{unit}的{TABLE_CN[table]}台账：{when}没有收到（此前报送过），"
+                f"{TABLE_CN[table]}的数字不完整，不能当作 0",
+                f"请向{unit}催报{when}的{TABLE_CN[table]}台账，放入原始数据文件夹后重新运行；"
+                f"该期确实没有开展的，请其发回一份没有数据行、填报期间写明 {label} 的空白台账"
+                "（视为本期无）",
+                table=table,
+            )
+        )
+    return found
 
 
 def unreadable_tables(blockers: list[Blocker]) -> list[str]:
