@@ -320,7 +320,9 @@ def test_a_file_name_with_glob_characters_is_pinned_exactly(tmp_path: Path) -> N
 
 def test_the_period_message_is_unchanged_when_every_sheet_was_read() -> None:
     manifest = {"files": [{"file": "a.csv", "sheets": []}], "notices": []}
-    empty = {t: pd.DataFrame() for t in gate.TABLES}
+    from metrics import contract
+
+    empty = {t: pd.DataFrame(columns=[c.name for c in contract.columns(t)]) for t in gate.TABLES}
     [b] = [
         b
         for b in gate.check(manifest, empty, Scope.whole(), Period.parse("2024Q4"))
