@@ -82,9 +82,11 @@ def test_every_input_changes_the_fingerprint(
         (raw / "志愿服务活动_2024Q2.csv").read_bytes() + b"\n"
     )
     changed()
-    # a notebook
+    # a notebook's code (a JupyterLab save that only adds outputs is not: see below)
     nb = nbs / "quarterly_summary.ipynb"
-    nb.write_text(nb.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    book = nbformat.read(nb, as_version=4)
+    book.cells[-1].source += "\n# 多一行注释"
+    nbformat.write(book, nb)
     changed()
     # the code version
     monkeypatch.setattr(batch, "__version__", "99.0")
@@ -92,6 +94,30 @@ def test_every_input_changes_the_fingerprint(
     # parameters
     changed(period="2024Q3")
     changed(scope=Scope("青江卷烟厂（本部）"))
+
+
+def test_lock_files_and_notebook_saves_do_not_change_the_fingerprint(tmp_path: Path) -> None:
+    """8 versions of Q2 in one afternoon came from Excel lock files and JupyterLab saves."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    nbs = tmp_path / "nbs"
+    shutil.copytree(batch.NOTEBOOKS_DIR, nbs)
+    first = fingerprint(raw, tmp_path, nbs)
+    (raw / "~$捐款捐物登记.xlsx").write_bytes(b"\x00owner")  # Excel has the workbook open
+    (raw / ".DS_Store").write_bytes(b"mac")
+    (raw / ".~lock.心愿清单.xlsx#").write_text("LibreOffice", encoding="utf-8")
+    # a notebook run and saved in JupyterLab: outputs, execution counts, metadata
+    path = nbs / "quarterly_summary.ipynb"
+    book = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(c for c in book.cells if c.cell_type == "code"):
+        cell.execution_count = i + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="运行过\n")]
+        cell.metadata["execution"] = {"iopub.status.idle": "2025-04-01T15:00:00Z"}
+    book.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
+    nbformat.write(book, path)
+    (nbs / ".ipynb_checkpoints").mkdir()
+    (nbs / ".ipynb_checkpoints" / "quarterly_summary-checkpoint.ipynb").write_text("{}")
+    assert fingerprint(raw, tmp_path, nbs) == first
 
 
 def test_processed_tables_are_in_the_fingerprint() -> None:
@@ -176,9 +202,7 @@ def test_published_report_is_kept_and_the_new_one_says_what_changed(tmp_path: Pa
     assert f"新增志愿服务活动_2024Q4.xlsx［{ws.title}］第{last + 1}行" in text
 
 
-def test_a_draft_is_kept_but_the_final_report_is_not_a_revision(tmp_path: Path) -> None:
-    from metrics.running.versions import revision_marks
-
+def sample_job(tmp_path: Path) -> batch.Job:
     run_clean(SAMPLE, tmp_path / "p")
     [job] = batch.plan_jobs(
         ["2024Q4"],
@@ -189,15 +213,54 @@ def test_a_draft_is_kept_but_the_final_report_is_not_a_revision(tmp_path: Path) 
         ["quarterly_summary"],
         "fp",
     )
-    kept = tmp_path / "kept"
-    kept.mkdir()
+    return job
+
+
+def publish(job: batch.Job, stored: dict) -> None:
+    """A published PDF (its bytes do not matter here) and the figures stored beside it."""
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    job.pdf.write_bytes(b"%PDF published")
+    job.figures.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_draft_is_kept_but_the_final_report_is_not_a_revision(tmp_path: Path) -> None:
+    from metrics.running.versions import prepare
+
+    job = sample_job(tmp_path)
     old = {
         "draft": True,
         "figures": {"volunteering_activities": {"label": "x", "text": "1次", "rows": {}}},
     }
-    (kept / job.figures.name).write_text(json.dumps(old), encoding="utf-8")
-    figures, marks = revision_marks(job, kept)
-    assert figures["volunteering_activities"]["text"] == "15次" and marks == {}
-    (kept / job.figures.name).write_text(json.dumps(old | {"draft": False}), encoding="utf-8")
-    _, marks = revision_marks(job, kept)
+    publish(job, old)
+    body, marks = prepare(job)
+    assert body["figures"]["volunteering_activities"]["text"] == "15次" and marks == {}
+    assert job.previous is not None and (job.previous / "quarterly_summary.pdf").exists()
+    publish(job, old | {"draft": False})
+    _, marks = prepare(job)
     assert marks["page_label"] == "修订" and "1次" in marks["revision_box"]
+    assert len(list((job.out_dir / "versions").iterdir())) == 2
+
+
+def test_no_new_version_when_a_reader_sees_the_same_report(tmp_path: Path) -> None:
+    """Same content (only the day it was made differs): redone in place, same 修订 box."""
+    from metrics.running.versions import prepare
+
+    job = sample_job(tmp_path)
+    body, _ = prepare(job)  # nothing published yet: no version, no marks
+    assert job.previous is None and not (job.out_dir / "versions").exists()
+    carried = {"previous": "20250101-090000", "changes": [], "parts": ["典型案例"]}
+    publish(job, body | {"revision": carried})
+    job.parameters["made_on"] = "2031-02-03"  # another day: 成稿日期 is not content
+    again, marks = prepare(job)
+    assert not (job.out_dir / "versions").exists()
+    assert again["revision"] == carried and "有变化的部分：典型案例" in marks["revision_box"]
+    # one figure differs from what was published: a new version, the figure in the box
+    changed = json.loads(json.dumps(body))
+    changed["figures"]["volunteer_activities.ytd"]["text"] = "52次"
+    changed["content"]["总体情况"] = "其他内容"
+    changed["content"]["_key"] = "其他"
+    publish(job, changed)
+    _, marks = prepare(job)
+    assert len(list((job.out_dir / "versions").iterdir())) == 1
+    assert "年内累计志愿服务活动" in marks["revision_box"] and "52次" in marks["revision_box"]
+    assert "53次" in marks["revision_box"]

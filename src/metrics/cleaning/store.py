@@ -239,7 +239,7 @@ def build_manifest(
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "code_version": __version__,
-        "raw_dir": str(raw_dir),
+        "raw_dir": str(Path(raw_dir).resolve()),  # where the settings read come from
         "totals": {k: sum(s.get(k, 0) for s in sheets) for k in COUNT_KEYS},
         "files": sorted(files.values(), key=lambda f: f["file"]),
     }
