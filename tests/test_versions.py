@@ -264,3 +264,123 @@ def test_no_new_version_when_a_reader_sees_the_same_report(tmp_path: Path) -> No
     assert len(list((job.out_dir / "versions").iterdir())) == 1
     assert "年内累计志愿服务活动" in marks["revision_box"] and "52次" in marks["revision_box"]
     assert "53次" in marks["revision_box"]
+
+
+# --- issue 19: a corrected Q1 reaches Q2 and H1; lock files and notebook saves are no version
+
+
+def donations_ledger(path: Path, sheet: str, rows: list[tuple[str, str, int]]) -> None:
+    """A department's donations ledger as sent: title, header, one row per gift."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append([f"东山供电公司捐款捐物登记表（{sheet}）"])
+    ws.append(["日期", "项目/用途", "捐赠方", "类型", "金额（元）", "备注"])
+    for day, donor, amount in rows:
+        ws.append([day, "困难职工帮扶", donor, "现金", amount, None])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def restatement_folder(root: Path) -> Path:
+    raw = root / "raw"
+    raw.mkdir(parents=True)
+    (raw / "shishi.toml").write_text(
+        '[unit]\nname = "东山供电公司"\n\n[targets]\ndonations_yuan = 100000\n', encoding="utf-8"
+    )
+    donations_ledger(raw / "捐款捐物_2024Q1.xlsx", "2024Q1", [("2024-02-01", "营销部", 20000)])
+    donations_ledger(raw / "捐款捐物_2024Q2.xlsx", "2024Q2", [("2024-05-10", "办公室", 25000)])
+    return raw
+
+
+def run(work: Path, raw: Path, *extra: str, periods: tuple[str, ...]) -> tuple[int, str]:
+    """`shishi report` for several periods; the exit code and what it printed."""
+    import contextlib
+    import io
+
+    args = report_args(work, raw, *extra, period=periods[0])
+    for p in periods[1:]:
+        args += ["--period", p]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(args)
+    return code, out.getvalue()
+
+
+def docx_text(path: Path) -> str:
+    from docx import Document
+
+    doc = Document(str(path))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return re.sub(r"\s+", "", "".join([p.text for p in doc.paragraphs] + cells))
+
+
+def versions_of(folder: Path) -> int:
+    return len(list((folder / "versions").iterdir())) if (folder / "versions").is_dir() else 0
+
+
+@pytest.mark.e2e
+def test_a_corrected_first_quarter_marks_q2_and_h1_and_their_reruns_say_what_changed(
+    tmp_path: Path,
+) -> None:
+    raw = restatement_folder(tmp_path)
+    nbs = tmp_path / "nbs"
+    shutil.copytree(batch.NOTEBOOKS_DIR, nbs)
+    only = ("--notebooks", str(nbs), "--only", "quarterly_summary")
+    code, _ = run(tmp_path, raw, *only, periods=("2024Q1", "2024Q2", "2024H1"))
+    assert code == 0
+    reports = tmp_path / "r"
+    q2, h1 = reports / "2024Q2", reports / "2024H1"
+
+    # 营销部 re-sends its Q1 ledger corrected (2万 -> 4.25万); the old one goes to 归档/
+    (raw / "归档").mkdir()
+    shutil.move(raw / "捐款捐物_2024Q1.xlsx", raw / "归档" / "捐款捐物_2024Q1.xlsx")
+    donations_ledger(raw / "捐款捐物_2024Q1_更正.xlsx", "2024Q1", [("2024-02-01", "营销部", 42500)])
+    code, said = run(tmp_path, raw, "--notebooks", str(nbs), periods=("2024Q1",))
+    assert code == 0
+    stale = said[said.index("需重新生成") :]
+    # Q2: its own 本季度 did not change, its 上季度, 环比, 年内累计 and target progress did
+    assert "2024Q2（2024Q2/quarterly_summary.pdf）：上季度捐款捐物金额 2万元 → 4.25万元" in stale
+    assert "2024H1（2024H1/quarterly_summary.pdf）：本期捐款捐物 4.5万元 → 6.75万元" in stale
+    assert stale.index("2024Q2（") < stale.index("2024H1（")  # in the order they end
+    assert "--period 2024Q2 --period 2024H1" in stale
+    first_page = subprocess.run(
+        ["pdftotext", "-l", "1", str(reports / "2024Q1" / "data_quality.pdf"), "-"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
+    page = re.sub(r"\s+", "", first_page)
+    assert "需重新生成" in page and "2024Q2（2024Q2/quarterly_summary.pdf）" in page
+    assert "2024H1（2024H1/quarterly_summary.pdf）" in page
+    assert versions_of(q2) == 0 and versions_of(h1) == 0  # not redone until asked
+
+    code, said = run(tmp_path, raw, *only, periods=("2024Q2", "2024H1"))
+    assert code == 0 and "需重新生成" not in said
+    assert versions_of(q2) == 1 and versions_of(h1) == 1
+    for text in (pdf_text(q2 / "quarterly_summary.pdf"), docx_text(q2 / "quarterly_summary.docx")):
+        assert "修订：与上一版相比" in text
+        assert "年内累计捐款捐物金额4.5万元6.75万元" in text
+        assert "上季度捐款捐物金额2万元4.25万元" in text
+        assert "捐款捐物金额环比增加5000元减少1.75万元" in text
+        assert "捐款捐物金额年度目标完成进度4.5万元，45.0%6.75万元，67.5%" in text
+        assert "改变捐款捐物_2024Q1" not in text  # a row that moved file is removed + added
+        assert "新增捐款捐物_2024Q1_更正.xlsx［2024Q1］第3行" in text
+        assert "本季度捐款捐物" not in text  # Q2's own quarter did not change
+    for text in (pdf_text(h1 / "quarterly_summary.pdf"), docx_text(h1 / "quarterly_summary.docx")):
+        assert "本期捐款捐物4.5万元6.75万元" in text
+
+    # Excel opens the Q2 ledger (a lock file), JupyterLab saves a notebook with outputs: the
+    # next run skips; even forced, what a reader sees is the same, so no new version
+    (raw / "~$捐款捐物_2024Q2.xlsx").write_bytes(b"\x00owner")
+    path = nbs / "quarterly_summary.ipynb"
+    book = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(c for c in book.cells if c.cell_type == "code"):
+        cell.execution_count = i + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="已运行\n")]
+    nbformat.write(book, path)
+    code, said = run(tmp_path, raw, *only, periods=("2024Q2",))
+    assert code == 0 and "未变化，跳过" in said
+    code, said = run(tmp_path, raw, *only, "--force", periods=("2024Q2",))
+    assert code == 0 and "已生成" in said
+    assert versions_of(q2) == 1
+    assert "年内累计捐款捐物金额4.5万元6.75万元" in pdf_text(q2 / "quarterly_summary.pdf")

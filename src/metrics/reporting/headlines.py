@@ -181,7 +181,7 @@ def _comparison_figures(
         }
         goal = progress.get(label)
         if goal is not None:
-            text["target"] = f"{goal.done}，{goal.progress}（目标{goal.target}）"
+            text["target"] = f"{goal.done}，{goal.progress}"
         source = BUYER_ROWS.get(key, table)
         rows = {w: sets.name(source, p) for w, p in windows.items()}
         used = {
@@ -278,8 +278,9 @@ def revision_box_html(revision: dict[str, Any]) -> str:
             body += f"<tr><td colspan='4'>{e(label)}</td></tr>"
             continue
         cell = "<br>".join(e(r) for r in rows.split("\n"))
+        nowrap = "<td style='white-space: nowrap'>"  # a figure is read whole, on one line
         body += (
-            f"<tr><td>{e(label)}</td><td>{e(old)}</td><td>{e(new)}</td>"
+            f"<tr>{nowrap}{e(label)}</td>{nowrap}{e(old)}</td>{nowrap}{e(new)}</td>"
             f"<td class='small'>{cell}</td></tr>"
         )
     head = "".join(f"<th>{h}</th>" for h in REVISION_HEADERS)
