@@ -239,7 +239,13 @@ def _no_table_notice(
     text_rows = [r for r in head if _row_text(r)]
     if any(w.lower() in name for w in vocab["no_table_sheet_words"]) or len(text_rows) == 0:
         return FileNotice(sheet.file, sheet.sheet, "info", "说明性工作表，没有数据表，已跳过")
-    return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs, settings))
+    why = _FIELD_CODE.sub("」", explain_missing(head, specs, settings))
+    return FileNotice(sheet.file, sheet.sheet, "error", why)
+
+
+#: A column named by its code after its label (「金额」(amount_yuan)): the analyst reads the
+#: label only; the code belongs in the shishi.toml lines the gate offers to paste.
+_FIELD_CODE = re.compile(r"」\([a-z]+(?:_[a-z]+)*\)")
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -467,7 +473,7 @@ def _parse_body(
     pinned_multiplier: float | None,
     rows_done: RowsDone | None = None,
     rates: dict[str, float] | None = None,
-    settings: str = "data/raw/shishi.toml",
+    settings: str = "shishi.toml",
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
 

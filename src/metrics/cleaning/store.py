@@ -162,14 +162,14 @@ def staged(folder: Path) -> Iterator[Path]:
 
 
 def check_outputs_outside_raw(raw_dir: Path, *outputs: Path) -> None:
-    """Refuse an output folder that is data/raw itself or inside it: data/raw is only read."""
+    """Refuse an output folder that is the raw folder itself or inside it: raw data are only read."""
     raw = Path(raw_dir).resolve()
     for out in outputs:
         resolved = Path(out).resolve()
         if resolved == raw or resolved.is_relative_to(raw):
             raise UsageError(
                 "输出文件夹不能是原始数据文件夹或其中的子文件夹（原始数据只读，不写入）",
-                "请用 --out / --reports 指定 data/raw 之外的文件夹",
+                f"请用 --out / --reports 指定原始数据文件夹（{raw}）之外的文件夹",
                 path=out,
             )
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics import __version__
-from metrics.errors import UsageError
+from metrics.errors import ShishiError, UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
 from metrics.reporting.analyst import text_fingerprint
@@ -255,7 +255,8 @@ def plan_jobs(
                     params["stale_reports"] = [s for s in stale if s["unit"] == scope.param]
                 if found:
                     params["blockers"] = [b.as_dict() for b in found]
-                    params["unreadable_tables"] = unreadable_tables(found)
+                    if name != LEADERSHIP:  # the leadership notebook reads the blockers only
+                        params["unreadable_tables"] = unreadable_tables(found)
                     if name == LEADERSHIP:
                         params["draft"] = True
                         marks = {"page_label": DRAFT_LABEL}  # the notebook lists what is missing
@@ -415,6 +416,8 @@ def _collect(job: Job, get: Callable[[], str], result: BatchResult) -> None:
         result.made.append(job)
     except ReportFailed as exc:
         result.failed.append((job, str(exc)))
+    except ShishiError as exc:  # the analyst's to fix (a bad 报告文字 file): said in Chinese
+        result.failed.append((job, f"{job.name}：{exc}"))
     except Exception as exc:  # a broken report must not stop the others
         result.failed.append((job, f"{job.name}: {type(exc).__name__}: {exc}"))
 

@@ -457,7 +457,8 @@ def report_summary(result: Any) -> int:
                     shown.add((title, b.line()))
                     print(f"  {len(shown)}. {b.line()}", file=sys.stderr)
         sys.stderr.flush()
-        made = "已生成标注“草稿 · 数据不完整”的领导报告" if result.draft else "未生成领导报告"
+        drafted = result.draft and any(j.name == LEADERSHIP for j in result.made + result.skipped)
+        made = "已生成标注“草稿 · 数据不完整”的领导报告" if drafted else "未生成领导报告"
         print(
             f"数据不完整：{made}（{counts}）。请先处理上面列出的 {len(shown)} 个问题，"
             "data_quality.pdf 第一页有同样的清单"

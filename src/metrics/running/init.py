@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from metrics.errors import ConfigError, UsageError, output_error
 from metrics import paths
+from metrics.errors import ConfigError, UsageError, output_error
 from metrics.paths import PROJECT_ROOT
 
 # the layout is paths.py's, so that a notebook given a working folder finds the same folders

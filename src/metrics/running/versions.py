@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.errors import ShishiError
+from metrics.errors import InputError, ShishiError
 from metrics.periods import Period
 from metrics.scope import Scope
 
@@ -111,7 +111,11 @@ def keep_version(job: Any) -> Path:
 
 def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """For a leadership job about to run: the body to store after it, and the marks (修订)
-    to lay over it. Keeps the published set in versions/ when what a reader sees changes."""
+    to lay over it. Keeps the published set in versions/ when what a reader sees changes.
+
+    A mistake the analyst must fix (a wrong 报告文字 file or [targets]) is raised here, before
+    the notebook runs, so it is said in Chinese as it is, not as a failed notebook cell.
+    """
     from metrics.reporting.headlines import (
         changed_parts,
         compare,
@@ -122,7 +126,7 @@ def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
 
     try:
         report = _build(job)
-    except ShishiError:  # no processed tables, a bad text file: the notebook will say so
+    except InputError:  # no processed tables: the notebook will say so, with its cell
         return {}, {}
     body = {
         "period": job.period,
