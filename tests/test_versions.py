@@ -384,3 +384,45 @@ def test_a_corrected_first_quarter_marks_q2_and_h1_and_their_reruns_say_what_cha
     assert code == 0 and "已生成" in said
     assert versions_of(q2) == 1
     assert "年内累计捐款捐物金额4.5万元6.75万元" in pdf_text(q2 / "quarterly_summary.pdf")
+
+
+def test_out_of_date_reports_are_found_per_unit_and_only_when_published(tmp_path: Path) -> None:
+    """Two units published Q2; only 甲厂's Q1 changed. A draft, a kept version, a report this
+    run makes again and a unit not in this run are never listed."""
+    from metrics.periods import Period
+    from metrics.reporting.headlines import headline_figures
+    from metrics.running.versions import stale_reports
+    from test_kpi import _empty_tables, table
+
+    def tables(q1_amount: int) -> dict:
+        rows = [
+            {"date": "2024-02-01", "donor": "甲", "amount_yuan": q1_amount, "unit": "甲厂"},
+            {"date": "2024-05-01", "donor": "乙", "amount_yuan": 300, "unit": "乙厂"},
+        ]
+        frame = table("donations", rows)
+        frame["kind"], frame["currency"] = "cash", "CNY"
+        return _empty_tables() | {"donations": frame}
+
+    def publish_at(folder: Path, unit: str, period: str, **extra: object) -> None:
+        scoped = Scope(unit).filter_tables(tables(100))
+        body = {"period": period, "unit": unit} | headline_figures(scoped, Period.parse(period))
+        folder.mkdir(parents=True)
+        (folder / "quarterly_summary.pdf").write_bytes(b"%PDF")
+        (folder / "quarterly_summary.figures.json").write_text(
+            json.dumps(body | extra, ensure_ascii=False), encoding="utf-8"
+        )
+
+    reports = tmp_path / "r"
+    publish_at(reports / "2024Q2" / "甲厂", "甲厂", "2024Q2")
+    publish_at(reports / "2024Q2" / "乙厂", "乙厂", "2024Q2")
+    publish_at(reports / "2024H1" / "甲厂", "甲厂", "2024H1", draft=True)
+    publish_at(reports / "2024Q3" / "甲厂", "甲厂", "2024Q3")
+    publish_at(reports / "2024Q2" / "甲厂" / "versions" / "20250101-000000", "甲厂", "2024Q2")
+    publish_at(reports / "2024Q4" / "丙厂", "丙厂", "2024Q4")
+    scopes = [Scope("甲厂"), Scope("乙厂")]
+    found = stale_reports(reports, scopes, tables(250), tmp_path, remade={("2024Q3", "甲厂")})
+    assert [(s["period"], s["unit"], s["pdf"]) for s in found] == [
+        ("2024Q2", "甲厂", "2024Q2/甲厂/quarterly_summary.pdf")
+    ]
+    assert "上季度捐款捐物金额 100元 → 250元" in found[0]["changes"]
+    assert stale_reports(reports, scopes, tables(100), tmp_path, remade=set()) == []

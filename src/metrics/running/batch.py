@@ -2,12 +2,14 @@
 
 A job is redone only when its fingerprint changes - the sha256 of everything that can change
 a PDF: the raw files, every shishi.toml, the processed tables, the code and its version, the
-notebooks and templates, and the job's parameters (period, unit, blockers, draft) - or when one
-of its outputs is missing. Before each scope and period is rendered, the completeness gate
+notebooks' cells and the templates, and the job's parameters (period, unit, blockers, draft);
+never lock files, hidden files or a notebook's saved outputs - or when one of its outputs is
+missing. Before each scope and period is rendered, the completeness gate
 (:mod:`metrics.running.gate`) decides whether the leadership report may go out; a published
-report whose inputs changed is moved into ``versions/`` before it is replaced, and the new one
-says what changed. Jobs run in a process pool (one papermill kernel each) with a progress bar,
-and end with a summary of what was made, skipped and failed.
+leadership report is kept in ``versions/`` when what a reader sees in it changes, and the new
+one says what changed (:mod:`metrics.running.versions`, which also names the published
+reports a correction has made out of date). Jobs run in a process pool (one papermill kernel
+each) with a progress bar, and end with a summary of what was made, skipped and failed.
 """
 
 from __future__ import annotations
