@@ -420,9 +420,28 @@ def test_out_of_date_reports_are_found_per_unit_and_only_when_published(tmp_path
     publish_at(reports / "2024Q2" / "甲厂" / "versions" / "20250101-000000", "甲厂", "2024Q2")
     publish_at(reports / "2024Q4" / "丙厂", "丙厂", "2024Q4")
     scopes = [Scope("甲厂"), Scope("乙厂")]
-    found = stale_reports(reports, scopes, tables(250), tmp_path, remade={("2024Q3", "甲厂")})
+
+    def processed(q1_amount: int) -> Path:
+        folder = tmp_path / f"p{q1_amount}"
+        folder.mkdir(exist_ok=True)
+        for name, frame in tables(q1_amount).items():
+            frame.to_parquet(folder / f"{name}.parquet")
+        return folder
+
+    found = stale_reports(reports, scopes, processed(250), tmp_path, remade={("2024Q3", "甲厂")})
     assert [(s["period"], s["unit"], s["pdf"]) for s in found] == [
         ("2024Q2", "甲厂", "2024Q2/甲厂/quarterly_summary.pdf")
     ]
     assert "上季度捐款捐物金额 100元 → 250元" in found[0]["changes"]
-    assert stale_reports(reports, scopes, tables(100), tmp_path, remade=set()) == []
+    assert stale_reports(reports, scopes, processed(100), tmp_path, remade=set()) == []
+    # a report made from the very data and targets there are now is not computed again
+    from metrics.cleaning.store import load_processed
+    from metrics.reporting.headlines import data_key
+    from metrics.reporting.kpi import filter_unit
+
+    stored = reports / "2024Q2" / "甲厂" / "quarterly_summary.figures.json"
+    body = json.loads(stored.read_text(encoding="utf-8"))
+    body["data"] = data_key(filter_unit(load_processed(processed(250)), "甲厂"), {})
+    stored.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    remade = {("2024Q3", "甲厂")}
+    assert stale_reports(reports, scopes, processed(250), tmp_path, remade) == []

@@ -437,7 +437,7 @@ def load_processed(out_dir: Path) -> dict[str, pd.DataFrame]:
     missing = [t for t in TABLES if not (out_dir / f"{t}.parquet").exists()]
     if missing:
         raise InputError(
-            f"缺少清洗后的数据 {', '.join(missing)}.parquet",
+            f"缺少清洗后的数据文件 {'、'.join(f'{t}.parquet' for t in missing)}",
             "请先运行 shishi clean（或 make report）",
             path=out_dir,
         )

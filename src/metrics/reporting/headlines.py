@@ -204,6 +204,26 @@ def _comparison_figures(
     return out
 
 
+def data_key(tables: dict[str, pd.DataFrame], targets: dict[str, float] | None = None) -> str:
+    """sha256 of what the figures are computed from: the unit's tables and its targets.
+
+    Stored beside the figures, so that a later run finds a published report's figures
+    unchanged without computing them again when nothing they come from has changed.
+    """
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(targets or {}, sort_keys=True).encode())
+    for name, frame in sorted(tables.items()):
+        digest.update(name.encode() + ",".join(map(str, frame.columns)).encode())
+        try:
+            hashed = pd.util.hash_pandas_object(frame, index=False)
+        except TypeError:  # a column of unhashable values (lists): their text
+            hashed = pd.util.hash_pandas_object(frame.astype(str), index=False)
+        digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def figure_rows(body: dict[str, Any], key: str) -> dict[str, str]:
     """The source rows behind one stored figure (older files kept them beside the figure)."""
     rows = body.get("figures", {}).get(key, {}).get("rows", {})

@@ -481,7 +481,7 @@ def run_reports(
             for p in typed
             for s in scopes
         }
-        stale = _stale(typed, scopes, blockers, only, draft, reports_dir, outcome, raw_dir)
+        stale = _stale(typed, scopes, blockers, only, draft, reports_dir, processed_dir, raw_dir)
         base = (
             code_fingerprint(notebooks_dir)
             + inputs_fingerprint(outcome.manifest, raw_dir)
@@ -519,7 +519,7 @@ def _stale(
     only: Sequence[str] | None,
     draft: bool,
     reports_dir: Path,
-    outcome: Any,
+    processed_dir: Path,
     raw_dir: Path,
 ) -> list[dict[str, Any]]:
     """Published leadership reports out of date, but for those this run makes again."""
@@ -531,4 +531,4 @@ def _stale(
         for s in scopes
         if LEADERSHIP in (only or REPORTS) and (draft or not blockers.get((p.label, s)))
     }
-    return stale_reports(reports_dir, scopes, outcome.tables, raw_dir, remade)
+    return stale_reports(reports_dir, scopes, processed_dir, raw_dir, remade)

@@ -27,8 +27,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from metrics.errors import InputError, ShishiError
 from metrics.periods import Period
 from metrics.scope import Scope
@@ -119,6 +117,7 @@ def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
     from metrics.reporting.headlines import (
         changed_parts,
         compare,
+        data_key,
         headline_figures,
         revision_box_html,
     )
@@ -128,15 +127,15 @@ def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
         report = _build(job)
     except InputError:  # no processed tables: the notebook will say so, with its cell
         return {}, {}
+    targets = _targets(job.parameters["raw_dir"])
     body = {
         "period": job.period,
         "unit": job.unit,
         "fingerprint": job.fingerprint,
         "draft": bool(job.parameters.get("draft")),
-        **headline_figures(
-            report.source_tables, report.period, _targets(job.parameters["raw_dir"])
-        ),
+        **headline_figures(report.source_tables, report.period, targets),
         "content": visible_parts(report),
+        "data": data_key(report.source_tables, targets),
     }
     old = read_stored(job.figures) if job.pdf.exists() else None
     if not job.pdf.exists() or (old is not None and _same_content(old, body)):
@@ -174,7 +173,7 @@ def write_figures(job: Any, body: dict[str, Any] | None) -> None:
 def stale_reports(
     reports_dir: Path,
     scopes: Iterable[Scope],
-    tables: dict[str, pd.DataFrame],
+    processed_dir: Path,
     raw_dir: Path,
     remade: set[tuple[str, str]],
     name: str = "quarterly_summary",
@@ -182,13 +181,19 @@ def stale_reports(
     """Published leadership reports of these scopes whose figures the data no longer give.
 
     ``remade``: (period, unit) pairs whose leadership report this run makes anyway. Each
-    entry: period, unit, the PDF (under reports_dir) and the figures that changed (label, old → new), in the
-    order of the periods.
+    entry: period, unit, the PDF (under reports_dir) and the figures that changed (label,
+    old → new), in the order the periods end. A report whose data and targets are those it
+    was made from (the stored ``data`` key) is passed over without computing its figures.
     """
-    from metrics.reporting.headlines import compare, headline_figures
+    from metrics.cleaning.store import load_processed
+    from metrics.reporting.headlines import compare, data_key, headline_figures
+    from metrics.reporting.kpi import filter_unit
 
     by_unit = {s.param: s for s in scopes}
     targets = _targets(raw_dir)
+    everything = load_processed(Path(processed_dir))
+    tables = {unit: filter_unit(everything, unit) for unit in by_unit}  # as the model filters
+    keys: dict[str, str] = {}
     found: list[tuple[tuple[str, int, int], dict[str, Any]]] = []
     root = Path(reports_dir)
     for path in sorted(root.rglob(f"{name}{FIGURES_SUFFIX}")) if root.is_dir() else []:
@@ -199,14 +204,17 @@ def stale_reports(
         if body is None or body.get("draft") or not pdf.exists():
             continue
         unit, label = str(body.get("unit") or ""), str(body.get("period") or "")
-        scope = by_unit.get(unit)
-        if scope is None or (label, unit) in remade:
+        if unit not in by_unit or (label, unit) in remade:
+            continue
+        if unit not in keys:
+            keys[unit] = data_key(tables[unit], targets)
+        if body.get("data") == keys[unit]:
             continue
         try:
             period = Period.parse(label)
         except ShishiError:
             continue
-        changes = compare(body, headline_figures(scope.filter_tables(tables), period, targets))
+        changes = compare(body, headline_figures(tables[unit], period, targets))
         if changes:
             entry = {
                 "period": label,
