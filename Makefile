@@ -28,6 +28,20 @@ SKIP_APT ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 WORKDIR_ARG := $(if $(DIR),--workdir "$(DIR)")
+# make report DRAFT=1 / FORCE=1 pass --draft / --force (0, no or false leave them off).
+DRAFT ?=
+FORCE ?=
+flag = $(if $(filter-out 0 no false,$(1)),$(2))
+# Run shishi, then say in Chinese what its exit code means (one table, src/metrics/errors.py,
+# printed by `shishi explain-exit`). make itself can only end with 0 or 2, and a failing recipe
+# adds an English "make: *** ... Error N" line: so shishi's documented outcomes (2-8) end the
+# recipe quietly with 0 after that line - the code to read is the one it names (README
+# 「退出码」); scripts run .venv/bin/shishi directly and read $$?. A bug (1) or an interrupt
+# still fails make.
+define shishi
+code=0; $(BIN)/shishi $(1) || code=$$?; $(BIN)/shishi explain-exit $$code; \
+	case $$code in 0|2|3|4|5|6|7|8) exit 0;; *) exit $$code;; esac
+endef
 
 .PHONY: help setup system python kernel report clean clean-data init template inspect lab test lint \
 	format lock bench screenshots clobber
@@ -68,20 +82,22 @@ kernel: $(VENV)/share/jupyter/kernels/shishi/kernel.json
 $(VENV)/share/jupyter/kernels/shishi/kernel.json: $(VENV)/.installed
 	$(BIN)/python -m ipykernel install --sys-prefix --name shishi --display-name "Python 3 (shishi)" >/dev/null
 
-report: setup ## 生成报告（默认示例数据 → reports/2024Q4/；DIR=工作文件夹 PERIOD=2025Q1）
-	$(BIN)/shishi report $(WORKDIR_ARG) --period $(PERIOD)
+report: setup ## 生成报告（默认示例数据 → reports/2024Q4/；DIR=工作文件夹 PERIOD=2025Q1 [DRAFT=1] [FORCE=1]）
+	@$(call shishi,report $(WORKDIR_ARG) $(foreach p,$(PERIOD),--period $(p)) \
+	  $(call flag,$(DRAFT),--draft) $(call flag,$(FORCE),--force))
 
 clean: setup ## 只清洗数据，不生成报告（DIR=工作文件夹 可选）
-	$(BIN)/shishi clean $(WORKDIR_ARG)
+	@$(call shishi,clean $(WORKDIR_ARG))
 
 clean-data: clean
 
 init: setup ## 建立本单位的工作文件夹：DIR=~/实事报告 [NAME=单位名称 BRANCHES="部门一 部门二"]
-	@if [ -z "$(DIR)" ]; then echo "请写出工作文件夹，例如：make init DIR=~/实事报告"; exit 2; fi
-	$(BIN)/shishi init "$(DIR)" $(if $(NAME),--name "$(NAME)") $(foreach b,$(BRANCHES),--branch "$(b)")
+	@if [ -z "$(DIR)" ]; then echo "请写出工作文件夹，例如：make init DIR=~/实事报告"; \
+	  $(BIN)/shishi explain-exit 2; exit 0; fi
+	@$(call shishi,init "$(DIR)" $(if $(NAME),--name "$(NAME)") $(foreach b,$(BRANCHES),--branch "$(b)"))
 
 template: setup ## 生成各部门的空白台账：DIR=工作文件夹 PERIOD=2025Q1（无 DIR 时写到 templates/）
-	$(BIN)/shishi template $(WORKDIR_ARG) --period $(PERIOD)
+	@$(call shishi,template $(WORKDIR_ARG) --period $(PERIOD))
 
 inspect: setup ## 查看 shishi 怎么读一个表格或文件夹（只读）：FILE=原始数据/某表.xlsx
 	@if [ -z "$(FILE)" ]; then echo "请写出要查看的表格或文件夹，例如：make inspect FILE=data/raw/捐款捐物登记2024.xlsx"; exit 2; fi

@@ -180,3 +180,112 @@ def test_a_bad_number_of_jobs_is_refused_in_chinese(capsys: pytest.CaptureFixtur
     assert code == ExitCode.USAGE
     assert "参数 --jobs：「两」不是正整数" in text
     assert no_latin_sentences(text)
+
+
+#: A field named by its code in brackets, as "(donor)" or "（amount_yuan）": messages use the
+#: Chinese label only (the code appears only in a shishi.toml line to paste).
+FIELD_CODE = re.compile(r"[（(][a-z]+(?:_[a-z]+)*[)）]")
+
+
+def hostile_workdir(root: Path) -> Path:
+    """A unit's working folder with the mistakes departments make, one of each kind."""
+    import openpyxl
+
+    from metrics.running.init import init_workdir
+
+    wd = init_workdir(root, "东山供电公司", [])
+
+    def book(name: str, rows: list[list[object]], sheet: str = "2024Q2") -> None:
+        wb = openpyxl.Workbook()
+        wb.active.title = sheet
+        for row in rows:
+            wb.active.append(row)
+        (wd.raw / name).parent.mkdir(parents=True, exist_ok=True)
+        wb.save(wd.raw / name)
+
+    book(
+        "捐款捐物_2024Q2.xlsx",
+        [
+            ["日期", "项目/用途", "捐赠方", "类型", "金额（元）"],
+            ["2024-05-10", "帮扶", "营销部", "现金", 20000],
+            ["2024-05-11", "帮扶", "办公室", "现金", "待定"],  # a refused amount
+            ["2024-13-45", "帮扶", "办公室", "现金", 100],  # an impossible date
+            ["2024-05-13", "帮扶", "某某", "现金", -300],  # a warning
+        ],
+    )
+    book(
+        "志愿服务_2024Q2.xlsx",
+        [
+            ["活动日期", "组织单位", "活动名称", "参与人数", "服务时长", "神秘列"],
+            ["2024-05-01", "一支部", "清扫", "很多人", "半天", "x"],
+            ["2024-05-02", "一支部", "义诊", 0, -2, "y"],
+        ],
+    )
+    book("采购_2024Q2.xlsx", [["序号", "采购主体", "产品", "备注"], [1, "企业", "蜂蜜", "无"]])
+    book("奇怪的表.xlsx", [["日子", "善款数额", "捐助人"], ["2024-05-01", "1000", "张三"]])
+    (wd.raw / "坏文件_捐款捐物.xlsx").write_bytes(b"not a workbook")
+    book("二车间/捐款.xlsx", [["日期", "捐赠方", "金额"], ["2024-05-01", "甲", 10]])
+    book("心愿清单A.xlsx", [["序号", "项目名称", "办理进度"], [1, "修路", "已办结"]], "清单")
+    book("心愿清单B.xlsx", [["序号", "项目名称", "办理进度"], [1, "修路", "推进中"]], "清单")
+    (wd.raw / "~$捐款捐物_2024Q2.xlsx").write_bytes(b"\x00owner")
+    (wd.raw / "说明.docx").write_bytes(b"x")
+    (wd.raw / "报告文字").mkdir()
+    (wd.raw / "报告文字" / "2024Q2.md").write_text(
+        "## 亮点\n- 好\n## 乱写\n文字\n", encoding="utf-8"
+    )
+    return wd.root
+
+
+def assert_plain_chinese(text: str, where: str) -> None:
+    assert "data/raw" not in text and "data/processed" not in text, (where, text)
+    assert not FIELD_CODE.search(text), (where, FIELD_CODE.findall(text))
+
+
+@pytest.mark.e2e
+def test_a_working_folder_run_names_its_own_folder_and_chinese_fields_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19, item 10: every message of a hostile run (terminal, rejects, warnings, the
+    manifest's notices and hints, the data-quality PDF) names the folder being read and
+    fields by their Chinese labels."""
+    import csv
+    import json
+    import subprocess
+
+    root = hostile_workdir(tmp_path / "实事报告")
+    code, said = run(capsys, "report", "--workdir", str(root), "--period", "2024Q2", "--draft")
+    assert code == ExitCode.INCOMPLETE
+    assert str(root / "原始数据") in said  # the folder actually read is named
+    assert_plain_chinese(said, "terminal")
+    processed = root / "清洗结果"
+    for name in ("rejects.csv", "warnings.csv"):
+        with (processed / name).open(encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                assert_plain_chinese(row.get("reason") or row.get("message") or "", name)
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    for notice in manifest["notices"]:
+        assert_plain_chinese(f"{notice['message']} {notice.get('hint', '')}", notice["file"])
+    pdf = root / "报告" / "2024Q2" / "data_quality.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True)
+    assert_plain_chinese(text.stdout.decode("utf-8"), "data_quality.pdf")
+
+
+def test_settings_mistakes_name_fields_in_chinese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    toml = '[headers.donations]\ndonr = ["捐助人"]\n'
+    raw = raw_folder(tmp_path, toml=toml)
+    code, said = run(capsys, "clean", "--raw", str(raw), "--out", str(tmp_path / "p"))
+    assert code == ExitCode.CONFIG
+    assert "捐款捐物台账没有「donr」这一列" in said and "是不是「donor」（捐赠方）" in said
+    assert_plain_chinese(said, "shishi.toml")
+    # the analyst's report text: the hint says the format, not a file in the sample folder
+    (raw / "报告文字").mkdir()
+    (raw / "报告文字" / "2025Q1.md").write_text("## 乱写\n文字\n", encoding="utf-8")
+    from metrics.errors import ConfigError
+    from metrics.periods import Period
+    from metrics.reporting.analyst import load_analyst_text
+
+    with pytest.raises(ConfigError) as err:
+        load_analyst_text(raw, Period.parse("2025Q1"))
+    assert_plain_chinese(str(err.value), "报告文字")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from metrics.errors import ConfigError
-from metrics.paths import PROJECT_ROOT
+from metrics.paths import PROJECT_ROOT, data_dirs
 from metrics.periods import Period
 from metrics.reporting import model
 from metrics.reporting.analyst import load_analyst_text, parse_analyst_text
@@ -279,8 +279,10 @@ def test_trend_needs_four_quarters() -> None:
 
 
 def test_default_folders_do_not_depend_on_the_cwd() -> None:
-    assert model.default_dir("", "data", "processed") == PROJECT_ROOT / "data" / "processed"
-    assert model.default_dir("x", "data", "processed") == Path("x")
+    processed, raw = data_dirs()
+    assert processed == PROJECT_ROOT / "data" / "processed"
+    assert raw == PROJECT_ROOT / "data" / "raw"
+    assert data_dirs(processed_dir="x", raw_dir="y") == (Path("x"), Path("y"))
 
 
 def test_no_chart_repeats_a_table_of_its_section() -> None:

@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-from metrics.contract import TABLES
+from metrics.contract import TABLE_LABELS, TABLES, column_labels
 from metrics.errors import ConfigError
 from metrics.paths import DATA_DIR
 
@@ -394,7 +394,7 @@ class RawConfig:
     #: where the settings were read from (None: defaults)
     path: Path | None = None
     #: where the settings are, or would be written: what every hint tells the analyst to edit
-    settings_file: Path = Path("data/raw") / CONFIG_NAME
+    settings_file: Path = Path(CONFIG_NAME)
 
     def pin_for(self, file: str, sheet: str) -> Pin | None:
         """The last ``[[pin]]`` that applies (a later, more specific pin wins)."""
@@ -453,7 +453,7 @@ def parse_config(data: bytes, path: Path) -> RawConfig:
         lines = [one for err in exc.errors() for one in _explain(err, raw, text).split("\n    ")]
         raise ConfigError(
             f"配置文件有 {len(lines)} 处问题：\n    " + "\n    ".join(lines),
-            f"按上面的提示修改 {path} 后重新运行；写法见 data/raw/README.md",
+            f"按上面的提示修改 {path} 后重新运行；写法见 README.md「八、本单位的设置 shishi.toml」",
             path=path,
         ) from exc
     lines = _unit_mistakes(parsed, text)
@@ -610,9 +610,17 @@ def _explain_value_error(code: str, where: str) -> str:
         return f"{where}：不认识的金额单位「{parts[1]}」；可用：{parts[2]}"
     if parts[0] == "field" and len(parts) == 3:
         table, name = parts[1], parts[2]
-        return (
-            f"「headers.{table}.{name}」：{table} 表没有「{name}」这一列"
-            f"{_nearest(name, table_fields(table))}"
+        labels = column_labels(table)
+        fields = table_fields(table)
+        close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
+
+        def said(key: str) -> str:  # the key to write, then the column it stands for
+            return f"「{key}」（{labels.get(key, key)}）"
+
+        return f"「headers.{table}.{name}」：{TABLE_LABELS[table]}台账没有「{name}」这一列" + (
+            f"；是不是{said(close[0])}？"
+            if close
+            else f"；可用的有：{'、'.join(said(f) for f in fields)}"
         )
     if parts[0] == "period" and len(parts) >= 2:
         return f"{where}：无法识别的期间「{parts[1]}」；{':'.join(parts[2:])}"

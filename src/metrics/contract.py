@@ -89,7 +89,11 @@ class Column:
 SOURCE_COLUMNS: tuple[Column, ...] = (
     Column("unit", "string", "单位", nullable=False, description="报送单位（声明的单位名）"),
     Column(
-        "source_file", "string", "来源文件", nullable=False, description="data/raw 中的相对路径"
+        "source_file",
+        "string",
+        "来源文件",
+        nullable=False,
+        description="在原始数据文件夹中的相对路径",
     ),
     Column("source_sheet", "string", "来源工作表", nullable=False),
     Column(

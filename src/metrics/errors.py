@@ -36,6 +36,54 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
+#: What each exit code means and what to do, in the analyst's words: the one table that
+#: ``shishi explain-exit N`` (which the Makefile calls) prints a line of, and that the
+#: README's「退出码」table repeats (tests/test_errors.py keeps them the same).
+EXIT_MEANINGS: dict[ExitCode, tuple[str, str]] = {
+    ExitCode.OK: ("成功：所有台账都已读入，本期数字完整", "—"),
+    ExitCode.BUG: (
+        "shishi 程序内部错误（缺陷）",
+        "把终端提示的日志文件和所用命令发给维护人员",
+    ),
+    ExitCode.USAGE: (
+        "命令写错：未知选项、期间写法不对、--unit 指定的单位不存在（会列出已知单位）、"
+        "在错误的文件夹里运行",
+        "按提示改正命令；shishi 子命令 --help 查看写法",
+    ),
+    ExitCode.CONFIG: (
+        "shishi.toml（或分析员的期间说明文件）有误",
+        "按提示的行号和最接近的写法修改",
+    ),
+    ExitCode.INPUT: (
+        "原始数据文件夹不存在，或其中没有任何文件能读取（shishi clean 遇到空文件夹也是 4）",
+        "检查 DIR=、--workdir 或 --raw 指向的文件夹，把台账放进去",
+    ),
+    ExitCode.INCOMPLETE: (
+        "数据不完整：不生成正式的领导报告（加 --draft 时生成标注“草稿”的版本）",
+        "打开 data_quality.pdf 第一页，逐项处理后重新运行",
+    ),
+    ExitCode.REPORT: (
+        "某个报告生成失败（笔记本出错），其执行记录已保留",
+        "按提示打开 .failed.ipynb 查看，联系维护人员",
+    ),
+    ExitCode.OUTPUT: (
+        "输出文件无法写入（磁盘满、无权限、路径被同名文件占用）",
+        "清理磁盘，或用 --out、--reports、DIR= 换一个可写的文件夹",
+    ),
+    ExitCode.BUSY: ("另一个 shishi 正在写同一个输出文件夹", "等它结束后再运行"),
+    ExitCode.INTERRUPTED: ("被 Ctrl-C 或终止信号中断", "重新运行即可"),
+}
+
+
+def explain_exit(code: int) -> str:
+    """One line: the exit code, what it means, what to do (for the Makefile's last line)."""
+    try:
+        meaning, todo = EXIT_MEANINGS[ExitCode(code)]
+    except ValueError:
+        return f"退出码 {code}：不是 shishi 的退出码（可能是系统或 make 本身出错）"
+    return f"退出码 {code}：{meaning}" + ("" if todo == "—" else f"。处理办法：{todo}")
+
+
 class ShishiError(Exception):
     """A problem the user can fix: ``message`` says what is wrong, ``hint`` what to do."""
 

@@ -284,7 +284,13 @@ def _no_table_notice(
     # a 收支明细, a roster, a budget: said plainly, not as a ledger lacking a column
     if (other := not_ledgers.not_a_ledger(sheet, head, specs, settings)) is not None:
         return other
-    return FileNotice(sheet.file, sheet.sheet, "error", explain_missing(head, specs, settings))
+    why = _FIELD_CODE.sub("」", explain_missing(head, specs, settings))
+    return FileNotice(sheet.file, sheet.sheet, "error", why)
+
+
+#: A column named by its code after its label (「金额」(amount_yuan)): the analyst reads the
+#: label only; the code belongs in the shishi.toml lines the gate offers to paste.
+_FIELD_CODE = re.compile(r"」\([a-z]+(?:_[a-z]+)*\)")
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -516,7 +522,7 @@ def _parse_body(
     pinned_multiplier: float | None,
     rows_done: RowsDone | None = None,
     rates: dict[str, float] | None = None,
-    settings: str = "data/raw/shishi.toml",
+    settings: str = "shishi.toml",
     parsers: dict[str, Parser] | None = None,
     side_totals: Sequence[TotalRow] = (),
 ) -> None:

@@ -162,14 +162,14 @@ def staged(folder: Path) -> Iterator[Path]:
 
 
 def check_outputs_outside_raw(raw_dir: Path, *outputs: Path) -> None:
-    """Refuse an output folder that is data/raw itself or inside it: data/raw is only read."""
+    """Refuse an output folder that is the raw folder itself or inside it: raw data are only read."""
     raw = Path(raw_dir).resolve()
     for out in outputs:
         resolved = Path(out).resolve()
         if resolved == raw or resolved.is_relative_to(raw):
             raise UsageError(
                 "输出文件夹不能是原始数据文件夹或其中的子文件夹（原始数据只读，不写入）",
-                "请用 --out / --reports 指定 data/raw 之外的文件夹",
+                f"请用 --out / --reports 指定原始数据文件夹（{raw}）之外的文件夹",
                 path=out,
             )
 
@@ -239,7 +239,7 @@ def build_manifest(
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "code_version": __version__,
-        "raw_dir": str(raw_dir),
+        "raw_dir": str(Path(raw_dir).resolve()),  # where the settings read come from
         "totals": {k: sum(s.get(k, 0) for s in sheets) for k in COUNT_KEYS},
         "files": sorted(files.values(), key=lambda f: f["file"]),
     }
@@ -439,7 +439,7 @@ def load_processed(out_dir: Path) -> dict[str, pd.DataFrame]:
     missing = [t for t in TABLES if not (out_dir / f"{t}.parquet").exists()]
     if missing:
         raise InputError(
-            f"缺少清洗后的数据 {', '.join(missing)}.parquet",
+            f"缺少清洗后的数据文件 {'、'.join(f'{t}.parquet' for t in missing)}",
             "请先运行 shishi clean（或 make report）",
             path=out_dir,
         )

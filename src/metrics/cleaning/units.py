@@ -299,7 +299,8 @@ def plan_units(raw_dir: Path, files: list[Path], top_unit: str, config: Any) -> 
     return plan
 
 
-def undeclared_hint(settings: str = "data/raw/shishi.toml") -> str:
+def undeclared_hint(settings: str) -> str:
+    """What to do about a subfolder nobody declared; ``settings`` is the shishi.toml read."""
     return (
         f"若该文件夹是一个单位，把下面几行加入 {settings}（name 改为单位全称）；"
         "若其中是旧文件，把文件夹改名为「归档」"

@@ -39,7 +39,13 @@ PHOTO_TYPES = (".jpg", ".jpeg", ".png")
 NOTHING = {"无", "暂无", "无。", "暂无。", "-", "—"}
 _PHOTO = re.compile(r"^!\[(?P<caption>[^\]]*)\]\((?P<path>[^)]+)\)\s*$")
 _BULLET = re.compile(r"^(?:[-*•]\s+|\d+[.、．]\s*|[（(]\d+[）)]\s*)")
-HINT = "格式见 data/raw/README.md 的“报告文字”一节"
+#: What every mistake in the file is told: the format itself, so nobody is sent to a folder
+#: they do not use (the sample's 报告文字/2024Q4.md is a full example).
+HINT = (
+    "格式：标题写成 ## 亮点、## 典型案例（其下 ### 案例标题）、## 存在问题、## 下一步工作，"
+    "每条以 - 开头；照片写成 ![说明](照片/文件名.jpg)；开头可用 --- 围起 编号、报送、抄送 三行。"
+    "完整示例是项目示例数据中的 报告文字/2024Q4.md"
+)
 
 
 @dataclass(frozen=True)

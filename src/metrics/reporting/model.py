@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from metrics import contract
-from metrics.paths import PROJECT_ROOT
+from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.analyst import AnalystText, Case, load_analyst_text
@@ -207,15 +207,6 @@ class SummaryReport:
 # --- inputs --------------------------------------------------------------------------------------
 
 
-def default_dir(given: str | Path | None, *parts: str) -> Path:
-    """A folder parameter: as given (relative to the cwd), else under the project root.
-
-    The project root, not the cwd, so the notebook runs the same from JupyterLab, papermill in
-    any folder, or ``shishi report``.
-    """
-    return Path(given) if given else PROJECT_ROOT.joinpath(*parts)
-
-
 def load_targets(raw_dir: Path, unit: str = "") -> dict[str, float]:
     """A scope's annual targets: the folder's [targets] for the whole (a group, or a single
     unit), a unit's own ([[units]] targets or its folder's [targets]), or none - never the
@@ -234,17 +225,18 @@ def load_summary(
     made_on: str = "",
     draft: bool = False,
     blockers: list[Any] | None = None,
+    workdir: str | Path = "",
 ) -> SummaryReport:
-    """Read everything the report needs (the notebook's one call) and build the model."""
-    from metrics.cleaning.store import load_manifest, load_processed
+    """Read everything the report needs (the notebook's one call) and build the model.
 
-    processed, raw = (
-        default_dir(processed_dir, "data", "processed"),
-        default_dir(raw_dir, "data", "raw"),
-    )
+    ``workdir`` (a unit's working folder) is all JupyterLab needs: the unit's processed data,
+    name, targets and text are read from it (:func:`metrics.paths.data_dirs`).
+    """
+    from metrics.cleaning.store import load_manifest, load_processed
     from metrics.cleaning.units import read_units
     from metrics.config import load_config
 
+    processed, raw = data_dirs(workdir, processed_dir, raw_dir)
     p = Period.parse(period)
     config = load_config(raw)
     declared = read_units(raw, config)
@@ -1166,3 +1158,94 @@ def _provenance(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> st
         f"数据来源：{when}整理的台账，共使用{rows}行有效记录（数据标识 {short}；"
         "逐行核对情况见数据质量报告）。"
     )
+
+
+# --- what a reader sees (a new published version only when it changes) ---------------------------
+
+#: Fields a reader does not see as content: the date it was made (cover, 落款), the data's
+#: identifier and row count (provenance), file metadata and the tables behind the figures.
+NOT_CONTENT = {"made_on", "provenance", "metadata", "source_tables"}
+#: The parts of the report by the names an analyst knows them, and the fields each shows;
+#: any field not named here (one added later) is compared under 其他.
+PARTS = {
+    "封面": ("title", "subtitle", "cover_meta", "sample", "draft"),
+    "总体情况": (
+        "summary_title",
+        "cards",
+        "sentences",
+        "targets",
+        "comparison",
+        "trend",
+        "notice",
+        "blockers",
+        "precision_note",
+    ),
+    "本期办结实事": ("completed_title", "completed_lead", "completed"),
+    "亮点与典型案例": ("highlights_title", "highlights", "cases"),
+    "存在问题与下一步工作": ("problems_title", "problems", "next_steps"),
+    "落款": ("signature", "unit_name"),
+}
+
+
+def _plain(value: Any) -> Any:
+    """A model value as JSON-able content: what is shown, never how or when it was made.
+
+    A table's typed copy (``data``) and a chart's drawn images repeat what their rows and
+    series say; a photo is its bytes (the same name with a new picture is a change).
+    """
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        skip = {"data", "png", "svg"}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in skip
+        }
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return hashlib.sha256(value.read_bytes()).hexdigest() if value.is_file() else str(value)
+    if isinstance(value, Period):
+        return value.label
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, pd.DataFrame):
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def visible_parts(report: SummaryReport) -> dict[str, str]:
+    """Part name -> sha256 of what that part shows, plus ``_key`` over them all.
+
+    Two runs whose parts hash the same give a leadership reader the same report, whatever
+    else changed (a lock file, a notebook saved in JupyterLab, the day it was made).
+    """
+    import dataclasses
+
+    content = {
+        f.name: _plain(getattr(report, f.name))
+        for f in dataclasses.fields(report)
+        if f.name not in NOT_CONTENT
+    }
+    content["cover_meta"] = {k: v for k, v in content["cover_meta"].items() if k != "成稿日期"}
+    content["signature"] = {k: v for k, v in content["signature"].items() if k != "date"}
+    parts: dict[str, Any] = {
+        name: {f: content.pop(f) for f in fields} for name, fields in PARTS.items()
+    }
+    for section in content.pop("sections"):
+        parts[str(section["title"]).split("、", 1)[-1]] = section
+    if content:
+        parts["其他"] = content
+    hashed = {
+        name: hashlib.sha256(
+            json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
+        for name, value in parts.items()
+    }
+    hashed["_key"] = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()
+    return hashed

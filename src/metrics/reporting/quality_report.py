@@ -19,6 +19,7 @@ from IPython.display import HTML
 from metrics import __version__
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
 from metrics.cleaning.store import load_manifest, load_processed, load_side_table
+from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import present, quality
 from metrics.scope import Scope
@@ -40,6 +41,8 @@ class QualityReport:
     accounting: pd.DataFrame
     totals: dict[str, int]
     blockers: list[Any] = field(default_factory=list)
+    #: published leadership reports the data no longer give (running/versions.stale_reports)
+    stale: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_quality(
@@ -48,8 +51,12 @@ def load_quality(
     processed_dir: str | Path,
     made_on: str = "",
     blockers: list[Any] | None = None,
+    stale: list[dict[str, Any]] | None = None,
+    workdir: str | Path = "",
 ) -> QualityReport:
-    """Everything the report needs, from data/processed/, filtered to the unit."""
+    """Everything the report needs, from the processed folder (given, else the working
+    folder's 清洗结果/, else the sample's), filtered to the unit."""
+    processed_dir = data_dirs(workdir, processed_dir)[0]
     scope = Scope(unit or None)
     full_manifest = load_manifest(Path(processed_dir))
     manifest = scope.filter_manifest(full_manifest)
@@ -69,6 +76,7 @@ def load_quality(
         accounting=quality.sheet_accounting(manifest),
         totals=manifest["totals"],
         blockers=list(blockers or []),
+        stale=list(stale or []),
     )
 
 
@@ -85,7 +93,7 @@ def title_page(q: QualityReport) -> HTML:
             f"本报告供数据分析员核对原始台账使用。第一页是待办事项，其后列出每个工作表的行数核算、被拒绝的单元格、合计行核对、重复数据和提醒。"
         )
     )
-    out.append(present.heading("待办事项" if q.blockers else "待办事项：无"))
+    out.append(present.heading("待办事项" if q.blockers or q.stale else "待办事项：无"))
     review = pd.concat(
         [
             quality.review_items(q.manifest, q.warnings_table),
@@ -99,7 +107,8 @@ def title_page(q: QualityReport) -> HTML:
         ignore_index=True,
     )
     out.append(HTML(quality.todo_html(q.blockers, review)))
-    out.append(present.heading("概况", new_page=bool(q.blockers) or not review.empty))
+    out.append(stale_html(q.stale))
+    out.append(present.heading("概况", new_page=bool(q.blockers or q.stale) or not review.empty))
     out.append(
         present.cards(
             [
@@ -119,6 +128,27 @@ def title_page(q: QualityReport) -> HTML:
         )
     )
     return _join(out)
+
+
+def stale_html(stale: list[dict[str, Any]]) -> HTML:
+    """需重新生成: published leadership reports whose figures the data no longer give."""
+    import html
+
+    if not stale:
+        return HTML("")
+    e = html.escape
+    items = "".join(
+        f"<li><p><b>{e(s['period'])}{' ' + e(s['unit']) if s['unit'] else ''}</b>"
+        f"（{e(s['pdf'])}）：{e('；'.join(s['changes']))}</p></li>"
+        for s in stale
+    )
+    periods = " ".join(f"--period {s}" for s in dict.fromkeys(x["period"] for x in stale))
+    return HTML(
+        '<div class="todo stale"><p><b>需重新生成：以下已报出的领导报告中的数字已与现在的数据不符'
+        "（前面期间的数据有更正）。</b>请重新生成，旧版会保存在 versions/ 中，新版标注“修订”并逐项"
+        "列出变化：<code style='white-space: nowrap'>"
+        f"shishi report {e(periods)}</code>。</p><ol>{items}</ol></div>"
+    )
 
 
 def accounting_section(q: QualityReport) -> HTML:

@@ -328,3 +328,33 @@ def write_docx(r: SummaryReport, path: Path) -> Path:
     doc = build_document(r)
     atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
     return Path(path)
+
+
+def add_revision(path: Path, revision: dict[str, Any]) -> None:
+    """Put the PDF's 修订 table under the summary heading of a .docx the notebook wrote.
+
+    A revision is known when a job starts (running/versions.py), like the draft label; the
+    rows are :func:`headlines.revision_rows`, the ones the PDF's box shows.
+    """
+    from metrics.cleaning.store import atomic_write
+    from metrics.reporting.headlines import (
+        REVISION_HEADERS,
+        REVISION_TITLE,
+        revision_note,
+        revision_rows,
+    )
+
+    if not path.is_file():
+        return
+    doc = Document(str(path))
+    anchor = next((p for p in doc.paragraphs if p.style and p.style.name == "Heading 1"), None)
+    body = doc.element.body
+    before = len(body)  # new paragraphs and tables go in before the closing sectPr
+    title = _para(doc, REVISION_TITLE + revision_note(revision), "Heading 3")
+    title.runs[0].font.color.rgb = RGBColor(0xB0, 0, 0)
+    _table(doc, Table("", REVISION_HEADERS, revision_rows(revision)))
+    added = list(body)[before - 1 : -1]
+    if anchor is not None:
+        for element in reversed(added):
+            anchor._p.addnext(element)
+    atomic_write(path, lambda tmp: doc.save(str(tmp)))

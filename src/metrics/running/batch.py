@@ -2,12 +2,14 @@
 
 A job is redone only when its fingerprint changes - the sha256 of everything that can change
 a PDF: the raw files, every shishi.toml, the processed tables, the code and its version, the
-notebooks and templates, and the job's parameters (period, unit, blockers, draft) - or when one
-of its outputs is missing. Before each scope and period is rendered, the completeness gate
+notebooks' cells and the templates, and the job's parameters (period, unit, blockers, draft);
+never lock files, hidden files or a notebook's saved outputs - or when one of its outputs is
+missing. Before each scope and period is rendered, the completeness gate
 (:mod:`metrics.running.gate`) decides whether the leadership report may go out; a published
-report whose inputs changed is moved into ``versions/`` before it is replaced, and the new one
-says what changed. Jobs run in a process pool (one papermill kernel each) with a progress bar,
-and end with a summary of what was made, skipped and failed.
+leadership report is kept in ``versions/`` when what a reader sees in it changes, and the new
+one says what changed (:mod:`metrics.running.versions`, which also names the published
+reports a correction has made out of date). Jobs run in a process pool (one papermill kernel
+each) with a progress bar, and end with a summary of what was made, skipped and failed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics import __version__
-from metrics.errors import UsageError
+from metrics.errors import ShishiError, UsageError
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
 from metrics.reporting.analyst import text_fingerprint
@@ -104,27 +106,63 @@ class BatchResult:
     blockers: dict[tuple[str, Scope], list[Any]] = field(default_factory=dict)
     #: whether --draft asked for leadership reports despite the blockers
     draft: bool = False
+    #: published leadership reports the data no longer give: 需重新生成 (running/versions.py)
+    stale: list[dict[str, Any]] = field(default_factory=list)
 
 
 def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
     """sha256 over the code version, the library's sources, data files, templates and the
-    report notebooks."""
+    report notebooks (their cells only: see :func:`notebook_source`)."""
     digest = hashlib.sha256(__version__.encode())
     files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.rglob("*.toml"))
-    files += sorted(PACKAGE_DIR.joinpath("templates").rglob("*")) + sorted(
-        notebooks_dir.glob("*.ipynb")
-    )
+    files += sorted(PACKAGE_DIR.joinpath("templates").rglob("*"))
     for path in files:
-        if path.is_file():
+        if path.is_file() and not ignored_file(path.name):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
+    for path in sorted(notebooks_dir.glob("*.ipynb")):
+        if not ignored_file(path.name):
+            digest.update(path.name.encode())
+            digest.update(notebook_source(path))
     return digest.hexdigest()
+
+
+def ignored_file(name: str) -> bool:
+    """An Excel lock file (``~$…``) or a hidden file: never part of a fingerprint.
+
+    Excel leaves a lock file beside every workbook it has open, and editors and file managers
+    leave hidden ones (.DS_Store, .~lock…#); none of them can change a report.
+    """
+    return any(part.startswith(("~$", ".")) for part in Path(name).parts)
+
+
+def notebook_source(path: Path) -> bytes:
+    """What in a notebook can change a report: each cell's type, tags and source.
+
+    Outputs, execution counts and metadata are left out, so a notebook opened and saved in
+    JupyterLab (which writes all three) is not a change.
+    """
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [
+            [c.get("cell_type"), c.get("metadata", {}).get("tags", []), c.get("source", "")]
+            for c in nb.get("cells", [])
+        ]
+    except (ValueError, AttributeError):  # not a notebook papermill can run: its bytes
+        return path.read_bytes()
+    return json.dumps(
+        [[t, tags, "".join(src) if isinstance(src, list) else src] for t, tags, src in cells],
+        ensure_ascii=False,
+    ).encode()
 
 
 def inputs_fingerprint(manifest: dict[str, Any], raw_dir: Path | None = None) -> str:
     """sha256 over the raw files' hashes as listed in the manifest, and every shishi.toml
-    under the raw folder (a fixed header synonym or pin changes the report)."""
-    items = sorted((f["file"], f.get("sha256") or "") for f in manifest["files"])
+    under the raw folder (a fixed header synonym or pin changes the report); lock files and
+    hidden files are left out (:func:`ignored_file`)."""
+    items = sorted(
+        (f["file"], f.get("sha256") or "") for f in manifest["files"] if not ignored_file(f["file"])
+    )
     digest = hashlib.sha256(json.dumps(items).encode())
     if raw_dir is not None and Path(raw_dir).is_dir():
         for path in sorted(Path(raw_dir).rglob("shishi.toml")):
@@ -135,7 +173,7 @@ def inputs_fingerprint(manifest: dict[str, Any], raw_dir: Path | None = None) ->
 
 def processed_fingerprint(outcome: Any) -> str:
     """sha256 over the processed tables' contents, rejects, warnings and the row accounting
-    (not the files' bytes, which carry write times)."""
+    (not the files' bytes, which carry write times; not the lock and hidden files passed over)."""
 
     digest = hashlib.sha256()
     for name, frame in sorted(outcome.tables.items()):
@@ -145,6 +183,12 @@ def processed_fingerprint(outcome: Any) -> str:
     for frame in (outcome.rejects, outcome.warnings):
         digest.update(_frame_hash(frame))
     stable = {k: v for k, v in outcome.manifest.items() if k not in ("generated_at", "raw_dir")}
+    for key in ("files", "notices"):  # a lock file or hidden file read past is no change
+        stable[key] = [
+            f
+            for f in stable.get(key, [])
+            if not (isinstance(f, dict) and ignored_file(str(f.get("file", ""))))
+        ]
     digest.update(json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False).encode())
     return digest.hexdigest()
 
@@ -171,11 +215,13 @@ def plan_jobs(
     notebooks_dir: Path = NOTEBOOKS_DIR,
     blockers: dict[tuple[str, Scope], list[Any]] | None = None,
     draft: bool = False,
+    stale: list[dict[str, Any]] | None = None,
 ) -> list[Job]:
     """Every (period, scope, report) job, with output folders made safe from odd unit names.
 
     A (period, scope) with blockers gets its data-quality report (which opens with them as a
     to-do list) and a leadership report only as a marked draft, when ``draft`` is asked for.
+    A scope's data-quality reports list its ``stale`` published reports (需重新生成).
     """
     from metrics.running.gate import unreadable_tables
 
@@ -207,9 +253,12 @@ def plan_jobs(
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
                 marks: dict[str, str] = {}
+                if name != LEADERSHIP and stale:
+                    params["stale_reports"] = [s for s in stale if s["unit"] == scope.param]
                 if found:
                     params["blockers"] = [b.as_dict() for b in found]
-                    params["unreadable_tables"] = unreadable_tables(found)
+                    if name != LEADERSHIP:  # the leadership notebook reads the blockers only
+                        params["unreadable_tables"] = unreadable_tables(found)
                     if name == LEADERSHIP:
                         params["draft"] = True
                         marks = {"page_label": DRAFT_LABEL}  # the notebook lists what is missing
@@ -234,13 +283,13 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     laid out (each kernel serves one notebook only: no state is carried between reports).
     """
     from metrics.cleaning.store import staged
-    from metrics.running.versions import revision_marks, write_figures
+    from metrics.running.versions import prepare, write_figures
 
     kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
     marks = dict(job.marks)
-    figures = None
-    if job.name == LEADERSHIP:
-        figures, revision = revision_marks(job, job.previous)
+    body: dict[str, Any] = {}
+    if job.name == LEADERSHIP:  # a new version only if what a reader sees changed
+        body, revision = prepare(job)
         marks |= revision
     # ipynb, PDF, Word, workbook, charts and the stamp are made in a staging folder and
     # replace the previous set together (the notebook writes its companions to out_dir)
@@ -264,9 +313,13 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
                 os.replace(exc.log_path, kept)
                 exc.log_path = kept
             raise
+        if body.get("revision"):  # the Word version carries the same 修订 table
+            from metrics.reporting.word import add_revision
+
+            add_revision(stage / f"{job.name}.docx", body["revision"])
         (stage / job.stamp.name).write_text(job.fingerprint)
     if job.name == LEADERSHIP:
-        write_figures(job, figures)
+        write_figures(job, body)
     return str(job.pdf)
 
 
@@ -303,9 +356,6 @@ def run_jobs(
         clear_stale(folder)
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
-    from metrics.running.versions import keep_previous
-
-    keep_previous(todo)  # published reports whose inputs changed are moved aside, not overwritten
     workers = cap_jobs(workers, len(todo))
     if pool is None and workers > 1 and len(todo) > 1:
         pool = start_pool(workers, todo[0].notebooks_dir)
@@ -368,6 +418,8 @@ def _collect(job: Job, get: Callable[[], str], result: BatchResult) -> None:
         result.made.append(job)
     except ReportFailed as exc:
         result.failed.append((job, str(exc)))
+    except ShishiError as exc:  # the analyst's to fix (a bad 报告文字 file): said in Chinese
+        result.failed.append((job, f"{job.name}：{exc}"))
     except Exception as exc:  # a broken report must not stop the others
         result.failed.append((job, f"{job.name}: {type(exc).__name__}: {exc}"))
 
@@ -431,6 +483,7 @@ def run_reports(
             for p in typed
             for s in scopes
         }
+        stale = _stale(typed, scopes, blockers, only, draft, reports_dir, processed_dir, raw_dir)
         base = (
             code_fingerprint(notebooks_dir)
             + inputs_fingerprint(outcome.manifest, raw_dir)
@@ -447,6 +500,7 @@ def run_reports(
             notebooks_dir,
             blockers=blockers,
             draft=draft,
+            stale=stale,
         )
     except BaseException:
         kernels.close()
@@ -456,4 +510,27 @@ def run_reports(
     result = run_jobs(planned, workers=max(1, jobs), force=force, kernels=kernels, pool=pool)
     result.blockers = {key: found for key, found in blockers.items() if found}
     result.draft = draft
+    result.stale = stale
     return result
+
+
+def _stale(
+    periods: list[Period],
+    scopes: list[Scope],
+    blockers: dict[tuple[str, Scope], list[Any]],
+    only: Sequence[str] | None,
+    draft: bool,
+    reports_dir: Path,
+    processed_dir: Path,
+    raw_dir: Path,
+) -> list[dict[str, Any]]:
+    """Published leadership reports out of date, but for those this run makes again."""
+    from metrics.running.versions import stale_reports
+
+    remade = {
+        (p.label, s.param)
+        for p in periods
+        for s in scopes
+        if LEADERSHIP in (only or REPORTS) and (draft or not blockers.get((p.label, s)))
+    }
+    return stale_reports(reports_dir, scopes, processed_dir, raw_dir, remade)

@@ -219,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         "空白台账/ 和 清单.md。示例数据留在项目的 data/raw/，不会混进来。"
         "不写 --name 时在终端上逐项询问。",
     )
+    # not listed (no help=): the Makefile's last line says what shishi's exit code meant
+    explain = sub.add_parser(
+        "explain-exit", description="用中文说明 shishi 的退出码（make 的各个目标调用）"
+    )
+    explain.add_argument("code", type=int, metavar="退出码")
+
     init.add_argument("dir", type=Path, metavar="文件夹", help="新的工作文件夹，如 ~/实事报告")
     init.add_argument("--name", default=None, metavar="单位名称", help="报告封面上的单位名称")
     init.add_argument(
@@ -454,6 +460,7 @@ def report_summary(result: Any) -> int:
     from metrics.running.batch import LEADERSHIP
 
     counts = f"生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}"
+    stale = _print_stale(getattr(result, "stale", []))
     if result.blockers:
         sys.stdout.flush()
         shown: set[tuple[str, str]] = set()
@@ -465,7 +472,8 @@ def report_summary(result: Any) -> int:
                     shown.add((title, b.line()))
                     print(f"  {len(shown)}. {b.line()}", file=sys.stderr)
         sys.stderr.flush()
-        made = "已生成标注“草稿 · 数据不完整”的领导报告" if result.draft else "未生成领导报告"
+        drafted = result.draft and any(j.name == LEADERSHIP for j in result.made + result.skipped)
+        made = "已生成标注“草稿 · 数据不完整”的领导报告" if drafted else "未生成领导报告"
         print(
             f"数据不完整：{made}（{counts}）。请先处理上面列出的 {len(shown)} 个问题，"
             "data_quality.pdf 第一页有同样的清单"
@@ -476,20 +484,43 @@ def report_summary(result: Any) -> int:
         print(f"有报告生成失败：{counts}")
         return ExitCode.REPORT
     leadership = [j for j in result.made + result.skipped if j.name == LEADERSHIP]
-    print(f"完成：{counts}" if leadership else f"已结束（未要求领导报告）：{counts}")
+    print((f"完成：{counts}" if leadership else f"已结束（未要求领导报告）：{counts}") + stale)
     return ExitCode.OK
+
+
+def _print_stale(stale: list[dict[str, Any]]) -> str:
+    """Published reports the data no longer give (需重新生成); the summary line's addition."""
+    from metrics.running.versions import stale_line
+
+    if not stale:
+        return ""
+    print(f"需重新生成：以下 {len(stale)} 份已报出的领导报告中的数字已与现在的数据不符：")
+    for entry in stale:
+        print(f"  {stale_line(entry)}")
+    periods = list(dict.fromkeys(entry["period"] for entry in stale))
+    print(
+        "  重新生成：shishi report 加上 "
+        + " ".join(f"--period {p}" for p in periods)
+        + f'（make 写作 PERIOD="{" ".join(periods)}"）；旧版会保存在 versions/ 中'
+    )
+    return f"；另有 {len(stale)} 份已报出的报告需重新生成（见上）"
 
 
 def _print_outputs(reports: Path, periods: Sequence[str]) -> None:
     """The files a report run left, each with what it is for."""
     from metrics.periods import Period
     from metrics.reporting.render import safe_name
+    from metrics.running.versions import VERSIONS
 
     for label in periods:
         folder = Path(reports) / safe_name(Period.parse(label).label)
         order = list(OUTPUTS)
         found = sorted(
-            (p for p in folder.rglob("*") if p.name in OUTPUTS),
+            (
+                p
+                for p in folder.rglob("*")
+                if p.name in OUTPUTS and VERSIONS not in p.relative_to(folder).parts
+            ),
             key=lambda p: (p.parent.as_posix(), order.index(p.name)),
         )
         if found:
@@ -616,12 +647,20 @@ def _print_inspection(found: Any) -> None:
                 print(f"    {toml_line}")
 
 
+def cmd_explain_exit(args: argparse.Namespace) -> int:
+    from metrics.errors import explain_exit
+
+    print(explain_exit(args.code))
+    return ExitCode.OK
+
+
 HANDLERS = {
     "clean": cmd_clean,
     "report": cmd_report,
     "template": cmd_template,
     "init": cmd_init,
     "inspect": cmd_inspect,
+    "explain-exit": cmd_explain_exit,
 }
 
 

@@ -61,7 +61,28 @@ def guess_table(*names: str) -> str:
 
 _HEADERS_SECTION = re.compile(r"\[headers\.(\w+)\]")
 _PIN_TABLE = re.compile(r'^table = "(\w+)"', re.MULTILINE)
-_MISSING = re.compile(r"缺少必需列「[^」]*」\((\w+)\)，最接近的表头是「([^」]*)」")
+#: a missing required column and the nearest header (the field named by its Chinese label;
+#: older messages also gave its code in brackets)
+_MISSING = re.compile(r"缺少必需列「([^」]*)」(?:\(\w+\))?，最接近的表头是「([^」]*)」")
+
+
+def _raw(manifest: dict[str, Any]) -> str:
+    """The raw folder the cleaning read, as every hint names it (never data/raw by default)."""
+    return str(manifest.get("raw_dir") or "原始数据文件夹")
+
+
+def _settings(manifest: dict[str, Any]) -> str:
+    raw = manifest.get("raw_dir")
+    return f"{raw}/shishi.toml" if raw else "原始数据文件夹中的 shishi.toml"
+
+
+def _field_of(table: str, label: str) -> str:
+    """The shishi.toml key of a table's column, from its Chinese label (金额 -> amount_yuan)."""
+    from metrics.cleaning.headers import load_table_specs
+
+    spec = load_table_specs().get(table)
+    fields = spec.fields.items() if spec is not None else []
+    return next((key for key, f in fields if f.label == label), "")
 
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
@@ -90,7 +111,7 @@ def looks_like_ledger(notice: dict[str, Any]) -> bool:
     return bool(guess_table(str(sheet), file))
 
 
-def _unreadable(notice: dict[str, Any]) -> Blocker:
+def _unreadable(notice: dict[str, Any], raw: str, settings: str) -> Blocker:
     """A file or sheet that looks like a ledger but was not read."""
     message = str(notice.get("message", ""))
     file, sheet = str(notice.get("file", "")), str(notice.get("sheet") or "")
@@ -105,15 +126,17 @@ def _unreadable(notice: dict[str, Any]) -> Blocker:
     missing = _MISSING.findall(message)
     if section and missing:
         lines = [f"[headers.{section.group(1)}]"]
-        lines += [f'{field} = ["{nearest}"]' for field, nearest in missing if nearest]
+        table_key = section.group(1)
+        fields = [(_field_of(table_key, label), nearest) for label, nearest in missing]
+        lines += [f'{field} = ["{nearest}"]' for field, nearest in fields if field and nearest]
         toml = "\n".join(lines) if len(lines) > 1 else ""
     if notice.get("toml"):  # a notice that already knows its fix (an undeclared unit folder)
         toml = str(notice["toml"])
     hint = (
-        "如表头只是换了说法，把下面几行加入 shishi.toml 后重新运行"
+        f"如表头只是换了说法，把下面几行加入 {settings} 后重新运行"
         if toml and section
         else str(notice.get("hint") or "")
-        or "请修复或重新导出该文件后重新运行；如果它确实不是台账，请移出 data/raw"
+        or f"请修复或重新导出该文件后重新运行；如果它确实不是台账，请把它移出 {raw}"
     )
     what = f"（{TABLE_CN.get(table, table)}）" if table else ""
     if not file.endswith("/"):  # a folder's notice already says what was left out
@@ -145,7 +168,7 @@ def check(
             Blocker(
                 "empty_folder",
                 "原始数据文件夹中没有任何台账文件，报告中的数字将全部为零",
-                "把各部门报来的表格（.xlsx .xls .csv）放入 data/raw/ 后重新运行",
+                f"把各部门报来的表格（.xlsx .xls .csv）放入 {_raw(manifest)} 后重新运行",
             )
         ]
     mine = scope.filter_manifest(manifest)
@@ -156,12 +179,12 @@ def check(
             Blocker(
                 "no_unit_data",
                 f"单位「{scope.unit}」已声明，但它的文件夹中没有读到任何台账",
-                "请把该单位的表格放入它的文件夹，或从 shishi.toml 的 [[units]] 中删去它",
+                f"请把该单位的表格放入它的文件夹，或从 {_settings(manifest)} 的 [[units]] 中删去它",
             )
         )
     for notice in mine.get("notices", []):
         if looks_like_ledger(notice):
-            blockers.append(_unreadable(notice))
+            blockers.append(_unreadable(notice, _raw(manifest), _settings(manifest)))
     for table in TABLES:
         sheets = [
             (f["file"], s)
@@ -198,7 +221,8 @@ def check(
                     else "（文件名、工作表名和标题行都没有写明期间或日期）"
                 ),
                 str(
-                    c.get("hint") or "在 shishi.toml 中为这些文件写明所属期间，较新的一份即以其为准"
+                    c.get("hint")
+                    or f"在 {_settings(manifest)} 中为这些文件写明所属期间，较新的一份即以其为准"
                 ),
                 toml=str(c.get("toml", "")),
                 table=str(c.get("table", "")),
@@ -206,11 +230,13 @@ def check(
         )
     blockers += owed_ledgers(manifest, scoped, scope, period, _arrived_unread(blockers, mine))
     if not any(len(f) for f in scoped.values()) or not kpi.has_rows(scoped, period):
-        blockers.append(_no_period_data(mine.get("notices", []), scope, period))
+        blockers.append(_no_period_data(mine.get("notices", []), scope, period, _raw(manifest)))
     return blockers
 
 
-def _no_period_data(notices: list[dict[str, Any]], scope: Scope, period: Period) -> Blocker:
+def _no_period_data(
+    notices: list[dict[str, Any]], scope: Scope, period: Period, raw: str
+) -> Blocker:
     """No figures for the period: said as such only when every sheet was read; otherwise the
     sheets left out are named first, since the period's data may well be in them."""
     unit = f"（单位：{scope.unit}）" if scope.unit else ""
@@ -224,7 +250,7 @@ def _no_period_data(notices: list[dict[str, Any]], scope: Scope, period: Period)
         return Blocker(
             "no_period_data",
             f"{period.label_cn}没有任何一张台账有数据{unit}",
-            "请确认报告期间（--period）是否正确，以及本期的表格是否已放入 data/raw/",
+            f"请确认报告期间（--period）是否正确，以及本期的表格是否已放入 {raw}",
         )
     shown = "、".join(left[:5]) + (f" 等 {len(left)} 个" if len(left) > 5 else "")
     return Blocker(
@@ -280,7 +306,7 @@ def owed_ledgers(
                 "unit_missing",
                 f"{unit}的{TABLE_CN[table]}台账：{when}没有收到（此前报送过），"
                 f"{TABLE_CN[table]}的数字不完整，不能当作 0",
-                f"请向{unit}催报{when}的{TABLE_CN[table]}台账，放入原始数据文件夹后重新运行；"
+                f"请向{unit}催报{when}的{TABLE_CN[table]}台账，放入 {_raw(manifest)} 后重新运行；"
                 f"该期确实没有开展的，请其发回一份没有数据行、填报期间写明 {label} 的空白台账"
                 "（视为本期无）",
                 table=table,

@@ -20,14 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics import paths
 from metrics.errors import ConfigError, UsageError, output_error
 from metrics.paths import PROJECT_ROOT
 
-CONFIG_NAME = "shishi.toml"
-RAW = "原始数据"
-PROCESSED = "清洗结果"
-REPORTS = "报告"
-TEMPLATES = "空白台账"
+# the layout is paths.py's, so that a notebook given a working folder finds the same folders
+CONFIG_NAME = paths.CONFIG_NAME
+RAW = paths.WORKDIR_RAW
+PROCESSED = paths.WORKDIR_PROCESSED
+REPORTS = paths.WORKDIR_REPORTS
+TEMPLATES = paths.WORKDIR_TEMPLATES
 CHECKLIST = "清单.md"
 #: The project's defaults (relative to where shishi runs) when no --workdir is given.
 DEFAULT_RAW = Path("data/raw")

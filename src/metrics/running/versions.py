@@ -1,9 +1,20 @@
-"""Published reports are kept: a report whose inputs changed is moved aside, never overwritten.
+"""Published reports are kept, and every later report a restatement touches is named.
 
-When a job is about to redo a report whose PDF exists and whose fingerprint changed, the PDF
-and its siblings (executed notebook, workbook, stored figures, stamp) move into
-``<out>/versions/<when it was made>/``. The new leadership report is then marked 修订 and
-says, figure by figure, what changed since that version and which source rows caused it.
+A leadership report about to be redone (its inputs changed, see running/batch.py) is first
+built as a model here, and what a reader would see in it (:func:`model.visible_parts`) is
+compared with what the published one showed (stored in ``<name>.figures.json``):
+
+- the same: it is redone in place and stays the same version (a lock file, a notebook saved
+  in JupyterLab, a new code version or another day change nothing a reader sees); a 修订
+  box it carried is carried again;
+- different: the published set (PDF, notebook, Word, workbook, charts, figures, stamp) is
+  copied into ``<out>/versions/<when it was made>/`` and the new report is marked 修订, with a
+  table of every headline figure that changed, old → new, and the source rows that did it.
+
+:func:`stale_reports` looks at every published leadership report of the scopes being run:
+one whose figures the data no longer give (a corrected Q1 changes Q2's 年内累计 and 上季度,
+H1, the year, and the months after it) is listed as 需重新生成 on the terminal and on the
+data-quality report's first page.
 """
 
 from __future__ import annotations
@@ -12,98 +23,217 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from metrics.errors import InputError, ShishiError
 from metrics.periods import Period
 from metrics.scope import Scope
 
 VERSIONS = "versions"
 REVISION_LABEL = "修订"
+#: Stored beside each leadership PDF: its figures, what it showed, the 修订 it carries.
+FIGURES_SUFFIX = ".figures.json"
+#: Figures named per out-of-date report on the terminal (the data-quality page lists all).
+STALE_SHOWN = 3
 
 
 def _siblings(job: Any) -> list[Path]:
-    return [*job.outputs, job.stamp]  # PDF, notebook, Word, Excel, figures
+    return [*job.outputs, job.out_dir / "charts", job.stamp]  # PDF, notebook, Word, Excel…
 
 
-def _changed(job: Any) -> bool:
-    """A published PDF whose inputs changed (not the same fingerprint redone with --force)."""
-    if not job.pdf.exists():
-        return False
-    return not (job.stamp.exists() and job.stamp.read_text() == job.fingerprint)
+def read_stored(path: Path) -> dict[str, Any] | None:
+    """A stored figures file, or None if there is none (or it cannot be read)."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
 
 
-def keep_previous(jobs: list[Any]) -> None:
-    """Keep a copy of the previous outputs of the jobs about to run in versions/<timestamp>/.
-
-    One folder per report folder and run, named for when the previous leadership report (or
-    else the oldest report being replaced) was made; each job learns it as ``job.previous``.
-    """
-    by_folder: dict[Path, list[Any]] = {}
-    for job in jobs:
-        if _changed(job):
-            by_folder.setdefault(job.out_dir, []).append(job)
-    for out_dir, changed in by_folder.items():
-        made = dt.datetime.fromtimestamp(min(j.pdf.stat().st_mtime for j in changed))
-        folder = out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}"
-        n = 1
-        while folder.exists():
-            n += 1
-            folder = out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}-{n}"
-        folder.mkdir(parents=True)
-        for job in changed:
-            for path in _siblings(job):  # copied: the new set replaces them only once it is
-                if path.is_dir():  # complete, so a run that fails leaves them in place
-                    shutil.copytree(path, folder / path.name, dirs_exist_ok=True)
-                elif path.exists():
-                    shutil.copy2(path, folder / path.name)
-            job.previous = folder
-
-
-def current_figures(job: Any) -> dict[str, Any]:
-    from metrics.cleaning.store import load_processed
-    from metrics.reporting.headlines import headline_figures
-
-    tables = Scope(job.unit or None).filter_tables(
-        load_processed(Path(job.parameters["processed_dir"]))
-    )
-    return headline_figures(tables, Period.parse(job.period))
-
-
-def revision_marks(job: Any, previous: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
-    """This version's figures, and the 修订 marks if it replaces a kept version."""
-    from metrics.errors import InputError
-    from metrics.reporting.headlines import compare, revision_box_html
+def _targets(raw_dir: Path | str, unit: str = "") -> dict[str, float]:
+    """A scope's own annual targets (a unit of a group has its own, or none)."""
+    from metrics.reporting.model import load_targets
 
     try:
-        figures = current_figures(job)
-    except InputError:  # no processed tables: the notebook itself will say so, with its cell
+        return load_targets(Path(raw_dir), unit)
+    except ShishiError:  # a broken [targets] is said by the report itself
+        return {}
+
+
+def _build(job: Any) -> Any:
+    """The leadership report's model, from the same parameters the notebook gets."""
+    from metrics.reporting.model import load_summary
+
+    p = job.parameters
+    return load_summary(
+        job.period,
+        job.unit,
+        p["processed_dir"],
+        p["raw_dir"],
+        p.get("made_on", ""),
+        bool(p.get("draft")),
+        p.get("blockers") or [],
+    )
+
+
+def _same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether a reader sees the same report. A file stored before the content was recorded
+    is the same when every figure it holds reads the same."""
+    from metrics.reporting.headlines import compare
+
+    if bool(old.get("draft")) != bool(new.get("draft")):
+        return False
+    if "content" in old:
+        return old["content"].get("_key") == new["content"].get("_key")
+    return not compare(old, new)
+
+
+def keep_version(job: Any) -> Path:
+    """Copy the published set into versions/<when its PDF was made>/ (copied: the new set
+    replaces it only once complete, so a run that fails leaves it in place)."""
+    made = dt.datetime.fromtimestamp(job.pdf.stat().st_mtime)
+    folder = job.out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}"
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = job.out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}-{n}"
+    folder.mkdir(parents=True)
+    for path in _siblings(job):
+        if path.is_dir():
+            shutil.copytree(path, folder / path.name, dirs_exist_ok=True)
+        elif path.exists():
+            shutil.copy2(path, folder / path.name)
+    return folder
+
+
+def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """For a leadership job about to run: the body to store after it, and the marks (修订)
+    to lay over it. Keeps the published set in versions/ when what a reader sees changes.
+
+    A mistake the analyst must fix (a wrong 报告文字 file or [targets]) is raised here, before
+    the notebook runs, so it is said in Chinese as it is, not as a failed notebook cell.
+    """
+    from metrics.reporting.headlines import (
+        changed_parts,
+        compare,
+        data_key,
+        headline_figures,
+        revision_box_html,
+    )
+    from metrics.reporting.model import visible_parts
+
+    try:
+        report = _build(job)
+    except InputError:  # no processed tables: the notebook will say so, with its cell
         return {}, {}
-    if previous is None:
-        return figures, {}
-    old_path = previous / job.figures.name
-    old = json.loads(old_path.read_text(encoding="utf-8")) if old_path.exists() else {}
-    if old.get("draft"):  # a draft was never a publication: kept, but nothing to restate
-        return figures, {}
-    changes = compare(old.get("figures", {}), figures)
-    label = job.marks.get("page_label", "")
-    return figures, {
-        "page_label": f"{label} · {REVISION_LABEL}" if label else REVISION_LABEL,
-        "revision_box": revision_box_html(changes, previous.name),
-    }
-
-
-def write_figures(job: Any, figures: dict[str, Any] | None) -> None:
-    """Store the headline figures beside the PDF, for the next version to compare with."""
-    if not figures:
-        return
+    targets = _targets(job.parameters["raw_dir"], job.unit)
     body = {
         "period": job.period,
         "unit": job.unit,
         "fingerprint": job.fingerprint,
         "draft": bool(job.parameters.get("draft")),
-        "figures": figures,
+        **headline_figures(report.source_tables, report.period, targets),
+        "content": visible_parts(report),
+        "data": data_key(report.source_tables, targets),
     }
+    old = read_stored(job.figures) if job.pdf.exists() else None
+    if not job.pdf.exists() or (old is not None and _same_content(old, body)):
+        revision = (old or {}).get("revision")  # the same report: the same 修订 box, if any
+        job.previous = None
+    else:
+        job.previous = keep_version(job)
+        revision = None
+        if old is not None and not old.get("draft"):  # a draft was never a publication
+            revision = {
+                "previous": job.previous.name,
+                "changes": compare(old, body),
+                "parts": changed_parts(old, body),
+            }
+    if not revision:
+        return body, {}
+    body["revision"] = revision
+    label = job.marks.get("page_label", "")
+    return body, {
+        "page_label": f"{label} · {REVISION_LABEL}" if label else REVISION_LABEL,
+        "revision_box": revision_box_html(revision),
+    }
+
+
+def write_figures(job: Any, body: dict[str, Any] | None) -> None:
+    """Store the figures and content beside the PDF, for the next run to compare with."""
+    if not body:
+        return
+    body = body | {"fingerprint": job.fingerprint}
     tmp = job.figures.with_suffix(".tmp")
     tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, job.figures)
+
+
+def stale_reports(
+    reports_dir: Path,
+    scopes: Iterable[Scope],
+    processed_dir: Path,
+    raw_dir: Path,
+    remade: set[tuple[str, str]],
+    name: str = "quarterly_summary",
+) -> list[dict[str, Any]]:
+    """Published leadership reports of these scopes whose figures the data no longer give.
+
+    ``remade``: (period, unit) pairs whose leadership report this run makes anyway. Each
+    entry: period, unit, the PDF (under reports_dir) and the figures that changed (label,
+    old → new), in the order the periods end. A report whose data and targets are those it
+    was made from (the stored ``data`` key) is passed over without computing its figures.
+    """
+    from metrics.cleaning.store import load_processed
+    from metrics.cleaning.units import read_units
+    from metrics.reporting.headlines import compare, data_key, headline_figures
+    from metrics.reporting.kpi import filter_unit
+
+    by_unit = {s.param: s for s in scopes}
+    declared = read_units(Path(raw_dir))
+    everything = load_processed(Path(processed_dir))
+    # as the model filters: a report titled with the group's name covers the whole group
+    tables = {u: filter_unit(everything, "" if declared.is_whole(u) else u) for u in by_unit}
+    keys: dict[str, str] = {}
+    found: list[tuple[tuple[str, int, int], dict[str, Any]]] = []
+    root = Path(reports_dir)
+    for path in sorted(root.rglob(f"{name}{FIGURES_SUFFIX}")) if root.is_dir() else []:
+        if VERSIONS in path.relative_to(root).parts:
+            continue
+        body = read_stored(path)
+        pdf = path.with_name(f"{name}.pdf")
+        if body is None or body.get("draft") or not pdf.exists():
+            continue
+        unit, label = str(body.get("unit") or ""), str(body.get("period") or "")
+        if unit not in by_unit or (label, unit) in remade:
+            continue
+        if unit not in keys:
+            keys[unit] = data_key(tables[unit], _targets(raw_dir, unit))
+        if body.get("data") == keys[unit]:
+            continue
+        try:
+            period = Period.parse(label)
+        except ShishiError:
+            continue
+        changes = compare(body, headline_figures(tables[unit], period, _targets(raw_dir, unit)))
+        if changes:
+            entry = {
+                "period": label,
+                "unit": unit,
+                "pdf": pdf.relative_to(root).as_posix(),
+                "changes": [f"{c['label']} {c['old']} → {c['new']}" for c in changes],
+            }
+            # by when the period ends, the shorter first: Q2 before H1, H1 before the year
+            found.append(((unit, period.end.toordinal(), -period.start.toordinal()), entry))
+    return [entry for _, entry in sorted(found, key=lambda f: f[0])]
+
+
+def stale_line(entry: dict[str, Any]) -> str:
+    """One out-of-date report in a sentence: which, and its first changed figures."""
+    changes = entry["changes"]
+    shown = "；".join(changes[:STALE_SHOWN])
+    more = f" 等 {len(changes)} 项" if len(changes) > STALE_SHOWN else ""
+    unit = f" {entry['unit']}" if entry["unit"] else ""
+    return f"{entry['period']}{unit}（{entry['pdf']}）：{shown}{more}"
