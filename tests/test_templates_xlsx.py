@@ -40,6 +40,7 @@ def sample_value(table: str, field: Any, office: str) -> Any:
         "hours": 2.5,
         "status": "已办结",
         "kind": "现金",
+        "quantity": 20,
     }.get(field.type, choices[0] if choices else f"{office}的{field.name}")
 
 
