@@ -18,8 +18,10 @@ from IPython.display import HTML
 from metrics import __version__
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
 from metrics.cleaning.store import load_manifest, load_processed, load_side_table
+from metrics.contract import TABLES
 from metrics.periods import Period
 from metrics.reporting import present, quality
+from metrics.reporting.receipts import MATRIX_COLUMNS, cell_notes, grid, receipt_matrix
 from metrics.scope import Scope
 
 
@@ -39,6 +41,8 @@ class QualityReport:
     accounting: pd.DataFrame
     totals: dict[str, int]
     blockers: list[Any] = field(default_factory=list)
+    #: the receipt matrix (reporting/receipts.py): what each department owed and sent
+    receipts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MATRIX_COLUMNS))
 
 
 def load_quality(
@@ -47,10 +51,20 @@ def load_quality(
     processed_dir: str | Path,
     made_on: str = "",
     blockers: list[Any] | None = None,
+    receipts: list[dict[str, Any]] | None = None,
 ) -> QualityReport:
-    """Everything the report needs, from data/processed/, filtered to the unit."""
+    """Everything the report needs, from data/processed/, filtered to the unit.
+
+    ``receipts`` is the receipt matrix ``shishi report`` made (with what the published report
+    counted); without it (the notebook run by hand) it is made here from the manifest.
+    """
     scope = Scope(unit or None)
     full_manifest = load_manifest(Path(processed_dir))
+    matrix = (
+        pd.DataFrame(receipts, columns=MATRIX_COLUMNS)
+        if receipts
+        else receipt_matrix(full_manifest, Period.parse(period), scope)
+    )
     manifest = scope.filter_manifest(full_manifest)
     rejects = scope.filter_by_file(
         load_side_table(Path(processed_dir), "rejects"), quality.file_units(full_manifest)
@@ -68,6 +82,7 @@ def load_quality(
         accounting=quality.sheet_accounting(manifest),
         totals=manifest["totals"],
         blockers=list(blockers or []),
+        receipts=matrix,
     )
 
 
@@ -81,9 +96,10 @@ def title_page(q: QualityReport) -> HTML:
     out.append(
         present.paragraph(
             f"报告期间：{q.period.label_cn}。生成日期：{q.made_on or dt.date.today().isoformat()}。"
-            f"本报告供数据分析员核对原始台账使用。第一页是待办事项，其后列出每个工作表的行数核算、被拒绝的单元格、合计行核对、重复数据和提醒。"
+            f"本报告供数据分析员核对原始台账使用。第一页是收表情况（各部门各类台账收到没有）和待办事项，其后列出每个工作表的行数核算、被拒绝的单元格、合计行核对、重复数据和提醒。"
         )
     )
+    out.append(receipts_html(q))
     out.append(present.heading("待办事项" if q.blockers else "待办事项：无"))
     review = pd.concat(
         [
@@ -111,12 +127,76 @@ def title_page(q: QualityReport) -> HTML:
                 ),
                 present.Card(
                     "跳过 / 重复",
-                    f"{q.totals['skipped_blank'] + q.totals['skipped_total'] + q.totals['skipped_note']:,} / {q.totals['duplicates']:,}",
-                    "空行、合计行、注释行 / 重复或旧版本",
+                    f"{q.totals['skipped_blank'] + q.totals['skipped_total'] + q.totals['skipped_note']:,} / {q.totals['duplicates'] + q.totals.get('replaced', 0):,}",
+                    "空行、合计行、注释行 / 重复、旧版本或已被更正版替换",
                 ),
             ]
         )
     )
+    return _join(out)
+
+
+#: How the first page colours a status: what blocks in red, what to look at in amber.
+_STATUS_STYLE = {
+    "未收到": "color:#b00020;font-weight:bold",
+    "两份": "color:#b00020;font-weight:bold",
+    "迟到": "color:#b36b00;font-weight:bold",
+    "未读入": "color:#b36b00;font-weight:bold",
+    "本期无": "color:#555",
+    "不报送": "color:#888",
+    "—": "color:#888",
+}
+
+
+def _style(text: str) -> str:
+    """A cell's style; a cell listing several quarters is red if one of them blocks."""
+    if text in _STATUS_STYLE:
+        return _STATUS_STYLE[text]
+    return _STATUS_STYLE["未收到"] if ("未收到" in text or "两份" in text) else ""
+
+
+def receipts_html(q: QualityReport) -> HTML:
+    """收表情况: the receipt matrix (department x ledger), then the corrections that replaced
+    an earlier file - the opening of the first page."""
+    import html
+
+    e = html.escape
+    m = q.receipts
+    out = [present.heading(f"收表情况（{q.period.label_cn}）")]
+    if m.empty:
+        out.append(present.paragraph("没有读到任何单位的台账。"))
+        return _join(out)
+    g = grid(m)
+    several = g["unit"].nunique() > 1
+    head = ("<th>单位</th>" if several else "") + "<th>部门</th>"
+    head += "".join(f"<th>{e(quality.TABLE_CN[t])}</th>" for t in TABLES)
+    body = []
+    for r in g.itertuples(index=False):
+        cells = "".join(
+            f"<td style='{_style(str(v))}'>{e(str(v))}</td>"
+            for v in (r.wishes, r.donations, r.purchases, r.volunteering)
+        )
+        unit = f"<td>{e(str(r.unit))}</td>" if several else ""
+        body.append(f"<tr>{unit}<td>{e(str(r.branch))}</td>{cells}</tr>")
+    rows = "".join(body)
+    out.append(
+        HTML(f"<table class='receipts'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    )
+    declared = bool(m["declared"].any())
+    legend = (
+        "已收到：本期台账已读入；本期无：台账发回时没有填写任何一行；未收到：没有收到这个部门这类台账"
+        "（阻止领导报告）；两份：同一部门、同一台账、同一期间有两份文件且都没有注明更正（阻止领导报告）；"
+        "迟到：该期报告发布之后才收到；不报送：shishi.toml 中写明该部门不报送这类台账。"
+    )
+    if not declared:
+        legend += (
+            "本单位没有在 shishi.toml 的 [unit] branches 中列出报送部门，上表只按单位统计，"
+            "“未收到”只作提醒、不阻止报告；列出部门后，缺哪个部门的哪类台账都会阻止报告。"
+        )
+    out.append(present.note(legend))
+    items = cell_notes(m, with_unit=several)
+    if items:
+        out.append(present.bullets(items))
     return _join(out)
 
 
@@ -125,7 +205,8 @@ def accounting_section(q: QualityReport) -> HTML:
     out.append(present.heading("一、各工作表行数核算"))
     out.append(
         present.paragraph(
-            "每个工作表：读取行数 = 接受 + 拒绝 + 跳过（空行、合计行、注释行）+ 重复。"
+            "每个工作表：读取行数 = 接受 + 拒绝 + 跳过（空行、合计行、注释行）+ 重复 + 已替换"
+            "（同一部门同期的更正版替换了这份文件，它的行不再计入）。"
             "“核算”一栏为 ✓ 表示没有任何一行被遗漏。"
         )
     )
@@ -142,9 +223,18 @@ def accounting_section(q: QualityReport) -> HTML:
                 "rejected": "拒绝",
                 "skipped": "跳过",
                 "duplicates": "重复",
+                "replaced": "已替换",
                 "balanced": "核算",
             },
-            numeric=["header_row", "rows_read", "accepted", "rejected", "skipped", "duplicates"],
+            numeric=[
+                "header_row",
+                "rows_read",
+                "accepted",
+                "rejected",
+                "skipped",
+                "duplicates",
+                "replaced",
+            ],
             small=True,
         )
     )

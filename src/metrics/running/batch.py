@@ -104,6 +104,8 @@ class BatchResult:
     blockers: dict[tuple[str, Scope], list[Any]] = field(default_factory=dict)
     #: whether --draft asked for leadership reports despite the blockers
     draft: bool = False
+    #: (period, scope) -> the cells of its receipt matrix to act on that do not block (迟到)
+    receipt_notes: dict[tuple[str, Scope], list[str]] = field(default_factory=dict)
 
 
 def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
@@ -171,6 +173,7 @@ def plan_jobs(
     notebooks_dir: Path = NOTEBOOKS_DIR,
     blockers: dict[tuple[str, Scope], list[Any]] | None = None,
     draft: bool = False,
+    receipts: dict[tuple[str, Scope], list[dict[str, Any]]] | None = None,
 ) -> list[Job]:
     """Every (period, scope, report) job, with output folders made safe from odd unit names.
 
@@ -207,6 +210,8 @@ def plan_jobs(
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
                 marks: dict[str, str] = {}
+                if name != LEADERSHIP and (period.label, scope) in (receipts or {}):
+                    params["receipts"] = (receipts or {})[(period.label, scope)]  # first page
                 if found:
                     params["blockers"] = [b.as_dict() for b in found]
                     params["unreadable_tables"] = unreadable_tables(found)
@@ -424,8 +429,11 @@ def run_reports(
         if on_clean:
             on_clean(outcome)
         scopes = request.resolve(known_units(outcome, raw_dir))
+        matrices = receipt_matrices(outcome.manifest, typed, scopes, reports_dir)
         blockers = {
-            (p.label, s): gate.check(outcome.manifest, outcome.tables, s, p)
+            (p.label, s): gate.check(
+                outcome.manifest, outcome.tables, s, p, receipts=matrices[(p.label, s)]
+            )
             for p in typed
             for s in scopes
         }
@@ -445,6 +453,7 @@ def run_reports(
             notebooks_dir,
             blockers=blockers,
             draft=draft,
+            receipts={k: m.to_dict("records") for k, m in matrices.items()},
         )
     except BaseException:
         kernels.close()
@@ -454,4 +463,30 @@ def run_reports(
     result = run_jobs(planned, workers=max(1, jobs), force=force, kernels=kernels, pool=pool)
     result.blockers = {key: found for key, found in blockers.items() if found}
     result.draft = draft
+    raw = str(outcome.manifest.get("raw_dir", ""))
+    result.receipt_notes = {
+        (label, scope): notes
+        for (label, scope), m in matrices.items()
+        if (notes := gate.receipt_lines(m, Period.parse(label), raw))
+    }
     return result
+
+
+def receipt_matrices(
+    manifest: dict[str, Any], periods: Sequence[Period], scopes: Sequence[Scope], reports_dir: Path
+) -> dict[tuple[str, Scope], Any]:
+    """The receipt matrix of every (period, scope), with what its published report counted
+    (a ledger that arrived after that is 迟到; see reporting/receipts.py)."""
+    from metrics.reporting.receipts import load_published, receipt_matrix
+
+    folders = unit_folders(s.unit for s in scopes if s.unit)
+    out = {}
+    for period in periods:
+        for scope in scopes:
+            folder = Path(reports_dir) / safe_name(period.label)
+            if scope.unit:
+                folder = folder / folders[scope.unit]
+            out[(period.label, scope)] = receipt_matrix(
+                manifest, period, scope, published=load_published(folder)
+            )
+    return out

@@ -439,6 +439,10 @@ def report_summary(result: Any) -> int:
     from metrics.running.batch import LEADERSHIP
 
     counts = f"生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}"
+    for (period, scope), notes in getattr(result, "receipt_notes", {}).items():
+        print(f"收表情况需要处理（{period}{f' {scope.unit}' if scope.unit else ''}）：")
+        for note in notes:
+            print(f"  · {note}")
     if result.blockers:
         sys.stdout.flush()
         shown: set[tuple[str, str]] = set()

@@ -22,6 +22,13 @@ from metrics.paths import DATA_DIR
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.quality import TABLE_CN
+from metrics.reporting.receipts import (
+    action_cells,
+    describe,
+    describe_missing,
+    never_sends_toml,
+    receipt_matrix,
+)
 from metrics.scope import Scope
 
 TABLES = ("wishes", "donations", "purchases", "volunteering")
@@ -31,7 +38,9 @@ TABLES = ("wishes", "donations", "purchases", "volunteering")
 class Blocker:
     """One reason the figures are not complete, and what the analyst does about it."""
 
-    kind: str  # empty_folder | no_unit_data | unreadable | no_rows | no_period_data | conflict
+    # empty_folder | no_unit_data | unreadable | no_rows | no_period_data | conflict |
+    # missing_ledger | two_files (the receipt matrix)
+    kind: str
     message: str
     hint: str
     toml: str = ""  # lines to paste into shishi.toml, when that is the fix
@@ -135,10 +144,13 @@ def check(
     tables: dict[str, pd.DataFrame],
     scope: Scope,
     period: Period,
+    receipts: pd.DataFrame | None = None,
 ) -> list[Blocker]:
     """Everything that makes the figures for (scope, period) incomplete; [] when none.
 
     ``manifest`` and ``tables`` are the whole cleaning run's; they are narrowed to the scope here.
+    ``receipts`` is the period's receipt matrix (reporting/receipts.py; made here without the
+    published record when not given): its 未收到 and 两份 cells block.
     """
     blockers: list[Blocker] = []
     if not manifest.get("files"):
@@ -170,8 +182,10 @@ def check(
             for s in f.get("sheets", [])
             if s.get("table") == table and "rows_read" in s
         ]
-        if sheets and sum(s.get("accepted", 0) for _, s in sheets) == 0:
-            read = sum(s.get("rows_read", 0) for _, s in sheets)
+        read = sum(s.get("rows_read", 0) for _, s in sheets)
+        replaced = sum(s.get("replaced", 0) for _, s in sheets)
+        # rows, none accepted (a blank template is 本期无, a replaced file's rows count elsewhere)
+        if sheets and read - replaced > 0 and sum(s.get("accepted", 0) for _, s in sheets) == 0:
             where = "、".join(f"{f}［{s['sheet']}］" for f, s in sheets[:3])
             blockers.append(
                 Blocker(
@@ -199,6 +213,9 @@ def check(
                 table=str(c.get("table", "")),
             )
         )
+    if receipts is None:
+        receipts = receipt_matrix(manifest, period, scope)
+    blockers += receipt_blockers(receipts, period, str(manifest.get("raw_dir", "")))
     if not any(len(f) for f in scoped.values()) or not kpi.has_rows(scoped, period):
         blockers.append(
             Blocker(
@@ -214,3 +231,48 @@ def check(
 def unreadable_tables(blockers: list[Blocker]) -> list[str]:
     """Tables whose figures are missing because a sheet of theirs could not be read."""
     return sorted({b.table for b in blockers if b.kind in ("unreadable", "no_rows") and b.table})
+
+
+# --- the receipt matrix: what each department owed and what came in ---------------------------
+
+
+def receipt_blockers(matrix: pd.DataFrame, period: Period, raw_dir: str = "") -> list[Blocker]:
+    """A blocker per 未收到 cell of a declared department and per 两份 cell: who to chase,
+    or which file to move to 归档/."""
+    out = []
+    cells = action_cells(matrix)
+    missing: dict[tuple[Any, Any], list[Any]] = {}
+    row: Any
+    for row in cells.itertuples():
+        if not row.blocks:
+            continue
+        if row.status == "missing":  # one item per department: whom to chase, for what
+            missing.setdefault((row.unit, row.branch), []).append(row)
+            continue
+        message, hint = describe(row, period, raw_dir)
+        out.append(Blocker("two_files", message, hint, table=row.table))
+    for rows in missing.values():
+        message, hint = describe_missing(rows)
+        tables = {str(r.table) for r in rows}
+        out.append(
+            Blocker(
+                "missing_ledger",
+                message,
+                hint,
+                toml=never_sends_toml(rows),
+                table=tables.pop() if len(tables) == 1 else "",
+            )
+        )
+    return out
+
+
+def receipt_lines(matrix: pd.DataFrame, period: Period, raw_dir: str = "") -> list[str]:
+    """The cells to act on that do not block (迟到, 未读入), one printed line each."""
+    lines = []
+    row: Any
+    for row in action_cells(matrix).itertuples():
+        if row.blocks or row.status == "missing":
+            continue
+        message, hint = describe(row, period, raw_dir)
+        lines.append(f"{message}\n    处理办法：{hint}")
+    return lines
