@@ -236,3 +236,23 @@ def test_the_published_record_is_the_files_its_figures_counted(tmp_path: Path) -
     path.write_text(json.dumps(figures | {"draft": True}), encoding="utf-8")
     assert load_published(tmp_path) is None  # a draft was never given out
     assert load_published(tmp_path / "nowhere") is None
+
+
+def test_the_first_page_shows_the_grid_with_what_blocks_in_red() -> None:
+    from metrics.reporting.quality_report import QualityReport, receipts_html
+
+    files = [
+        *every_ledger(but=("donations", "营销部")),
+        sheet("捐款.xlsx", "donations", "研发<部>", "2025Q2"),
+    ]
+    m = receipt_matrix(manifest(files), Q2, today=TODAY)
+    empty = pd.DataFrame()
+    q = QualityReport(Q2, "", "", Path("."), Scope(), {}, {}, empty, empty, empty, {}, receipts=m)
+    html = receipts_html(q).data
+    assert "收表情况（2025年第二季度）" in html
+    assert (
+        "<td>营销部</td><td style=''>已收到</td><td style='color:#b00020;font-weight:bold'>未收到</td>"
+        in html
+    )
+    assert "<td>研发&lt;部&gt;</td>" in html  # names are escaped
+    assert "本单位没有在 shishi.toml" not in html  # departments are declared here

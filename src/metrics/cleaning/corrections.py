@@ -27,6 +27,7 @@ from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metrics.cleaning.duplicates import record_key_columns
@@ -69,12 +70,12 @@ class Copies:
         return asdict(self)
 
 
-def _signature(records: pd.DataFrame | None, keys: list[str]) -> list[int]:
-    """A sheet's rows as a sorted list of row hashes (equal lists: the same rows)."""
+def _signature(records: pd.DataFrame | None, keys: list[str]) -> np.ndarray:
+    """A sheet's rows as row hashes (the same hashes, in any order: the same rows)."""
     if records is None or records.empty:
-        return []
+        return np.empty(0, dtype=np.uint64)
     cols = [c for c in keys if c in records.columns and c != "unit"]
-    return sorted(pd.util.hash_pandas_object(records[cols].astype(str), index=False).tolist())
+    return pd.util.hash_pandas_object(records[cols].astype(str), index=False).to_numpy()
 
 
 def _decide(files: list[str], filled_on: dict[str, str]) -> tuple[str, str] | tuple[None, str]:
@@ -131,10 +132,13 @@ def settle_copies(
         if len(files) < 2:
             continue
         keys = record_key_columns(specs[table])
-        by_file: dict[str, list[int]] = {f: [] for f in files}
-        for r in members:
-            by_file[r.file] += _signature(r.records, keys)
-        if len({tuple(sorted(s)) for s in by_file.values()}) == 1:
+        by_file = {
+            f: np.sort(
+                np.concatenate([_signature(r.records, keys) for r in members if r.file == f])
+            )
+            for f in files
+        }
+        if len({rows.tobytes() for rows in by_file.values()}) == 1:
             settled.append(
                 Copies(
                     unit,

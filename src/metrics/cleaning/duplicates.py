@@ -75,11 +75,11 @@ def department_keys(
     e.g. each bought the same quota of produce) and their bytes differ.
     """
     keys: list[str] = []
-    first: dict[tuple[int, ...], int] = {}  # a sheet's rows (their unit included) -> first sheet
+    first: dict[bytes, int] = {}  # a sheet's rows (their unit included) -> the first such sheet
     for n, res in enumerate(owned):
         origin = origins.get((res.file, res.sheet))
         branch = origin.branch if origin is not None else ""
-        whole = tuple(sorted(hashes[n].tolist()))
+        whole = np.sort(hashes[n].to_numpy()).tobytes()
         earlier = first.setdefault(whole, n)
         if earlier != n and keys[earlier] != branch:
             other = origins.get((owned[earlier].file, owned[earlier].sheet))

@@ -313,7 +313,8 @@ def duplicates_section(q: QualityReport) -> HTML:
     dups = quality.duplicate_sources(q.manifest)
     out.append(
         present.paragraph(
-            "同一记录在多个文件或工作表中出现时只统计一次（以先读到的为准）；常见原因是同一文件以不同文件名重复报送。"
+            "同一部门的同一记录在多个文件或工作表中出现时只统计一次（以先读到的为准）；常见原因是同一文件以不同文件名重复报送。"
+            "两个部门各自登记的相同记录是两条记录，都计入；只有整个文件或整张表完全相同（转发的副本）才算重复。"
         )
     )
     out.append(
