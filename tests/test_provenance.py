@@ -18,13 +18,13 @@ BRANCHES = ["办公室", "营销部", "市场营销部", "运检部"]
 def test_the_cells_come_first_then_the_file_name_then_the_sheet() -> None:
     cells = {"unit": "营销部", "period": "2025Q2", "filled_on": "2025-07-08"}
     assert sheet_origin("捐款捐物登记_营销部_2025Q2.xlsx", "台账", cells, branches=BRANCHES) == (
-        Origin("营销部", "cell", "2025Q2", "cell", "2025-07-08")
+        Origin("营销部", "cell", "2025Q2", "cell", "2025-07-08", declared=True)
     )
     assert sheet_origin("运检部捐款2025年第一季度.xlsx", "Sheet1", {}, branches=BRANCHES) == (
-        Origin("运检部", "file", "2025Q1", "file")
+        Origin("运检部", "file", "2025Q1", "file", declared=True)
     )
     assert sheet_origin("捐款登记.xlsx", "办公室 2025H1", {}, branches=BRANCHES) == Origin(
-        "办公室", "sheet", "2025H1", "sheet"
+        "办公室", "sheet", "2025H1", "sheet", declared=True
     )
 
 
@@ -46,6 +46,8 @@ def test_what_a_department_cell_may_say() -> None:
     assert branch(" 营 销 部 ") == "营销部"
     assert branch("东山供电公司") == ""  # the unit itself: its own row
     assert branch("财务部") == "财务部"  # not declared: kept as written
+    undeclared = sheet_origin("x.xlsx", "台账", {"unit": "财务部"}, branches=BRANCHES)
+    assert (undeclared.declared, undeclared.identity) == (False, "")  # compared with the unit's
     assert branch_in("卷包车间", []) == ""
 
 

@@ -162,7 +162,8 @@ def test_an_unreadable_file_named_for_a_cell_is_not_missing() -> None:
 
 
 def test_a_unit_without_declared_departments_has_its_own_row_that_only_informs() -> None:
-    files = [sheet("志愿服务.xlsx", "volunteering", "", "2025Q2", unit="青江卷烟厂")]
+    # its 填报单位 names a department, but nobody declared any: the file counts for the unit
+    files = [sheet("志愿服务.xlsx", "volunteering", "党群工作部", "2025Q2", unit="青江卷烟厂")]
     expected = {"青江卷烟厂": {"branches": [], "never_sends": {}}}
     m = receipt_matrix(manifest(files, expected=expected), Q2, today=TODAY)
     assert set(m["branch"]) == {""}

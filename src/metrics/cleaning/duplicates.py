@@ -9,7 +9,7 @@ listed in ``near_duplicates.csv``, and ``review_repeat`` marks every row of such
 first read, so figures can count the group once while the analyst decides.
 
 A row's identity includes where it came from: its unit and its department (the sheet's
-provenance.Origin). Two departments that each bought 500元 of honey from one village on one
+provenance.Origin, when it names one of ``[unit] branches``). Two departments that each bought 500元 of honey from one village on one
 day bought 1,000元, so rows are compared within one department's ledgers only - and across
 departments only when a whole file or sheet is repeated: the same bytes, or every row the same
 while at least one of the two sheets does not state its department in its own 填报单位 cell
@@ -78,7 +78,7 @@ def department_keys(
     first: dict[bytes, int] = {}  # a sheet's rows (their unit included) -> the first such sheet
     for n, res in enumerate(owned):
         origin = origins.get((res.file, res.sheet))
-        branch = origin.branch if origin is not None else ""
+        branch = origin.identity if origin is not None else ""
         whole = np.sort(hashes[n].to_numpy()).tobytes()
         earlier = first.setdefault(whole, n)
         if earlier != n and keys[earlier] != branch:

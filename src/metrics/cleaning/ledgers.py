@@ -161,7 +161,7 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
                         "row": range(len(rec)),
                         "unit": rec["unit"].astype(str).to_numpy(),
                         # two departments' lists are two lists (provenance.Origin)
-                        "dept": getattr(getattr(r, "origin", None), "branch", "") or "",
+                        "dept": getattr(getattr(r, "origin", None), "identity", "") or "",
                         "ident": ident.to_numpy(),
                     }
                 )[complete.to_numpy()]

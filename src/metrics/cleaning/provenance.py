@@ -157,8 +157,16 @@ class Origin:
     filled_on: str = ""
     #: the 填报单位 cell and the file name name two different departments (to confirm)
     conflict: str = ""
+    #: the department is one of ``[unit] branches``
+    declared: bool = False
 
-    def as_dict(self) -> dict[str, str]:
+    @property
+    def identity(self) -> str:
+        """The department a row's identity includes: a declared branch, else "" - rows of
+        departments nobody declared are compared together, as rows of one unit."""
+        return self.branch if self.declared else ""
+
+    def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v}
 
 
@@ -275,6 +283,7 @@ def sheet_origin(
         period_from=period_from,
         filled_on=day.isoformat() if day else "",
         conflict=conflict,
+        declared=bool(branch) and branch in branches,
     )
 
 

@@ -1107,7 +1107,7 @@ def clean_sheets(
             if res.file in group.files and res.origin is not None:
                 res.copies = group
     mark_duplicates(results, specs, origins)
-    departments = {k: o.branch for k, o in origins.items()}
+    departments = {k: o.identity for k, o in origins.items()}
     tables = duplicates.flag_near({t: _assemble(t, specs[t], results) for t in TABLES}, departments)
     rejects = pd.DataFrame(
         [r for res in results for r in res.rejects], columns=list(REJECT_COLUMNS)

@@ -374,7 +374,7 @@ def run_clean(
         notices,
         duplicates.trace(results),
         duplicates.near_table(
-            tables, {(r.file, r.sheet): r.origin.branch for r in results if r.origin is not None}
+            tables, {(r.file, r.sheet): r.origin.identity for r in results if r.origin is not None}
         ),
     )
     if out_dir is not None:

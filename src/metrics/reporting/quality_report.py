@@ -21,7 +21,13 @@ from metrics.cleaning.store import load_manifest, load_processed, load_side_tabl
 from metrics.contract import TABLES
 from metrics.periods import Period
 from metrics.reporting import present, quality
-from metrics.reporting.receipts import MATRIX_COLUMNS, cell_notes, grid, receipt_matrix
+from metrics.reporting.receipts import (
+    MATRIX_COLUMNS,
+    branch_label,
+    cell_notes,
+    cell_text,
+    receipt_matrix,
+)
 from metrics.scope import Scope
 
 
@@ -136,23 +142,25 @@ def title_page(q: QualityReport) -> HTML:
     return _join(out)
 
 
-#: How the first page colours a status: what blocks in red, what to look at in amber.
-_STATUS_STYLE = {
-    "未收到": "color:#b00020;font-weight:bold",
-    "两份": "color:#b00020;font-weight:bold",
-    "迟到": "color:#b36b00;font-weight:bold",
-    "未读入": "color:#b36b00;font-weight:bold",
-    "本期无": "color:#555",
-    "不报送": "color:#888",
-    "—": "color:#888",
-}
+#: How the first page colours a cell: what blocks in red, what to look at in amber, what is
+#: not owed in grey.
+_RED, _AMBER, _GREY = (
+    "color:#b00020;font-weight:bold",
+    "color:#b36b00;font-weight:bold",
+    "color:#777",
+)
 
 
-def _style(text: str) -> str:
-    """A cell's style; a cell listing several quarters is red if one of them blocks."""
-    if text in _STATUS_STYLE:
-        return _STATUS_STYLE[text]
-    return _STATUS_STYLE["未收到"] if ("未收到" in text or "两份" in text) else ""
+def _style(cells: pd.DataFrame) -> str:
+    """A grid cell's style from the matrix rows behind it (one per quarter)."""
+    statuses = set(cells["status"])
+    if cells["blocks"].any():
+        return _RED
+    if statuses & {"late", "unread", "missing"}:  # missing here: a unit that declares nobody
+        return _AMBER
+    if statuses <= {"nothing", "exempt", "none"}:
+        return _GREY
+    return ""
 
 
 def receipts_html(q: QualityReport) -> HTML:
@@ -166,22 +174,19 @@ def receipts_html(q: QualityReport) -> HTML:
     if m.empty:
         out.append(present.paragraph("没有读到任何单位的台账。"))
         return _join(out)
-    g = grid(m)
-    several = g["unit"].nunique() > 1
+    several = m["unit"].nunique() > 1
     head = ("<th>单位</th>" if several else "") + "<th>部门</th>"
     head += "".join(f"<th>{e(quality.TABLE_CN[t])}</th>" for t in TABLES)
     body = []
-    for r in g.itertuples(index=False):
+    for (unit, branch), group in m.groupby(["unit", "branch"], sort=False):
         cells = "".join(
-            f"<td style='{_style(str(v))}'>{e(str(v))}</td>"
-            for v in (r.wishes, r.donations, r.purchases, r.volunteering)
+            f"<td style='{_style(c)}'>{e(cell_text(c))}</td>"
+            for c in (group[group["table"] == t] for t in TABLES)
         )
-        unit = f"<td>{e(str(r.unit))}</td>" if several else ""
-        body.append(f"<tr>{unit}<td>{e(str(r.branch))}</td>{cells}</tr>")
-    rows = "".join(body)
-    out.append(
-        HTML(f"<table class='receipts'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-    )
+        first = f"<td>{e(str(unit))}</td>" if several else ""
+        body.append(f"<tr>{first}<td>{e(branch_label(str(branch)))}</td>{cells}</tr>")
+    table = f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+    out.append(HTML(f"<table class='receipts'>{table}</table>"))
     declared = bool(m["declared"].any())
     legend = (
         "已收到：本期台账已读入；本期无：台账发回时没有填写任何一行；未收到：没有收到这个部门这类台账"
@@ -314,7 +319,7 @@ def duplicates_section(q: QualityReport) -> HTML:
     out.append(
         present.paragraph(
             "同一部门的同一记录在多个文件或工作表中出现时只统计一次（以先读到的为准）；常见原因是同一文件以不同文件名重复报送。"
-            "两个部门各自登记的相同记录是两条记录，都计入；只有整个文件或整张表完全相同（转发的副本）才算重复。"
+            "shishi.toml 中列出的两个部门各自登记的相同记录是两条记录，都计入；只有整个文件或整张表完全相同（转发的副本）才算重复。"
         )
     )
     out.append(

@@ -24,6 +24,7 @@ published record; :func:`load_published` reads that record at the edge.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -179,12 +180,15 @@ def _branches(
     unit: str, declared: list[str], sheets: list[_Sheet], slots_: list[Period]
 ) -> list[tuple[str, bool]]:
     """The matrix rows of a unit: its declared departments, any other department that sent a
-    ledger for the period, and the unit's own row when it has ledgers of its own (or no
-    declared departments)."""
+    ledger for the period, and the unit's own row when it has ledgers of its own. A unit that
+    declares no departments has its own row only: its files all count for it, whatever
+    department their 填报单位 names."""
+    if not declared:
+        return [("", False)]
     mine = [s for s in sheets if s.unit == unit and any(_covers(s.period, q) for q in slots_)]
     extra = sorted({s.branch for s in mine if s.branch and s.branch not in declared})
     rows = [(b, True) for b in declared] + [(b, False) for b in extra]
-    if not declared or any(not s.branch for s in mine):
+    if any(not s.branch for s in mine):
         rows.append(("", False))
     return rows
 
@@ -222,47 +226,28 @@ def receipt_matrix(
         declared = list((expected.get(unit) or {}).get("branches") or [])
         never = (expected.get(unit) or {}).get("never_sends") or {}
         for branch, is_declared in _branches(unit, declared, sheets, spans):
+            here = functools.partial(_fills, unit=unit, branch=branch if declared else None)
             for table in TABLES:
                 for slot in spans:
                     cell = _cell(
-                        unit,
-                        branch,
-                        table,
-                        slot,
                         [
                             s
                             for s in sheets
-                            if unit_key(s.unit) == unit_key(unit)
-                            and s.branch == branch
-                            and s.table == table
-                            and _covers(s.period, slot)
+                            if here(s.unit, s.branch, s.table, s.period, table, slot)
                         ],
                         exempt=table in never.get(branch, []),
                         expected=is_declared or not declared,
                         copies=[
                             c
                             for c in copies
-                            if c.get("unit") == unit
-                            and c.get("branch") == branch
-                            and c.get("table") == table
-                            and _covers(str(c.get("period", "")), slot)
+                            if here(c["unit"], c["branch"], c["table"], c["period"], table, slot)
                         ],
                         replaced=[
                             c
                             for c in replaced
-                            if c.get("unit") == unit
-                            and c.get("branch") == branch
-                            and c.get("table") == table
-                            and _covers(str(c.get("period", "")), slot)
+                            if here(c["unit"], c["branch"], c["table"], c["period"], table, slot)
                         ],
-                        unread=[
-                            u[4]
-                            for u in unread
-                            if unit_key(u[0]) == unit_key(unit)
-                            and u[1] == branch
-                            and u[2] == table
-                            and _covers(u[3], slot)
-                        ],
+                        unread=[u[4] for u in unread if here(*u[:4], table, slot)],
                         published=published,
                         running=table in running,
                     )
@@ -278,11 +263,24 @@ def receipt_matrix(
     return pd.DataFrame(rows, columns=MATRIX_COLUMNS)
 
 
-def _cell(
-    unit: str,
-    branch: str,
+def _fills(
+    u: object,
+    b: object,
+    t: object,
+    p: object,
     table: str,
     slot: Period,
+    *,
+    unit: str,
+    branch: str | None,
+) -> bool:
+    """Whether a file (its unit, department, ledger and period) fills the cell of ``unit``,
+    ``branch`` (None: any department - the unit declares none), ``table`` and ``slot``."""
+    mine = unit_key(str(u)) == unit_key(unit) and (branch is None or b == branch)
+    return mine and t == table and _covers(str(p), slot)
+
+
+def _cell(
     found: list[_Sheet],
     *,
     exempt: bool,
