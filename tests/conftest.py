@@ -8,11 +8,19 @@ from collections.abc import Mapping
 from pathlib import Path
 
 #: Where every row read must end up (spelled out here, independently of metrics.cleaning.rows).
-VERDICTS = ("accepted", "rejected", "skipped_blank", "skipped_total", "skipped_note", "duplicates")
+VERDICTS = (
+    "accepted",
+    "rejected",
+    "skipped_blank",
+    "skipped_total",
+    "skipped_note",
+    "duplicates",
+    "replaced",
+)
 
 
 def assert_reconciled(counts: Mapping[str, int], where: object = "") -> None:
-    """rows_read == accepted + rejected + skipped (blank/total/note) + duplicates."""
+    """rows_read == accepted + rejected + skipped (blank/total/note) + duplicates + replaced."""
     assert counts["rows_read"] == sum(counts[k] for k in VERDICTS), (where, dict(counts))
 
 

@@ -243,3 +243,26 @@ def test_each_pin_columns_mistake_is_one_chinese_line(tmp_path: Path, text: str,
 def test_a_chinese_key_written_bare_is_a_syntax_message(tmp_path: Path) -> None:
     exc = problem(tmp_path, '[[pin]]\nfile = "a.xlsx"\ncolumns = { 日期 = "A" }\n')
     assert "第 3 行" in str(exc) and "设置项名称的写法有误" in str(exc)
+
+
+UNIT = '[unit]\nname = "东山供电公司"\nbranches = ["办公室", "安监部"]\n\n'
+
+
+def test_a_branch_that_never_sends_a_ledger(tmp_path: Path) -> None:
+    write(tmp_path, UNIT + '[[branch]]\nname = "安监部"\nnever_sends = ["捐款捐物", "消费帮扶"]\n')
+    assert load_config(tmp_path).never_sends == {"安监部": ["donations", "purchases"]}
+
+
+def test_never_sends_mistakes_name_the_branch_or_ledger_and_the_nearest(tmp_path: Path) -> None:
+    err = problem(tmp_path, UNIT + '[[branch]]\nname = "安监"\nnever_sends = ["捐款捐物"]\n')
+    assert "第 1 个 [[branch]]：部门「安监」不在 [unit] branches 中；是不是「安监部」？" in str(err)
+    err = problem(tmp_path, UNIT + '[[branch]]\nname = "安监部"\nnever_sends = ["捐款"]\n')
+    assert "第 7 行 「branch.never_sends」：没有「捐款」这类台账；是不是「捐款捐物」？" in str(err)
+    err = problem(tmp_path, UNIT + '[branch]\nname = "安监部"\n')
+    assert "要写成 [[branch]]（两层方括号）" in str(err)
+    assert err.exit_code == ExitCode.CONFIG
+
+
+def test_a_chinese_key_without_quotes_is_told_to_quote_it(tmp_path: Path) -> None:
+    err = problem(tmp_path, UNIT + "[targets]\n安监部 = 3\n")
+    assert '设置项名称「安监部」含中文，要用英文双引号括起来：写成 "安监部" = …' in str(err)

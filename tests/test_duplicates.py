@@ -174,3 +174,95 @@ def test_two_units_rows_are_never_near_repeats(tmp_path: Path) -> None:
     )
     don = run_clean(raw, None).tables["donations"]
     assert len(don) == 2 and don["review_group"].isna().all()
+
+
+# --- a row's identity includes its department (issue 19, item 3) ----------------------------
+
+
+def _department_sheet(
+    rows: list[list[object]], path: Path, dept: str | None, header: list[str] | None = None
+) -> None:
+    """A department's purchase ledger: its 填报单位 above the header when ``dept`` is given."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["消费帮扶采购登记"])
+    ws.append([f"填报单位：{dept}" if dept else None])
+    ws.append(header or ["日期", "采购主体", "供应地区", "产品", "金额"])  # Excel row 3
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+HONEY = [dt.date(2025, 3, 10), "企业", "青山村", "蜂蜜", 500]
+
+
+def _departments(raw: Path) -> None:
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "shishi.toml").write_text(
+        '[unit]\nname = "测试厂"\nbranches = ["甲部", "乙部"]\n', encoding="utf-8"
+    )
+
+
+def test_two_departments_alike_rows_are_two_purchases(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _departments(raw)
+    _department_sheet([HONEY], raw / "采购_甲部.xlsx", "甲部")
+    _department_sheet([HONEY], raw / "采购_乙部.xlsx", "乙部")
+    outcome = run_clean(raw, tmp_path / "out")
+    assert outcome.tables["purchases"]["amount_yuan"].sum() == 1000  # 500 + 500
+    assert outcome.manifest["totals"]["duplicates"] == 0
+    assert outcome.tables["purchases"]["review_group"].isna().all()  # not even a near repeat
+
+
+def test_one_departments_row_read_twice_is_a_repeat(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _departments(raw)
+    tea = [dt.date(2025, 3, 12), "企业", "青山村", "茶叶", 300]
+    _department_sheet([HONEY], raw / "采购_甲部_三月.xlsx", "甲部")
+    _department_sheet([HONEY, tea], raw / "采购_甲部_一季度.xlsx", "甲部")
+    outcome = run_clean(raw, tmp_path / "out")
+    assert outcome.tables["purchases"]["amount_yuan"].sum() == 800  # the honey once, the tea
+    dup = duplicates_table(tmp_path / "out")
+    # files are read in name order (一 U+4E00 before 三 U+4E09): the later one holds the repeat
+    assert dup[["source_file", "same_as_file"]].values.tolist() == [
+        ["采购_甲部_三月.xlsx", "采购_甲部_一季度.xlsx"]
+    ]
+
+
+def test_a_whole_sheet_forwarded_under_another_name_is_a_repeat(tmp_path: Path) -> None:
+    """乙部 forwards 甲部's ledger as its own file: the sheet states no department, and every
+    row is 甲部's - a repeated sheet, counted once."""
+    raw = tmp_path / "raw"
+    _departments(raw)
+    tea = [dt.date(2025, 3, 12), "企业", "青山村", "茶叶", 300]
+    _department_sheet([HONEY, tea], raw / "采购_甲部.xlsx", "甲部")
+    _department_sheet([HONEY, tea], raw / "采购_乙部.xlsx", None)  # named 乙部 by its file only
+    outcome = run_clean(raw, tmp_path / "out")
+    assert outcome.tables["purchases"]["amount_yuan"].sum() == 800
+    assert outcome.manifest["totals"]["duplicates"] == 2
+
+
+def test_two_departments_that_state_themselves_keep_identical_ledgers(tmp_path: Path) -> None:
+    """Each department bought the same quota on the same day, each says so in its 填报单位."""
+    raw = tmp_path / "raw"
+    _departments(raw)
+    tea = [dt.date(2025, 3, 12), "企业", "青山村", "茶叶", 300]
+    _department_sheet([HONEY, tea], raw / "采购_甲部.xlsx", "甲部")
+    _department_sheet([HONEY, tea], raw / "采购_乙部.xlsx", "乙部")
+    outcome = run_clean(raw, tmp_path / "out")
+    assert outcome.tables["purchases"]["amount_yuan"].sum() == 1600
+
+
+def test_near_repeats_are_sought_within_one_department(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _departments(raw)
+    header = ["日期", "捐赠方", "金额", "备注"]
+    gift = [dt.date(2025, 3, 10), "某甲科技有限公司", 5000, None]
+    later = [dt.date(2025, 3, 12), "某甲科技有限公司", 5000, "定向"]
+    _department_sheet([gift], raw / "捐款_甲部.xlsx", "甲部", header)
+    _department_sheet([later], raw / "捐款_乙部.xlsx", "乙部", header)
+    assert run_clean(raw, None).tables["donations"]["review_group"].isna().all()
+    _department_sheet([later], raw / "捐款_甲部_补报.xlsx", "甲部", header)
+    don = run_clean(raw, None).tables["donations"]
+    flagged = don[don["review_group"].notna()].sort_values("source_file")
+    assert flagged["source_file"].tolist() == ["捐款_甲部.xlsx", "捐款_甲部_补报.xlsx"]

@@ -191,3 +191,76 @@ def test_a_running_ledger_conflict_blocks_only_its_own_unit() -> None:
     [b] = gate.check(manifest, outcome.tables, Scope.whole(), p)
     assert b.kind == "conflict" and "3 修路" in b.message and b.toml.startswith("[[pin]]")
     assert gate.check(manifest, outcome.tables, Scope("青江卷烟厂"), p) == []
+
+
+# --- the receipt matrix (issue 19): what each department owed ---------------------------------
+
+
+def _templates_back(raw: Path, rows: dict[str, list[list[object]]]) -> None:
+    """甲部's and 乙部's 2025Q2 donation templates, filled with ``rows`` per department."""
+    from metrics.cleaning.ledger_templates import HEADER_ROW, write_templates
+
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "shishi.toml").write_text(
+        '[unit]\nname = "测试厂"\nbranches = ["甲部", "乙部"]\n', encoding="utf-8"
+    )
+    for path in write_templates(
+        raw, period=Period.parse("2025Q2"), offices=["甲部", "乙部"], unit="测试厂"
+    ):
+        office = path.name.split("_")[1]
+        if not path.name.startswith("捐款捐物登记") or office not in rows:
+            path.unlink()
+            continue
+        wb = openpyxl.load_workbook(path)
+        ws = wb["台账"]
+        ws["J2"] = "2025-07-01"
+        for r, row in enumerate(rows[office], start=HEADER_ROW + 1):
+            for c, value in enumerate(row, start=1):
+                ws.cell(row=r, column=c, value=value)
+        wb.save(path)
+
+
+def test_a_blank_template_is_not_a_sheet_without_accepted_rows(tmp_path: Path) -> None:
+    import datetime as dt
+
+    _templates_back(
+        tmp_path / "raw", {"甲部": [[dt.date(2025, 5, 1), "助学", "甲部", "现金", 800]], "乙部": []}
+    )
+    outcome = run_clean(tmp_path / "raw")
+    found = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2025Q2"))
+    kinds = [b.kind for b in found]
+    assert "no_rows" not in kinds  # 乙部 sent its template back blank: 本期无
+    # the other three ledgers of both departments never came: one item per department
+    missing = [b for b in found if b.kind == "missing_ledger"]
+    assert [squeeze(b.message) for b in missing] == [
+        squeeze(
+            f"未收到{who}的台账：心愿清单（2025年第二季度）、消费帮扶采购（2025年第二季度）、"
+            f"志愿服务（2025年第二季度）。缺了它们，相关数字会少算{who}的部分"
+        )
+        for who in ("甲部", "乙部")
+    ]
+    assert missing[0].toml == (
+        '[[branch]]\nname = "甲部"\nnever_sends = ["心愿清单", "消费帮扶采购", "志愿服务"]'
+    )
+    assert "心愿清单_甲部_2025Q2.xlsx" in missing[0].hint
+
+
+def test_two_plain_copies_block_naming_both_and_where_to_move_one(tmp_path: Path) -> None:
+    import datetime as dt
+
+    raw = tmp_path / "raw"
+    _templates_back(raw, {"甲部": [[dt.date(2025, 5, 1), "助学", "甲部", "现金", 800]]})
+    wb = openpyxl.load_workbook(raw / "捐款捐物登记_甲部_2025Q2.xlsx")
+    wb["台账"]["E5"] = 900
+    wb.save(raw / "捐款捐物登记_甲部_2025Q2 - 副本.xlsx")
+    outcome = run_clean(raw)
+    [two] = [
+        b
+        for b in gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2025Q2"))
+        if b.kind == "two_files"
+    ]
+    assert (
+        "「捐款捐物登记_甲部_2025Q2 - 副本.xlsx」、「捐款捐物登记_甲部_2025Q2.xlsx」" in two.message
+    )
+    assert f"把另一份移入 {raw / '归档'}" in two.hint
+    assert two.table == "donations"

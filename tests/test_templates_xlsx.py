@@ -40,6 +40,7 @@ def sample_value(table: str, field: Any, office: str) -> Any:
         "hours": 2.5,
         "status": "已办结",
         "kind": "现金",
+        "quantity": 20,
     }.get(field.type, choices[0] if choices else f"{office}的{field.name}")
 
 
@@ -185,3 +186,35 @@ def test_export_neutralizes_formulas(tmp_path: Path) -> None:
     assert ws["A3"].value == "'@SUM(A1)"
     assert ws["A4"].value == "普通文本"
     assert ws["B2"].value == -1  # numbers are left alone
+
+
+def test_goods_are_entered_in_the_donation_template_and_read_back(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_templates(raw, period=Q1, offices=["甲车间"], unit="测试厂")
+    path = raw / "捐款捐物登记_甲车间_2025Q1.xlsx"
+    ws = load_workbook(path)["台账"]
+    headers = [c.value for c in ws[HEADER_ROW] if c.value]
+    assert headers == [
+        "日期", "项目/用途", "捐赠方", "类型", "金额（元）", "物资名称", "计量单位", "数量", "备注",
+    ]  # fmt: skip
+    assert "折合金额" in ws["E4"].comment.text  # the 金额 column holds the value of goods
+    guide = "\n".join(str(c.value) for c in load_workbook(path)["说明"]["A"] if c.value)
+    assert "折合金额" in guide and "本期无" in guide and "_更正" in guide
+    fill(
+        path,
+        [
+            [dt.date(2025, 3, 5), "冬季送温暖", "甲车间", "物资", None, "大米", "箱", 20],
+            [dt.date(2025, 3, 5), "冬季送温暖", "甲车间", "物资", "约1500", "食用油", "桶", 10],
+            [dt.date(2025, 3, 6), "助学", "甲车间", "现金", 800],
+        ],
+        ("填报员", "审核员", dt.date(2025, 4, 3)),
+    )
+    outcome = run_clean(raw)
+    assert outcome.rejects.empty
+    don = outcome.tables["donations"]
+    got = don[["kind", "item", "item_unit", "quantity", "amount_yuan", "amount_qualifier"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["in_kind", "大米", "箱", 20.0, None, "exact"],
+        ["in_kind", "食用油", "桶", 10.0, 1500.0, "about"],  # a 折合金额 written 约 stays 约
+        ["cash", None, None, None, 800.0, "exact"],
+    ]

@@ -118,6 +118,23 @@ def column_letter(index: int) -> str:
     return out
 
 
+def ledger_names() -> dict[str, str]:
+    """Every way shishi.toml may name a ledger -> its table: 捐款捐物, 捐款捐物登记, donations."""
+    names = {table: table for table in TABLES}
+    for table, label in TABLE_LABELS.items():
+        names[label] = table
+    for table, tdef in _header_vocab()["tables"].items():
+        names[str(tdef["label"])] = table
+    names |= {"心愿清单台账": "wishes", "捐款捐物登记": "donations", "消费帮扶采购": "purchases"}
+    names |= {"志愿服务活动": "volunteering", "消费帮扶": "purchases"}
+    return names
+
+
+def ledger_table(name: str) -> str | None:
+    """The table a ledger name in shishi.toml stands for (None if it names none)."""
+    return ledger_names().get(str(name).strip())
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -278,6 +295,26 @@ def _check_targets(value: dict[str, float]) -> dict[str, float]:
     return value
 
 
+class BranchSection(_Section):
+    """``[[branch]]``: what one of ``[unit] branches`` never sends, so it is never 未收到."""
+
+    #: the branch, as written in [unit] branches
+    name: str
+    #: ledgers it never sends: 心愿清单 / 捐款捐物 / 消费帮扶 / 志愿服务 (or the table names)
+    never_sends: list[str] = []
+
+    @field_validator("never_sends")
+    @classmethod
+    def _known_ledgers(cls, value: list[str]) -> list[str]:
+        tables = []
+        for ledger in value:
+            table = ledger_table(ledger)
+            if table is None:
+                raise ValueError(f"ledger:{ledger}")
+            tables.append(table)
+        return tables
+
+
 class UnitDecl(_Section):
     """``[[units]]``: a unit of the group - a subfolder holding its files, or ``folder = "."``
     for the ledgers at the top of the raw folder (the group's own 机关本部)."""
@@ -341,6 +378,7 @@ class ConfigFile(_Section):
 
     unit: UnitSection = UnitSection()
     units: list[UnitDecl] = []
+    branch: list[BranchSection] = []
     headers: dict[TableName, dict[str, list[str]]] = {}
     pin: list[Pin] = []
     #: yuan per unit of a foreign currency (USD = 7.1); without one, such amounts stay out of sums
@@ -358,6 +396,18 @@ class ConfigFile(_Section):
             for name in fields:
                 if name not in table_fields(table):
                     raise ValueError(f"field:{table}:{name}")
+        return value
+
+    @field_validator("branch")
+    @classmethod
+    def _declared_branches(
+        cls, value: list[BranchSection], info: ValidationInfo
+    ) -> list[BranchSection]:
+        unit = info.data.get("unit")
+        listed = list(unit.branches) if isinstance(unit, UnitSection) else []
+        for i, b in enumerate(value):
+            if b.name not in listed:
+                raise ValueError(f"branch:{i}:{b.name}:{'、'.join(listed)}")
         return value
 
     @field_validator("rates")
@@ -380,6 +430,8 @@ class RawConfig:
 
     unit_name: str | None = None
     branches: list[str] = field(default_factory=list)
+    #: branch -> tables it never sends ([[branch]] never_sends, read as table names)
+    never_sends: dict[str, list[str]] = field(default_factory=dict)
     sample: bool = False
     units: list[UnitDecl] = field(default_factory=list)
     extra_headers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -406,6 +458,7 @@ class RawConfig:
         return cls(
             unit_name=parsed.unit.name,
             branches=list(parsed.unit.branches),
+            never_sends={b.name: list(b.never_sends) for b in parsed.branch},
             sample=parsed.unit.sample,
             units=list(parsed.units),
             extra_headers={t: dict(f) for t, f in parsed.headers.items()},
@@ -535,11 +588,14 @@ def toml_syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: Path) -> Co
     line = lines[line_no - 1] if line_no and line_no <= len(lines) else ""
     hint = 'TOML 写法：设置项 = "文字"，数字不加引号，列表写成 ["甲", "乙"]'
     wide = sorted({c for c in line if c in _FULL_WIDTH})
-    if english.startswith("Invalid initial character for a key part") and re.search(
+    key = line.split("=", 1)[0].strip() if "=" in line else ""
+    if key and not key.startswith(('"', "'", "[")) and not key.isascii() and not wide:
+        hint = f'设置项名称「{key}」含中文，要用英文双引号括起来：写成 "{key}" = …'
+    elif english.startswith("Invalid initial character for a key part") and re.search(
         r"(?:^|[{,])\s*[^\x00-\x7f]", line
     ):
         hint = '中文的设置项名称要用英文双引号括起来，例如 verbs = { "兑付" = "兑现" }'
-    if wide:
+    elif wide:
         hint = (
             f'这一行用了中文标点 {" ".join(wide)}：请改成英文半角的 " = [ ] , :'
             "（输入法切换到英文后重新输入）"
@@ -571,7 +627,7 @@ def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
     if kind == "date_type" or kind.startswith("date"):
         return f"{where}：应为日期，不加引号，例如 date = 2024-10-05"
     if kind == "list_type":
-        if loc[:1] in {("pin",), ("units",)} and isinstance(value, dict):
+        if loc[:1] in {("pin",), ("units",), ("branch",)} and isinstance(value, dict):
             return f"{where}：要写成 [[{loc[0]}]]（两层方括号），每一项一段"
         return f'{where}：应为列表，例如 {loc[-1]} = ["{value}"]（现在是 {value!r}）'
     if kind == "dict_type" and loc[-1] == "columns":
@@ -634,6 +690,16 @@ def _explain_value_error(code: str, where: str) -> str:
         return f"{where}：不能是空白的词"
     if parts[0] == "columns":
         return f"{where}：{':'.join(parts[1:])}"
+    if parts[0] == "ledger" and len(parts) == 2:
+        names = ["心愿清单", "捐款捐物", "消费帮扶", "志愿服务"]
+        return f"{where}：没有「{parts[1]}」这类台账{_nearest(parts[1], names)}"
+    if parts[0] == "branch" and len(parts) == 4:
+        listed = parts[3].split("、") if parts[3] else []
+        return (
+            f"第 {int(parts[1]) + 1} 个 [[branch]]：部门「{parts[2]}」不在 [unit] branches 中"
+            + (_nearest(parts[2], listed) if listed else "；[unit] branches 是空的")
+            + "（两处的部门名称要一字不差）"
+        )
     if parts[0] == "positive" and len(parts) == 3:
         return f"{where}.{parts[1]}：应为正数（现在是 {parts[2]}）"
     if parts[0] == "target" and len(parts) == 2:
@@ -655,6 +721,7 @@ def _allowed_at(loc: tuple[Any, ...]) -> list[str]:
         "units": UnitDecl,
         "pin": Pin,
         "statuses": StatusSection,
+        "branch": BranchSection,
     }
     if parts and parts[0] in nested:
         model = nested[parts[0]]

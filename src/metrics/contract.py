@@ -52,7 +52,8 @@ DONOR_TYPE_LABELS: dict[str, str] = {
     "other": "其他",
 }
 
-#: A sheet's row accounting: rows_read is the sum of the other six, for every sheet.
+#: A sheet's row accounting: rows_read is the sum of the others, for every sheet. ``replaced``:
+#: rows of a file a later correction of the same department, ledger and period replaced.
 COUNT_KEYS: tuple[str, ...] = (
     "rows_read",
     "accepted",
@@ -61,6 +62,7 @@ COUNT_KEYS: tuple[str, ...] = (
     "skipped_total",
     "skipped_note",
     "duplicates",
+    "replaced",
 )
 COUNT_LABELS: dict[str, str] = {
     "rows_read": "读取行数",
@@ -70,6 +72,7 @@ COUNT_LABELS: dict[str, str] = {
     "skipped_total": "合计行",
     "skipped_note": "注释行",
     "duplicates": "重复",
+    "replaced": "已被更正版替换",
 }
 
 

@@ -7,6 +7,13 @@ repeat of a record already read from another file or sheet is counted once and n
 and amount within a few days; same day and amount with a similar donor) is kept, both rows are
 listed in ``near_duplicates.csv``, and ``review_repeat`` marks every row of such a group but the
 first read, so figures can count the group once while the analyst decides.
+
+A row's identity includes where it came from: its unit and its department (the sheet's
+provenance.Origin, when it names one of ``[unit] branches``). Two departments that each bought 500元 of honey from one village on one
+day bought 1,000元, so rows are compared within one department's ledgers only - and across
+departments only when a whole file or sheet is repeated: the same bytes, or every row the same
+while at least one of the two sheets does not state its department in its own 填报单位 cell
+(a forwarded copy renamed). Near repeats are sought within one department too.
 """
 
 from __future__ import annotations
@@ -53,8 +60,48 @@ def record_key_columns(spec: Any) -> list[str]:
     return cols
 
 
-def mark_duplicates(results: list[Any], specs: dict[str, Any]) -> None:
-    """Move records already read from an earlier file or sheet out of the later one.
+def _sheet_rows(records: pd.DataFrame, keys: list[str]) -> pd.Series:
+    return pd.util.hash_pandas_object(records[keys].astype(str), index=False)
+
+
+def department_keys(
+    owned: list[Any], hashes: list[pd.Series], origins: dict[tuple[str, str], Any]
+) -> list[str]:
+    """The department each sheet's rows are compared within.
+
+    A sheet whose rows are all the rows of an earlier sheet of another department (the same
+    multiset) takes that sheet's department - a whole sheet repeated - unless both sheets state
+    their department in their own 填报单位 cell (two departments' ledgers that happen to agree,
+    e.g. each bought the same quota of produce) and their bytes differ.
+    """
+    keys: list[str] = []
+    first: dict[bytes, int] = {}  # a sheet's rows (their unit included) -> the first such sheet
+    for n, res in enumerate(owned):
+        origin = origins.get((res.file, res.sheet))
+        branch = origin.identity if origin is not None else ""
+        whole = np.sort(hashes[n].to_numpy()).tobytes()
+        earlier = first.setdefault(whole, n)
+        if earlier != n and keys[earlier] != branch:
+            other = origins.get((owned[earlier].file, owned[earlier].sheet))
+            stated = (
+                origin is not None
+                and other is not None
+                and origin.branch_from == "cell"
+                and other.branch_from == "cell"
+            )
+            if res.sha256 == owned[earlier].sha256 or not stated:
+                branch = keys[earlier]
+        keys.append(branch)
+    return keys
+
+
+def mark_duplicates(
+    results: list[Any],
+    specs: dict[str, Any],
+    origins: dict[tuple[str, str], Any] | None = None,
+) -> None:
+    """Move records already read from an earlier file or sheet of the same department out of
+    the later one (``origins``: (file, sheet) -> provenance.Origin; without it, one department).
 
     Each moved record keeps the file, sheet and row it repeats (``same_as_*``) in the
     sheet's ``duplicate_records``. Identical rows inside one sheet are left alone (two equal
@@ -67,11 +114,14 @@ def mark_duplicates(results: list[Any], specs: dict[str, Any]) -> None:
         if len(owned) < 2:
             continue
         keys = [c for c in record_key_columns(specs[table]) if c in owned[0].records.columns]
+        hashes = [_sheet_rows(res.records, keys) for res in owned]
+        branches = department_keys(owned, hashes, origins or {})
         seen = pd.concat(
             [
                 pd.DataFrame(
                     {
-                        "h": pd.util.hash_pandas_object(res.records[keys].astype(str), index=False),
+                        "h": hashes[n],
+                        "d": branches[n],
                         "n": n,
                         "row": res.records["source_row"].to_numpy(),
                     }
@@ -80,6 +130,8 @@ def mark_duplicates(results: list[Any], specs: dict[str, Any]) -> None:
             ],
             ignore_index=True,
         )
+        # the department is part of a row's identity: a repeat is a repeat within one
+        seen["h"] = pd.util.hash_pandas_object(seen[["h", "d"]].astype(str), index=False)
         first = seen.groupby("h", sort=False)[["n", "row"]].transform("first")
         repeat = (first["n"] != seen["n"]).to_numpy()  # first read in an earlier sheet
         offset = 0
@@ -154,15 +206,29 @@ class _Candidate(NamedTuple):
     day: pd.Timestamp
     where: int
     unit: str
+    branch: str
     pos: int
 
 
-def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
+Departments = dict[tuple[str, str], str]
+
+
+def _branches(frame: pd.DataFrame, departments: Departments | None) -> np.ndarray:
+    """The department of each row, by the file and sheet it was read from ("" if unknown)."""
+    if not departments or frame.empty:
+        return np.full(len(frame), "", dtype=object)
+    files, sheets = frame["source_file"].astype(str), frame["source_sheet"].astype(str)
+    return np.array([departments.get(w, "") for w in zip(files, sheets, strict=True)], dtype=object)
+
+
+def _pairs(
+    frame: pd.DataFrame, who: str, departments: Departments | None = None
+) -> list[tuple[int, int, str]]:
     """(row, row, rule) of near repeats from different sheets, by position in ``frame``.
 
-    Only (donor, amount) and (day, amount) groups spanning two or more sheets are looked at,
-    and only those of at most ``_MAX_GROUP`` rows: a gift of 10 yuan from "*明" on a hundred
-    lists is everyday giving, not a re-published donation.
+    Only (donor, amount) and (day, amount) groups spanning two or more sheets of one unit and
+    one department are looked at, and only those of at most ``_MAX_GROUP`` rows: a gift of 10
+    yuan from "*明" on a hundred lists is everyday giving, not a re-published donation.
     """
     data = pd.DataFrame(
         {
@@ -173,14 +239,15 @@ def _pairs(frame: pd.DataFrame, who: str) -> list[tuple[int, int, str]]:
                 frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str)
             )[0],
             "unit": frame["unit"].astype(str).to_numpy(),  # two units' rows are two records
+            "branch": _branches(frame, departments),  # and so are two departments'
             "pos": np.arange(len(frame)),
         }
     )
     data = data[data["amount"].notna() & (data["amount"] > 0) & data["day"].notna()]
     pairs: list[tuple[int, int, str]] = []
     for rule, by in (
-        ("same_who_amount", ["unit", "key", "amount"]),
-        ("same_day_amount", ["unit", "day", "amount"]),
+        ("same_who_amount", ["unit", "branch", "key", "amount"]),
+        ("same_day_amount", ["unit", "branch", "day", "amount"]),
     ):
         rows = data[data["key"] != ""] if rule == "same_who_amount" else data
         grouped = rows.groupby(by, sort=False)["where"]
@@ -224,18 +291,25 @@ def _groups(n: int, pairs: list[tuple[int, int, str]]) -> tuple[np.ndarray, dict
     return groups, rules
 
 
-def flag_near(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def flag_near(
+    tables: dict[str, pd.DataFrame], departments: Departments | None = None
+) -> dict[str, pd.DataFrame]:
     """Donations and purchases with ``review_group`` (e.g. 捐赠-3) and ``review_repeat``.
 
     Rows are kept; ``review_repeat`` is True for every row of a group except the first read,
-    so a sum over ``~review_repeat`` counts each group once.
+    so a sum over ``~review_repeat`` counts each group once. ``departments`` maps (file,
+    sheet) to the department that sent it: rows of two departments are never a near repeat.
     """
     out = dict(tables)
     for table, who in NEAR_TABLES.items():
         frame = tables.get(table)
         if frame is None:
             continue
-        groups, _ = _groups(len(frame), _pairs(frame, who)) if len(frame) else (np.empty(0), {})
+        groups, _ = (
+            _groups(len(frame), _pairs(frame, who, departments))
+            if len(frame)
+            else (np.empty(0), {})
+        )
         prefix = {"donations": "捐赠", "purchases": "采购"}[table]
         labels = [f"{prefix}-{g}" if g > 0 else None for g in groups]
         repeat = np.zeros(len(frame), dtype=bool)
@@ -250,7 +324,9 @@ def flag_near(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def near_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def near_table(
+    tables: dict[str, pd.DataFrame], departments: Departments | None = None
+) -> pd.DataFrame:
     """Every row under review, grouped, with what makes the group (near_duplicates.csv)."""
     frames = []
     for table, who in NEAR_TABLES.items():
@@ -258,7 +334,7 @@ def near_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if frame is None or "review_group" not in frame or frame["review_group"].isna().all():
             continue
         rows = frame[frame["review_group"].notna()]
-        pairs = _pairs(frame, who)
+        pairs = _pairs(frame, who, departments)
         _, rules = _groups(len(frame), pairs)
         rule_of = {f"{'捐赠' if table == 'donations' else '采购'}-{g}": r for g, r in rules.items()}
         frames.append(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -23,15 +24,9 @@ from metrics.cleaning.headers import FieldSpec, load_table_specs
 from metrics.cleaning.parsing import load_vocab
 from metrics.cleaning.statuses import status_table
 from metrics.cleaning.store import atomic_write
+from metrics.cleaning.template_names import TEMPLATE_STEMS, template_name
 from metrics.periods import Period
 
-#: File name stem per table: 捐款捐物登记_{office}_{period}.xlsx
-TEMPLATE_STEMS = {
-    "wishes": "心愿清单",
-    "donations": "捐款捐物登记",
-    "purchases": "消费帮扶采购",
-    "volunteering": "志愿服务活动",
-}
 HEADER_FILL = PatternFill("solid", fgColor="F3E9E9")
 INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
 ROWS_WITH_RULES = 500
@@ -47,9 +42,6 @@ PROVENANCE_FIELDS = (
     ("审核人", "reviewed_by"),
     ("填报日期", "filled_on"),
 )
-#: Characters a file name cannot hold on Windows (where the offices' Excel runs).
-_BAD_NAME_CHARS = '/\\:*?"<>|'
-
 GUIDE = {
     "amount": "金额：填数字（元），如 12500；只知道大概时可写 约3000、6万余元。不要写“待定”。",
     "date": "日期：用 Excel 日期格式，或写成 2024年10月5日 / 2024-10-05。",
@@ -57,18 +49,22 @@ GUIDE = {
     "hours": "时长：填小时数，如 2.5。",
     "status": "办理进度：从下拉列表选择。",
     "kind": "类型：从下拉列表选择 现金 / 物资。",
+    "quantity": "数量：物资的数量，填数字，如 20；计量单位（箱、件、台）写在前面“计量单位”一栏。",
 }
-
-
-def template_name(table: str, office: str = "", period: str = "") -> str:
-    """捐款捐物登记_卷包车间_2025Q1.xlsx (parts left out when empty)."""
-    parts = [TEMPLATE_STEMS[table], safe_file_part(office), period]
-    return "_".join(p for p in parts if p) + ".xlsx"
-
-
-def safe_file_part(text: str) -> str:
-    """An office name as it can appear in a file name (characters Windows refuses removed)."""
-    return "".join("-" if c in _BAD_NAME_CHARS else c for c in text).strip(" .")
+#: What one field of one ledger needs said beyond its type's line (the donation amount holds
+#: the value of goods too).
+GUIDE_FIELDS = {
+    "donations.amount_yuan": (
+        "金额：现金填捐款金额（元），如 12500；只知道大概时可写 约3000、6万余元，不要写“待定”。"
+        "捐物资的，类型选“物资”，填物资名称、数量、计量单位；这一栏填物资的折合金额（元），"
+        "按入库或发票价值填写，只是估计的写“约”，如 约3000；不知道价值的空着，只报数量。"
+    ),
+}
+#: A comment on a header cell, shown when the clerk points at it in Excel.
+HEADER_NOTES = {
+    "donations.amount_yuan": "现金：捐款金额；物资：折合金额（元），不知道可空着",
+    "donations.quantity": "物资的数量，填数字；单位写在“计量单位”一栏",
+}
 
 
 def field_choices(table: str, f: FieldSpec, branches: Sequence[str]) -> list[str]:
@@ -131,6 +127,8 @@ def build_template(
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
+        if note := HEADER_NOTES.get(f"{table}.{f.name}"):
+            cell.comment = Comment(note, "shishi")
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = 14 if f.type != "text" else 22
         choices = field_choices(table, f, branches)
@@ -165,24 +163,37 @@ def build_template(
         "1. 先在第2行填写 填报人、审核人、填报日期（填报单位和填报期间已填好，请勿改动）。",
         f"2. 从第{first}行起每行一条记录；不要合并单元格，不要在表格中间插入标题或空行。",
         "3. 不需要填写合计行，统计由系统完成；如填写，请放在最后一行并写明“合计”。",
-        *[
-            f"{i}. {GUIDE[t]}"
-            for i, t in enumerate(dict.fromkeys(f.type for f in fields if f.type in GUIDE), start=4)
-        ],
+        *[f"{i}. {line}" for i, line in enumerate(_guide_lines(table, fields), start=4)],
         "",
         "如何发回：",
         f"• 文件名请保持为「{name}」：其中已写明部门和期间，各部门的文件不会重名、不会互相覆盖。",
-        "• 如需改名，请保留部门名称和期间（例如加上“_更正”），不要改成“台账.xlsx”之类的通用名称。",
+        "• 如需改名，请保留部门名称和期间，不要改成“台账.xlsx”之类的通用名称。",
         "• 保存为 .xlsx 格式后，通过邮件或内网发给"
         + (f"{unit}" if unit else "本单位")
-        + "的统计分析人员；"
-        "同一期间如需更正，请整份重新发送，并在邮件中说明。",
+        + "的统计分析人员。",
+        "• 本期没有要登记的，也请填好填报人、填报日期，把这份空表发回：统计时记为“本期无”；"
+        "不发回会记为“未收到”，报告要等齐了才能出。",
+        "• 发出后需要更正的，请整份重新发送：在文件名后加上“_更正”（如「"
+        + name.removesuffix(".xlsx")
+        + "_更正.xlsx」），并把填报日期改为更正的日期；新的一份会替换旧的一份，不会重复统计。",
         "• 右侧各列是下拉选项的来源，请勿修改本页。",
     ]
     for r, line in enumerate(lines, start=1):
         guide.cell(row=r, column=1, value=line).font = Font(bold=(r == 1))
     guide.column_dimensions["A"].width = 90
     return wb
+
+
+def _guide_lines(table: str, fields: list[FieldSpec]) -> list[str]:
+    """One line per kind of cell to fill (amount, date, …), a field's own line where it has one."""
+    lines: dict[str, str] = {}
+    for f in fields:
+        own = GUIDE_FIELDS.get(f"{table}.{f.name}")
+        if own is not None:
+            lines[f"{table}.{f.name}"] = own
+        elif f.type in GUIDE and f.type not in lines:
+            lines[f.type] = GUIDE[f.type]
+    return list(lines.values())
 
 
 def _umask() -> int:

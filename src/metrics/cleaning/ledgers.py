@@ -158,6 +158,11 @@ def sheet_version(
     return Version(None, "", period, found)
 
 
+def running_tables() -> tuple[str, ...]:
+    """The tables re-sent whole each period and versioned by record identity (refresh.toml)."""
+    return tuple(_settings()["tables"])
+
+
 def _key(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return ""
@@ -196,18 +201,20 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
                         "result": n,
                         "row": range(len(rec)),
                         "unit": rec["unit"].astype(str).to_numpy(),
+                        # two departments' lists are two lists (provenance.Origin)
+                        "dept": getattr(getattr(r, "origin", None), "identity", "") or "",
                         "ident": ident.to_numpy(),
                     }
                 )[complete.to_numpy()]
             )
         frame = pd.concat(parts, ignore_index=True)
-        groups = frame.groupby(["unit", "ident"])["result"].nunique()
+        groups = frame.groupby(["unit", "dept", "ident"])["result"].nunique()
         shared = groups[groups > 1].index
         if not len(shared):
             continue
-        frame = frame.set_index(["unit", "ident"]).loc[shared].reset_index()
+        frame = frame.set_index(["unit", "dept", "ident"]).loc[shared].reset_index()
         drop: dict[int, list[int]] = {}
-        for (unit, ident), group in frame.groupby(["unit", "ident"], sort=True):
+        for (unit, _dept, ident), group in frame.groupby(["unit", "dept", "ident"], sort=True):
             sources = sorted(set(group["result"]))
             dated = {s: versions.get((results[s].file, results[s].sheet)) for s in sources}
             winner_or_none = _newest(dated)

@@ -32,6 +32,7 @@ from metrics.cleaning import (
 )
 from metrics.cleaning import totals as totals_mod
 from metrics.cleaning.context import DateFill
+from metrics.cleaning.corrections import settle_copies
 from metrics.cleaning.duplicates import mark_duplicates
 from metrics.cleaning.headers import (
     HEADER_SEARCH_ROWS,
@@ -47,7 +48,9 @@ from metrics.cleaning.headers import (
     match_header_cell,
 )
 from metrics.cleaning.ingest import FileNotice, RawSheet
+from metrics.cleaning.ledgers import running_tables
 from metrics.cleaning.parsing import MAX_AMOUNT_YUAN, Parsed, is_empty, normalize_text
+from metrics.cleaning.provenance import sheet_origins
 from metrics.cleaning.totals import Figure, TotalCheck, TotalRow
 from metrics.config import RawConfig
 from metrics.contract import (
@@ -121,6 +124,11 @@ class SheetResult:
     reading: readings.SheetReading | None = None
     timed: str = ""  # the header of a date column holding times only (07:06:18)
     yearless: str = ""  # the header of a date column whose cells took the title's year
+    #: which department sent it, for which period (provenance.Origin); None: no ledger
+    origin: Any = None
+    #: the correction that replaced this sheet's rows, and the group both belong to
+    replaced_by: str = ""
+    copies: Any = None
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -1144,12 +1152,18 @@ def _goods(
 
 
 def clean_sheets(
-    sheets: list[RawSheet], config: RawConfig, rows_done: RowsDone | None = None
+    sheets: list[RawSheet],
+    config: RawConfig,
+    rows_done: RowsDone | None = None,
+    heads: dict[tuple[str, str], list[list[Any]]] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[SheetResult]]:
     """All raw sheets -> (processed tables, rejects, per-sheet results for the manifest).
 
     ``rows_done`` hears of the rows as they are read: in chunks for a big sheet, and the
     rest of a sheet (title and header rows, or a sheet without a table) once it is done.
+    ``heads`` (each sheet's first rows) give each result its origin: the department and
+    period its 填报 cells state (provenance.py), which settle two files of one department
+    (corrections.py) before repeats are sought within each department (duplicates.py).
     """
     specs = load_table_specs(config.extra_headers)
     results = []
@@ -1165,8 +1179,17 @@ def clean_sheets(
         if rows_done is not None and rows > counted:
             rows_done(rows - counted)
     # reconcile totals before duplicates are moved out: a sheet's 合计 covers its own rows
-    mark_duplicates(results, specs)
-    tables = duplicates.flag_near({t: _assemble(t, specs[t], results) for t in TABLES})
+    origins = sheet_origins(results, {s.file: s.unit_name for s in sheets}, heads or {}, config)
+    for res in results:
+        res.origin = origins.get((res.file, res.sheet))
+    units = {s.file: s.unit_name for s in sheets}
+    for group in settle_copies(results, origins, units, specs, running_tables()):
+        for res in results:
+            if res.file in group.files and res.origin is not None:
+                res.copies = group
+    mark_duplicates(results, specs, origins)
+    departments = {k: o.identity for k, o in origins.items()}
+    tables = duplicates.flag_near({t: _assemble(t, specs[t], results) for t in TABLES}, departments)
     rejects = pd.DataFrame(
         [r for res in results for r in res.rejects], columns=list(REJECT_COLUMNS)
     )

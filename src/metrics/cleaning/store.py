@@ -214,7 +214,46 @@ def _sheet_entry(res: SheetResult) -> dict[str, Any]:
     ]
     accounted = sum(v for k, v in res.counts.items() if k != "rows_read")
     entry["reconciled"] = accounted == res.counts.get("rows_read", 0)
+    if res.origin is not None:  # which department sent it, for which period
+        entry["origin"] = res.origin.as_dict()
+    if res.replaced_by:  # its rows are the ``replaced`` count: this correction counts instead
+        entry["replaced_by"] = res.replaced_by
     return entry
+
+
+def receipts_record(
+    results: list[SheetResult], config: Any, file_units: dict[str, str]
+) -> dict[str, Any]:
+    """What was owed and what two files of one department came to, for the receipt matrix.
+
+    ``expected``: unit -> its declared branches and the ledgers each never sends (only the
+    top unit declares branches); ``copies``: every group of two or more files of one
+    department, ledger and period, and its verdict (see cleaning/corrections.py).
+    """
+    from metrics.cleaning.ingest import DEFAULT_UNIT
+
+    top = (config.unit_name or DEFAULT_UNIT).strip()
+    units = sorted({u for u in file_units.values() if u} | {top})
+    expected = {
+        u: {
+            "branches": list(config.branches) if u == top else [],
+            "never_sends": dict(config.never_sends) if u == top else {},
+        }
+        for u in units
+    }
+    copies = {id(r.copies): r.copies for r in results if r.copies is not None}
+    return {"expected": expected, "copies": [c.as_dict() for c in copies.values()]}
+
+
+def origin_notices(results: list[SheetResult]) -> list[FileNotice]:
+    """A sheet whose 填报单位 names another department than its file name: to confirm."""
+    from metrics.cleaning.ingest import FileNotice
+
+    return [
+        FileNotice(r.file, r.sheet, "check", r.origin.conflict)
+        for r in results
+        if r.origin is not None and r.origin.conflict
+    ]
 
 
 def build_manifest(
@@ -288,7 +327,7 @@ def run_clean(
         progress.total = sum(s.row_count for s in sheets)
         progress.update(0)  # shows the bar now if reading took long enough to want one
     tables, rejects, results = clean_sheets(
-        sheets, config, progress.update if progress is not None else None
+        sheets, config, progress.update if progress is not None else None, heads
     )
     from metrics.cleaning.ledgers import apply_versions, drop_superseded
 
@@ -310,6 +349,7 @@ def run_clean(
         warnings.insert(0, "unit", warnings["source_file"].astype(str).map(file_units).fillna(""))
     warnings = _with_row_flags(warnings, sheets, results)
     notices = notices + [r.notice for r in results if r.notice]
+    notices += origin_notices(results)  # a 填报单位 that contradicts the file name
     notices += [n for r in results for n in r.notices]  # columns read by content, fills, ...
     for n in notices:
         n.unit = n.unit or file_units.get(n.file)
@@ -327,6 +367,7 @@ def run_clean(
     manifest["under_review"] = {
         t: duplicates.under_review(tables[t]) for t in duplicates.NEAR_TABLES if t in tables
     }
+    manifest["receipts"] = receipts_record(results, config, file_units)
     outcome = CleanOutcome(
         tables,
         rejects,
@@ -334,7 +375,9 @@ def run_clean(
         manifest,
         notices,
         duplicates.trace(results),
-        duplicates.near_table(tables),
+        duplicates.near_table(
+            tables, {(r.file, r.sheet): r.origin.identity for r in results if r.origin is not None}
+        ),
     )
     if out_dir is not None:
         write_processed(outcome, Path(out_dir))

@@ -19,9 +19,17 @@ from IPython.display import HTML
 from metrics import __version__
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
 from metrics.cleaning.store import load_manifest, load_processed, load_side_table
+from metrics.contract import TABLES
 from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import present, quality
+from metrics.reporting.receipts import (
+    MATRIX_COLUMNS,
+    branch_label,
+    cell_notes,
+    cell_text,
+    receipt_matrix,
+)
 from metrics.scope import Scope
 
 
@@ -43,6 +51,8 @@ class QualityReport:
     blockers: list[Any] = field(default_factory=list)
     #: published leadership reports the data no longer give (running/versions.stale_reports)
     stale: list[dict[str, Any]] = field(default_factory=list)
+    #: the receipt matrix (reporting/receipts.py): what each department owed and sent
+    receipts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MATRIX_COLUMNS))
 
 
 def load_quality(
@@ -53,12 +63,22 @@ def load_quality(
     blockers: list[Any] | None = None,
     stale: list[dict[str, Any]] | None = None,
     workdir: str | Path = "",
+    receipts: list[dict[str, Any]] | None = None,
 ) -> QualityReport:
     """Everything the report needs, from the processed folder (given, else the working
-    folder's 清洗结果/, else the sample's), filtered to the unit."""
+    folder's 清洗结果/, else the sample's), filtered to the unit.
+
+    ``receipts`` is the receipt matrix ``shishi report`` made (with what the published report
+    counted); without it (the notebook run by hand) it is made here from the manifest.
+    """
     processed_dir = data_dirs(workdir, processed_dir)[0]
     scope = Scope(unit or None)
     full_manifest = load_manifest(Path(processed_dir))
+    matrix = (
+        pd.DataFrame(receipts, columns=MATRIX_COLUMNS)
+        if receipts
+        else receipt_matrix(full_manifest, Period.parse(period), scope)
+    )
     manifest = scope.filter_manifest(full_manifest)
     rejects = scope.filter_by_file(
         load_side_table(Path(processed_dir), "rejects"), quality.file_units(full_manifest)
@@ -77,6 +97,7 @@ def load_quality(
         totals=manifest["totals"],
         blockers=list(blockers or []),
         stale=list(stale or []),
+        receipts=matrix,
     )
 
 
@@ -90,9 +111,10 @@ def title_page(q: QualityReport) -> HTML:
     out.append(
         present.paragraph(
             f"报告期间：{q.period.label_cn}。生成日期：{q.made_on or dt.date.today().isoformat()}。"
-            f"本报告供数据分析员核对原始台账使用。第一页是待办事项，其后列出每个工作表的行数核算、被拒绝的单元格、合计行核对、重复数据和提醒。"
+            f"本报告供数据分析员核对原始台账使用。第一页是收表情况（各部门各类台账收到没有）和待办事项，其后列出每个工作表的行数核算、被拒绝的单元格、合计行核对、重复数据和提醒。"
         )
     )
+    out.append(receipts_html(q))
     out.append(present.heading("待办事项" if q.blockers or q.stale else "待办事项：无"))
     review = pd.concat(
         [
@@ -121,8 +143,8 @@ def title_page(q: QualityReport) -> HTML:
                 ),
                 present.Card(
                     "跳过 / 重复",
-                    f"{q.totals['skipped_blank'] + q.totals['skipped_total'] + q.totals['skipped_note']:,} / {q.totals['duplicates']:,}",
-                    "空行、合计行、注释行 / 重复或旧版本",
+                    f"{q.totals['skipped_blank'] + q.totals['skipped_total'] + q.totals['skipped_note']:,} / {q.totals['duplicates'] + q.totals.get('replaced', 0):,}",
+                    "空行、合计行、注释行 / 重复、旧版本或已被更正版替换",
                 ),
             ]
         )
@@ -151,12 +173,76 @@ def stale_html(stale: list[dict[str, Any]]) -> HTML:
     )
 
 
+#: How the first page colours a cell: what blocks in red, what to look at in amber, what is
+#: not owed in grey.
+_RED, _AMBER, _GREY = (
+    "color:#b00020;font-weight:bold",
+    "color:#b36b00;font-weight:bold",
+    "color:#777",
+)
+
+
+def _style(cells: pd.DataFrame) -> str:
+    """A grid cell's style from the matrix rows behind it (one per quarter)."""
+    statuses = set(cells["status"])
+    if cells["blocks"].any():
+        return _RED
+    if statuses & {"late", "unread", "missing"}:  # missing here: a unit that declares nobody
+        return _AMBER
+    if statuses <= {"nothing", "exempt", "none"}:
+        return _GREY
+    return ""
+
+
+def receipts_html(q: QualityReport) -> HTML:
+    """收表情况: the receipt matrix (department x ledger), then the corrections that replaced
+    an earlier file - the opening of the first page."""
+    import html
+
+    e = html.escape
+    m = q.receipts
+    out = [present.heading(f"收表情况（{q.period.label_cn}）")]
+    if m.empty:
+        out.append(present.paragraph("没有读到任何单位的台账。"))
+        return _join(out)
+    several = m["unit"].nunique() > 1
+    head = ("<th>单位</th>" if several else "") + "<th>部门</th>"
+    head += "".join(f"<th>{e(quality.TABLE_CN[t])}</th>" for t in TABLES)
+    body = []
+    for (unit, branch), group in m.groupby(["unit", "branch"], sort=False):
+        cells = "".join(
+            f"<td style='{_style(c)}'>{e(cell_text(c))}</td>"
+            for c in (group[group["table"] == t] for t in TABLES)
+        )
+        first = f"<td>{e(str(unit))}</td>" if several else ""
+        body.append(f"<tr>{first}<td>{e(branch_label(str(branch)))}</td>{cells}</tr>")
+    table = f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+    out.append(HTML(f"<table class='receipts'>{table}</table>"))
+    declared = bool(m["declared"].any())
+    legend = (
+        "已收到：本期台账已读入；本期无：台账发回时没有填写任何一行；未收到：没有收到这个部门这类台账"
+        "（阻止领导报告）；两份：同一部门、同一台账、同一期间有两份文件且都没有注明更正（阻止领导报告）；"
+        "迟到：该期报告发布之后才收到；不报送：shishi.toml 中写明该部门不报送这类台账。"
+    )
+    if not declared:
+        legend += (
+            "本单位没有在 shishi.toml 的 [unit] branches 中列出报送部门，上表只按单位统计，"
+            "“未收到”只作提醒、不阻止报告；列出部门后，缺哪个部门的哪类台账都会阻止报告。"
+        )
+    out.append(present.note(legend))
+    items = cell_notes(m, with_unit=several)
+    if items:
+        out.append(present.bullets(items))
+    return _join(out)
+
+
 def accounting_section(q: QualityReport) -> HTML:
     out: list[Any] = []
     out.append(present.heading("一、各工作表行数核算"))
     out.append(
         present.paragraph(
-            "每个工作表：读取行数 = 接受 + 拒绝 + 跳过（空行、合计行、注释行）+ 重复。"
+            "每个工作表：读取行数 = 接受 + 拒绝 + 跳过（空行、合计行、注释行）+ 重复 + 已替换"
+            "（同一部门同期的更正版替换了这份文件，它的行不再计入）。"
             "“核算”一栏为 ✓ 表示没有任何一行被遗漏。"
         )
     )
@@ -173,9 +259,18 @@ def accounting_section(q: QualityReport) -> HTML:
                 "rejected": "拒绝",
                 "skipped": "跳过",
                 "duplicates": "重复",
+                "replaced": "已替换",
                 "balanced": "核算",
             },
-            numeric=["header_row", "rows_read", "accepted", "rejected", "skipped", "duplicates"],
+            numeric=[
+                "header_row",
+                "rows_read",
+                "accepted",
+                "rejected",
+                "skipped",
+                "duplicates",
+                "replaced",
+            ],
             small=True,
         )
     )
@@ -254,7 +349,8 @@ def duplicates_section(q: QualityReport) -> HTML:
     dups = quality.duplicate_sources(q.manifest)
     out.append(
         present.paragraph(
-            "同一记录在多个文件或工作表中出现时只统计一次（以先读到的为准）；常见原因是同一文件以不同文件名重复报送。"
+            "同一部门的同一记录在多个文件或工作表中出现时只统计一次（以先读到的为准）；常见原因是同一文件以不同文件名重复报送。"
+            "shishi.toml 中列出的两个部门各自登记的相同记录是两条记录，都计入；只有整个文件或整张表完全相同（转发的副本）才算重复。"
         )
     )
     out.append(

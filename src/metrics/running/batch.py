@@ -108,6 +108,8 @@ class BatchResult:
     draft: bool = False
     #: published leadership reports the data no longer give: 需重新生成 (running/versions.py)
     stale: list[dict[str, Any]] = field(default_factory=list)
+    #: (period, scope) -> the cells of its receipt matrix to act on that do not block (迟到)
+    receipt_notes: dict[tuple[str, Scope], list[str]] = field(default_factory=dict)
 
 
 def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
@@ -216,6 +218,7 @@ def plan_jobs(
     blockers: dict[tuple[str, Scope], list[Any]] | None = None,
     draft: bool = False,
     stale: list[dict[str, Any]] | None = None,
+    receipts: dict[tuple[str, Scope], list[dict[str, Any]]] | None = None,
 ) -> list[Job]:
     """Every (period, scope, report) job, with output folders made safe from odd unit names.
 
@@ -255,6 +258,8 @@ def plan_jobs(
                 marks: dict[str, str] = {}
                 if name != LEADERSHIP and stale:
                     params["stale_reports"] = [s for s in stale if s["unit"] == scope.param]
+                if name != LEADERSHIP and (period.label, scope) in (receipts or {}):
+                    params["receipts"] = (receipts or {})[(period.label, scope)]  # first page
                 if found:
                     params["blockers"] = [b.as_dict() for b in found]
                     if name != LEADERSHIP:  # the leadership notebook reads the blockers only
@@ -478,8 +483,11 @@ def run_reports(
         group = read_units(raw_dir).group  # --unit <group> and --unit all include the group
         known = known_units(outcome, raw_dir)  # as declared, then in natural order
         scopes = request.resolve(known, group, known)
+        matrices = receipt_matrices(outcome.manifest, typed, scopes, reports_dir)
         blockers = {
-            (p.label, s): gate.check(outcome.manifest, outcome.tables, s, p)
+            (p.label, s): gate.check(
+                outcome.manifest, outcome.tables, s, p, receipts=matrices[(p.label, s)]
+            )
             for p in typed
             for s in scopes
         }
@@ -501,6 +509,7 @@ def run_reports(
             blockers=blockers,
             draft=draft,
             stale=stale,
+            receipts={k: m.to_dict("records") for k, m in matrices.items()},
         )
     except BaseException:
         kernels.close()
@@ -511,6 +520,12 @@ def run_reports(
     result.blockers = {key: found for key, found in blockers.items() if found}
     result.draft = draft
     result.stale = stale
+    raw = str(outcome.manifest.get("raw_dir", ""))
+    result.receipt_notes = {
+        (label, scope): notes
+        for (label, scope), m in matrices.items()
+        if (notes := gate.receipt_lines(m, Period.parse(label), raw))
+    }
     return result
 
 
@@ -534,3 +549,23 @@ def _stale(
         if LEADERSHIP in (only or REPORTS) and (draft or not blockers.get((p.label, s)))
     }
     return stale_reports(reports_dir, scopes, processed_dir, raw_dir, remade)
+
+
+def receipt_matrices(
+    manifest: dict[str, Any], periods: Sequence[Period], scopes: Sequence[Scope], reports_dir: Path
+) -> dict[tuple[str, Scope], Any]:
+    """The receipt matrix of every (period, scope), with what its published report counted
+    (a ledger that arrived after that is 迟到; see reporting/receipts.py)."""
+    from metrics.reporting.receipts import load_published, receipt_matrix
+
+    folders = unit_folders(s.unit for s in scopes if s.unit)
+    out = {}
+    for period in periods:
+        for scope in scopes:
+            folder = Path(reports_dir) / safe_name(period.label)
+            if scope.unit:
+                folder = folder / folders[scope.unit]
+            out[(period.label, scope)] = receipt_matrix(
+                manifest, period, scope, published=load_published(folder)
+            )
+    return out

@@ -358,6 +358,12 @@ def _print_clean_summary(outcome) -> None:
                         f"  合计不符：{esc(f['file'])} [{esc(s['sheet'])}] 第{c['excel_row']}行 "
                         f"合计 {c['stated']:,.2f}，明细之和 {c['computed']:,.2f}，相差 {c['difference']:,.2f}"
                     )
+    for c in (outcome.manifest.get("receipts") or {}).get("copies", []):
+        if c.get("verdict") == "replaced":  # a department's correction counts instead
+            print(
+                f"  更正版：{esc(c['kept'])} 替换 {esc('、'.join(c['replaced']))}"
+                f"（{c['rows_replaced']} 行不再计入；{c['reason']}）"
+            )
     if len(outcome.rejects):
         print(f"  {len(outcome.rejects)} 个单元格被拒绝，原因见 rejects.csv")
     if len(outcome.warnings):
@@ -461,6 +467,10 @@ def report_summary(result: Any) -> int:
 
     counts = f"生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}"
     stale = _print_stale(getattr(result, "stale", []))
+    for (period, scope), notes in getattr(result, "receipt_notes", {}).items():
+        print(f"收表情况需要处理（{period}{f' {scope.unit}' if scope.unit else ''}）：")
+        for note in notes:
+            print(f"  · {note}")
     if result.blockers:
         sys.stdout.flush()
         shown: set[tuple[str, str]] = set()

@@ -21,6 +21,13 @@ from metrics.cleaning.ingest import unreadable_suffixes
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.quality import TABLE_CN
+from metrics.reporting.receipts import (
+    action_cells,
+    describe,
+    describe_missing,
+    never_sends_toml,
+    receipt_matrix,
+)
 from metrics.scope import Scope
 
 TABLES = ("wishes", "donations", "purchases", "volunteering")
@@ -30,13 +37,16 @@ TABLES = ("wishes", "donations", "purchases", "volunteering")
 class Blocker:
     """One reason the figures are not complete, and what the analyst does about it."""
 
-    kind: str  # empty_folder | no_unit_data | unreadable | no_rows | no_period_data | conflict
+    # empty_folder | no_unit_data | unreadable | no_rows | no_period_data | conflict |
+    # missing_ledger | two_files (the receipt matrix)
+    kind: str
     message: str
     hint: str
     toml: str = ""  # lines to paste into shishi.toml, when that is the fix
     file: str = ""
     sheet: str = ""
     table: str = ""  # the table whose figures it affects, when known
+    unit: str = ""  # the unit it concerns, when one of several
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -157,10 +167,13 @@ def check(
     tables: dict[str, pd.DataFrame],
     scope: Scope,
     period: Period,
+    receipts: pd.DataFrame | None = None,
 ) -> list[Blocker]:
     """Everything that makes the figures for (scope, period) incomplete; [] when none.
 
     ``manifest`` and ``tables`` are the whole cleaning run's; they are narrowed to the scope here.
+    ``receipts`` is the period's receipt matrix (reporting/receipts.py; made here without the
+    published record when not given): its 未收到 and 两份 cells block.
     """
     blockers: list[Blocker] = []
     if not manifest.get("files"):
@@ -192,8 +205,10 @@ def check(
             for s in f.get("sheets", [])
             if s.get("table") == table and "rows_read" in s
         ]
-        if sheets and sum(s.get("accepted", 0) for _, s in sheets) == 0:
-            read = sum(s.get("rows_read", 0) for _, s in sheets)
+        read = sum(s.get("rows_read", 0) for _, s in sheets)
+        replaced = sum(s.get("replaced", 0) for _, s in sheets)
+        # rows, none accepted (a blank template is 本期无, a replaced file's rows count elsewhere)
+        if sheets and read - replaced > 0 and sum(s.get("accepted", 0) for _, s in sheets) == 0:
             where = "、".join(f"{f}［{s['sheet']}］" for f, s in sheets[:3])
             blockers.append(
                 Blocker(
@@ -228,7 +243,21 @@ def check(
                 table=str(c.get("table", "")),
             )
         )
-    blockers += owed_ledgers(manifest, scoped, scope, period, _arrived_unread(blockers, mine))
+    if receipts is None:
+        receipts = receipt_matrix(manifest, period, scope)
+    blockers += receipt_blockers(receipts, period, str(manifest.get("raw_dir", "")))
+    # a unit that sent a ledger before and nothing this period (未收到, never 0): said once,
+    # by the department matrix when the unit declares its departments, else here
+    chased = {
+        (str(r.unit), str(r.table))
+        for r in receipts.itertuples()
+        if r.blocks and r.status == "missing"
+    }
+    blockers += [
+        b
+        for b in owed_ledgers(manifest, scoped, scope, period, _arrived_unread(blockers, mine))
+        if (b.unit, b.table) not in chased
+    ]
     if not any(len(f) for f in scoped.values()) or not kpi.has_rows(scoped, period):
         blockers.append(_no_period_data(mine.get("notices", []), scope, period, _raw(manifest)))
     return blockers
@@ -310,6 +339,7 @@ def owed_ledgers(
                 f"该期确实没有开展的，请其发回一份没有数据行、填报期间写明 {label} 的空白台账"
                 "（视为本期无）",
                 table=table,
+                unit=unit,
             )
         )
     return found
@@ -318,3 +348,49 @@ def owed_ledgers(
 def unreadable_tables(blockers: list[Blocker]) -> list[str]:
     """Tables whose figures are missing because a sheet of theirs could not be read."""
     return sorted({b.table for b in blockers if b.kind in ("unreadable", "no_rows") and b.table})
+
+
+# --- the receipt matrix: what each department owed and what came in ---------------------------
+
+
+def receipt_blockers(matrix: pd.DataFrame, period: Period, raw_dir: str = "") -> list[Blocker]:
+    """A blocker per 未收到 cell of a declared department and per 两份 cell: who to chase,
+    or which file to move to 归档/."""
+    out = []
+    cells = action_cells(matrix)
+    missing: dict[tuple[Any, Any], list[Any]] = {}
+    row: Any
+    for row in cells.itertuples():
+        if not row.blocks:
+            continue
+        if row.status == "missing":  # one item per department: whom to chase, for what
+            missing.setdefault((row.unit, row.branch), []).append(row)
+            continue
+        message, hint = describe(row, period, raw_dir)
+        out.append(Blocker("two_files", message, hint, table=row.table))
+    for rows in missing.values():
+        message, hint = describe_missing(rows)
+        tables = {str(r.table) for r in rows}
+        out.append(
+            Blocker(
+                "missing_ledger",
+                message,
+                hint,
+                toml=never_sends_toml(rows),
+                table=tables.pop() if len(tables) == 1 else "",
+            )
+        )
+    return out
+
+
+def receipt_lines(matrix: pd.DataFrame, period: Period, raw_dir: str = "") -> list[str]:
+    """The cells to act on that do not block (迟到), one printed line each (a 未读入 file is
+    already an ``unreadable`` blocker)."""
+    lines = []
+    row: Any
+    for row in action_cells(matrix).itertuples():
+        if row.blocks or row.status != "late":
+            continue
+        message, hint = describe(row, period, raw_dir)
+        lines.append(f"{message}\n    处理办法：{hint}")
+    return lines
