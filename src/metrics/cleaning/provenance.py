@@ -273,7 +273,7 @@ def sheet_origin(
             period_from = source
             break
     filled = provenance.get("filled_on", "")
-    from metrics.cleaning.ledgers import stated_date
+    from metrics.cleaning.stated import stated_date
 
     day = stated_date(filled) if filled else None
     return Origin(

@@ -333,7 +333,9 @@ def _unread_columns(
     return out
 
 
-_MISSING = re.compile(r"缺少必需列「[^」]*」\((\w+)\)，最接近的表头是「([^」]*)」")
+#: a missing required column (named by its Chinese label; older messages added its code in
+#: brackets) and the nearest header
+_MISSING = re.compile(r"缺少必需列「([^」]*)」(?:\((\w+)\))?，最接近的表头是「([^」]*)」")
 _NEARLY = re.compile(r"^第(\d+)行看起来像")
 
 
@@ -351,15 +353,17 @@ def _nearly(
     }
     base.table, base.table_label, base.header_row = spec.name, spec.label, r + 1
     base.columns = _unread_columns(head, r, mapped)
-    lines = [
-        f"{name} = [{json.dumps(near, ensure_ascii=False)}]"
-        for name, near in _MISSING.findall(base.why)
-        if near
+    by_label = {f.label: name for name, f in spec.fields.items()}
+    missing = [
+        (code or by_label.get(label, ""), near)
+        for label, code, near in _MISSING.findall(base.why)
+        if near and (code or label in by_label)
     ]
+    lines = [f"{name} = [{json.dumps(near, ensure_ascii=False)}]" for name, near in missing]
     if lines and not base.toml:
         base.toml = "\n".join([f"[headers.{spec.name}]", *lines])
         for c in base.columns:
-            for name, near in _MISSING.findall(base.why):
+            for name, near in missing:
                 if c.header == near:
                     c.toml = synonym_toml(spec.name, name, near)
                     c.field, c.label = name, f"可作{spec.fields[name].label}"
