@@ -237,6 +237,23 @@ def test_the_published_record_is_the_files_its_figures_counted(tmp_path: Path) -
     path.write_text(json.dumps(figures | {"draft": True}), encoding="utf-8")
     assert load_published(tmp_path) is None  # a draft was never given out
     assert load_published(tmp_path / "nowhere") is None
+    # as reporting/headlines.py stores them now: figures name row sets, kept once beside them
+    figures = {
+        "period": "2025Q2",
+        "draft": False,
+        "figures": {
+            "donations_yuan": {"label": "本期捐款捐物", "text": "3万元", "rows": ["d@2025Q2"]},
+            "volunteering_activities": {"label": "志愿服务", "text": "1次", "rows": ["v@2025Q2"]},
+        },
+        "rows": {
+            "d@2025Q2": {"捐款_办公室.xlsx［台账］第5行": 30000},
+            "v@2025Q2": {"志愿_营销部.xlsx［Sheet1］第7行": 6, "志愿_安监部.xlsx［台账］第5行": 2},
+        },
+    }
+    path.write_text(json.dumps(figures, ensure_ascii=False), encoding="utf-8")
+    published = load_published(tmp_path)
+    assert published is not None
+    assert published.files == {"捐款_办公室.xlsx", "志愿_营销部.xlsx", "志愿_安监部.xlsx"}
 
 
 def test_the_first_page_shows_the_grid_with_what_blocks_in_red() -> None:

@@ -1,4 +1,4 @@
-"""Two quarters of a four-department unit, as a new analyst runs them (issue 19, items 1-4).
+"""Two quarters of a four-department unit, as a new analyst runs them (issue 19).
 
 东山供电公司 is made with `shishi init`, its blank ledgers with `shishi template`, and each
 department fills its copies with openpyxl the way a clerk does (填报人, 审核人, 填报日期 on row 2,
@@ -26,6 +26,11 @@ come back blank):
 
 After Q2, 安监部 sends a corrected Q1 donations ledger (2,000 for 助学) in place of its blank:
 it is 迟到 (Q1 went out without it) and the re-made Q1 report counts it: 助学 1.7万元.
+
+Then the half year goes out, and 营销部 corrects its Q1 purchases (1,500元 of honey, not 500元):
+Q1 is restated (2.1万元 → 2.2万元), the re-run lists the published Q2 and H1 as 需重新生成, and
+their re-runs' 修订 tables show the year's purchases 2.18万元 → 2.28万元 (PDF and Word). An
+Excel lock file left beside the correction then makes no new version.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from metrics.cleaning.headers import load_table_specs
@@ -175,6 +181,12 @@ def unit(tmp_path_factory: pytest.TempPathFactory) -> Workdir:
     for period in ("2025Q1", "2025Q2"):
         assert main(["template", "--workdir", str(root), "--period", period]) == 0
     return wd
+
+
+def versions_of(folder: Path) -> int:
+    """Earlier versions kept of a period's reports (报告/<期间>/versions/<when>/)."""
+    kept = folder / "versions"
+    return len(list(kept.iterdir())) if kept.is_dir() else 0
 
 
 def report(wd: Workdir, period: str, *extra: str) -> int:
@@ -315,3 +327,49 @@ def test_two_quarters_of_a_four_department_unit(
     assert "修订" in text  # the re-made Q1 report says it replaces the one given out
     assert "本季度登记捐款捐物2万余元" in text  # 28,500 and the rice: still 2万余
     assert "“助学”1.7万元" in text  # 15,000 + 安监部's 2,000
+
+    # --- the half year goes out; then 营销部 corrects its Q1 purchases (1,500元 of honey, not
+    # 500元): Q1 is restated, and every published report that contains or follows it says so -
+    assert report(wd, "2025H1") == ExitCode.OK
+    h1 = wd.reports / "2025H1"
+    # Q1 purchases 20,000 + 500 + 500 = 2.1万元; the half year adds 运检部's 800 = 2.18万元
+    assert "年内消费帮扶采购共2.18万元" in pdf_text(h1 / "quarterly_summary.pdf")
+    send(
+        wd,
+        "purchases",
+        "营销部",
+        "2025Q1",
+        [{**HONEY, "amount_yuan": 1500}],
+        D(2025, 7, 20),
+        name="消费帮扶采购_营销部_2025Q1_更正.xlsx",
+    )
+    capsys.readouterr()
+    assert report(wd, "2025Q1") == ExitCode.OK
+    said = re.sub(r"\s+", "", capsys.readouterr().out)
+    stale = said[said.index("需重新生成") :]
+    assert "2025Q2（2025Q2/quarterly_summary.pdf）" in stale
+    assert "2025H1（2025H1/quarterly_summary.pdf）" in stale
+    assert "需重新生成" in first_page(q1 / "data_quality.pdf")
+    # their re-runs: 20,000 + 1,500 + 500 = 2.2万元 for Q1, 2.28万元 for the year so far
+    for folder, period in ((q2, "2025Q2"), (h1, "2025H1")):
+        versions = versions_of(folder)
+        assert report(wd, period) == ExitCode.OK
+        assert versions_of(folder) == versions + 1  # the one given out is kept
+        text = pdf_text(folder / "quarterly_summary.pdf")
+        assert "修订：与上一版相比" in text and "2.28万元" in text
+        # the 修订 table, whole rows in the Word copy (in the PDF a row may cross a page):
+        # 年内 (or the half year's own) enterprise purchases, old → new
+        word = Document(str(folder / "quarterly_summary.docx"))
+        rows = [[c.text for c in row.cells] for t in word.tables for row in t.rows]
+        assert any(
+            "企业消费帮扶采购" in r[0] and r[1:3] == ["2.18万元", "2.28万元"] for r in rows
+        ), rows
+    assert "上季度" in pdf_text(q2 / "quarterly_summary.pdf")
+
+    # --- Excel left a lock file beside the correction: nothing a reader sees changed --------
+    (wd.raw / "~$消费帮扶采购_营销部_2025Q1_更正.xlsx").write_bytes(b"\x00" * 165)
+    versions = versions_of(q2)
+    capsys.readouterr()
+    assert report(wd, "2025Q2") == ExitCode.OK
+    assert "未变化，跳过" in capsys.readouterr().out
+    assert versions_of(q2) == versions

@@ -81,9 +81,9 @@ class Published:
 def load_published(folder: Path) -> Published | None:
     """The publication kept in a report folder (None: none, or only a draft).
 
-    The stored headline figures (``quarterly_summary.figures.json``, see running/versions.py)
-    list the source rows of every figure as ``file［sheet］第N行``: their files are the
-    files the publication counted.
+    The stored headline figures (``quarterly_summary.figures.json``, see running/versions.py
+    and reporting/headlines.py) keep the source rows behind every figure, in named row sets of
+    ``file［sheet］第N行``: their files are the files the publication counted.
     """
     path = Path(folder) / PUBLISHED_FIGURES
     try:
@@ -92,11 +92,13 @@ def load_published(folder: Path) -> Published | None:
         return None
     if not isinstance(body, dict) or body.get("draft"):
         return None
-    files: set[str] = set()
-    for figure in (body.get("figures") or {}).values():
+    keys: list[str] = []
+    for row_set in (body.get("rows") or {}).values():  # name -> {file［sheet］第N行: value}
+        keys += [str(k) for k in row_set or {}] if isinstance(row_set, dict) else []
+    for figure in (body.get("figures") or {}).values():  # older files: rows under each figure
         rows = figure.get("rows") if isinstance(figure, dict) else None
-        for key in rows or {}:
-            files.add(str(key).split("［", 1)[0])
+        keys += [str(k) for k in rows if "［" in str(k)] if isinstance(rows, dict) else []
+    files = {key.split("［", 1)[0] for key in keys}
     made = dt.datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="minutes")
     return Published(made.replace("T", " "), frozenset(files))
 
