@@ -78,6 +78,7 @@ def _own_unit_name(folder: Path, top: Path | None = None) -> str | None:
         for key, value in (
             ("[[pin]]", own.pins),
             ("[headers.*]", own.extra_headers),
+            ("[header_words]", own.header_words),
             ("[rates]", own.rates),
             ("[targets]", own.targets),
             ("[[units]]", own.units),
