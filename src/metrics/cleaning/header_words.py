@@ -67,9 +67,10 @@ class Lexicon:
     default_role: str
     totals: frozenset[str]
     measure_words: frozenset[str]
+    count_words: frozenset[str]
     question_prefixes: tuple[str, ...]
     question_role: str
-    units: dict[str, tuple[str, float]]  # unit -> (role, multiplier)
+    units: dict[str, dict[str, float]]  # unit -> {role: multiplier}
     ledgers: dict[str, tuple[str, ...]]
     not_the_event: tuple[str, ...]
     labels: dict[str, str]
@@ -78,7 +79,8 @@ class Lexicon:
 
     def __post_init__(self) -> None:
         self.longest = max(
-            (len(w) for w in [*self.heads, *self.transparent, *self.totals]), default=0
+            (len(w) for w in [*self.heads, *self.transparent, *self.totals, *self.count_words]),
+            default=0,
         )
 
     def read(self, header: object) -> Label:
@@ -108,7 +110,7 @@ class Lexicon:
         text = normalize_text(raw).strip(_MARKS)
         if not text or len(text) > MAX_HEADER_CHARS + 8 or _digits(text) > 2:
             return Label(text)
-        base, aside, unit, unit_role, multiplier, currency = self._split_unit(text)
+        base, aside, unit, unit_roles, currency = self._split_unit(text)
         key = _squeeze(base)
         if not key or len(key) > MAX_HEADER_CHARS:
             return Label(base)
@@ -118,47 +120,60 @@ class Lexicon:
             inner_head, inner_roles, _ = self._alternatives(aside)
             if inner_roles:
                 head, roles, modifier = inner_head, inner_roles, key
+        if "person" in roles and "count" not in roles:
+            roles = (*roles, "count")  # 参与志愿者 holding figures counts them
         evidence: list[str] = []
         if head:
             evidence.append(f"表头词「{head}」")
         if unit:
             evidence.append(f"单位「{unit}」")
-        conflict = False
-        if unit_role:
-            if not roles:
-                roles = (unit_role,)
-            elif unit_role in roles or (unit_role == "quantity" and "count" in roles):
-                roles = (unit_role if unit_role in roles else "count",)
-            elif any(r in NUMERIC_ROLES for r in roles):
-                roles, conflict = (), True  # 金额（小时）: the words disagree
+        # a one-character bracket nobody listed (金额（镑）, 时长（天）) is a unit not understood
+        conflict = len(_squeeze(aside)) == 1 and not self._alternatives(aside)[1]
+        multiplier = 1.0
+        if unit_roles:
+            agree = [r for r in roles if r in unit_roles] or (
+                ["count"] if "count" in roles and "quantity" in unit_roles else []
+            )
+            if agree:
+                roles = (agree[0],)
+            elif not roles and len(unit_roles) == 1:
+                roles = tuple(unit_roles)
+            elif roles and not any(r in NUMERIC_ROLES for r in roles) and len(unit_roles) == 1:
+                roles = tuple(unit_roles)  # 物资（箱） counts boxes, 服务时间（小时） is a duration
             else:
-                roles = (unit_role,)  # 物资（箱） counts boxes, 服务时间（小时） is a duration
+                roles, conflict = (), True  # 金额（小时）, or 分 with nothing to say which
+            if roles:
+                multiplier = unit_roles.get(roles[0], unit_roles.get("quantity", 1.0))
+        if conflict:
+            roles = ()
+            evidence.append(f"单位「{unit or aside}」不明")
         return Label(
             base, head, roles, modifier, unit, multiplier, currency, not_event, conflict,
             tuple(evidence),
         )  # fmt: skip
 
-    def _split_unit(self, text: str) -> tuple[str, str, str, str, float, str | None]:
-        """(text without unit, a bracket that is no unit, unit, its role, multiplier, currency)."""
+    def _split_unit(self, text: str) -> tuple[str, str, str, dict[str, float], str | None]:
+        """(text without unit, a bracket that is no unit, the unit, {role: multiplier} it
+        fits, a foreign currency it names)."""
         m = _BRACKET_AT_END.search(text)
         if m:
             inner = m.group(1).strip()
             before = text[: m.start()].strip()
-            found = self._unit(inner)
-            if found is not None:
-                return before, "", inner, *found
+            found = self.units.get(_squeeze(inner))
+            if found:
+                return before, "", inner, found, None
             code = layout.currency_in(inner) if inner else None
             if code is not None:
-                return before, "", inner, "amount", 1.0, code
+                return before, "", inner, {"amount": 1.0}, code
             if before:  # a bracket that is no unit: 姓名（姓氏隐去）, 捐赠（单位/个人）
-                return before, inner, "", "", 1.0, None
+                return before, inner, "", {}, None
         m = _AFTER_SLASH.search(text)
         if m and text[: m.start()].strip():
             inner = m.group(1).strip()
-            found = self._unit(inner)
-            if found is not None:
-                return text[: m.start()].strip(), "", inner, *found
-        return text, "", "", "", 1.0, None
+            found = self.units.get(_squeeze(inner))
+            if found:
+                return text[: m.start()].strip(), "", inner, found, None
+        return text, "", "", {}, None
 
     def _alternatives(self, base: str) -> tuple[str, tuple[str, ...], str]:
         """The head of a header, or of each of its alternatives (单位/个人, 项目、用途)."""
@@ -170,10 +185,6 @@ class Lexicon:
             return "", (), _squeeze(base)
         roles = tuple(dict.fromkeys(role for r in read for role in r[1]))
         return "/".join(r[0] for r in read), roles, "".join(r[2] for r in read)
-
-    def _unit(self, inner: str) -> tuple[str, float, None] | None:
-        unit = self.units.get(_squeeze(inner))
-        return (unit[0], unit[1], None) if unit is not None else None
 
     def _head(self, base: str) -> tuple[str, tuple[str, ...], str]:
         """(head word, its roles, the words before it) of a header without its unit."""
@@ -194,9 +205,15 @@ class Lexicon:
             if head in self.transparent and modifier:
                 return head, (self.default_role,), modifier  # 活动名称: the activity's title
             return "", (), key
+        inner = self._inner(modifier)[1]
+        if head in self.count_words:  # 志愿者数, 受益群众数: a count of people; 物品数: of things
+            if PARTY_ROLES & set(inner) or "recipient" in inner:
+                return head, ("count",), modifier
+            return (head, ("quantity",), modifier) if "goods" in inner else ("", (), key)
         if not roles:
             return "", (), key
-        inner = self._inner(modifier)[1]
+        if head in self.measure_words and not modifier:
+            return head, (*roles, "measure"), modifier  # 单位 alone: who, or 个/箱?
         if "type" in roles and PARTY_ROLES & set(inner):
             return head, ("party_type",), modifier  # 捐赠方类型 is the donor's type
         if head in self.measure_words and NUMERIC_ROLES & set(inner):
@@ -216,6 +233,8 @@ class Lexicon:
             word = key[-size:]
             if word in self.heads or word in self.transparent or word in self.totals:
                 return word, self.heads.get(word, ()), key[:-size].removesuffix("的")
+            if word in self.count_words and size < len(key):
+                return word, (), key[:-size]
         return "", (), key
 
     def _ascii_head(self, words: Sequence[str]) -> tuple[str, tuple[str, ...], str]:
@@ -267,17 +286,17 @@ def _lexicon(extra_json: str) -> Lexicon:
     for role, words in data["heads"].items():
         for w in [*words, *extra.get("heads", {}).get(role, [])]:
             heads.setdefault(_squeeze(w) if not w.isascii() else w.lower(), []).append(role)
-    units: dict[str, tuple[str, float]] = {}
+    units: dict[str, dict[str, float]] = {}
     for unit, multiplier in _amount_units().items():
-        units[_squeeze(unit)] = ("amount", multiplier)
+        units.setdefault(_squeeze(unit), {})["amount"] = multiplier
     for role, table in data["units"].items():
         for unit, multiplier in table.items():
-            units.setdefault(_squeeze(unit), (role, float(multiplier)))
+            units.setdefault(_squeeze(unit), {}).setdefault(role, float(multiplier))
     for unit in load_vocab()["goods_units"]:
-        units.setdefault(_squeeze(unit), ("quantity", 1.0))
+        units.setdefault(_squeeze(unit), {}).setdefault("quantity", 1.0)
     for role, table in extra.get("units", {}).items():
         for unit, multiplier in table.items():
-            units[_squeeze(unit)] = (role, float(multiplier))
+            units.setdefault(_squeeze(unit), {})[role] = float(multiplier)
     ledgers = {
         t: tuple(_squeeze(w) for w in [*words, *extra.get("ledgers", {}).get(t, [])])
         for t, words in data["ledgers"].items()
@@ -288,6 +307,7 @@ def _lexicon(extra_json: str) -> Lexicon:
         default_role=data["transparent"]["default_role"],
         totals=frozenset(_squeeze(w) for w in data["totals"]["words"]),
         measure_words=frozenset(_squeeze(w) for w in data["measure_after_figure"]["words"]),
+        count_words=frozenset(_squeeze(w) for w in data["count_of"]["words"]),
         question_prefixes=tuple(data["questions"]["prefixes"]),
         question_role=data["questions"]["role"],
         units=units,

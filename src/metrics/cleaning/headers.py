@@ -52,6 +52,9 @@ BY_CONTENT = 0.7  # a header that says nothing, contents only one field could ho
 _UNIT_IN_BRACKETS = re.compile(r"[(\[（【]\s*([^()\[\]（）【】]*)\s*[)\]）】]\s*$")
 _UNIT_AFTER_SLASH = re.compile(r"/\s*(万元|千元|亿元|元|万)$")
 _TIE = 1e-6
+_LABEL_AND_VALUE = re.compile(r"[:：]\s*\S")
+#: Who-columns whose values differ row by row are the finer party (党员姓名 beside 党支部)
+DISTINCT = 0.02
 _NUMERIC_TYPES = frozenset({"count", "quantity", "amount", "hours"})
 #: Text fields whose contents show who they are (a donor is no column of figures).
 _LABEL_ROLES = frozenset({"title", "goods", "region", "purpose", "outcome"})
@@ -314,16 +317,15 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
     if not raw_key:
         return ()
     label = spec.words.read(header)
-    base, multiplier, currency = split_unit_currency(header)
-    keys = {raw_key, _key(base), _key(label.text)}
+    keys = {raw_key, _key(split_unit_currency(header)[0]), _key(label.text)}
     if (goods := goods_unit_of(header)) is not None:
         keys.add(_key(goods[0]))  # 数量（箱） is a quantity, counted in 箱
     found = [
         Reading(
             f.name,
-            SYNONYM,
-            (f"已知表头「{header.strip()}」",),
-            *_unit_for(f, label, multiplier, currency),
+            SHARED if label.conflict else SYNONYM,  # 金额（镑）: a known name, in what unit?
+            (f"已知表头「{header.strip()}」", *(label.evidence[-1:] if label.conflict else ())),
+            *_unit_for(f, label),
             synonym=True,
             content_key=_content_key(f),
         )
@@ -333,9 +335,9 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
     if not label.roles or label.not_event:
         return tuple(found)
     out: list[Reading] = []
-    several = len(label.roles) > 1
-    for rank, role in enumerate(label.roles):
-        out += _role_readings(label, role, spec, several, rank)
+    live = [r for r in label.roles if any(r in f.roles for f in spec.fields.values())]
+    for rank, role in enumerate(live):
+        out += _role_readings(label, role, spec, len(label.roles) > 1, len(live) > 1, rank)
     # a synonym is the strongest evidence; what the words say of other fields stays beside
     # it, for when the column's contents refute the synonym (服务时间 holding dates)
     named = {r.field for r in found}
@@ -344,7 +346,7 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
 
 
 def _role_readings(
-    label: Label, role: str, spec: TableSpec, several: bool, rank: int
+    label: Label, role: str, spec: TableSpec, undecided: bool, several: bool, rank: int
 ) -> list[Reading]:
     """The fields a header's head word of this kind may name in this ledger, and how surely."""
     key = _key(label.text)
@@ -357,16 +359,21 @@ def _role_readings(
     bonus = (UNIT_AGREES if label.unit and label.head else 0.0) - (
         SEVERAL_KINDS + 0.01 * rank if several else 0.0
     )
-    own = {f.name: max((w for w in f.qualifiers if w in key), key=len, default="") for f in fields}
-    with_word = {n: w for n, w in own.items() if w}
     chosen: list[tuple[FieldSpec, float, list[str]]] = []
     foreign = False
-    if with_word:
-        longest = max(len(w) for w in with_word.values())
-        top = [f for f in fields if len(with_word.get(f.name, "")) == longest]
+    # each field's qualifier in the header; the leftmost one scopes over the rest (计划解决时间
+    # is a plan, 实际完成时间 a fact), a longer word over a shorter one at the same place
+    own: dict[str, tuple[int, int, str]] = {}
+    for f in fields:
+        found = [(key.find(w), -len(w), w) for w in f.qualifiers if w in key]
+        if found:
+            own[f.name] = min(found)
+    if own:
+        first = min(own.values())[:2]
+        top = [f for f in fields if f.name in own and own[f.name][:2] == first]
         strength = FIELD_WORD if len(top) == 1 else SHARED
         for f in top:
-            chosen.append((f, strength, [*evidence, f"限定词「{with_word[f.name]}」"]))
+            chosen.append((f, strength, [*evidence, f"限定词「{own[f.name][2]}」"]))
     else:
         plain = [f for f in fields if not f.needs_qualifier]
         if len(plain) != 1:  # 日期 in a wish list: 提出、计划完成 or 办结?
@@ -386,7 +393,7 @@ def _role_readings(
             chosen.append((plain[0], strength, [*evidence, *why]))
     out = []
     for f, strength, why in chosen:
-        multiplier, currency = _unit_for(f, label, label.multiplier, label.currency)
+        multiplier, currency = _unit_for(f, label)
         out.append(
             Reading(
                 f.name,
@@ -394,7 +401,7 @@ def _role_readings(
                 tuple(why),
                 multiplier,
                 currency,
-                undecided_kind=several,
+                undecided_kind=undecided,
                 content_key=_content_key(f),
                 foreign=foreign,
             )
@@ -402,14 +409,12 @@ def _role_readings(
     return out
 
 
-def _unit_for(
-    f: FieldSpec, label: Label, multiplier: float, currency: str | None
-) -> tuple[float, str | None]:
+def _unit_for(f: FieldSpec, label: Label) -> tuple[float, str | None]:
     """The multiplier and currency a header's unit gives this field (1 / None if it is none of
     its business: 服务时长（小时） is no amount of 小时 yuan)."""
-    if f.type == "amount":
-        return multiplier, currency
-    if f.type == "hours" and label.unit and label.roles[:1] == ("hours",):
+    if label.roles[:1] == ("amount",) and f.type == "amount":
+        return label.multiplier, label.currency
+    if label.roles[:1] == ("hours",) and f.type == "hours":
         return label.multiplier, None
     return 1.0, None
 
@@ -418,6 +423,8 @@ def _content_key(f: FieldSpec) -> str:
     """What a field's column must not hold (layout.NEVER): its type, or who / what it names."""
     if f.type != "text":
         return f.type
+    if "measure" in f.roles:
+        return "measure"
     if PARTY_ROLES & set(f.roles):
         return "party"
     if _LABEL_ROLES & set(f.roles):
@@ -490,7 +497,7 @@ class _Body:
 
     rows: list[list[Any]]
     profiles: dict[int, dict[int, dict[str, float]]] = field(default_factory=dict)
-    words: dict[tuple[int, int, str], float] = field(default_factory=dict)
+    words: dict[tuple[int, int, str], tuple[int, int]] = field(default_factory=dict)
     values: dict[tuple[int, int], set[str]] = field(default_factory=dict)
     header_like: dict[int, bool] = field(default_factory=dict)
 
@@ -525,24 +532,31 @@ class _Body:
             }
         return normalize_text(text) in self.values[key]
 
-    def word_share(self, last: int, j: int, ftype: str) -> float:
-        """Share of a column's filled text cells that are words of this type (已办结, 现金)."""
+    def distinct(self, last: int, j: int) -> tuple[int, int]:
+        """(how many distinct values a column holds, how many cells are filled)."""
+        cells = [
+            normalize_text(v)
+            for v in layout.column_values(self.body(last), j)
+            if not parsing.is_empty(v)
+        ]
+        return len(set(cells)), len(cells)
+
+    def parse_share(self, last: int, j: int, ftype: str) -> tuple[int, int]:
+        """(how many of a column's filled cells read as this type, how many are filled)."""
         key = (last, j, ftype)
         if key not in self.words:
-            parse = _WORD_PARSERS[ftype]
-            cells = [
-                v
-                for v in layout.column_values(self.body(last), j)
-                if isinstance(v, str) and not parsing.is_empty(v)
-            ]
-            self.words[key] = sum(parse(v).ok for v in cells) / len(cells) if cells else 0.0
+            parse = _CELL_PARSERS[ftype]
+            cells = [v for v in layout.column_values(self.body(last), j) if not parsing.is_empty(v)]
+            self.words[key] = (sum(parse(v).ok for v in cells), len(cells))
         return self.words[key]
 
 
-_WORD_PARSERS: dict[str, Callable[[object], parsing.Parsed]] = {
+_CELL_PARSERS: dict[str, Callable[[object], parsing.Parsed]] = {
     "status": parsing.parse_status,
     "kind": parsing.parse_kind,
     "buyer_type": parsing.parse_buyer_type,
+    "count": parsing.parse_count,
+    "hours": parsing.parse_hours,
 }
 
 
@@ -561,34 +575,51 @@ class _Claim:
 
 
 def _weigh(reading: Reading, spec: TableSpec, data: _Body, last: int, j: int) -> _Claim:
-    """A reading's strength once the column's contents have had their say."""
+    """A reading's strength once the column's contents have had their say.
+
+    Contents that fit add to it, contents that are unmistakably something else take from it
+    (a synonym keeps its column all the same unless another reading beats it). A field whose
+    cells are words or figures shishi reads (进度, 现金, 人数, 时长) is judged by how many of
+    them read; a head word of two kinds (时间, 人员) needs its contents to say which.
+    """
     fspec = spec.fields[reading.field]
     prof = data.profile(last, j)
     strength, evidence = reading.strength, list(reading.evidence)
     kind, count, n = layout.dominant(prof)
-    refuted = False
-    if n >= layout.MIN_EVIDENCE:
-        what = f"内容：{count}/{n} 为{layout.KIND_LABELS.get(kind, kind)}"
-        if fspec.type == "date" and prof.get("time", 0) >= layout.CONTENT_SHARE:
-            pass  # times only (07:06:18): a date column whose day comes from the context
-        elif layout.contradicts(reading.content_key, prof):
-            strength -= CONTENT_REFUTES
-            evidence.append(f"{what}，不像{fspec.label}")
-            refuted = True
-        elif layout.fits(fspec.name, fspec.type, prof, strict=False):
-            if fspec.type in _WORD_PARSERS and not reading.synonym:
-                share = data.word_share(last, j, fspec.type)
-                if share >= 0.5:
-                    strength += CONTENT_FITS
-                    evidence.append(f"内容：{round(share * 100)}% 是{fspec.label}用语")
-                elif share < 0.2:
-                    strength -= CONTENT_REFUTES
-                    evidence.append(f"内容不是{fspec.label}用语")
-                    refuted = True
-            else:
-                strength += CONTENT_FITS
-                evidence.append(what)
-    return _Claim(j, "", reading, round(strength, 4), tuple(evidence), refuted=refuted)
+    fits: bool | None = None  # None: the contents say neither yes nor no
+    what = f"内容：{count}/{n} 为{layout.KIND_LABELS.get(kind, kind)}"
+    if n < layout.MIN_EVIDENCE:
+        pass
+    elif fspec.type == "date" and prof.get("time", 0) >= layout.CONTENT_SHARE:
+        pass  # times only (07:06:18): a date column whose day comes from the context
+    elif layout.contradicts(reading.content_key, prof):
+        fits, what = False, f"{what}，不像{fspec.label}"
+    elif fspec.type in _CELL_PARSERS:
+        read, filled = data.parse_share(last, j, fspec.type)
+        share = read / filled if filled else 0.0
+        if share >= layout.CONTENT_SHARE:
+            fits, what = True, f"内容：{read}/{filled} 可读作{fspec.label}"
+        elif share < 0.2 and not reading.synonym:
+            fits, what = False, f"内容：{filled - read}/{filled} 不能读作{fspec.label}"
+    elif layout.fits(fspec.name, fspec.type, prof, strict=False):
+        fits = True
+    elif reading.undecided_kind:
+        fits = False
+    if fits is not False and reading.content_key == "party":
+        distinct, filled = data.distinct(last, j)
+        if filled >= 5 and distinct >= 0.9 * filled:
+            strength += DISTINCT
+            evidence.append(f"各行不同（{distinct}/{filled}）")
+        elif filled >= 5 and distinct <= 0.5 * filled:
+            strength -= DISTINCT
+            evidence.append(f"多行重复（{filled} 行中 {distinct} 个不同）")
+    if fits is True:
+        strength += CONTENT_FITS
+        evidence.append(what)
+    elif fits is False:
+        strength -= CONTENT_REFUTES
+        evidence.append(what)
+    return _Claim(j, "", reading, round(strength, 4), tuple(evidence), refuted=fits is False)
 
 
 def _column_claims(
@@ -599,7 +630,8 @@ def _column_claims(
     words_count: bool,
 ) -> dict[int, list[_Claim]]:
     """Each column's claims, strongest first. ``labels`` holds per column its header text and
-    its path of labels, top row first; the lowest label whose words name a field decides.
+    its path of labels, top row first. The label whose words name a field most surely decides,
+    the lowest of equals: under 受益人数, 成人 and 男 are parts of it, not a count of their own.
 
     Unless ``words_count`` (the rows look like a header: labels only, no figures or dates),
     only synonyms are trusted; and a label that stands again in the data below it is data
@@ -607,19 +639,22 @@ def _column_claims(
     """
     out: dict[int, list[_Claim]] = {}
     for j, (header, path) in enumerate(labels):
+        best: tuple[int, tuple[Reading, ...]] | None = None
         for depth in range(len(path) - 1, -1, -1):
             found = readings(path[depth], spec)
             if found and not (words_count and not data.repeats_below(last, j, path[depth])):
                 found = tuple(r for r in found if r.synonym)
-            if not found:
-                continue
-            claims = []
-            for r in found:
-                c = _weigh(r, spec, data, last, j)
-                c.header, c.path, c.owner = header, path[depth + 1 :], path[depth]
-                claims.append(c)
-            out[j] = sorted(claims, key=lambda c: -c.strength)
-            break
+            if found and (best is None or found[0].strength > best[1][0].strength + _TIE):
+                best = depth, found
+        if best is None:
+            continue
+        depth, found = best
+        claims = []
+        for r in found:
+            c = _weigh(r, spec, data, last, j)
+            c.header, c.path, c.owner = header, path[depth + 1 :], path[depth]
+            claims.append(c)
+        out[j] = sorted(claims, key=lambda c: -c.strength)
     return out
 
 
@@ -680,6 +715,10 @@ def _as_match(c: _Claim, by_content: bool = False) -> ColumnMatch:
 def _header_depths(rows: list[list[Any]], r: int) -> list[int]:
     """1, plus 2 or 3 when the rows below label sub-columns under a spanning label."""
     depths = [1]
+    if not layout.looks_like_header_row(rows[r]) or any(
+        _LABEL_AND_VALUE.search(normalize_text(c)) for c in rows[r] if isinstance(c, str)
+    ):
+        return depths  # a 填报单位：… / 统计截止：… line above the header is no level of it
     for depth in (2, 3):
         last = r + depth - 1
         if last >= len(rows) or not layout.looks_like_header_row(rows[last]):
@@ -1057,10 +1096,20 @@ def why_no_table(
     found = [normalize_text(c) for c in rows[best_row] if normalize_text(c)]
     matched = {c.index for c in best_cols}
     body = rows[best_row + 1 : best_row + 1 + layout.PROFILE_ROWS]
-    named = {c.field for c in best_cols}
-    need = min(spec.identifying_sets, key=lambda s: len([f for f in s if f not in named]))
-    missing = [f for f in need if f not in named]
     hints, toml = [], []
+    data = _Body(rows)
+    named, refuted = set(), set()
+    for c in best_cols:  # a header whose contents say it is something else names nothing
+        reading = next(r for r in readings(rows[best_row][c.index], spec) if r.field == c.field)
+        claim = _weigh(reading, spec, data, best_row, c.index)
+        if claim.refuted:
+            label = spec.fields[c.field].label
+            hints.append(f"「{c.header}」看起来是「{label}」，但{claim.evidence[-1]}")
+            refuted.add(c.field)
+        else:
+            named.add(c.field)
+    need = min(spec.identifying_sets, key=lambda s: len([f for f in s if f not in named]))
+    missing = [f for f in need if f not in named and f not in refuted]
     for f in missing:
         fspec = spec.fields[f]
         unmatched = [
@@ -1084,8 +1133,8 @@ def why_no_table(
     message = (
         f"第{best_row + 1}行看起来像{spec.label}表头，但"
         + "；".join(hints)
-        + f"。找到的表头：{'、'.join(found)}。可在 {settings} 的 [headers.{best_kind}] 中"
-        "添加同义词。"
+        + f"。找到的表头：{'、'.join(found)}。"
+        + (f"可在 {settings} 的 [headers.{best_kind}] 中添加同义词。" if missing else "")
     )
     return message, (f"[headers.{best_kind}]\n" + "\n".join(toml)) if toml else ""
 

@@ -145,6 +145,7 @@ NEVER: dict[str, tuple[str, ...]] = {
     "donor_type": ("number", "date", "time", "id"),
     "party": ("number", "date", "time", "unit", "id"),
     "label": ("number", "date", "time"),
+    "measure": ("number", "date", "time", "id", "name", "text"),
 }
 #: What each content kind is called in the evidence shown to the analyst.
 KIND_LABELS: dict[str, str] = {
