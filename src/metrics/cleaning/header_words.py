@@ -120,8 +120,6 @@ class Lexicon:
             inner_head, inner_roles, _ = self._alternatives(aside)
             if inner_roles:
                 head, roles, modifier = inner_head, inner_roles, key
-        if "person" in roles and "count" not in roles:
-            roles = (*roles, "count")  # 参与志愿者 holding figures counts them
         evidence: list[str] = []
         if head:
             evidence.append(f"表头词「{head}」")

@@ -336,8 +336,12 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
         return tuple(found)
     out: list[Reading] = []
     live = [r for r in label.roles if any(r in f.roles for f in spec.fields.values())]
+    several = len(live) > 1  # 时间 in a volunteering sheet: a date, or the hours?
     for rank, role in enumerate(live):
-        out += _role_readings(label, role, spec, len(label.roles) > 1, len(live) > 1, rank)
+        out += _role_readings(label, role, spec, several, several, rank)
+    if "person" in label.roles and "count" not in label.roles:
+        # 参与志愿者 holding figures counts them: a reading its contents must confirm
+        out += _role_readings(label, "count", spec, True, True, len(live))
     # a synonym is the strongest evidence; what the words say of other fields stays beside
     # it, for when the column's contents refute the synonym (服务时间 holding dates)
     named = {r.field for r in found}
@@ -442,8 +446,9 @@ def _ledger_label(table: str) -> str:
 
 
 def _best(header: object, spec: TableSpec) -> Reading | None:
-    """The reading of a header by its words alone, if it is sure enough and unrivalled."""
-    found = readings(header, spec)
+    """The reading of a header by its words alone, if it is sure enough and unrivalled (a
+    reading only its column's contents could confirm is not)."""
+    found = [r for r in readings(header, spec) if not r.undecided_kind]
     if not found or found[0].strength < THRESHOLD:
         return None
     if len(found) > 1 and found[1].strength >= found[0].strength - _TIE:
@@ -796,6 +801,15 @@ def find_header(
         reverse=True,
     )
     best = ranked[0]
+    if (
+        not table
+        and named_by_sheet
+        and best.table not in named_by_sheet
+        and any(c.confidence < SYNONYM for c in best.columns)
+    ):
+        # the sheet's name or title says it is another ledger, and its header says this one
+        # only in words of its own: neither is taken on trust (why_no_table explains)
+        return None
     if best.held_required and not table:
         # another kind naming more of its fields is the better account of the sheet: it is
         # explained as that kind missing a column (why_no_table), not as this one undecided
