@@ -563,3 +563,23 @@ def test_a_mistake_in_header_words_is_one_chinese_line(
     assert lines[0].endswith("配置文件有 1 处问题：")
     assert lines[1].strip().endswith(message)
     assert str(tmp_path / "shishi.toml") in str(err.value)
+
+
+def test_a_sheet_of_either_ledger_is_a_todo_with_its_pin(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "2024年台账.xlsx",
+        [
+            ["日期", "单位全称", "金额"],
+            [D(2024, 3, 1), "某甲公司", 500],
+            [D(2024, 3, 1), "第三车间", 300],
+            [D(2024, 3, 2), "某丙协会", 50],
+        ],
+    )
+    out = clean(raw)
+    assert all(t.empty for t in out.tables.values())
+    (notice,) = [n for n in out.notices if n.level == "error"]
+    assert "同样符合捐款捐物、消费帮扶采购" in notice.message
+    assert str(raw / "shishi.toml") in notice.message
+    assert notice.toml == '[[pin]]\nfile = "2024年台账.xlsx"\nsheet = "Sheet1"\ntable = "donations"'

@@ -88,6 +88,8 @@ class Lexicon:
         key = header if isinstance(header, str) else normalize_text(header)
         hit = self._memo.get(key)
         if hit is None:
+            if len(self._memo) >= 50_000:  # bounded in a long-lived process
+                self._memo.clear()
             hit = self._memo[key] = self._read(key)
         return hit
 

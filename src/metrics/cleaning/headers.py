@@ -29,6 +29,8 @@ from metrics.cleaning.parsing import normalize_text
 
 #: How many rows from the top of a sheet are searched for the header row.
 HEADER_SEARCH_ROWS = 20
+#: Distinct header texts whose readings are kept (the cells of the first rows of many sheets).
+MEMO_SIZE = 50_000
 
 #: A mapping this sure (0..1) or surer is used; below it the column is held back, never used.
 THRESHOLD = 0.65
@@ -48,6 +50,7 @@ SEVERAL_KINDS = 0.15  # a head word of several kinds (时间: a date or a durati
 CONTENT_FITS = 0.1  # the contents are what the field holds
 CONTENT_REFUTES = 0.35  # the contents are unmistakably something else
 BY_CONTENT = 0.7  # a header that says nothing, contents only one field could hold
+ROW_WORDS = 0.25  # per header cell naming this ledger (+) or only another one (-)
 
 _UNIT_IN_BRACKETS = re.compile(r"[(\[（【]\s*([^()\[\]（）【】]*)\s*[)\]）】]\s*$")
 _UNIT_AFTER_SLASH = re.compile(r"/\s*(万元|千元|亿元|元|万)$")
@@ -308,6 +311,8 @@ def readings(header: object, spec: TableSpec) -> tuple[Reading, ...]:
         header = normalize_text(header)
     hit = spec.memo.get(header)
     if hit is None:
+        if len(spec.memo) >= MEMO_SIZE:  # a long-lived process reading sheet after sheet
+            spec.memo.clear()
         hit = spec.memo[header] = _read(header, spec)
     return hit
 
@@ -942,6 +947,7 @@ def _candidate(
         + 0.5 * fitted
         + 0.25 * len(inferred)
         + 0.01 * depth
+        + ROW_WORDS * _row_words(labels, spec)
     )
     return HeaderMatch(
         last,
@@ -1026,6 +1032,19 @@ class _ContentReader:
                 taken.add(found.index)
                 out.append(found)
         return out
+
+
+def _row_words(labels: list[tuple[str, tuple[str, ...]]], spec: TableSpec) -> int:
+    """Header cells whose words name this ledger, less those naming only others: a row of
+    订单号, 采购单位, 实付金额 is a purchase list, whatever else it could be read as."""
+    total = 0
+    for text, _ in labels:
+        named = spec.words.ledgers_named(_key(text)) if text else {}
+        if spec.name in named:
+            total += 1
+        elif named:
+            total -= 1
+    return total
 
 
 def _says_something(header: str, spec: TableSpec) -> bool:
@@ -1155,9 +1174,10 @@ def why_no_table(
 
 def undecided_notice(
     match: HeaderMatch, spec: TableSpec, settings: str, file: str, sheet: str
-) -> tuple[str, str]:
-    """(message, shishi.toml lines) for a sheet that is not read until the analyst says which
-    column is which (a required field only held columns give) or which ledger it is."""
+) -> tuple[str, str, str]:
+    """(message, shishi.toml lines, what to do) for a sheet that is not read until the analyst
+    says which column is which (a required field only held columns give) or which ledger it
+    is."""
     row = match.row_index + 1
     if match.rivals:
         labels = "、".join(_ledger_label(t) for t in [match.table, *match.rivals])
@@ -1168,6 +1188,7 @@ def undecided_notice(
             f"为免读错，本表未读取。请在 {settings} 中用 [[pin]] 写明 table"
             f'（{_ledger_label(match.table)} 为 "{match.table}"，也可为 {others}）',
             pin,
+            f"把下面的 [[pin]] 加入 {settings}，table 写这张表实际的台账类型，然后重新运行",
         )
     parts, lines = [], [f"[headers.{spec.name}]"]
     for name in match.held_required:
@@ -1188,4 +1209,5 @@ def undecided_notice(
         + "；".join(parts)
         + f"，无法确定，为免读错，本表未读取。请在 {settings} 中写明这一列："
     )
-    return message, "\n".join(lines) if len(lines) > 1 else ""
+    hint = f"把下面几行加入 {settings}（方括号里写实际要用的那一列的表头），然后重新运行"
+    return message, "\n".join(lines) if len(lines) > 1 else "", hint

@@ -195,10 +195,10 @@ def clean_sheet(
         result.notice = _no_table_notice(sheet, head, specs, str(config.settings_file))
         return result
     if match.undecided:  # which column, or which ledger, only the analyst can say: a to-do
-        message, toml = undecided_notice(
+        message, toml, hint = undecided_notice(
             match, specs[match.table], str(config.settings_file), sheet.file, sheet.sheet
         )
-        result.notice = FileNotice(sheet.file, sheet.sheet, "error", message, toml=toml)
+        result.notice = FileNotice(sheet.file, sheet.sheet, "error", message, toml=toml, hint=hint)
         return result
     result.table = match.table
     result.header_row = match.row_index + 1
