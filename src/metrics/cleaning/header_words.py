@@ -118,6 +118,8 @@ class Lexicon:
             return Label(base)
         not_event = next((w for w in self.not_the_event if w in key), "")
         head, roles, modifier = self._alternatives(base)
+        if key in self.measure_words:
+            roles = (*roles, "measure")  # 单位 alone: who gave, or what goods are counted in?
         if aside:  # 捐款（单位/个人）: a bracket naming the kind says what the column is
             inner_head, inner_roles, _ = self._alternatives(aside)
             if inner_roles:
@@ -212,11 +214,10 @@ class Lexicon:
             return (head, ("quantity",), modifier) if "goods" in inner else ("", (), key)
         if not roles:
             return "", (), key
-        if head in self.measure_words and not modifier:
-            return head, (*roles, "measure"), modifier  # 单位 alone: who, or 个/箱?
         if "type" in roles and PARTY_ROLES & set(inner):
             return head, ("party_type",), modifier  # 捐赠方类型 is the donor's type
-        if head in self.measure_words and NUMERIC_ROLES & set(inner):
+        inner_head, inner, inner_modifier = self._inner(modifier)
+        if head in self.measure_words and NUMERIC_ROLES & set(inner) and not inner_modifier:
             return head, ("measure",), modifier  # 金额单位, 数量单位: what a figure is counted in
         return head, roles, modifier
 

@@ -84,6 +84,8 @@ class FieldSpec:
     in_template: bool = True
     #: kinds of head word that can name this field (header_words.toml [heads])
     roles: tuple[str, ...] = ()
+    #: ... of which these only with one of its qualifiers (headers.toml ``"seq?"``)
+    qualified_roles: tuple[str, ...] = ()
     #: words in a header that point to this field among others of its kind (提出 -> raised_on)
     qualifiers: tuple[str, ...] = ()
     #: words in a header that say it is not this field (收款人 is no donor)
@@ -254,7 +256,8 @@ def _load_specs(extra_json: str, words_json: str) -> dict[str, TableSpec]:
                 alternatives=tuple(fdef.get("alternatives", ())),
                 from_context=bool(fdef.get("from_context", False)),
                 in_template=bool(fdef.get("template", True)),
-                roles=tuple(fdef.get("roles", ())),
+                roles=tuple(r.rstrip("?") for r in fdef.get("roles", ())),
+                qualified_roles=tuple(r[:-1] for r in fdef.get("roles", ()) if r.endswith("?")),
                 qualifiers=tuple(_key(w) for w in fdef.get("qualifiers", ())),
                 refuse=tuple(_key(w) for w in fdef.get("refuse", ())),
                 needs_qualifier=bool(fdef.get("needs_qualifier", False)),
@@ -341,7 +344,8 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
         return tuple(found)
     out: list[Reading] = []
     live = [r for r in label.roles if any(r in f.roles for f in spec.fields.values())]
-    several = len(live) > 1  # 时间 in a volunteering sheet: a date, or the hours?
+    fields = {f.name for f in spec.fields.values() for r in live if r in f.roles}
+    several = len(live) > 1 and len(fields) > 1  # 时间 beside 活动: a date, or the hours?
     for rank, role in enumerate(live):
         out += _role_readings(label, role, spec, several, several, rank)
     if "person" in label.roles and "count" not in label.roles:
@@ -349,9 +353,10 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
         out += _role_readings(label, "count", spec, True, True, len(live))
     # a synonym is the strongest evidence; what the words say of other fields stays beside
     # it, for when the column's contents refute the synonym (服务时间 holding dates)
-    named = {r.field for r in found}
-    out = found + [r for r in out if r.field not in named]
-    return tuple(sorted(out, key=lambda r: -r.strength))
+    strongest: dict[str, Reading] = {r.field: r for r in found}
+    for r in sorted(out, key=lambda r: -r.strength):  # 单位/个人: one donor, read twice
+        strongest.setdefault(r.field, r)
+    return tuple(sorted(strongest.values(), key=lambda r: -r.strength))
 
 
 def _role_readings(
@@ -384,10 +389,11 @@ def _role_readings(
         for f in top:
             chosen.append((f, strength, [*evidence, f"限定词「{own[f.name][2]}」"]))
     else:
-        plain = [f for f in fields if not f.needs_qualifier]
+        plain = [f for f in fields if not f.needs_qualifier and role not in f.qualified_roles]
         if len(plain) != 1:  # 日期 in a wish list: 提出、计划完成 or 办结?
             names = "、".join(f"「{f.label}」" for f in fields)
-            for f in plain or fields:
+            open_to = plain or [f for f in fields if role not in f.qualified_roles]
+            for f in open_to:
                 chosen.append((f, SHARED, [*evidence, f"可能是{names}中的任一列"]))
         else:
             named = spec.words.ledgers_named(key)
