@@ -504,6 +504,10 @@ def test_a_held_required_column_is_a_todo_with_the_line_to_paste(tmp_path: Path)
     assert notice.toml == (
         '[headers.donations]\namount_yuan = ["线上金额"]  # 金额；也可以是 "线下金额"'
     )
+    # pasted as it stands, the line settles it: the sheet is read, from that column
+    (raw / "shishi.toml").write_text(notice.toml + "\n", encoding="utf-8")
+    don = clean(raw).tables["donations"]
+    assert list(don["amount_yuan"]) == [100.0, 0.0, 50.0]  # the 线上金额 column, as written
 
 
 # --- the analyst's words ------------------------------------------------------------------------

@@ -666,6 +666,22 @@ def _by_content(
     return None, matches
 
 
+def toml_string(text: str) -> str:
+    """Text as a TOML string, to paste into shishi.toml."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def settling_line(field_name: str, header: str) -> str:
+    """The line under ``[headers.<table>]`` that makes a header this field's synonym: what
+    settles a held column (``shishi inspect`` shows it beside each one)."""
+    return f"{field_name} = [{toml_string(header)}]"
+
+
+def settling_toml(table: str, column: ColumnMatch) -> str:
+    """The shishi.toml lines that settle a held column as the field it was held for."""
+    return f"[headers.{table}]\n{settling_line(column.field, column.header)}"
+
+
 def explain_missing(
     rows: list[list[Any]], specs: dict[str, TableSpec], settings: str = "data/raw/shishi.toml"
 ) -> str:
@@ -725,7 +741,7 @@ def why_no_table(
             ),
         )
         hints.append(f"缺少必需列「{fspec.label}」，最接近的表头是「{nearest}」")
-        toml.append(f'{f} = ["{nearest}"]  # {fspec.label}')
+        toml.append(f"{f} = [{toml_string(nearest)}]  # {fspec.label}")
     message = (
         f"第{best_row + 1}行看起来像{spec.label}表头，但"
         + "；".join(hints)
@@ -744,7 +760,10 @@ def undecided_notice(
     row = match.row_index + 1
     if match.rivals:
         labels = "、".join(ledger_label(t) for t in [match.table, *match.rivals])
-        pin = f'[[pin]]\nfile = "{file}"\nsheet = "{sheet}"\ntable = "{match.table}"'
+        pin = (
+            f"[[pin]]\nfile = {toml_string(file)}\nsheet = {toml_string(sheet)}\n"
+            f'table = "{match.table}"'
+        )
         others = "、".join(f'"{t}"' for t in match.rivals)
         return (
             f"第{row}行看起来像表头，但它同样符合{labels}，工作表名、标题和文件名也没有说明是哪一类；"
@@ -763,9 +782,11 @@ def undecided_notice(
         parts.append(f"「{label}」可能是 {shown}" if options else f"缺少「{label}」")
         if options:
             first = options[0]
-            rest = "、".join(f'"{c.header}"' for c in options[1:])
+            rest = "、".join(toml_string(c.header) for c in options[1:])
             lines.append(
-                f'{name} = ["{first.header}"]  # {label}' + (f"；也可以是 {rest}" if rest else "")
+                settling_line(name, first.header)
+                + f"  # {label}"
+                + (f"；也可以是 {rest}" if rest else "")
             )
     message = (
         f"第{row}行看起来像{spec.label}表头，但"
