@@ -587,3 +587,27 @@ def test_a_sheet_of_either_ledger_is_a_todo_with_its_pin(tmp_path: Path) -> None
     assert "同样符合捐款捐物、消费帮扶采购" in notice.message
     assert str(raw / "shishi.toml") in notice.message
     assert notice.toml == '[[pin]]\nfile = "2024年台账.xlsx"\nsheet = "Sheet1"\ntable = "donations"'
+
+
+def test_a_row_of_words_in_the_data_is_no_second_header(tmp_path: Path) -> None:
+    """第一党支部 | 关爱行动项目 read as an organiser and a title by their words, but a row met in
+    the middle of the data is a header again only by synonyms: it stays a row of data."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "志愿服务.xlsx",
+        [
+            ["志愿服务活动登记（2024年4月）"],
+            ["活动日期", "组织单位", "活动名称", "参与人数"],
+            [D(2024, 4, 6), "第一党支部", "义诊", 5],
+            [None, "第二党支部", "关爱行动项目", None],  # row 4: no day of its own
+            [D(2024, 4, 20), "第三党支部", "植树", 6],
+        ],
+    )
+    out = clean(raw)
+    assert not [n for n in out.notices if "又一张表的表头" in n.message]
+    vol = out.tables["volunteering"]
+    assert list(vol["title"]) == ["义诊", "植树"]
+    (entry,) = out.manifest["files"][0]["sheets"]
+    assert (entry["accepted"], entry["rejected"], entry["skipped_note"]) == (2, 1, 0)
+    assert list(out.rejects["source_row"]) == [4]  # a row of data, refused for its date

@@ -456,15 +456,20 @@ def _best(header: object, spec: TableSpec) -> Reading | None:
 
 def match_header_cell(header: object, spec: TableSpec) -> tuple[str, float] | None:
     """The canonical field a header cell names in this table kind, with its unit multiplier."""
-    hit = _match_cell(header, spec)
-    return (hit[0], hit[1]) if hit else None
-
-
-def _match_cell(header: object, spec: TableSpec) -> tuple[str, float, str | None] | None:
     if header is None:
         return None
     best = _best(header, spec)
-    return (best.field, best.multiplier, best.currency) if best else None
+    return (best.field, best.multiplier) if best else None
+
+
+def _match_cell(header: object, spec: TableSpec) -> tuple[str, float, str | None] | None:
+    """The field a cell names by an exact synonym only: the strict reading for a row met in
+    the middle of the data (a header printed again on each page), where words of its own
+    (第一党支部, 关爱项目) are more likely data than a header."""
+    if header is None:
+        return None
+    found = [r for r in readings(header, spec) if r.synonym]
+    return (found[0].field, found[0].multiplier, found[0].currency) if found else None
 
 
 def score_row(cells: list[Any], spec: TableSpec) -> list[ColumnMatch]:
