@@ -72,6 +72,7 @@ class Lexicon:
     question_role: str
     units: dict[str, dict[str, float]]  # unit -> {role: multiplier}
     ledgers: dict[str, tuple[str, ...]]
+    sheet_words: dict[str, tuple[str, ...]]
     not_the_event: tuple[str, ...]
     labels: dict[str, str]
     longest: int = 0
@@ -96,11 +97,12 @@ class Lexicon:
     def role_label(self, role: str) -> str:
         return self.labels.get(role, role)
 
-    def ledgers_named(self, text: str) -> dict[str, str]:
-        """Ledger -> the longest of its words that ``text`` holds (捐赠 -> donations)."""
+    def ledgers_named(self, text: str, *, sheet: bool = False) -> dict[str, str]:
+        """Ledger -> the longest of its words that ``text`` holds (捐赠 -> donations); ``sheet``:
+        the stricter words a sheet's name, title or file name is judged by."""
         out: dict[str, str] = {}
         low = text.lower()
-        for table, words in self.ledgers.items():
+        for table, words in (self.sheet_words if sheet else self.ledgers).items():
             found = [w for w in words if w and w in low]
             if found:
                 out[table] = max(found, key=len)
@@ -298,10 +300,13 @@ def _lexicon(extra_json: str) -> Lexicon:
     for role, table in extra.get("units", {}).items():
         for unit, multiplier in table.items():
             units.setdefault(_squeeze(unit), {})[role] = float(multiplier)
-    ledgers = {
-        t: tuple(_squeeze(w) for w in [*words, *extra.get("ledgers", {}).get(t, [])])
-        for t, words in data["ledgers"].items()
-    }
+    ledgers, sheet_words = (
+        {
+            t: tuple(_squeeze(w) for w in [*words, *extra.get("ledgers", {}).get(t, [])])
+            for t, words in data[section].items()
+        }
+        for section in ("ledgers", "sheet_words")
+    )
     return Lexicon(
         heads={w: tuple(dict.fromkeys(r)) for w, r in heads.items()},
         transparent=frozenset(_squeeze(w) for w in data["transparent"]["words"]),
@@ -313,6 +318,7 @@ def _lexicon(extra_json: str) -> Lexicon:
         question_role=data["questions"]["role"],
         units=units,
         ledgers=ledgers,
+        sheet_words=sheet_words,
         not_the_event=tuple(_squeeze(w) for w in data["not_the_event"]["words"]),
         labels=dict(data["labels"]),
     )

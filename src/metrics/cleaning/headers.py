@@ -362,7 +362,7 @@ def find_header(
     # between kinds, all the evidence decides: fields named, contents that fit, the sheet's words
     top = min((m.first_row or m.row_index for m in per_kind.values()), default=0)
     title = " ".join(normalize_text(c) for row in rows[:top] for c in row if isinstance(c, str))
-    named_by_sheet = set(specs[kinds[0]].words.ledgers_named(f"{context} {title}"))
+    named_by_sheet = set(specs[kinds[0]].words.ledgers_named(f"{context} {title}", sheet=True))
     ranked = sorted(
         per_kind.values(),
         key=lambda m: (not m.held_required, m.score + (0.3 if m.table in named_by_sheet else 0)),
