@@ -106,11 +106,13 @@ def test_bad_toml_value_without_quotes(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_unknown_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # a required column under a name shishi does not know: the sheet is not read, and says how
-    raw = raw_folder(tmp_path, csv=DONATIONS_CSV.replace(",金额", ",善款数额"))
+    # a required column under a name whose words say nothing (善款数额 is now read by its head
+    # word 数额): the sheet is not read, and says how, naming the field by its Chinese label
+    raw = raw_folder(tmp_path, csv=DONATIONS_CSV.replace(",金额", ",心意"))
     code, text = run(capsys, "clean", "--raw", str(raw), "--out", str(tmp_path / "p"))
     assert code == ExitCode.INPUT
-    assert "善款数额" in text and "[headers.donations]" in text
+    assert "心意" in text and "[headers.donations]" in text
+    assert "amount_yuan)" not in text
 
 
 def test_extra_unknown_column_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -94,3 +94,44 @@ def test_rejects_csv_carries_reason_codes(tmp_path: Path) -> None:
     assert rejects["reason_code"].tolist() == ["amount_unreadable", "required_empty"]
     assert rejects["source_row"].tolist() == [2, 3]
     assert len(outcome.tables["donations"]) == 1
+
+
+# --- every label shishi writes reads back as its own field (issue 18, item 2) ------------------
+
+
+def _label_cases() -> list[tuple[str, str, str]]:
+    """(table, column, label) for every column of every processed table in contract.py."""
+    return [(t, c.name, c.label) for t in contract.TABLES for c in contract.COLUMNS[t]]
+
+
+@pytest.mark.parametrize(("table", "column", "label"), _label_cases())
+def test_every_contract_label_reads_back_as_its_own_column(
+    table: str, column: str, label: str
+) -> None:
+    """A column shishi reads is found again under the label shishi writes for it (金额（元）,
+    服务时长（小时）, 捐赠方类型); a column it only writes (金额精度, 日期来源) names no field."""
+    from metrics.cleaning.headers import match_header_cell
+
+    spec = load_table_specs()[table]
+    got = match_header_cell(label, spec)
+    if column in spec.fields:
+        assert got == (column, 1.0), (table, label)
+    else:
+        assert got is None, (table, label, got)
+
+
+@pytest.mark.parametrize("table", contract.TABLES)
+def test_a_blank_template_reads_back_column_for_column(table: str) -> None:
+    """The header row `shishi template` writes, read as a sheet: its table, and each column
+    as the field it was written for."""
+    from metrics.cleaning.headers import find_header
+    from metrics.cleaning.ledger_templates import HEADER_ROW, LEDGER_SHEET, build_template
+
+    spec = load_table_specs()[table]
+    ws = build_template(table)[LEDGER_SHEET]
+    rows = [[c.value for c in row] for row in ws.iter_rows(max_row=HEADER_ROW + 3)]
+    written = [f.name for f in spec.fields.values() if f.in_template]
+    match = find_header(rows, load_table_specs())
+    assert match is not None and (match.table, match.row_index) == (table, HEADER_ROW - 1)
+    assert [c.field for c in match.columns] == written
+    assert not match.held and not match.undecided

@@ -111,7 +111,8 @@ def test_a_hint_never_offers_a_column_that_cannot_hold_the_field(tmp_path: Path)
     )
     out = clean(tmp_path)
     (error,) = messages(out, "error")
-    assert "缺少必需列「金额」，也没有内容像金额的列" in error  # named in Chinese only
+    assert "缺少必需列「金额」，也没有内容像金额的列" in error
+    assert "amount_yuan" not in error  # fields are named by their Chinese label only
     assert out.tables["donations"].empty
 
 

@@ -135,6 +135,22 @@ def ledger_table(name: str) -> str | None:
     return ledger_names().get(str(name).strip())
 
 
+@cache
+def _header_words() -> dict[str, Any]:
+    with (DATA_DIR / "header_words.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def head_roles() -> dict[str, str]:
+    """Kinds of head word a header can end with (date, amount, ...) -> their Chinese names."""
+    words = _header_words()
+    return {role: words["labels"].get(role, role) for role in words["heads"]}
+
+
+#: Kinds of figure a unit in a header can be the unit of ([header_words.units.<kind>]).
+UNIT_ROLES: dict[str, str] = {"amount": "金额（元）", "hours": "时长（小时）", "count": "人数"}
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -373,6 +389,52 @@ class StatusSection(_Section):
         return value
 
 
+class HeaderWords(_Section):
+    """``[header_words]``: words that teach shishi to read headers by their parts
+    (data/header_words.toml): head words by kind, ledger words, units."""
+
+    #: kind -> words a header of that kind ends with (date = ["年月日"])
+    heads: dict[str, list[str]] = {}
+    #: ledger -> words that say a header or a sheet is about it (donations = ["义捐"])
+    ledgers: dict[TableName, list[str]] = {}
+    #: kind -> {unit: how many of the kind's own unit one is} (amount: "百元" = 100)
+    units: dict[str, dict[str, float]] = {}
+
+    @field_validator("heads")
+    @classmethod
+    def _known_roles(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for role, words in value.items():
+            if role not in head_roles():
+                raise ValueError(f"role:{role}")
+            _no_blank(words, role)
+        return value
+
+    @field_validator("ledgers")
+    @classmethod
+    def _ledger_words(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for table, words in value.items():
+            _no_blank(words, table)
+        return value
+
+    @field_validator("units")
+    @classmethod
+    def _known_units(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for role, units in value.items():
+            if role not in UNIT_ROLES:
+                raise ValueError(f"unit_role:{role}")
+            for unit, number in units.items():
+                if not unit.strip():
+                    raise ValueError(f"blank:{role}")
+                if number <= 0:
+                    raise ValueError(f"unit_positive:{unit}:{number}")
+        return value
+
+
+def _no_blank(words: list[str], where: str) -> None:
+    if any(not w.strip() for w in words):
+        raise ValueError(f"blank:{where}")
+
+
 class ConfigFile(_Section):
     """Everything shishi.toml may hold, section by section."""
 
@@ -380,6 +442,7 @@ class ConfigFile(_Section):
     units: list[UnitDecl] = []
     branch: list[BranchSection] = []
     headers: dict[TableName, dict[str, list[str]]] = {}
+    header_words: HeaderWords = HeaderWords()
     pin: list[Pin] = []
     #: yuan per unit of a foreign currency (USD = 7.1); without one, such amounts stay out of sums
     rates: dict[str, float] = {}
@@ -435,6 +498,8 @@ class RawConfig:
     sample: bool = False
     units: list[UnitDecl] = field(default_factory=list)
     extra_headers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: [header_words]: head words, ledger words and units the analyst added
+    header_words: dict[str, Any] = field(default_factory=dict)
     pins: list[Pin] = field(default_factory=list)
     rates: dict[str, float] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
@@ -462,6 +527,7 @@ class RawConfig:
             sample=parsed.unit.sample,
             units=list(parsed.units),
             extra_headers={t: dict(f) for t, f in parsed.headers.items()},
+            header_words={k: v for k, v in parsed.header_words.model_dump().items() if v},
             pins=list(parsed.pin),
             rates=dict(parsed.rates),
             targets=dict(parsed.targets),
@@ -636,6 +702,11 @@ def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
         return f"{where}：应为一节设置（[{key}]），现在是 {value!r}"
     if kind == "literal_error":
         bad = str(value)
+        if loc[:2] == ("header_words", "ledgers"):  # a ledger name used as a key
+            at = _line_of(("header_words", "ledgers", bad), text)
+            return (
+                f"第 {at} 行 " if at else ""
+            ) + f"「header_words.ledgers.{bad}」：没有这个台账{_nearest(bad, list(TABLES))}"
         if len(loc) >= 2 and loc[0] == "headers":  # a table name used as a key
             at = _line_of(("headers", bad, None), text)
             return (
@@ -707,6 +778,22 @@ def _explain_value_error(code: str, where: str) -> str:
         close = difflib.get_close_matches(parts[1], list(TARGET_KEYS), n=1, cutoff=0.5)
         guess = f"是不是「{close[0]}」？" if close else ""
         return f"{where}.{parts[1]}：没有这个指标；{guess}可用的有：{known}"
+    if parts[0] == "role" and len(parts) == 2:
+        roles = head_roles()
+        close = difflib.get_close_matches(parts[1], list(roles), n=1, cutoff=0.5)
+        hint = (
+            f"是不是「{close[0]}」（{roles[close[0]]}）？"
+            if close
+            else "可用：" + "、".join(f"{k}（{v}）" for k, v in roles.items())
+        )
+        return f"{where}：没有「{parts[1]}」这种表头词；{hint}"
+    if parts[0] == "unit_positive" and len(parts) == 3:
+        return f"{where}：单位「{parts[1]}」应为正数（现在是 {parts[2]}）"
+    if parts[0] == "unit_role" and len(parts) == 2:
+        kinds = "、".join(f"{k}（{v}）" for k, v in UNIT_ROLES.items())
+        return f"{where}：「{parts[1]}」不能写单位；单位只能用于 {kinds}"
+    if parts[0] == "blank" and len(parts) == 2:
+        return f"{where}：「{parts[1]}」的列表里有空白的词，请删去"
     return f"{where}：{code}"
 
 
@@ -716,12 +803,17 @@ def _allowed_at(loc: tuple[Any, ...]) -> list[str]:
     parts = [p for p in loc[:-1] if not isinstance(p, int)]
     if parts[:1] == ["headers"]:
         return list(TABLES) if len(parts) == 1 else table_fields(str(parts[1]))
+    if parts[:1] == ["header_words"] and len(parts) > 1:
+        if parts[1] == "ledgers":
+            return list(TABLES)
+        return list(head_roles()) if parts[1] == "heads" else list(UNIT_ROLES)
     nested: dict[str, type[BaseModel]] = {
         "unit": UnitSection,
         "units": UnitDecl,
         "pin": Pin,
         "statuses": StatusSection,
         "branch": BranchSection,
+        "header_words": HeaderWords,
     }
     if parts and parts[0] in nested:
         model = nested[parts[0]]

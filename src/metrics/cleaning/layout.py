@@ -102,6 +102,8 @@ FITS: dict[str, tuple[str, ...]] = {
     "text": ("name", "text", "id", "unit"),
     "status": ("name", "text"),
     "kind": ("name",),
+    "buyer_type": ("name",),
+    "donor_type": ("name",),
 }
 #: What a field's contents must be to map a column by content alone (by field name, then type).
 INFER: dict[str, tuple[str, ...]] = {
@@ -126,6 +128,54 @@ def fits(field_name: str, ftype: str, prof: dict[str, float], *, strict: bool = 
     if not kinds:
         return not strict
     return sum(prof.get(k, 0.0) for k in kinds) >= CONTENT_SHARE
+
+
+#: Content kinds a column cannot be mostly made of and still be a field of this sort: a column
+#: of dates is no amount, a column of figures no donor. Keyed by field type, or for text fields
+#: by what their header names (``party`` who, ``label`` a title, goods or place).
+NEVER: dict[str, tuple[str, ...]] = {
+    "date": ("name", "text", "id"),
+    "amount": ("date", "name", "id", "time"),
+    "count": ("date", "id", "time"),
+    "hours": ("date", "id"),
+    "quantity": ("date", "id", "time"),
+    "status": ("number", "date", "time", "id"),
+    "kind": ("number", "date", "time", "id"),
+    "buyer_type": ("number", "date", "time", "id"),
+    "donor_type": ("number", "date", "time", "id"),
+    "party": ("number", "date", "time", "unit", "id"),
+    "label": ("number", "date", "time"),
+    "measure": ("number", "date", "time", "id", "name", "text"),
+}
+#: What each content kind is called in the evidence shown to the analyst.
+KIND_LABELS: dict[str, str] = {
+    "date": "日期",
+    "time": "时刻",
+    "number": "数字",
+    "quantity": "数量",
+    "name": "名称",
+    "text": "文字",
+    "id": "编号",
+    "unit": "计量单位",
+}
+
+
+def contradicts(key: str, prof: dict[str, float]) -> bool:
+    """Is a column with this profile unmistakably not a field of sort ``key`` (see NEVER)?"""
+    never = NEVER.get(key)
+    if not never or not prof or prof["n"] < MIN_EVIDENCE:
+        return False
+    return sum(prof.get(k, 0.0) for k in never) >= CONTENT_SHARE
+
+
+def dominant(prof: dict[str, float]) -> tuple[str, int, int]:
+    """(the commonest content kind, how many cells hold it, how many are filled)."""
+    kinds = {k: v for k, v in prof.items() if k != "n"}
+    if not kinds:
+        return "", 0, 0
+    kind = max(kinds, key=lambda k: kinds[k])
+    n = int(prof["n"])
+    return kind, round(kinds[kind] * n), n
 
 
 def column_values(rows: Sequence[Sequence[Any]], index: int) -> list[Any]:

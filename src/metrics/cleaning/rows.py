@@ -41,11 +41,12 @@ from metrics.cleaning.headers import (
     HeaderMatch,
     TableSpec,
     _match_cell,
-    explain_missing,
     find_header,
     goods_unit_of,
     load_table_specs,
     match_header_cell,
+    undecided_notice,
+    why_no_table,
 )
 from metrics.cleaning.ingest import FileNotice, RawSheet
 from metrics.cleaning.ledgers import running_tables
@@ -75,11 +76,24 @@ def _text(value: Any, _m: float, _y: int | None) -> Parsed:
     return Parsed(re.sub(r"\s+", " ", str(value)).strip())
 
 
+_PLAIN_NUMBER = re.compile(r"\s*\d+(\.\d+)?\s*")
+
+
+def _hours(value: Any, multiplier: float) -> Parsed:
+    """Hours; a bare number under a header in another unit (服务时长（分钟）) is converted."""
+    parsed = parsing.parse_hours(value)
+    plain = isinstance(value, (int, float)) and not isinstance(value, bool)
+    plain = plain or (isinstance(value, str) and bool(_PLAIN_NUMBER.fullmatch(value)))
+    if multiplier == 1.0 or not plain or not parsed.ok or parsed.value is None:
+        return parsed
+    return Parsed(round(float(parsed.value) * multiplier, 2) + 0.0, parsed.qualifier)
+
+
 PARSERS: dict[str, Parser] = {
     "text": _text,
     "amount": lambda v, m, _y: parsing.parse_amount(v, m),
     "count": lambda v, _m, _y: parsing.parse_count(v),
-    "hours": lambda v, _m, _y: parsing.parse_hours(v),
+    "hours": lambda v, m, _y: _hours(v, m),
     "date": lambda v, _m, y: parsing.parse_date(v, y),
     "status": lambda v, _m, _y: parsing.parse_status(v),
     "kind": lambda v, _m, _y: parsing.parse_kind(v),
@@ -211,6 +225,7 @@ def clean_sheet(
             specs,
             table=pin.table if pin else None,
             header_row=(pin.header_row - 1) if pin and pin.header_row else None,
+            context=f"{sheet.file} {sheet.sheet}",
         )
     if match is None:
         found = headerless.read_headerless(
@@ -223,6 +238,12 @@ def clean_sheet(
             return result
         match, no_header = found.match, True
         result.note(found.note)
+    if match.undecided:  # which column, or which ledger, only the analyst can say: a to-do
+        message, toml, hint = undecided_notice(
+            match, specs[match.table], str(config.settings_file), sheet.file, sheet.sheet
+        )
+        result.notice = FileNotice(sheet.file, sheet.sheet, "error", message, toml=toml, hint=hint)
+        return result
     result.table, result.match = match.table, match
     result.header_row = None if no_header else match.row_index + 1
     result.unknown_headers = match.unknown_headers
@@ -292,13 +313,8 @@ def _no_table_notice(
     # a 收支明细, a roster, a budget: said plainly, not as a ledger lacking a column
     if (other := not_ledgers.not_a_ledger(sheet, head, specs, settings)) is not None:
         return other
-    why = _FIELD_CODE.sub("」", explain_missing(head, specs, settings))
-    return FileNotice(sheet.file, sheet.sheet, "error", why)
-
-
-#: A column named by its code after its label (「金额」(amount_yuan)): the analyst reads the
-#: label only; the code belongs in the shishi.toml lines the gate offers to paste.
-_FIELD_CODE = re.compile(r"」\([a-z]+(?:_[a-z]+)*\)")
+    message, toml = why_no_table(head, specs, settings)
+    return FileNotice(sheet.file, sheet.sheet, "error", message, toml=toml)
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -563,7 +579,7 @@ def _parse_body(
                 table=spec.name,
                 header_row=0,
             )
-            if found is None:
+            if found is None or found.undecided:
                 continue
             excel = first_excel_row + i
             if _same_reading(found, blocks[-1].match):  # the header repeated (每页表头)
@@ -782,7 +798,11 @@ def _parse_rows(
     for col in match.columns:
         by_field.setdefault(col.field, []).append(col)
     headers: dict[str, str] = {}
-    for fname, cols in by_field.items():
+    # a field a sheet states in a column of its own (采购主体类型) that is otherwise derived from
+    # another (采购主体): read first; where it states nothing readable, the derived value stands
+    targets = {f.derive_column for f in spec.fields.values() if f.derive_column}
+    stated_values: dict[str, np.ndarray] = {}
+    for fname, cols in sorted(by_field.items(), key=lambda kv: kv[0] not in targets):
         fspec = spec.fields[fname]
         col = cols[0]
         headers[fname] = col.header
@@ -798,6 +818,10 @@ def _parse_rows(
             values, quals, errs = parse_column(
                 raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint, ctx.parsers
             )
+        if fname in targets:
+            stated_values[fname] = values
+            columns[fname] = values
+            continue
         yearless = fspec.type == "date" and not (sheet.year_hint or result.yearless)
         if yearless and (notice := context.yearless_notice(result.context, col.header, raw)):
             result.yearless = col.header  # a year from the title: one notice per sheet
@@ -834,6 +858,10 @@ def _parse_rows(
         if fspec.derive_column:
             assert fspec.derive_type is not None  # headers.toml gives every derive its type
             derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
+            if (stated := stated_values.get(fspec.derive_column)) is not None:
+                known = np.not_equal(stated, None)  # type: ignore[call-overload]
+                derived = np.where(known, stated, derived)
+                derive_errs = np.where(known, None, derive_errs)  # type: ignore[call-overload]
             columns[fspec.derive_column] = derived
             for j in np.flatnonzero(np.not_equal(derive_errs, None)):  # type: ignore[call-overload]
                 if errs[j] is None and values[j] is not None:
@@ -1165,7 +1193,7 @@ def clean_sheets(
     period its 填报 cells state (provenance.py), which settle two files of one department
     (corrections.py) before repeats are sought within each department (duplicates.py).
     """
-    specs = load_table_specs(config.extra_headers)
+    specs = load_table_specs(config.extra_headers, config.header_words)
     results = []
     for sheet in sheets:
         rows = sheet.row_count

@@ -94,6 +94,7 @@ def _own_config(folder: Path, top: Path | None = None) -> RawConfig | None:
         for key, value in (
             ("[[pin]]", own.pins),
             ("[headers.*]", own.extra_headers),
+            ("[header_words]", own.header_words),
             ("[rates]", own.rates),
             ("[statuses]", own.status_words or own.status_verbs),
             ("[[units]]", own.units),

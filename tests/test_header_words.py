@@ -1,0 +1,613 @@
+"""Headers read by meaning (issue 18, items 1, 3 and 7): head word, qualifier, unit, contents.
+
+The phrasings here are siblings of the ones the issue names, and none of them is listed in a
+vocabulary file (``test_phrasings_are_in_no_vocabulary`` checks that): they pass because of
+the rule, not because somebody added them to a list. Sheets are built in code; every expected
+figure is worked out by hand from what the test writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from conftest import assert_reconciled
+from metrics.cleaning.header_words import lexicon
+from metrics.cleaning.headers import (
+    THRESHOLD,
+    find_header,
+    load_table_specs,
+    match_header_cell,
+    why_no_table,
+)
+from metrics.cleaning.parsing import normalize_text
+from metrics.cleaning.store import CleanOutcome, run_clean
+from metrics.config import parse_config
+from metrics.errors import ConfigError
+from metrics.paths import DATA_DIR
+
+SPECS = load_table_specs()
+D = dt.datetime
+
+# (table, header, field, multiplier): by the words alone, no synonym involved
+BY_WORDS = [
+    ("donations", "汇入日期", "date", 1.0),
+    ("donations", "入账时间", "date", 1.0),
+    ("donations", "缴款日期", "date", 1.0),
+    ("donations", "捐贈時間", "date", 1.0),  # traditional characters
+    ("donations", "Donation Date", "date", 1.0),
+    ("donations", "捐助金额（元）", "amount_yuan", 1.0),
+    ("donations", "善款总额", "amount_yuan", 1.0),
+    ("donations", "缴款金额", "amount_yuan", 1.0),
+    ("donations", "捐款合计（元）", "amount_yuan", 1.0),
+    ("donations", "金额（分）", "amount_yuan", 0.01),  # a platform's fen
+    ("donations", "Amount (CNY)", "amount_yuan", 1.0),
+    ("donations", "汇款人", "donor", 1.0),
+    ("donations", "出资单位", "donor", 1.0),
+    ("donations", "捐赠人类别", "donor_type", 1.0),  # the donor's type, not the donor
+    ("donations", "捐款方式", "kind", 1.0),
+    ("donations", "物资数量（箱）", "quantity", 1.0),
+    ("donations", "捐赠凭证号", "ref", 1.0),
+    ("purchases", "认购金额（元）", "amount_yuan", 1.0),
+    ("purchases", "采购总价", "amount_yuan", 1.0),
+    ("purchases", "消费金额（万元）", "amount_yuan", 10000.0),
+    ("purchases", "订购单位", "buyer", 1.0),
+    ("purchases", "购买方类型", "buyer_type", 1.0),
+    ("purchases", "帮扶产品名称", "product", 1.0),
+    ("purchases", "货源地", "supplier_region", 1.0),
+    ("volunteering", "志愿服务时数", "hours", 1.0),
+    ("volunteering", "服务工时（小时）", "hours", 1.0),
+    ("volunteering", "活动时长（h）", "hours", 1.0),
+    ("volunteering", "服務時數", "hours", 1.0),
+    ("volunteering", "Volunteer Hours", "hours", 1.0),
+    ("volunteering", "服务时长（分钟）", "hours", 1 / 60),
+    ("volunteering", "所属队伍", "organizer", 1.0),
+    ("volunteering", "归属组织", "organizer", 1.0),
+    ("volunteering", "发起团体", "organizer", 1.0),
+    ("volunteering", "服务队名称", "organizer", 1.0),
+    ("volunteering", "活动主题", "title", 1.0),
+    ("volunteering", "出动人次", "participants", 1.0),
+    ("volunteering", "参与志愿者（人）", "participants", 1.0),
+    ("volunteering", "受助人数", "beneficiaries", 1.0),
+    ("volunteering", "服务对象户数", "beneficiaries", 1.0),
+    ("wishes", "征集日期", "raised_on", 1.0),
+    ("wishes", "实际办结日期", "resolved_on", 1.0),
+    ("wishes", "预计完成日期", "due_on", 1.0),
+    ("wishes", "计划解决日期", "due_on", 1.0),  # the plan scopes over 解决
+    ("wishes", "推进情况", "status", 1.0),
+    ("wishes", "是否兑现", "status", 1.0),
+    ("wishes", "牵头科室", "department", 1.0),
+    ("wishes", "挂点领导", "leader", 1.0),
+    ("wishes", "所需经费（万元）", "cost_yuan", 10000.0),
+    ("wishes", "心愿编号", "item_id", 1.0),
+]
+
+# (table, header): read as nothing - a place, a contact, the paperwork, a price, the wrong
+# ledger's figure, a unit nobody listed, or several fields alike
+NOT_A_FIELD = [
+    ("volunteering", "服务地区"),
+    ("volunteering", "活动地址"),
+    ("volunteering", "联系人"),
+    ("volunteering", "志愿者姓名"),  # a person, and the organiser is an organisation
+    ("donations", "收款人"),
+    ("donations", "受赠单位"),
+    ("donations", "填报日期"),
+    ("donations", "出生日期"),
+    ("donations", "意向金额（元）"),
+    ("purchases", "单价（元）"),
+    ("purchases", "运费（元）"),
+    ("purchases", "供货单位"),
+    ("donations", "采购总额"),  # another ledger's word: held, not used
+    ("donations", "金额（镑）"),  # a one-character unit nobody listed
+    ("volunteering", "服务时长（天）"),
+    ("wishes", "日期"),  # 提出, 计划完成 or 办结?
+]
+
+
+def _listed() -> set[str]:
+    """Every synonym in headers.toml and every word in header_words.toml, as compared."""
+
+    def key(text: str) -> str:
+        return re.sub(r"\s+", "", normalize_text(text)).lower()
+
+    out: set[str] = set()
+    with (DATA_DIR / "headers.toml").open("rb") as fh:
+        for table in tomllib.load(fh)["tables"].values():
+            for f in table["fields"].values():
+                out |= {key(s) for s in f["synonyms"]}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                out.add(key(k))
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str):
+            out.add(key(node))
+
+    with (DATA_DIR / "header_words.toml").open("rb") as fh:
+        walk(tomllib.load(fh))
+    return out
+
+
+def test_phrasings_are_in_no_vocabulary() -> None:
+    listed = _listed()
+    phrasings = [h for _, h, _, _ in BY_WORDS] + [h for _, h in NOT_A_FIELD if h != "日期"]
+    assert [h for h in phrasings if re.sub(r"\s+", "", normalize_text(h)).lower() in listed] == []
+
+
+@pytest.mark.parametrize(("table", "header", "field", "multiplier"), BY_WORDS)
+def test_a_header_is_read_by_its_words(
+    table: str, header: str, field: str, multiplier: float
+) -> None:
+    got = match_header_cell(header, SPECS[table])
+    assert got is not None, header
+    assert got[0] == field and got[1] == pytest.approx(multiplier)
+
+
+@pytest.mark.parametrize(("table", "header"), NOT_A_FIELD)
+def test_a_header_whose_words_say_otherwise_names_no_field(table: str, header: str) -> None:
+    assert match_header_cell(header, SPECS[table]) is None
+
+
+def test_the_parts_of_a_header() -> None:
+    words = lexicon()
+    label = words.read("捐赠方类型")
+    assert (label.head, label.roles, label.modifier) == ("类型", ("party_type",), "捐赠方")
+    label = words.read("服务时长（小时）")
+    assert (label.head, label.roles, label.unit, label.multiplier) == (
+        "时长",
+        ("hours",),
+        "小时",
+        1,
+    )
+    label = words.read("投入资金（万元）")
+    assert (label.roles, label.multiplier) == (("amount",), 10000.0)
+    label = words.read("服务时间（小时）")  # 时间 is a date or a duration: the unit says which
+    assert label.roles == ("hours",)
+    assert words.read("联系人").not_event == "联系"
+    assert words.read("金额（小时）").conflict  # the unit refutes the head word
+
+
+# --- contents -----------------------------------------------------------------------------------
+
+
+def sheet(header: list[Any], *rows: list[Any]) -> list[list[Any]]:
+    return [header, *[list(r) for r in rows]]
+
+
+def mapping(rows: list[list[Any]], **kwargs: Any) -> dict[str, str]:
+    match = find_header(rows, SPECS, **kwargs)
+    assert match is not None
+    return {c.header: c.field for c in match.columns}
+
+
+def test_contents_decide_a_head_word_of_two_kinds() -> None:
+    """服务时间 is a synonym of hours; holding dates, the dates win."""
+    rows = sheet(
+        ["服务时间", "组织单位", "活动名称", "参与人数"],
+        [D(2024, 3, 1), "一支部", "助老", 8],
+        [D(2024, 3, 8), "二支部", "助学", 6],
+        [D(2024, 3, 15), "三支部", "环保", 9],
+    )
+    assert mapping(rows)["服务时间"] == "date"
+
+
+def test_a_person_column_holding_figures_counts_them() -> None:
+    rows = sheet(
+        ["活动日期", "组织单位", "活动名称", "参与志愿者"],
+        [D(2024, 3, 1), "一支部", "助老", "15人"],
+        [D(2024, 3, 8), "二支部", "助学", "二十余人"],
+        [D(2024, 3, 15), "三支部", "环保", 9],
+    )
+    assert mapping(rows)["参与志愿者"] == "participants"
+
+
+def test_a_bare_unit_column_is_who_or_what_by_its_contents() -> None:
+    goods = sheet(
+        ["日期", "捐赠方", "物资名称", "单位", "数量"],
+        [D(2024, 3, 1), "某甲公司", "口罩", "箱", 20],
+        [D(2024, 3, 1), "某乙公司", "手套", "副", 300],
+        [D(2024, 3, 2), "某丙公司", "酒精", "瓶", 50],
+    )
+    assert mapping(goods)["单位"] == "item_unit"
+    givers = sheet(
+        ["日期", "单位", "金额"],
+        [D(2024, 3, 1), "某甲公司", 500],
+        [D(2024, 3, 1), "第三车间", 300],
+        [D(2024, 3, 2), "某丙协会", 50],
+    )
+    assert mapping(givers, context="捐款登记.xlsx")["单位"] == "donor"
+
+
+def test_a_column_whose_header_says_nothing_is_read_by_its_contents() -> None:
+    """「登记」holds only dates: the one date field of a donation list, with its evidence."""
+    rows = sheet(
+        ["登记", "捐赠人", "金额"],
+        [D(2024, 3, 1), "张某", 100],
+        [D(2024, 3, 2), "李某", 200],
+        [D(2024, 3, 3), "王某", 300],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and match.table == "donations"
+    (date,) = [c for c in match.columns if c.field == "date"]
+    assert (date.header, date.by_content) == ("登记", True)
+    assert date.evidence == ("按内容识别", "内容：3/3 为日期")
+    assert THRESHOLD <= date.confidence <= 1.0
+    assert match.notices == ["「登记」按内容识别为 日期，请核对"]
+
+
+def test_contents_alone_never_choose_between_two_fields() -> None:
+    """A wish list has three date fields: a column of dates under an unknown header is none of
+    them, and is shown as held instead."""
+    rows = sheet(
+        ["序号", "项目名称", "办理进度", "时点"],
+        [1, "修篮球场", "已办结", D(2024, 3, 1)],
+        [2, "添置书柜", "推进中", D(2024, 3, 2)],
+        [3, "修路灯", "未启动", D(2024, 3, 3)],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and match.table == "wishes"
+    assert not {"raised_on", "due_on", "resolved_on"} & match.fields
+    assert {c.field for c in match.held if c.header == "时点"} == {
+        "raised_on",
+        "due_on",
+        "resolved_on",
+    }
+
+
+# --- precision before recall ----------------------------------------------------------------
+
+
+def test_each_mapping_carries_evidence_and_a_confidence() -> None:
+    rows = sheet(
+        ["转账日期", "捐款人", "爱心款金额（万元）"],
+        [D(2024, 3, 1), "张某", 1],
+        [D(2024, 3, 2), "李某", 0.5],
+        [D(2024, 3, 3), "王某", 2],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None
+    by_field = {c.field: c for c in match.columns}
+    amount = by_field["amount_yuan"]
+    assert amount.multiplier == 10000.0
+    assert amount.evidence == (
+        "表头词「金额」",
+        "单位「万元」",
+        "限定词「爱心」",
+        "内容：3/3 为数字",
+    )
+    assert by_field["donor"].evidence == ("已知表头「捐款人」", "内容：3/3 为名称")
+    assert by_field["donor"].confidence == 1.0
+    assert 0.9 <= amount.confidence <= 1.0
+
+
+def test_the_better_evidence_wins_and_the_loser_is_held() -> None:
+    rows = sheet(
+        ["日期", "采购单位", "订单金额", "实付金额"],
+        [D(2024, 3, 1), "工会", 100, 90],
+        [D(2024, 3, 2), "食堂", 200, 180],
+        [D(2024, 3, 3), "办公室", 300, 270],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None
+    assert {c.header: c.field for c in match.columns}["实付金额"] == "amount_yuan"
+    assert [(c.header, c.field) for c in match.held] == [("订单金额", "amount_yuan")]
+
+
+def test_a_tie_on_a_required_field_is_held_not_guessed() -> None:
+    """Two columns with equal claims on the amount: neither is used, the sheet waits."""
+    rows = sheet(
+        ["日期", "捐款人", "线上金额", "线下金额"],
+        [D(2024, 3, 1), "张某", 100, 0],
+        [D(2024, 3, 2), "李某", 0, 200],
+        [D(2024, 3, 3), "王某", 50, 50],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and match.undecided
+    assert match.held_required == ["amount_yuan"]
+    assert "amount_yuan" not in match.fields
+    assert sorted(c.header for c in match.held if c.field == "amount_yuan") == [
+        "线上金额",
+        "线下金额",
+    ]
+
+
+def test_a_sheet_that_fits_two_ledgers_alike_is_held() -> None:
+    rows = sheet(
+        ["日期", "单位全称", "金额"],
+        [D(2024, 3, 1), "某甲公司", 500],
+        [D(2024, 3, 1), "第三车间", 300],
+        [D(2024, 3, 2), "某丙协会", 50],
+    )
+    match = find_header(rows, SPECS, context="2024年台账.xlsx Sheet1")
+    assert match is not None and match.undecided
+    assert {match.table, *match.rivals} == {"donations", "purchases"}
+    # the sheet's own words decide it
+    named = find_header(rows, SPECS, context="消费帮扶采购2024.xlsx Sheet1")
+    assert named is not None and (named.table, named.rivals) == ("purchases", [])
+
+
+def test_a_data_row_is_never_read_as_a_header() -> None:
+    """The real header names too little; the row below it, full of words, must not stand in."""
+    rows = [
+        ["某厂捐款捐物登记表"],
+        ["日期", "项目/用途", "捐赠方", "类型", "款项情况", "备注"],
+        [
+            D(2024, 10, 12),
+            "白血病救助",
+            "卷包车间分工会（全厂职工）",
+            "现金",
+            "见附表",
+            "全厂职工爱心捐款",
+        ],
+        [D(2024, 10, 15), "孤寡老人帮扶", "后勤四党支部", "物资", "见附表", "被褥"],
+    ]
+    # nor, under a title saying 捐款捐物, as a wish list whose status is 款项情况
+    assert find_header(rows, SPECS) is None
+    message, toml = why_no_table(rows, SPECS, "/某处/原始数据/shishi.toml")
+    assert message.startswith("第2行看起来像捐款捐物表头，但缺少必需列「金额」")
+    assert "/某处/原始数据/shishi.toml" in message and "amount_yuan" not in message
+    assert toml == ""  # no column could hold the amounts: nothing to paste
+
+
+# --- whole ledgers, as the issue's failures ---------------------------------------------------------
+
+
+def clean(raw: Path) -> CleanOutcome:
+    outcome = run_clean(raw, raw.parent / "out")
+    for f in outcome.manifest["files"]:
+        for s in f["sheets"]:
+            if "rows_read" in s:
+                assert_reconciled(s, (f["file"], s["sheet"]))
+    return outcome
+
+
+def workbook(path: Path, rows: list[list[Any]], title: str = "Sheet1") -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def test_a_foundations_gbk_list_with_donation_time_is_read(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["捐赠时间", "捐赠人", "院系专业", "校友会", "捐赠项目", "捐赠金额"])
+    writer.writerow(["2023-09-01", "张某", "计算机2001", "北京校友会", "奖学金", "1000"])
+    writer.writerow(["2023-09-03", "李某某", "数学1998", "上海校友会", "图书馆建设", "500"])
+    writer.writerow(["2023-10-12", "王某", "物理2010", "", "奖学金", "2000.5"])
+    writer.writerow(["2023-11-30", "刘*", "化学2015", "深圳校友会", "校庆基金", "88"])
+    (raw / "捐赠名单.csv").write_bytes(buf.getvalue().encode("gb18030"))
+    out = clean(raw)
+    don = out.tables["donations"]
+    assert len(don) == 4 and out.rejects.empty
+    assert don["amount_yuan"].sum() == 3588.5  # 1000 + 500 + 2000.5 + 88
+    assert [d.strftime("%m-%d") for d in don["date"]] == ["09-01", "09-03", "10-12", "11-30"]
+    assert set(don["date_source"]) == {"column"}
+    assert list(don["campaign"])[:2] == ["奖学金", "图书馆建设"]
+
+
+def test_a_volunteer_platforms_organiser_is_its_group_not_its_area(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "志愿服务记录导出.xlsx",
+        [
+            ["志愿者姓名", "服务区域", "所属团体", "活动名称", "活动日期", "服务时长（小时）"],
+            ["张某", "东城区", "青年志愿队", "助老", D(2024, 3, 1), 2],
+            ["李某", "西城区", "青年志愿队", "环保", D(2024, 3, 2), 3.5],
+            ["王某", "东城区", "巾帼志愿队", "助学", D(2024, 3, 3), 1.5],
+        ],
+    )
+    vol = clean(raw).tables["volunteering"]
+    assert list(vol["organizer"]) == ["青年志愿队", "青年志愿队", "巾帼志愿队"]
+    assert list(vol["hours"]) == [2.0, 3.5, 1.5]  # not 0: 小时 is the hours' own unit
+
+
+def test_a_departments_own_words_are_read(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "爱心捐款.xlsx",
+        [
+            ["转账日期", "捐款人", "爱心款金额", "捐赠方类型"],
+            [D(2024, 4, 1), "某甲科技有限公司", 5000, "企业"],
+            [D(2024, 4, 2), "张某某", 200, "个人"],
+            [D(2024, 4, 3), "第三车间分工会", 1200, None],  # blank: derived from the name
+        ],
+    )
+    workbook(
+        raw / "志愿活动.xlsx",
+        [
+            ["活动日期", "组织支部", "活动名称", "服务小时数"],
+            [D(2024, 4, 6), "第一党支部", "义诊", 3],
+            [D(2024, 4, 13), "第二党支部", "植树", "半天"],
+            [D(2024, 4, 20), "第一党支部", "助老", 2],
+        ],
+    )
+    out = clean(raw)
+    don = out.tables["donations"]
+    assert don["amount_yuan"].sum() == 6400
+    assert list(don["donor_type"]) == ["enterprise", "individual", "organization"]
+    vol = out.tables["volunteering"]
+    assert list(vol["title"]) == ["义诊", "植树", "助老"]
+    assert vol["hours"].tolist() == [3.0, 4.0, 2.0]  # 半天 is 4 hours
+
+
+def test_minutes_are_read_as_hours(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "志愿活动.xlsx",
+        [
+            ["活动日期", "组织单位", "活动名称", "志愿时长（分钟）"],
+            [D(2024, 4, 6), "第一党支部", "义诊", 90],
+            [D(2024, 4, 13), "第二党支部", "植树", "150"],
+            [D(2024, 4, 20), "第一党支部", "助老", "2小时"],  # its own unit wins
+        ],
+    )
+    vol = clean(raw).tables["volunteering"]
+    assert list(vol["hours"]) == [1.5, 2.5, 2.0]
+
+
+def test_a_buyer_type_column_is_read_as_written(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "消费帮扶.xlsx",
+        [
+            ["采购日期", "采购主体", "采购主体类型", "产品名称", "金额（元）"],
+            [D(2024, 5, 1), "某厂工会", "企业", "茶叶", 1000],
+            [D(2024, 5, 2), "机关食堂", "企业", "大米", 3000],
+            [D(2024, 5, 3), "管理人员", "个人", "蜂蜜", 240],
+        ],
+    )
+    pur = clean(raw).tables["purchases"]
+    assert list(pur["buyer_type"]) == ["enterprise", "enterprise", "individual"]
+    assert pur["amount_yuan"].sum() == 4240
+
+
+def test_a_held_required_column_is_a_todo_with_the_line_to_paste(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "捐款.xlsx",
+        [
+            ["日期", "捐款人", "线上金额", "线下金额"],
+            [D(2024, 3, 1), "张某", 100, 0],
+            [D(2024, 3, 2), "李某", 0, 200],
+            [D(2024, 3, 3), "王某", 50, 50],
+        ],
+        "三月",
+    )
+    out = clean(raw)
+    assert out.tables["donations"].empty  # never guessed
+    (notice,) = [n for n in out.notices if n.level == "error"]
+    assert (notice.file, notice.sheet) == ("捐款.xlsx", "三月")
+    assert notice.message.startswith("第1行看起来像捐款捐物表头，但「金额」可能是 「线上金额」")
+    assert str(raw / "shishi.toml") in notice.message
+    assert notice.toml == (
+        '[headers.donations]\namount_yuan = ["线上金额"]  # 金额；也可以是 "线下金额"'
+    )
+    # pasted as it stands, the line settles it: the sheet is read, from that column
+    (raw / "shishi.toml").write_text(notice.toml + "\n", encoding="utf-8")
+    don = clean(raw).tables["donations"]
+    assert list(don["amount_yuan"]) == [100.0, 0.0, 50.0]  # the 线上金额 column, as written
+
+
+# --- the analyst's words ------------------------------------------------------------------------
+
+
+def config(tmp_path: Path, text: str) -> Any:
+    path = tmp_path / "shishi.toml"
+    return parse_config(text.encode("utf-8"), path)
+
+
+def test_the_analyst_teaches_a_head_word_a_ledger_word_and_a_unit(tmp_path: Path) -> None:
+    settings = config(
+        tmp_path,
+        '[header_words.heads]\namount = ["额度"]\n'
+        '[header_words.ledgers]\ndonations = ["义捐"]\n'
+        '[header_words.units.amount]\n"百元" = 100\n',
+    )
+    specs = load_table_specs(settings.extra_headers, settings.header_words)
+    assert match_header_cell("爱心额度", SPECS["donations"]) is None
+    assert match_header_cell("爱心额度", specs["donations"]) == ("amount_yuan", 1.0)
+    assert match_header_cell("金额（百元）", specs["donations"]) == ("amount_yuan", 100.0)
+    assert specs["donations"].words.ledgers_named("义捐登记")["donations"] == "义捐"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[header_words.heads]\namout = ["额度"]\n',
+            "「header_words.heads」：没有「amout」这种表头词；是不是「amount」（金额）？",
+        ),
+        (
+            '[header_words.units.date]\n"天" = 1\n',
+            "「header_words.units」：「date」不能写单位；单位只能用于 amount（金额（元））、"
+            "hours（时长（小时））、count（人数）",
+        ),
+        (
+            '[header_words.units.amount]\n"百元" = 0\n',
+            "「header_words.units」：单位「百元」应为正数（现在是 0.0）",
+        ),
+        (
+            '[header_words.ledgers]\ndonation = ["义捐"]\n',
+            "「header_words.ledgers.donation」：没有这个台账；是不是「donations」？",
+        ),
+        (
+            '[header_words.heads]\ndate = [" "]\n',
+            "「header_words.heads」：「date」的列表里有空白的词，请删去",
+        ),
+    ],
+)
+def test_a_mistake_in_header_words_is_one_chinese_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        config(tmp_path, text)
+    lines = str(err.value).splitlines()
+    assert lines[0].endswith("配置文件有 1 处问题：")
+    assert lines[1].strip().endswith(message)
+    assert str(tmp_path / "shishi.toml") in str(err.value)
+
+
+def test_a_sheet_of_either_ledger_is_a_todo_with_its_pin(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "2024年台账.xlsx",
+        [
+            ["日期", "单位全称", "金额"],
+            [D(2024, 3, 1), "某甲公司", 500],
+            [D(2024, 3, 1), "第三车间", 300],
+            [D(2024, 3, 2), "某丙协会", 50],
+        ],
+    )
+    out = clean(raw)
+    assert all(t.empty for t in out.tables.values())
+    (notice,) = [n for n in out.notices if n.level == "error"]
+    assert "同样符合捐款捐物、消费帮扶采购" in notice.message
+    assert str(raw / "shishi.toml") in notice.message
+    assert notice.toml == '[[pin]]\nfile = "2024年台账.xlsx"\nsheet = "Sheet1"\ntable = "donations"'
+
+
+def test_a_row_of_words_in_the_data_is_no_second_header(tmp_path: Path) -> None:
+    """第一党支部 | 关爱行动项目 read as an organiser and a title by their words, but a row met in
+    the middle of the data is a header again only by synonyms: it stays a row of data."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "志愿服务.xlsx",
+        [
+            ["志愿服务活动登记（2024年4月）"],
+            ["活动日期", "组织单位", "活动名称", "参与人数"],
+            [D(2024, 4, 6), "第一党支部", "义诊", 5],
+            [None, "第二党支部", "关爱行动项目", None],  # row 4: no day of its own
+            [D(2024, 4, 20), "第三党支部", "植树", 6],
+        ],
+    )
+    out = clean(raw)
+    assert not [n for n in out.notices if "又一张表的表头" in n.message]
+    vol = out.tables["volunteering"]
+    assert list(vol["title"]) == ["义诊", "植树"]
+    (entry,) = out.manifest["files"][0]["sheets"]
+    assert (entry["accepted"], entry["rejected"], entry["skipped_note"]) == (2, 1, 0)
+    assert list(out.rejects["source_row"]) == [4]  # a row of data, refused for its date
