@@ -43,7 +43,7 @@ def test_inspect_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "捐款.csv［捐款］  已读入：捐款捐物（读取 3 行：接受 3，拒绝 0）" in lines
     assert "名单.xlsx" not in out  # only the file asked for
     assert (
-        "  依据：第1行是表头，其中「捐赠人」「爱心款」（按内容）是捐款捐物的标志列（捐赠方、金额）"
+        "  依据：第1行是表头，其中「捐赠人」「心意」（按内容）是捐款捐物的标志列（捐赠方、金额）"
         in lines
     )
     assert "  表头：第 1 行，数据从第 2 行起" in lines
@@ -53,7 +53,7 @@ def test_inspect_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         "A 日期 → 日期 按表头 例：2024-10-05、2024-10-06、2024-11-01",
         "B 捐赠人 → 捐赠方 按表头 例：张三、李四、王五",
         "C 渠道 → 可作备注 未使用 例：微信、银行、微信",
-        "D 爱心款 → 金额 按内容 例：200、1000、50",
+        "D 心意 → 金额 按内容 例：200、1000、50",
     ]
     assert (
         '       如需读取这一列，在 shishi.toml 的 [headers.donations] 中加一行：note = ["渠道"]'
@@ -61,7 +61,7 @@ def test_inspect_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert (
         "       要确定按此读取，在 shishi.toml 的 [headers.donations] 中加一行："
-        'amount_yuan = ["爱心款"]' in lines
+        'amount_yuan = ["心意"]' in lines
     )
 
 
@@ -101,7 +101,7 @@ def test_inspect_a_folder_reads_every_sheet_and_writes_nothing(
 def test_inspect_uses_the_folders_settings(tmp_path: Path) -> None:
     raw = folder(tmp_path)
     (raw / "shishi.toml").write_text(
-        '[headers.donations]\namount_yuan = ["爱心款"]\n', encoding="utf-8"
+        '[headers.donations]\namount_yuan = ["心意"]\n', encoding="utf-8"
     )
     found = inspect_path(raw / "捐款.csv")
     assert found.settings_exist

@@ -75,7 +75,7 @@ def test_a_cash_book_is_said_plainly_and_does_not_block(tmp_path: Path) -> None:
     [notice] = outcome.notices
     assert (notice.file, notice.sheet, notice.level) == ("读书会账目.xlsx", "收支明细", "info")
     assert notice.message == (
-        "「收支明细」有日期和金额（余额(元)）列，最像捐款捐物，但没有捐赠方列；"
+        "「收支明细」有日期、项目/用途（事项）和金额（余额(元)）列，最像捐款捐物，但没有捐赠方列；"
         "且有收入/支出/余额，像是收支账，不是台账；未计入报告，也不影响报告的完整性"
     )
     assert "心愿清单" not in notice.message and "同义词" not in notice.message

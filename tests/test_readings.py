@@ -15,7 +15,7 @@ from metrics.config import RawConfig
 from metrics.reporting import quality_report as dq
 from test_headerless import reader_ledger
 
-CSV = "日期,捐赠人,渠道,爱心款\n2024-10-05,张三,微信,200\n2024-10-06,李四,银行,1000\n2024-11-01,王五,微信,50\n"
+CSV = "日期,捐赠人,渠道,心意\n2024-10-05,张三,微信,200\n2024-10-06,李四,银行,1000\n2024-11-01,王五,微信,50\n"
 
 
 def csv_sheet(text: str = CSV) -> RawSheet:
@@ -32,7 +32,7 @@ def columns_of(
 def test_columns_by_header_by_content_and_unused() -> None:
     specs, config = load_table_specs(), RawConfig()
     result = clean_sheet(csv_sheet(), specs, config)
-    assert readings.has_problem(result)  # 爱心款 was read by its content
+    assert readings.has_problem(result)  # 心意 was read by its content
     r = readings.sheet_reading(result, specs, config)
     assert (r.status, r.table, r.table_label, r.header_row, r.first_row) == (
         "已读入",
@@ -42,7 +42,7 @@ def test_columns_by_header_by_content_and_unused() -> None:
         2,
     )
     assert (
-        r.why == "第1行是表头，其中「捐赠人」「爱心款」（按内容）是捐款捐物的标志列（捐赠方、金额）"
+        r.why == "第1行是表头，其中「捐赠人」「心意」（按内容）是捐款捐物的标志列（捐赠方、金额）"
     )
     assert r.counts == {"rows_read": 3, "accepted": 3, "rejected": 0}
     assert columns_of(r) == [
@@ -58,11 +58,11 @@ def test_columns_by_header_by_content_and_unused() -> None:
         ),
         (
             "D",
-            "爱心款",
+            "心意",
             "金额",
             "按内容",
             ("200", "1000", "50"),
-            '[headers.donations]\namount_yuan = ["爱心款"]',
+            '[headers.donations]\namount_yuan = ["心意"]',
         ),
     ]
 
@@ -94,22 +94,22 @@ def test_a_sheet_read_by_its_header_alone_is_no_problem() -> None:
 
 def test_a_nearly_recognised_header_gives_its_synonym_lines() -> None:
     specs, config = load_table_specs(), RawConfig()
-    text = "日期,捐赠人,善款数额\n2024-10-05,张三,200\n2024-10-06,李四,1000\n"
+    text = "日期,捐赠人,心意\n2024-10-05,张三,200\n2024-10-06,李四,1000\n"
     result = clean_sheet(csv_sheet(text), specs, config)
     assert result.table is None and readings.has_problem(result)
     r = readings.sheet_reading(result, specs, config)
     assert (r.status, r.table, r.header_row) == ("未读入", "donations", 1)
-    assert r.toml == '[headers.donations]\namount_yuan = ["善款数额"]'
+    assert r.toml == '[headers.donations]\namount_yuan = ["心意"]  # 金额'  # the field, in Chinese
     assert columns_of(r) == [
         ("A", "日期", "日期", "按表头", ("2024-10-05", "2024-10-06"), ""),
         ("B", "捐赠人", "捐赠方", "按表头", ("张三", "李四"), ""),
         (
             "C",
-            "善款数额",
+            "心意",
             "可作金额",
             "未使用",
             ("200", "1000"),
-            '[headers.donations]\namount_yuan = ["善款数额"]',
+            '[headers.donations]\namount_yuan = ["心意"]',
         ),
     ]
 
@@ -155,7 +155,7 @@ def test_the_data_quality_section_shows_the_problem_sheets(tmp_path: Path) -> No
     assert (
         "columns = { A = &quot;日期&quot;, B = &quot;捐赠方&quot;, D = &quot;金额&quot; }" in html
     )
-    assert "[headers.donations] amount_yuan = [&quot;爱心款&quot;]" in html
+    assert "[headers.donations] amount_yuan = [&quot;心意&quot;]" in html
 
 
 def test_the_data_quality_section_says_so_when_every_sheet_read_by_header(tmp_path: Path) -> None:

@@ -360,13 +360,13 @@ def _nearly(
         if near and (code or label in by_label)
     ]
     lines = [f"{name} = [{json.dumps(near, ensure_ascii=False)}]" for name, near in missing]
-    if lines and not base.toml:
+    if lines and not base.toml:  # the notice carries its own lines since headers.why_no_table
         base.toml = "\n".join([f"[headers.{spec.name}]", *lines])
-        for c in base.columns:
-            for name, near in missing:
-                if c.header == near:
-                    c.toml = synonym_toml(spec.name, name, near)
-                    c.field, c.label = name, f"可作{spec.fields[name].label}"
+    for c in base.columns:
+        for name, near in missing:
+            if c.header == near:
+                c.toml = synonym_toml(spec.name, name, near)
+                c.field, c.label = name, f"可作{spec.fields[name].label}"
     return base
 
 
