@@ -262,6 +262,16 @@ def scan_raw(raw_dir: Path) -> tuple[list[Path], list[FileNotice]]:
 _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
 
 
+def _check_unpacked(zf: zipfile.ZipFile, max_unpacked_mb: float) -> None:
+    """A zip container (.xlsx, .xlsb, .ods) that unpacks past the limit is a suspected zip bomb."""
+    unpacked = sum(i.file_size for i in zf.infolist())
+    if unpacked > max_unpacked_mb * 2**20:
+        raise UnreadableFile(
+            f"工作簿解压后达 {unpacked / 2**20:.0f} MB，超过 "
+            f"{max_unpacked_mb:.0f} MB（疑似压缩炸弹），已跳过；请确认文件来源"
+        )
+
+
 def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
     """Refuse, with a reason, what calamine should never be handed: empty, encrypted,
     mislabelled, bomb-like or too-large-when-loaded workbooks.
@@ -277,12 +287,7 @@ def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
     if data.startswith(_ZIP_MAGIC) and suffix in {".xlsb", ".ods"}:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                unpacked = sum(i.file_size for i in zf.infolist())
-                if unpacked > config.max_unpacked_mb * 2**20:
-                    raise UnreadableFile(
-                        f"工作簿解压后达 {unpacked / 2**20:.0f} MB，超过 "
-                        f"{config.max_unpacked_mb:.0f} MB（疑似压缩炸弹），已跳过；请确认文件来源"
-                    )
+                _check_unpacked(zf, config.max_unpacked_mb)
                 if suffix == ".ods" and _ODS_ENCRYPTED in _zip_member(zf, "META-INF/manifest.xml"):
                     raise password_protected()
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
@@ -296,12 +301,7 @@ def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
             )
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                unpacked = sum(i.file_size for i in zf.infolist())
-                if unpacked > config.max_unpacked_mb * 2**20:
-                    raise UnreadableFile(
-                        f"工作簿解压后达 {unpacked / 2**20:.0f} MB，超过 "
-                        f"{config.max_unpacked_mb:.0f} MB（疑似压缩炸弹），已跳过；请确认文件来源"
-                    )
+                _check_unpacked(zf, config.max_unpacked_mb)
                 check_sheet_extents(zf, config.max_unpacked_mb * 2**20 / CELL_BYTES)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
