@@ -38,9 +38,13 @@ flag = $(if $(filter-out 0 no false,$(1)),$(2))
 # recipe quietly with 0 after that line - the code to read is the one it names (README
 # 「退出码」); scripts run .venv/bin/shishi directly and read $$?. A bug (1) or an interrupt
 # still fails make.
+# shishi's exit code said in Chinese on the last line (errors.EXIT_MEANINGS); a code other than 0
+# still fails the make target, so a script or scheduler running `make report` never reads an
+# incomplete quarter as a success (make then adds its own "Error N" line, which names that code).
 define shishi
 code=0; $(BIN)/shishi $(1) || code=$$?; $(BIN)/shishi explain-exit $$code; \
-	case $$code in 0|2|3|4|5|6|7|8) exit 0;; *) exit $$code;; esac
+	if [ $$code -ne 0 ]; then echo "（make 随后显示的英文 “Error $$code” 说的就是这个退出码）"; fi; \
+	exit $$code
 endef
 
 .PHONY: help setup system python kernel report clean clean-data init template inspect lab test lint \

@@ -1,5 +1,5 @@
 """The Makefile's front door (issue 19, item 9): DRAFT=1 / FORCE=1 reach shishi, the result is
-said in Chinese from shishi's one exit-code table, and make adds no English error lines."""
+said in Chinese from shishi's one exit-code table, and an incomplete quarter still fails make."""
 
 from __future__ import annotations
 
@@ -49,9 +49,11 @@ def test_an_incomplete_folder_with_draft_says_exit_5_in_chinese(tmp_path: Path) 
 
     run = make("report", f"DIR={wd.root}", "PERIOD=2024Q2", "DRAFT=1")
     out = run.stdout + run.stderr
-    assert "退出码 5：数据不完整" in run.stdout.splitlines()[-1]
-    assert "make:" not in out and "Error" not in out  # no English noise from make
-    assert run.returncode == 0  # the code to read is the one the last line names
+    said = run.stdout.splitlines()
+    assert "退出码 5：数据不完整" in said[-2]
+    assert said[-1] == "（make 随后显示的英文 “Error 5” 说的就是这个退出码）"
+    # a scheduler running make must not take an incomplete quarter for a success
+    assert run.returncode == 2 and "Error 5" in run.stderr
     assert (wd.reports / "2024Q2" / "quarterly_summary.pdf").exists()  # the draft
     assert (wd.reports / "2024Q2" / "data_quality.pdf").exists()
     assert (ROOT / ".venv" / ".installed").stat().st_mtime == installed  # nothing installed
