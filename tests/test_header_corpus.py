@@ -330,6 +330,18 @@ def test_scorer_runs_on_the_corpus_and_gives_figures_in_range(results: list[Any]
         assert r.kind is not None or r.notices, r.ledger.id
 
 
+def test_the_dev_corpus_meets_its_targets(results: list[Any]) -> None:
+    """Issue 18's targets, held on the part of the corpus the header rule was built against:
+    precision >= 0.98, recall >= 0.90, every dev ledger read to its hand-counted truth, and
+    no off-family sheet counted. The holdout is printed by `make bench`, never asserted, so
+    that nobody tunes the rule to it."""
+    summary = hc.summarize(results, "dev")
+    assert summary.as_dict()["precision"] >= 0.98, hc.report([summary])
+    assert summary.as_dict()["recall"] >= 0.90, hc.report([summary])
+    assert summary.exact == summary.ledgers, hc.report([summary])
+    assert summary.off_family_handled == summary.off_family
+
+
 def test_scorer_prints_its_figures_and_misses(capsys: pytest.CaptureFixture[str]) -> None:
     assert hc.main(["--split", "holdout", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
