@@ -322,7 +322,10 @@ def _cell(
     ]
     if running and len(counted) > 1:
         notes.append(f"{len(counted)} 份滚动台账，同一项目按较新的一份计")
-    if published is not None:
+    # a running ledger (心愿清单) is re-sent whole: the published report counted the newest
+    # version, often a later period's file, so an earlier file missing from it is no sign
+    # that it came late
+    if published is not None and not running:
         new = [s.file for s in counted if s.rows and s.file not in published.files]
         if new and not any(s.file in published.files for s in counted if s.rows):
             notes.insert(0, f"该期报告于 {published.made} 发布，之后才收到")
