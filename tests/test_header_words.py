@@ -323,6 +323,58 @@ def test_a_tie_on_a_required_field_is_held_not_guessed() -> None:
     ]
 
 
+# (table, the other columns, the column saying when it ended, the one saying when it began):
+# the end comes first, so that a rule taking the leftmost column would fail
+SPANS = [
+    ("volunteering", ["活动名称", "组织单位", "参与人数"], "值守结束时间", "值守开始时间"),
+    ("purchases", ["采购单位", "产品名称", "金额"], "订货终止日期", "订货起始日期"),
+    ("donations", ["捐款人", "金额"], "募集结束日期", "募集开始日期"),
+]
+_SPAN_CELLS = {
+    "活动名称": ["助老", "助学", "护河"],
+    "组织单位": ["一支部", "二支部", "三支部"],
+    "参与人数": [8, 6, 5],
+    "采购单位": ["工会", "食堂", "办公室"],
+    "产品名称": ["大米", "茶油", "木耳"],
+    "金额": [100, 200, 300],
+    "捐款人": ["张某", "李某", "王某"],
+}
+
+
+@pytest.mark.parametrize(("table", "others", "end", "start"), SPANS)
+def test_of_two_date_columns_an_events_date_is_its_start(
+    table: str, others: list[str], end: str, start: str
+) -> None:
+    """开始时间 / 结束时间 both hold dates alike: the event happened when it began."""
+    assert {end, start} & _listed() == set()
+    rows = sheet(
+        [others[0], end, start, *others[1:]],
+        *[
+            [_SPAN_CELLS[others[0]][i], D(2024, 3, i + 2), D(2024, 3, i + 1)]
+            + [_SPAN_CELLS[h][i] for h in others[1:]]
+            for i in range(3)
+        ],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and not match.undecided
+    assert match.table == table
+    assert {c.header: c.field for c in match.columns}[start] == "date"
+    assert end not in {c.header for c in match.columns} | {c.header for c in match.held}
+
+
+def test_two_dates_that_are_no_span_are_still_held() -> None:
+    """Without a start and an end word, two date columns alike stay a tie for the analyst."""
+    rows = sheet(
+        ["活动名称", "组织单位", "值守时间", "巡查时间", "参与人数"],
+        ["助老", "一支部", D(2024, 3, 1), D(2024, 3, 2), 8],
+        ["助学", "二支部", D(2024, 3, 3), D(2024, 3, 4), 6],
+        ["护河", "三支部", D(2024, 3, 5), D(2024, 3, 6), 5],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and match.held_required == ["date"]
+    assert sorted(c.header for c in match.held if c.field == "date") == ["值守时间", "巡查时间"]
+
+
 def test_a_sheet_that_fits_two_ledgers_alike_is_held() -> None:
     rows = sheet(
         ["日期", "单位全称", "金额"],
@@ -532,6 +584,22 @@ def test_the_analyst_teaches_a_head_word_a_ledger_word_and_a_unit(tmp_path: Path
     assert specs["donations"].words.ledgers_named("义捐登记")["donations"] == "义捐"
 
 
+def test_the_analyst_names_the_ends_of_a_span(tmp_path: Path) -> None:
+    settings = config(tmp_path, '[header_words.span]\nstart = ["上岗"]\nend = ["离岗"]\n')
+    specs = load_table_specs(settings.extra_headers, settings.header_words)
+    rows = sheet(
+        ["活动名称", "组织单位", "离岗时间", "上岗时间", "参与人数"],
+        ["助老", "一支部", D(2024, 3, 2), D(2024, 3, 1), 8],
+        ["助学", "二支部", D(2024, 3, 4), D(2024, 3, 3), 6],
+        ["护河", "三支部", D(2024, 3, 6), D(2024, 3, 5), 5],
+    )
+    before = find_header(rows, SPECS)
+    assert before is not None and before.held_required == ["date"]
+    after = find_header(rows, specs)
+    assert after is not None and not after.undecided
+    assert {c.header: c.field for c in after.columns}["上岗时间"] == "date"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -551,6 +619,10 @@ def test_the_analyst_teaches_a_head_word_a_ledger_word_and_a_unit(tmp_path: Path
         (
             '[header_words.ledgers]\ndonation = ["义捐"]\n',
             "「header_words.ledgers.donation」：没有这个台账；是不是「donations」？",
+        ),
+        (
+            '[header_words.span]\nbegin = ["启"]\n',
+            "「header_words.span」：没有「begin」；只能写 start（开始的一端）或 end（结束的一端）",
         ),
         (
             '[header_words.heads]\ndate = [" "]\n',
