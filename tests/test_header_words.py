@@ -56,6 +56,8 @@ BY_WORDS = [
     ("donations", "捐款方式", "kind", 1.0),
     ("donations", "物资数量（箱）", "quantity", 1.0),
     ("donations", "捐赠凭证号", "ref", 1.0),
+    ("wishes", "就业需求", "title", 1.0),  # a need is what a wish list sets out to meet
+    ("wishes", "助学需求", "title", 1.0),
     ("purchases", "认购金额（元）", "amount_yuan", 1.0),
     ("purchases", "采购总价", "amount_yuan", 1.0),
     ("purchases", "消费金额（万元）", "amount_yuan", 10000.0),
@@ -109,6 +111,10 @@ NOT_A_FIELD = [
     ("donations", "金额（镑）"),  # a one-character unit nobody listed
     ("volunteering", "服务时长（天）"),
     ("wishes", "日期"),  # 提出, 计划完成 or 办结?
+    ("donations", "捐物需求"),  # a need is no donation's purpose
+    ("volunteering", "志愿岗位需求"),
+    ("wishes", "就职单位"),  # where the person works, not who answers for the wish
+    ("volunteering", "任职部门"),
 ]
 
 
@@ -373,6 +379,23 @@ def test_two_dates_that_are_no_span_are_still_held() -> None:
     match = find_header(rows, SPECS)
     assert match is not None and match.held_required == ["date"]
     assert sorted(c.header for c in match.held if c.field == "date") == ["值守时间", "巡查时间"]
+
+
+def test_a_hardship_list_headed_with_needs_is_a_wish_list() -> None:
+    """The need is the item a wish list sets out to meet; X情况 with a doing verb its status;
+    the employer of the person helped is nobody's department."""
+    rows = sheet(
+        ["帮扶对象", "就职单位", "助学需求", "协调解决情况"],
+        ["赵某", "某某机械厂", "子女学费", "已解决"],
+        ["钱某", "某某电子公司", "大病医疗费", "解决中"],
+        ["孙某", "某某物流公司", "住房修缮", "未解决"],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and not match.undecided and match.table == "wishes"
+    assert {c.header: c.field for c in match.columns} == {
+        "助学需求": "title",
+        "协调解决情况": "status",
+    }
 
 
 def test_a_sheet_that_fits_two_ledgers_alike_is_held() -> None:
