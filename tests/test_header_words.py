@@ -58,6 +58,9 @@ BY_WORDS = [
     ("donations", "捐赠凭证号", "ref", 1.0),
     ("wishes", "就业需求", "title", 1.0),  # a need is what a wish list sets out to meet
     ("wishes", "助学需求", "title", 1.0),
+    ("purchases", "奖品名称", "product", 1.0),  # 品 ends a word for goods: 奖品, 药品, 日用品
+    ("purchases", "日用品", "product", 1.0),
+    ("donations", "捐赠药品", "item", 1.0),
     ("purchases", "认购金额（元）", "amount_yuan", 1.0),
     ("purchases", "采购总价", "amount_yuan", 1.0),
     ("purchases", "消费金额（万元）", "amount_yuan", 10000.0),
@@ -111,6 +114,7 @@ NOT_A_FIELD = [
     ("donations", "金额（镑）"),  # a one-character unit nobody listed
     ("volunteering", "服务时长（天）"),
     ("wishes", "日期"),  # 提出, 计划完成 or 办结?
+    ("purchases", "品牌"),  # 品 ends a word for goods, it does not begin one
     ("donations", "捐物需求"),  # a need is no donation's purpose
     ("volunteering", "志愿岗位需求"),
     ("wishes", "就职单位"),  # where the person works, not who answers for the wish
