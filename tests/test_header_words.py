@@ -115,6 +115,8 @@ NOT_A_FIELD = [
     ("volunteering", "服务时长（天）"),
     ("wishes", "日期"),  # 提出, 计划完成 or 办结?
     ("purchases", "品牌"),  # 品 ends a word for goods, it does not begin one
+    ("volunteering", "决算项目"),  # a budget's item is money planned, not an activity
+    ("wishes", "预算事项"),
     ("donations", "捐物需求"),  # a need is no donation's purpose
     ("volunteering", "志愿岗位需求"),
     ("wishes", "就职单位"),  # where the person works, not who answers for the wish
@@ -666,6 +668,71 @@ def test_a_mistake_in_header_words_is_one_chinese_line(
     assert lines[0].endswith("配置文件有 1 处问题：")
     assert lines[1].strip().endswith(message)
     assert str(tmp_path / "shishi.toml") in str(err.value)
+
+
+def test_a_payout_list_is_said_plainly_not_a_ledger_to_settle(tmp_path: Path) -> None:
+    """Money handed out against a signature fits a donation and a purchase list alike by its
+    columns; its words say it is an outflow, so it is named as one, not left as a to-do."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "2024年重阳节慰问金发放表.xlsx",
+        [
+            ["2024年重阳节慰问金发放表"],
+            ["序号", "慰问对象", "所在科室", "慰问标准（元）", "本人签收"],
+            [1, "张某", "办公室", 500, ""],
+            [2, "李某", "财务科", 500, ""],
+            [3, "王某", "机修车间", 800, ""],
+        ],
+    )
+    outcome = clean(raw)
+    [notice] = outcome.notices
+    assert notice.level == "info"
+    assert notice.message == (
+        "「Sheet1」有采购主体（所在科室）和金额（慰问标准(元)）列，最像消费帮扶采购；"
+        "且有本人签收（文件名「2024年重阳节慰问金发放表.xlsx」），像是发放（领取）名单，不是台账；"
+        "未计入报告，也不影响报告的完整性"
+    )
+    assert all(t.empty for t in outcome.tables.values())
+
+
+def test_a_budget_of_activities_is_no_volunteering_ledger(tmp_path: Path) -> None:
+    """决算项目 names planned money, not an activity: without that title the sheet is no
+    volunteering list read by its contents, but a budget said plainly."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "2026年度关爱活动经费预算.xlsx",
+        [
+            ["2026年度关爱活动经费预算"],
+            ["序号", "支出类型", "决算项目", "资金来源", "预算数（元）"],
+            [1, "走访慰问", "助老走访", "工会经费", 5000],
+            [2, "环境保护", "河道清洁", "行政经费", 3000],
+            [3, "健康服务", "义诊", "工会经费", 8000],
+        ],
+    )
+    outcome = clean(raw)
+    [notice] = outcome.notices
+    assert notice.level == "info"
+    assert notice.message.endswith(
+        "且有决算项目/预算数，像是预算表，不是台账；未计入报告，也不影响报告的完整性"
+    )
+    assert all(t.empty for t in outcome.tables.values())
+
+
+def test_a_ledger_with_a_signature_column_is_still_read(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "爱心捐款登记.xlsx",
+        [
+            ["捐赠日期", "捐赠单位", "捐款金额（元）", "经手人签收"],
+            [D(2024, 3, 1), "某甲公司", 500, "王"],
+            [D(2024, 3, 2), "某乙协会", 300, "李"],
+        ],
+    )
+    outcome = clean(raw)
+    assert list(outcome.tables["donations"]["amount_yuan"]) == [500.0, 300.0]
 
 
 def test_a_sheet_of_either_ledger_is_a_todo_with_its_pin(tmp_path: Path) -> None:
