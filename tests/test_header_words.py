@@ -56,6 +56,11 @@ BY_WORDS = [
     ("donations", "捐款方式", "kind", 1.0),
     ("donations", "物资数量（箱）", "quantity", 1.0),
     ("donations", "捐赠凭证号", "ref", 1.0),
+    ("wishes", "就业需求", "title", 1.0),  # a need is what a wish list sets out to meet
+    ("wishes", "助学需求", "title", 1.0),
+    ("purchases", "奖品名称", "product", 1.0),  # 品 ends a word for goods: 奖品, 药品, 日用品
+    ("purchases", "日用品", "product", 1.0),
+    ("donations", "捐赠药品", "item", 1.0),
     ("purchases", "认购金额（元）", "amount_yuan", 1.0),
     ("purchases", "采购总价", "amount_yuan", 1.0),
     ("purchases", "消费金额（万元）", "amount_yuan", 10000.0),
@@ -109,6 +114,13 @@ NOT_A_FIELD = [
     ("donations", "金额（镑）"),  # a one-character unit nobody listed
     ("volunteering", "服务时长（天）"),
     ("wishes", "日期"),  # 提出, 计划完成 or 办结?
+    ("purchases", "品牌"),  # 品 ends a word for goods, it does not begin one
+    ("volunteering", "决算项目"),  # a budget's item is money planned, not an activity
+    ("wishes", "预算事项"),
+    ("donations", "捐物需求"),  # a need is no donation's purpose
+    ("volunteering", "志愿岗位需求"),
+    ("wishes", "就职单位"),  # where the person works, not who answers for the wish
+    ("volunteering", "任职部门"),
 ]
 
 
@@ -323,6 +335,75 @@ def test_a_tie_on_a_required_field_is_held_not_guessed() -> None:
     ]
 
 
+# (table, the other columns, the column saying when it ended, the one saying when it began):
+# the end comes first, so that a rule taking the leftmost column would fail
+SPANS = [
+    ("volunteering", ["活动名称", "组织单位", "参与人数"], "值守结束时间", "值守开始时间"),
+    ("purchases", ["采购单位", "产品名称", "金额"], "订货终止日期", "订货起始日期"),
+    ("donations", ["捐款人", "金额"], "募集结束日期", "募集开始日期"),
+]
+_SPAN_CELLS = {
+    "活动名称": ["助老", "助学", "护河"],
+    "组织单位": ["一支部", "二支部", "三支部"],
+    "参与人数": [8, 6, 5],
+    "采购单位": ["工会", "食堂", "办公室"],
+    "产品名称": ["大米", "茶油", "木耳"],
+    "金额": [100, 200, 300],
+    "捐款人": ["张某", "李某", "王某"],
+}
+
+
+@pytest.mark.parametrize(("table", "others", "end", "start"), SPANS)
+def test_of_two_date_columns_an_events_date_is_its_start(
+    table: str, others: list[str], end: str, start: str
+) -> None:
+    """开始时间 / 结束时间 both hold dates alike: the event happened when it began."""
+    assert {end, start} & _listed() == set()
+    rows = sheet(
+        [others[0], end, start, *others[1:]],
+        *[
+            [_SPAN_CELLS[others[0]][i], D(2024, 3, i + 2), D(2024, 3, i + 1)]
+            + [_SPAN_CELLS[h][i] for h in others[1:]]
+            for i in range(3)
+        ],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and not match.undecided
+    assert match.table == table
+    assert {c.header: c.field for c in match.columns}[start] == "date"
+    assert end not in {c.header for c in match.columns} | {c.header for c in match.held}
+
+
+def test_two_dates_that_are_no_span_are_still_held() -> None:
+    """Without a start and an end word, two date columns alike stay a tie for the analyst."""
+    rows = sheet(
+        ["活动名称", "组织单位", "值守时间", "巡查时间", "参与人数"],
+        ["助老", "一支部", D(2024, 3, 1), D(2024, 3, 2), 8],
+        ["助学", "二支部", D(2024, 3, 3), D(2024, 3, 4), 6],
+        ["护河", "三支部", D(2024, 3, 5), D(2024, 3, 6), 5],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and match.held_required == ["date"]
+    assert sorted(c.header for c in match.held if c.field == "date") == ["值守时间", "巡查时间"]
+
+
+def test_a_hardship_list_headed_with_needs_is_a_wish_list() -> None:
+    """The need is the item a wish list sets out to meet; X情况 with a doing verb its status;
+    the employer of the person helped is nobody's department."""
+    rows = sheet(
+        ["帮扶对象", "就职单位", "助学需求", "协调解决情况"],
+        ["赵某", "某某机械厂", "子女学费", "已解决"],
+        ["钱某", "某某电子公司", "大病医疗费", "解决中"],
+        ["孙某", "某某物流公司", "住房修缮", "未解决"],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and not match.undecided and match.table == "wishes"
+    assert {c.header: c.field for c in match.columns} == {
+        "助学需求": "title",
+        "协调解决情况": "status",
+    }
+
+
 def test_a_sheet_that_fits_two_ledgers_alike_is_held() -> None:
     rows = sheet(
         ["日期", "单位全称", "金额"],
@@ -532,6 +613,22 @@ def test_the_analyst_teaches_a_head_word_a_ledger_word_and_a_unit(tmp_path: Path
     assert specs["donations"].words.ledgers_named("义捐登记")["donations"] == "义捐"
 
 
+def test_the_analyst_names_the_ends_of_a_span(tmp_path: Path) -> None:
+    settings = config(tmp_path, '[header_words.span]\nstart = ["上岗"]\nend = ["离岗"]\n')
+    specs = load_table_specs(settings.extra_headers, settings.header_words)
+    rows = sheet(
+        ["活动名称", "组织单位", "离岗时间", "上岗时间", "参与人数"],
+        ["助老", "一支部", D(2024, 3, 2), D(2024, 3, 1), 8],
+        ["助学", "二支部", D(2024, 3, 4), D(2024, 3, 3), 6],
+        ["护河", "三支部", D(2024, 3, 6), D(2024, 3, 5), 5],
+    )
+    before = find_header(rows, SPECS)
+    assert before is not None and before.held_required == ["date"]
+    after = find_header(rows, specs)
+    assert after is not None and not after.undecided
+    assert {c.header: c.field for c in after.columns}["上岗时间"] == "date"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -553,6 +650,10 @@ def test_the_analyst_teaches_a_head_word_a_ledger_word_and_a_unit(tmp_path: Path
             "「header_words.ledgers.donation」：没有这个台账；是不是「donations」？",
         ),
         (
+            '[header_words.span]\nbegin = ["启"]\n',
+            "「header_words.span」：没有「begin」；只能写 start（开始的一端）或 end（结束的一端）",
+        ),
+        (
             '[header_words.heads]\ndate = [" "]\n',
             "「header_words.heads」：「date」的列表里有空白的词，请删去",
         ),
@@ -567,6 +668,71 @@ def test_a_mistake_in_header_words_is_one_chinese_line(
     assert lines[0].endswith("配置文件有 1 处问题：")
     assert lines[1].strip().endswith(message)
     assert str(tmp_path / "shishi.toml") in str(err.value)
+
+
+def test_a_payout_list_is_said_plainly_not_a_ledger_to_settle(tmp_path: Path) -> None:
+    """Money handed out against a signature fits a donation and a purchase list alike by its
+    columns; its words say it is an outflow, so it is named as one, not left as a to-do."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "2024年重阳节慰问金发放表.xlsx",
+        [
+            ["2024年重阳节慰问金发放表"],
+            ["序号", "慰问对象", "所在科室", "慰问标准（元）", "本人签收"],
+            [1, "张某", "办公室", 500, ""],
+            [2, "李某", "财务科", 500, ""],
+            [3, "王某", "机修车间", 800, ""],
+        ],
+    )
+    outcome = clean(raw)
+    [notice] = outcome.notices
+    assert notice.level == "info"
+    assert notice.message == (
+        "「Sheet1」有采购主体（所在科室）和金额（慰问标准(元)）列，最像消费帮扶采购；"
+        "且有本人签收（文件名「2024年重阳节慰问金发放表.xlsx」），像是发放（领取）名单，不是台账；"
+        "未计入报告，也不影响报告的完整性"
+    )
+    assert all(t.empty for t in outcome.tables.values())
+
+
+def test_a_budget_of_activities_is_no_volunteering_ledger(tmp_path: Path) -> None:
+    """决算项目 names planned money, not an activity: without that title the sheet is no
+    volunteering list read by its contents, but a budget said plainly."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "2026年度关爱活动经费预算.xlsx",
+        [
+            ["2026年度关爱活动经费预算"],
+            ["序号", "支出类型", "决算项目", "资金来源", "预算数（元）"],
+            [1, "走访慰问", "助老走访", "工会经费", 5000],
+            [2, "环境保护", "河道清洁", "行政经费", 3000],
+            [3, "健康服务", "义诊", "工会经费", 8000],
+        ],
+    )
+    outcome = clean(raw)
+    [notice] = outcome.notices
+    assert notice.level == "info"
+    assert notice.message.endswith(
+        "且有决算项目/预算数，像是预算表，不是台账；未计入报告，也不影响报告的完整性"
+    )
+    assert all(t.empty for t in outcome.tables.values())
+
+
+def test_a_ledger_with_a_signature_column_is_still_read(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    workbook(
+        raw / "爱心捐款登记.xlsx",
+        [
+            ["捐赠日期", "捐赠单位", "捐款金额（元）", "经手人签收"],
+            [D(2024, 3, 1), "某甲公司", 500, "王"],
+            [D(2024, 3, 2), "某乙协会", 300, "李"],
+        ],
+    )
+    outcome = clean(raw)
+    assert list(outcome.tables["donations"]["amount_yuan"]) == [500.0, 300.0]
 
 
 def test_a_sheet_of_either_ledger_is_a_todo_with_its_pin(tmp_path: Path) -> None:

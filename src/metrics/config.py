@@ -399,6 +399,8 @@ class HeaderWords(_Section):
     ledgers: dict[TableName, list[str]] = {}
     #: kind -> {unit: how many of the kind's own unit one is} (amount: "百元" = 100)
     units: dict[str, dict[str, float]] = {}
+    #: start / end -> words saying which end of a span a date is (start = ["启"])
+    span: dict[str, list[str]] = {}
 
     @field_validator("heads")
     @classmethod
@@ -414,6 +416,15 @@ class HeaderWords(_Section):
     def _ledger_words(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for table, words in value.items():
             _no_blank(words, table)
+        return value
+
+    @field_validator("span")
+    @classmethod
+    def _span_ends(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for end, words in value.items():
+            if end not in ("start", "end"):
+                raise ValueError(f"span_end:{end}")
+            _no_blank(words, end)
         return value
 
     @field_validator("units")
@@ -792,6 +803,8 @@ def _explain_value_error(code: str, where: str) -> str:
     if parts[0] == "unit_role" and len(parts) == 2:
         kinds = "、".join(f"{k}（{v}）" for k, v in UNIT_ROLES.items())
         return f"{where}：「{parts[1]}」不能写单位；单位只能用于 {kinds}"
+    if parts[0] == "span_end" and len(parts) == 2:
+        return f"{where}：没有「{parts[1]}」；只能写 start（开始的一端）或 end（结束的一端）"
     if parts[0] == "blank" and len(parts) == 2:
         return f"{where}：「{parts[1]}」的列表里有空白的词，请删去"
     return f"{where}：{code}"

@@ -83,6 +83,8 @@ class FieldSpec:
     by_content: bool = True
     #: ... but only when these fields are named too (a quantity beside goods)
     by_content_beside: tuple[str, ...] = ()
+    #: a date that is one end of a span (headers.toml ``span``): an event's date is its start
+    span: str = ""
 
     @property
     def label(self) -> str:
@@ -250,6 +252,7 @@ def _load_specs(extra_json: str, words_json: str) -> dict[str, TableSpec]:
                 needs_qualifier=bool(fdef.get("needs_qualifier", False)),
                 by_content=bool(fdef.get("by_content", True)),
                 by_content_beside=tuple(fdef.get("by_content_beside", ())),
+                span=fdef.get("span", ""),
             )
         specs[table] = TableSpec(
             table,

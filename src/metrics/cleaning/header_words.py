@@ -75,6 +75,8 @@ class Lexicon:
     sheet_words: dict[str, tuple[str, ...]]
     not_the_event: tuple[str, ...]
     labels: dict[str, str]
+    #: "start" / "end" -> the words saying which end of a span a date is (开始 / 结束)
+    span_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     longest: int = 0
     _memo: dict[str, Label] = field(default_factory=dict, repr=False)
 
@@ -107,6 +109,13 @@ class Lexicon:
             if found:
                 out[table] = max(found, key=len)
         return out
+
+    def span_end(self, header: object) -> str:
+        """Which end of a span a header's qualifier names ("start" for 活动开始时间, "end" for
+        结束日期), "" for neither or both (起止时间)."""
+        modifier = self.read(normalize_text(header)).modifier
+        ends = [end for end, words in self.span_words.items() if any(w in modifier for w in words)]
+        return ends[0] if len(ends) == 1 else ""
 
     # --- reading -------------------------------------------------------------------------
 
@@ -321,4 +330,8 @@ def _lexicon(extra_json: str) -> Lexicon:
         sheet_words=sheet_words,
         not_the_event=tuple(_squeeze(w) for w in data["not_the_event"]["words"]),
         labels=dict(data["labels"]),
+        span_words={
+            end: tuple(_squeeze(w) for w in [*words, *extra.get("span", {}).get(end, [])])
+            for end, words in data["span"].items()
+        },
     )

@@ -248,6 +248,7 @@ def _settle(claims: dict[int, list[_Claim]], spec: TableSpec) -> tuple[list[_Cla
         by_field.setdefault(c.reading.field, []).append(c)
     for name, cs in by_field.items():
         cs.sort(key=lambda c: (-c.strength, c.index))
+        cs = _one_end(cs, spec, spec.fields[name].span)
         numeric = spec.fields[name].type in _NUMERIC_TYPES
         first = cs[0]
         same = [c for c in cs if numeric and c.path and c.owner == first.owner]
@@ -267,6 +268,18 @@ def _settle(claims: dict[int, list[_Claim]], spec: TableSpec) -> tuple[list[_Cla
         elif first.strength >= HOLD_FLOOR:
             held += [c for c in cs if c.strength >= HOLD_FLOOR]
     return used, held
+
+
+def _one_end(cs: list[_Claim], spec: TableSpec, end: str) -> list[_Claim]:
+    """The claims on a field that is one end of a span (an event's date is its start): beside a
+    column saying it is that end (开始时间), a column saying it is the other (结束时间) is the
+    span's other end, not a rival for the field."""
+    if not end or len(cs) < 2:
+        return cs
+    ends = [spec.words.span_end(c.owner or c.header) for c in cs]
+    if end not in ends or all(e in ("", end) for e in ends):
+        return cs
+    return [c for c, e in zip(cs, ends, strict=True) if e in ("", end)]
 
 
 def _as_match(c: _Claim, by_content: bool = False) -> ColumnMatch:

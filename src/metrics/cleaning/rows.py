@@ -239,6 +239,13 @@ def clean_sheet(
         match, no_header = found.match, True
         result.note(found.note)
     if match.undecided:  # which column, or which ledger, only the analyst can say: a to-do
+        if not (pin and pin.table) and (
+            other := not_ledgers.not_a_ledger(sheet, head, specs, str(config.settings_file))
+        ):
+            # fitting two ledgers alike, yet a payout list or a budget by its words: said as
+            # what it is, not as a ledger to settle
+            result.notice = other
+            return result
         message, toml, hint = undecided_notice(
             match, specs[match.table], str(config.settings_file), sheet.file, sheet.sheet
         )
