@@ -167,3 +167,22 @@ def test_the_data_quality_section_says_so_when_every_sheet_read_by_header(tmp_pa
     run_clean(raw, tmp_path / "p")
     html = dq.readings_section(dq.load_quality("2024Q4", "", tmp_path / "p")).data
     assert "所有工作表都按表头读入" in html
+
+
+def test_a_column_of_figures_is_never_offered_as_a_note() -> None:
+    """An unused column of words may be kept as 备注; 数量 or 单价 beside a purchase's amount may
+    not: a note of bare figures helps nobody, so no settings line is offered for them."""
+    specs, config = load_table_specs(), RawConfig()
+    text = (
+        "采购日期,采购单位,商品,数量,单价,金额,经办说明\n"
+        "2024-10-12,工会,蜂蜜,100,58,5800,节日慰问\n"
+        "2024-10-20,食堂,土豆,500,2.4,1200,日常采购\n"
+        "2024-11-03,工会,小米,200,12,2400,节日慰问\n"
+    )
+    rows = [line.split(",") for line in text.strip().split("\n")]
+    result = clean_sheet(RawSheet("采购.csv", "采购", rows, "0" * 64), specs, config)
+    r = readings.sheet_reading(result, specs, config)
+    by_header = {c.header: c for c in r.columns}
+    assert (by_header["数量"].label, by_header["数量"].toml) == ("", "")
+    assert (by_header["单价"].label, by_header["单价"].toml) == ("", "")
+    assert by_header["经办说明"].label in ("可作备注", "备注")  # words may be kept as a note

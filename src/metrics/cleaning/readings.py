@@ -133,7 +133,8 @@ def _suggest(
     header: str, values: list[Any], spec: TableSpec, taken: set[str]
 ) -> tuple[str, str] | None:
     """(field, its label) an unused column may be: the free field whose spelling is nearest its
-    header and whose type its content fits; else a note (备注) when that is free; else None."""
+    header and whose type its content fits; else a note (备注) when that is free and the column
+    holds words; else None."""
     if not header:
         return None
     prof = layout.profile(values)
@@ -149,8 +150,8 @@ def _suggest(
             best, ratio = fspec, near
     if best is not None and ratio >= SUGGEST_RATIO:
         return best.name, best.label
-    note = spec.fields.get("note")
-    if note is not None and "note" not in taken:
+    note = spec.fields.get("note")  # words worth keeping beside a row; figures (数量, 单价) not
+    if note is not None and "note" not in taken and layout.fits(note.name, note.type, prof):
         return note.name, note.label
     return None
 
