@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
 
 from conftest import assert_reconciled
 from metrics.cleaning.header_words import lexicon
@@ -33,6 +32,7 @@ from metrics.cleaning.store import CleanOutcome, run_clean
 from metrics.config import parse_config
 from metrics.errors import ConfigError
 from metrics.paths import DATA_DIR
+from test_layouts import workbook
 
 SPECS = load_table_specs()
 D = dt.datetime
@@ -452,15 +452,6 @@ def clean(raw: Path) -> CleanOutcome:
             if "rows_read" in s:
                 assert_reconciled(s, (f["file"], s["sheet"]))
     return outcome
-
-
-def workbook(path: Path, rows: list[list[Any]], title: str = "Sheet1") -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
 
 
 def test_a_foundations_gbk_list_with_donation_time_is_read(tmp_path: Path) -> None:
