@@ -58,6 +58,9 @@ def test_docx_holds_the_headline_figures_and_sections(tmp_path: Path) -> None:
     assert len(doc.inline_shapes) == 4
     assert doc.core_properties.author == "青江卷烟厂"
     assert doc.core_properties.subject == "2024年第四季度"
+    # the cover's title is the 版头 in red, as in the PDF
+    [title] = [p for p in doc.paragraphs if p.style.name == "Title" and "实践活动" in p.text]
+    assert str(title.runs[0].font.color.rgb) == "D00000"
 
 
 def test_docx_styles_set_the_east_asian_font(tmp_path: Path) -> None:

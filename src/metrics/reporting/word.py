@@ -33,6 +33,7 @@ HEADING_FONT = "黑体"  # 标题
 TITLE_FONT = "方正小标宋简体"  # 公文标题; Word falls back to 宋体 where it is missing
 TEXT_WIDTH = Cm(15.6)
 RED = RGBColor(0x8B, 0x1A, 0x1A)
+BANTOU_RED = RGBColor(0xD0, 0x00, 0x00)  # the cover's title, as report.css draws it
 
 
 def set_cjk_font(element: Any, font: str, size: float | None = None) -> None:
@@ -232,7 +233,8 @@ def build_document(r: SummaryReport) -> DocumentType:
         p.runs[0].font.color.rgb = RGBColor(0xB0, 0, 0)
     if r.sample:
         _plain(doc, "示例数据（虚构单位，仅供演示）", WD_ALIGN_PARAGRAPH.CENTER, 12)
-    _para(doc, r.title, "Title")
+    # the 版头 in red, as the PDF's cover (GB/T 9704: the issuing body's mark is red)
+    _para(doc, r.title, "Title").runs[0].font.color.rgb = BANTOU_RED
     _para(doc, r.subtitle, "Title").runs[0].font.size = Pt(16)
     for _ in range(6):
         doc.add_paragraph()
