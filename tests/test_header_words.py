@@ -768,3 +768,15 @@ def test_a_row_of_words_in_the_data_is_no_second_header(tmp_path: Path) -> None:
     (entry,) = out.manifest["files"][0]["sheets"]
     assert (entry["accepted"], entry["rejected"], entry["skipped_note"]) == (2, 1, 0)
     assert list(out.rejects["source_row"]) == [4]  # a row of data, refused for its date
+
+
+@pytest.mark.parametrize(
+    "header", ["捐赠\n金额", '捐赠"金额"', "金额\\元", "金额\t（元）", "金\x7f额"]
+)
+def test_a_settling_line_is_valid_toml_whatever_the_header_holds(header: str) -> None:
+    """A header cell may hold a line break, quotes or a backslash: the line offered to paste
+    into shishi.toml must still parse, and give back the header exactly."""
+    from metrics.cleaning.headers import settling_line
+
+    parsed = tomllib.loads(settling_line("amount_yuan", header))
+    assert parsed == {"amount_yuan": [header]}

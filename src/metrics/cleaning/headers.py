@@ -14,6 +14,7 @@ ledgers alike, is not read but explained, with the shishi.toml lines that settle
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -680,8 +681,10 @@ def _by_content(
 
 
 def toml_string(text: str) -> str:
-    """Text as a TOML string, to paste into shishi.toml."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """Text as a TOML basic string, to paste into shishi.toml: JSON's escapes (quotes,
+    backslashes, a line break inside a header cell) are TOML's too; DEL, which JSON leaves
+    as it is, TOML wants escaped."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def settling_line(field_name: str, header: str) -> str:

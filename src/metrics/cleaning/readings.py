@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from metrics.cleaning.headers import (
     HeaderMatch,
     TableSpec,
     score_row,
+    settling_line,
 )
 from metrics.cleaning.parsing import is_empty, normalize_text
 from metrics.config import RawConfig, column_letter
@@ -113,7 +115,7 @@ def _width(header: Sequence[Any], body: Sequence[Sequence[Any]]) -> int:
 
 def synonym_toml(table: str, name: str, header: str) -> str:
     """The [headers.<表>] lines that read a header as a field by its name."""
-    return f"[headers.{table}]\n{name} = [{json.dumps(header, ensure_ascii=False)}]"
+    return f"[headers.{table}]\n{settling_line(name, header)}"
 
 
 def _how(col: ColumnMatch) -> str:
@@ -334,9 +336,6 @@ def _unread_columns(
     return out
 
 
-#: a missing required column (named by its Chinese label; older messages added its code in
-#: brackets) and the nearest header
-_MISSING = re.compile(r"缺少必需列「([^」]*)」(?:\((\w+)\))?，最接近的表头是「([^」]*)」")
 _NEARLY = re.compile(r"^第(\d+)行看起来像")
 
 
@@ -354,15 +353,14 @@ def _nearly(
     }
     base.table, base.table_label, base.header_row = spec.name, spec.label, r + 1
     base.columns = _unread_columns(head, r, mapped)
-    by_label = {f.label: name for name, f in spec.fields.items()}
+    # the notice carries the lines that settle it (headers.why_no_table): field = [header]
+    try:
+        lines = tomllib.loads(base.toml).get("headers", {}).get(spec.name, {})
+    except tomllib.TOMLDecodeError:
+        lines = {}
     missing = [
-        (code or by_label.get(label, ""), near)
-        for label, code, near in _MISSING.findall(base.why)
-        if near and (code or label in by_label)
+        (name, near) for name, nears in lines.items() if name in spec.fields for near in nears
     ]
-    lines = [f"{name} = [{json.dumps(near, ensure_ascii=False)}]" for name, near in missing]
-    if lines and not base.toml:  # the notice carries its own lines since headers.why_no_table
-        base.toml = "\n".join([f"[headers.{spec.name}]", *lines])
     for c in base.columns:
         for name, near in missing:
             if c.header == near:
