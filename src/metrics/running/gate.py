@@ -71,9 +71,6 @@ def guess_table(*names: str) -> str:
 
 _HEADERS_SECTION = re.compile(r"\[headers\.(\w+)\]")
 _PIN_TABLE = re.compile(r'^table = "(\w+)"', re.MULTILINE)
-#: a missing required column and the nearest header (the field named by its Chinese label;
-#: older messages also gave its code in brackets)
-_MISSING = re.compile(r"缺少必需列「([^」]*)」(?:\(\w+\))?，最接近的表头是「([^」]*)」")
 
 
 def _raw(manifest: dict[str, Any]) -> str:
@@ -84,15 +81,6 @@ def _raw(manifest: dict[str, Any]) -> str:
 def _settings(manifest: dict[str, Any]) -> str:
     raw = manifest.get("raw_dir")
     return f"{raw}/shishi.toml" if raw else "原始数据文件夹中的 shishi.toml"
-
-
-def _field_of(table: str, label: str) -> str:
-    """The shishi.toml key of a table's column, from its Chinese label (金额 -> amount_yuan)."""
-    from metrics.cleaning.headers import load_table_specs
-
-    spec = load_table_specs().get(table)
-    fields = spec.fields.items() if spec is not None else []
-    return next((key for key, f in fields if f.label == label), "")
 
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
@@ -132,16 +120,9 @@ def _unreadable(notice: dict[str, Any], raw: str, settings: str) -> Blocker:
         if section
         else guess_table(sheet, file) or (pinned.group(1) if pinned else "")
     )
-    toml = ""
-    missing = _MISSING.findall(message)
-    if section and missing:
-        lines = [f"[headers.{section.group(1)}]"]
-        table_key = section.group(1)
-        fields = [(_field_of(table_key, label), nearest) for label, nearest in missing]
-        lines += [f'{field} = ["{nearest}"]' for field, nearest in fields if field and nearest]
-        toml = "\n".join(lines) if len(lines) > 1 else ""
-    if notice.get("toml"):  # a notice that already knows its fix (an undeclared unit folder)
-        toml = str(notice["toml"])
+    # the lines that settle it come with the notice (a header nearly read, a headerless list,
+    # an undeclared unit folder): cleaning wrote them, the gate only passes them on
+    toml = str(notice.get("toml") or "")
     hint = (
         f"如表头只是换了说法，把下面几行加入 {settings} 后重新运行"
         if toml and section
