@@ -78,8 +78,14 @@ class ShishiPDFExporter(HTMLExporter):
         # marks laid over every page and boxes on the summary page (draft, revision), set by
         # shishi's batch through the resources, never by the notebook: see mark_html
         marks = (resources or {}).get("shishi_marks") or {}
+        # files carried inside the PDF (the leadership report's figures.json): name -> bytes
+        attachments = (resources or {}).get("shishi_attachments") or {}
         html, resources = super().from_notebook_node(nb, resources, **kw)
-        pdf = html_to_pdf(mark_html(html, marks), allowed=[Path(d) for d in self.allowed_dirs])
+        pdf = html_to_pdf(
+            titled(mark_html(html, marks)),
+            allowed=[Path(d) for d in self.allowed_dirs],
+            attachments=attachments,
+        )
         resources["output_extension"] = ".pdf"
         return pdf, resources
 
@@ -118,13 +124,68 @@ def strip_hidden_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def html_to_pdf(html: str, allowed: Iterable[Path] = ()) -> bytes:
-    """Lay HTML out as PDF with WeasyPrint (imported late: it is the slow import)."""
+#: The archival profile of every PDF shishi writes: PDF/A-3u (ISO 19005-3, Unicode text), tagged.
+PDF_VARIANT = "pdf/a-3u"
+#: nbconvert's <title> for a notebook that names none; a PDF's title is never that.
+UNTITLED = "Notebook"
+
+
+def titled(html: str) -> str:
+    """The HTML with a real <title>: the first heading's text when the notebook gave none.
+
+    A PDF's title is what a file list, a reader's tab and an archive index show; nbconvert
+    writes "Notebook" for a notebook without a name (data_quality.pdf's title was that).
+    """
+    title = re.search(r"<title>(.*?)</title>", html, flags=re.S)
+    if title and title.group(1).strip() not in ("", UNTITLED):
+        return html
+    heading = re.search(r"<h[12][^>]*>(.*?)</h[12]>", html, flags=re.S)
+    text = re.sub(r"<[^>]+>|¶", "", heading.group(1)).strip() if heading else ""
+    text = text or "shishi 报告"
+    if title:
+        return html[: title.start(1)] + text + html[title.end(1) :]
+    return html.replace("</head>", f"<title>{text}</title></head>", 1)
+
+
+def html_to_pdf(
+    html: str, allowed: Iterable[Path] = (), attachments: dict[str, bytes] | None = None
+) -> bytes:
+    """Lay HTML out as an archival PDF with WeasyPrint (imported late: it is the slow import).
+
+    PDF/A-3u, tagged (headings, tables, figures with their alt text) for a reader's screen
+    reader and an archive's checker, in the document's language (``<html lang="zh-CN">``);
+    ``attachments`` (name -> bytes) are embedded as PDF/A-3 associated files.
+    """
+    import io
+
     import weasyprint
 
+    files = [
+        weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, relationship="Data")
+        for name, data in (attachments or {}).items()
+    ]
     return weasyprint.HTML(
         string=html, base_url=str(TEMPLATES_DIR), url_fetcher=url_fetcher(allowed)
-    ).write_pdf()
+    ).write_pdf(
+        pdf_variant=PDF_VARIANT,
+        pdf_tags=True,
+        attachments=files,
+        finisher=_archival,
+    )
+
+
+def _archival(document: Any, pdf: Any) -> None:
+    """Two PDF/A rules WeasyPrint 70 leaves to its caller (checked by page-validation):
+    images are not interpolated (ISO 19005-2 6.2.8.3) and the XMP metadata stream is not
+    compressed (6.6.2.1)."""
+    for obj in pdf.objects:
+        extra = getattr(obj, "extra", None)
+        if not isinstance(extra, dict):
+            continue
+        if extra.get("Subtype") == "/Image" and "Interpolate" in extra:
+            extra["Interpolate"] = "false"
+        if extra.get("Type") == "/Metadata":
+            obj.compress = False
 
 
 def url_fetcher(allowed: Iterable[Path] = ()) -> Any:
@@ -280,13 +341,16 @@ def execute_notebook(
 
 
 def notebook_to_pdf(
-    nb: nbformat.NotebookNode, pdf_path: Path, marks: dict[str, str] | None = None
+    nb: nbformat.NotebookNode,
+    pdf_path: Path,
+    marks: dict[str, str] | None = None,
+    attachments: dict[str, bytes] | None = None,
 ) -> Path:
     """Export an executed notebook to PDF, replacing any previous PDF only when this one is done."""
     folder = pdf_path.parent.resolve()
     allowed = [folder] + ([folder.parent] if folder.name.startswith(".staging-") else [])
     body, _ = ShishiPDFExporter(allowed_dirs=[str(a) for a in allowed]).from_notebook_node(
-        nb, {"shishi_marks": marks or {}}
+        nb, {"shishi_marks": marks or {}, "shishi_attachments": attachments or {}}
     )
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = pdf_path.with_name(f".{pdf_path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -307,11 +371,13 @@ def render_report(
     kernel: Kernel | None = None,
     after_execute: Callable[[], None] | None = None,
     marks: dict[str, str] | None = None,
+    attachments: dict[str, bytes] | None = None,
 ) -> Path:
     """notebooks/<name>.ipynb -> out_dir/<name>.ipynb (executed) and out_dir/<name>.pdf.
 
     ``after_execute`` runs between the notebook and the PDF layout: a batch uses it to start
-    the next report's kernel while WeasyPrint lays this one out.
+    the next report's kernel while WeasyPrint lays this one out. ``attachments`` travel inside
+    the PDF (see :func:`html_to_pdf`).
     """
     notebook = notebooks_dir / f"{name}.ipynb"
     if not notebook.exists():
@@ -328,7 +394,7 @@ def render_report(
     if after_execute is not None:
         after_execute()
     warm.join()
-    return notebook_to_pdf(nb, out_dir / f"{name}.pdf", marks)
+    return notebook_to_pdf(nb, out_dir / f"{name}.pdf", marks, attachments)
 
 
 def _prewarm() -> None:

@@ -288,7 +288,7 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     laid out (each kernel serves one notebook only: no state is carried between reports).
     """
     from metrics.cleaning.store import staged
-    from metrics.running.versions import prepare, write_figures
+    from metrics.running.versions import figures_json, prepare, write_figures
 
     kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
     marks = dict(job.marks)
@@ -311,6 +311,8 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
                 kernel=kernels.take(),
                 after_execute=kernels.start_spare if start_next else None,
                 marks=marks,
+                # the figures travel inside the PDF too: a forwarded PDF still carries them
+                attachments={job.figures.name: figures_json(job, body)} if body else None,
             )
         except ReportFailed as exc:  # the failed notebook is the log: keep it beside the PDF
             kept = job.out_dir / exc.log_path.name

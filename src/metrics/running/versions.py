@@ -161,13 +161,18 @@ def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
     }
 
 
+def figures_json(job: Any, body: dict[str, Any]) -> bytes:
+    """The stored figures as bytes: the file beside the PDF and the PDF's own attachment."""
+    body = body | {"fingerprint": job.fingerprint}
+    return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+
+
 def write_figures(job: Any, body: dict[str, Any] | None) -> None:
     """Store the figures and content beside the PDF, for the next run to compare with."""
     if not body:
         return
-    body = body | {"fingerprint": job.fingerprint}
     tmp = job.figures.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.write_bytes(figures_json(job, body))
     os.replace(tmp, job.figures)
 
 
