@@ -123,7 +123,7 @@ def test_summary_pdf_has_the_new_sections(sample_run: dict[str, Path]) -> None:
     assert format_date(dt.date.today()) in text  # 落款, and no 2026-11-28 or UTC stamps
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     # the purchase sentence keeps the quarter's total out of the personal figure's bracket
-    assert "干部职工自费采购9100余元；本季度采购8万余元" in text
+    assert "干部职工自费采购9100余元；本季度采购8.3万余元" in text  # 83,100余 (issue 20)
     # the summary's sentences are said once, not again at the head of each section
     assert text.count("各党支部年内累计开展志愿服务活动") == 1
     assert text.count("职工心愿清单共梳理实事项目") == 1

@@ -423,7 +423,7 @@ def volunteering_by(
 def outcome_highlights(vol: pd.DataFrame, period: Period, limit: int = 5) -> pd.DataFrame:
     """Activities whose 服务成果 states something countable (30余顶帐篷, 120个温暖包), newest first."""
     rows = in_window(vol, period)
-    mask = rows["outcome"].fillna("").astype(str).str.contains(_HAS_FIGURE)
+    mask = rows["outcome"].astype("string").fillna("").str.contains(_HAS_FIGURE)
     cols = [c for c in ("date", "organizer", "title", "outcome", "unit") if c in rows.columns]
     return rows.loc[mask, cols].sort_values("date", ascending=False, ignore_index=True).head(limit)
 
