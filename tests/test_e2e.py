@@ -131,6 +131,27 @@ def test_summary_pdf_has_the_new_sections(sample_run: dict[str, Path]) -> None:
         assert gone not in text, gone
 
 
+def test_pdf_and_word_follow_the_figures_rule(sample_run: dict[str, Path]) -> None:
+    """docs/figures.md in the rendered outputs (issue 20): the chart labels, the sentences and
+    the tables of the PDF and the .docx; a deadline written 2024年11月 stays a month."""
+    from docx import Document
+
+    pdf = squeeze(pdf_text(sample_run["reports"] / "quarterly_summary.pdf"))
+    doc = Document(str(sample_run["reports"] / "quarterly_summary.docx"))
+    word = squeeze(
+        "\n".join(
+            [p.text for p in doc.paragraphs]
+            + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        )
+    )
+    for text in (pdf, word):
+        assert "职工书屋升级" in text and "2024年11月" in text
+        assert "2024年11月1日" not in text  # the ledger says only the month
+        assert "增加约40人次" in text and "约41" not in text  # 约170 against 近130
+        assert "8.3万余元" in text and "8万余元" not in text  # 83,100 at least
+    assert "99余人次" in pdf and "90余人次" not in pdf  # the chart's label (SVG text)
+
+
 def test_summary_pdf_metadata(sample_run: dict[str, Path]) -> None:
     info = subprocess.run(
         ["pdfinfo", str(sample_run["reports"] / "quarterly_summary.pdf")],
