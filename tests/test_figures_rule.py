@@ -109,6 +109,21 @@ def _l2() -> None:
     assert _chart_labels(r, "volunteering_by_organizer") == ["3次 · 99余人次", "2次 · 约96人次"]
 
 
+def _l3() -> None:
+    purchases = table(
+        "purchases",
+        [
+            {"date": d, "buyer_type": "enterprise", "amount_yuan": v, "amount_qualifier": q}
+            for d, v, q in [("2024-08-02", 12500, "exact"), ("2024-11-02", 12900, "at_least")]
+        ],
+    )
+    r = model.build_summary(
+        {**sample_tables(), "purchases": purchases}, Q4, made_on=dt.date(2026, 11, 28)
+    )
+    row = next(row for row in r.comparison.rows if row[0] == "企业消费帮扶采购")
+    assert row[1:3] == ["1.29万余元", "1.25万元"]
+
+
 def _quantity(value: float, qualifier: str) -> kpi.Quantity:
     return kpi.Quantity(value, qualifier, 1)
 
@@ -175,6 +190,7 @@ def _c1() -> None:
 CASES: dict[str, Callable[[], None]] = {
     "L1": _l1,
     "L2": _l2,
+    "L3": _l3,
     "S1": _s1,
     "S2": _s2,
     "S3": _s3,

@@ -32,6 +32,7 @@ from metrics.reporting.text import (
     format_count,
     format_counts,
     format_date,
+    format_figures,
     format_percent,
     format_progress,
 )
@@ -279,6 +280,18 @@ def _q(q: kpi.Quantity, unit: str, amount: bool) -> str:
     return (
         format_amount(q.value, q.qualifier) if amount else format_count(q.value, q.qualifier, unit)
     )
+
+
+def _qs(figures: list[kpi.Quantity], unit: str, amount: bool) -> list[str]:
+    """One KPI's figures side by side (本期, 上期, 上年同期, 年内累计), worded jointly so no
+    figure reads smaller than a smaller one (docs/figures.md)."""
+    shown = format_figures(
+        [q.value for q in figures], [q.qualifier for q in figures], "元" if amount else unit
+    )
+    return [
+        NO_YUAN if q.value is None and q.left_out else text
+        for q, text in zip(figures, shown, strict=True)
+    ]
 
 
 def _change(cur: kpi.Quantity, pre: kpi.Quantity, unit: str, recorded: bool, basis: str) -> str:
@@ -631,15 +644,16 @@ def _comparison(
         cur, pre, ago = now[key], before[key], year_ago[key]
         rec_pre = kpi.recorded(tables, table, win["previous"])
         rec_ago = kpi.recorded(tables, table, year_ago_p)
+        cur_t, pre_t, ago_t, ytd_t = _qs([cur, pre, ago, ytd[key]], unit, amount)
         rows.append(
             [
                 label,
-                _q(cur, unit, amount),
-                _q(pre, unit, amount) if rec_pre else "未登记",
+                cur_t,
+                pre_t if rec_pre else "未登记",
                 _change(cur, pre, unit if not amount else "元", rec_pre, last),
-                _q(ago, unit, amount) if rec_ago else "未登记",
+                ago_t if rec_ago else "未登记",
                 _change(cur, ago, unit if not amount else "元", rec_ago, "上年同期"),
-                _q(ytd[key], unit, amount),
+                ytd_t,
             ]
         )
     headers = ["指标", this, last, "环比", "上年同期", "同比", "年内累计"]
