@@ -123,12 +123,33 @@ def test_summary_pdf_has_the_new_sections(sample_run: dict[str, Path]) -> None:
     assert format_date(dt.date.today()) in text  # 落款, and no 2026-11-28 or UTC stamps
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     # the purchase sentence keeps the quarter's total out of the personal figure's bracket
-    assert "干部职工自费采购9100余元；本季度采购8万余元" in text
+    assert "干部职工自费采购9100余元；本季度采购8.3万余元" in text  # 83,100余 (issue 20)
     # the summary's sentences are said once, not again at the head of each section
     assert text.count("各党支部年内累计开展志愿服务活动") == 1
     assert text.count("职工心愿清单共梳理实事项目") == 1
     for gone in ("（其中本期", "约591", "SHA-256", "台账第24行", "—无", "Notebook"):
         assert gone not in text, gone
+
+
+def test_pdf_and_word_follow_the_figures_rule(sample_run: dict[str, Path]) -> None:
+    """docs/figures.md in the rendered outputs (issue 20): the chart labels, the sentences and
+    the tables of the PDF and the .docx; a deadline written 2024年11月 stays a month."""
+    from docx import Document
+
+    pdf = squeeze(pdf_text(sample_run["reports"] / "quarterly_summary.pdf"))
+    doc = Document(str(sample_run["reports"] / "quarterly_summary.docx"))
+    word = squeeze(
+        "\n".join(
+            [p.text for p in doc.paragraphs]
+            + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        )
+    )
+    for text in (pdf, word):
+        assert "职工书屋升级" in text and "2024年11月" in text
+        assert "2024年11月1日" not in text  # the ledger says only the month
+        assert "增加约40人次" in text and "约41" not in text  # 约170 against 近130
+        assert "8.3万余元" in text and "8万余元" not in text  # 83,100 at least
+    assert "99余人次" in pdf and "90余人次" not in pdf  # the chart's label (SVG text)
 
 
 def test_summary_pdf_metadata(sample_run: dict[str, Path]) -> None:

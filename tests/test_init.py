@@ -122,21 +122,17 @@ def test_init_template_fill_refresh_gives_the_units_figures_and_no_sample(
     assert files == {f"{s}_{o}_2025Q1.xlsx" for s, offices in FILLED.items() for o in offices}
     assert {u for t in tables.values() for u in t["unit"]} == {"测试厂"}
 
-    donations = kpi.donation_summary(tables["donations"], Q1)
-    assert (donations["total"].current.value, donations["total"].current.qualifier) == (
-        63800.0,
-        "at_least",
-    )
-    assert donations["in_kind"].current.value == 800.0
-    purchases = kpi.purchase_summary(tables["purchases"], Q1)
-    assert purchases["enterprise"].current.value == 50000.0
-    assert purchases["individual"].current.value == 1500.0
+    figures = kpi.headline(tables, Q1)  # the route the report takes
+    donations = figures["donations_yuan"]
+    assert (donations.value, donations.qualifier) == (63800.0, "at_least")
+    goods = tables["donations"][tables["donations"]["kind"] == "in_kind"]
+    assert kpi.headline({**tables, "donations": goods}, Q1)["donations_yuan"].value == 800.0
+    assert figures["purchases_enterprise_yuan"].value == 50000.0
+    assert figures["purchases_individual_yuan"].value == 1500.0
     wishes = kpi.wish_summary(tables["wishes"], Q1)
     assert (wishes["total"].current.value, wishes["resolved"].current.value) == (3.0, 1.0)
-    volunteering = kpi.volunteer_summary(tables["volunteering"], Q1)
-    assert volunteering["activities"].current.value == 3.0
-    assert volunteering["person_times"].value == 23.0
-    assert volunteering["person_hours"].value == 10 * 2 + 8 * 3 + 5 * 4
+    assert figures["volunteer_activities"].value == 3.0
+    assert figures["volunteer_person_times"].value == 23.0
 
 
 def test_init_asks_on_a_terminal(

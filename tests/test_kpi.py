@@ -197,11 +197,14 @@ def test_qualifiers_carry_through_sums() -> None:
             },
         ],
     )
-    s = kpi.donation_summary(don, Q4)
-    assert s["total"].current == kpi.Quantity(87000.0, "about", 3)
-    assert s["cash"].current == kpi.Quantity(60000.0, "at_least", 1)
-    assert s["in_kind"].current == kpi.Quantity(27000.0, "about", 2)
-    assert s["total"].previous == kpi.Quantity(12000.0, "exact", 1)
+    # through the headline figures the reports print (issue 22: not a summary no report reads)
+    tables = {**_empty_tables(), "donations": don}
+    assert kpi.headline(tables, Q4)["donations_yuan"] == kpi.Quantity(87000.0, "about", 3)
+    assert kpi.headline(tables, Q3)["donations_yuan"] == kpi.Quantity(12000.0, "exact", 1)
+    cash = don[don["kind"] == "cash"]
+    assert kpi.headline({**tables, "donations": cash}, Q4)["donations_yuan"] == kpi.Quantity(
+        60000.0, "at_least", 1
+    )
     by = kpi.donations_by(don, Q4, "campaign")
     assert by.iloc[0].tolist() == ["救助", 60000.0, "at_least", 1, 0]
 
@@ -242,11 +245,11 @@ def test_purchases_split_and_undated_rows() -> None:
             },
         ],
     )
-    s = kpi.purchase_summary(pur, Period.parse("2024"), annual_target=400000)
-    assert s["enterprise"].current == kpi.Quantity(200000.0, "at_least", 2)
-    assert s["individual"].current == kpi.Quantity(3100.0, "at_least", 1)  # undated row not placed
-    assert s["undated"] == 1
-    assert s["target_progress"] == pytest.approx(203100 / 400000)
+    s = kpi.headline({**_empty_tables(), "purchases": pur}, Period.parse("2024"))
+    assert s["purchases_enterprise_yuan"] == kpi.Quantity(200000.0, "at_least", 2)
+    # the undated row is placed in no window
+    assert s["purchases_individual_yuan"] == kpi.Quantity(3100.0, "at_least", 1)
+    assert s["purchases_unspecified_yuan"] == kpi.Quantity(0.0, "exact", 0)
 
 
 def test_purchases_by_buyer_lists_regions_largest_first() -> None:
@@ -315,12 +318,11 @@ def test_volunteering_people_hours_and_highlights() -> None:
             },
         ],
     )
-    s = kpi.volunteer_summary(vol, Q4)
-    assert s["activities"].current.value == 3 and s["activities"].previous.value == 1
-    assert s["person_times"] == kpi.Quantity(35.0, "at_least", 2)
-    assert s["participants_unknown"] == 1
-    assert s["person_hours"] == kpi.Quantity(125.0, "at_least", 2)
-    assert (s["hours_known"], s["rows_with_hours"], s["organizers"]) == (7.0, 2, 2)
+    tables = {**_empty_tables(), "volunteering": vol}
+    now, before = kpi.headline(tables, Q4), kpi.headline(tables, Q3)
+    assert now["volunteer_activities"].value == 3 and before["volunteer_activities"].value == 1
+    # the row with no participants is left out of the 人次, which stays a lower bound (余)
+    assert now["volunteer_person_times"] == kpi.Quantity(35.0, "at_least", 2)
     hl = kpi.outcome_highlights(vol, Q4)
     assert hl["outcome"].tolist() == ["送达温暖包120个", "搭建帐篷30余顶"]
     by = kpi.volunteering_by(vol, Q4, "organizer")
@@ -331,10 +333,8 @@ def test_empty_tables_and_empty_period() -> None:
     empty = {n: table(n, []) for n in ("wishes", "donations", "purchases", "volunteering")}
     p = Period.parse("2030Q1")
     assert kpi.wish_summary(empty["wishes"], p)["total"].current.value == 0
-    assert kpi.donation_summary(empty["donations"], p)["total"].current == kpi.Quantity(
-        0.0, "exact", 0
-    )
-    assert kpi.volunteer_summary(empty["volunteering"], p)["person_times"].value == 0
+    assert kpi.headline(empty, p)["donations_yuan"] == kpi.Quantity(0.0, "exact", 0)
+    assert kpi.headline(empty, p)["volunteer_person_times"].value == 0
     assert kpi.has_rows(empty, p) is False
     assert kpi.first_day(empty) is None
     assert set(kpi.headline(empty, p)) == set(kpi.HEADLINES)
@@ -450,15 +450,14 @@ def review_donations() -> pd.DataFrame:
 
 def test_a_near_repeat_counts_once_and_rows_without_yuan_make_the_sum_a_lower_bound() -> None:
     don = review_donations()
-    s = kpi.donation_summary(don, Q4)
+    tables = {**_empty_tables(), "donations": don}
     # 5000 (the repeat left out) + 1200 = 6200 from 2 rows; the dollars and the masks have no
     # yuan: 2 rows left out, so the true total is at least 6200 (余), never a clean 6200
-    assert s["total"].current == kpi.Quantity(6200.0, "at_least", 2, 2)
-    assert s["cash"].current == kpi.Quantity(6200.0, "at_least", 2, 1)
-    assert s["in_kind"].current == kpi.Quantity(None, "at_least", 0, 1)
-    assert s["total"].previous == kpi.Quantity(800.0, "exact", 1, 0)
-    assert kpi.headline({**_empty_tables(), "donations": don}, Q4)["donations_yuan"] == (
-        kpi.Quantity(6200.0, "at_least", 2, 2)
+    assert kpi.headline(tables, Q4)["donations_yuan"] == kpi.Quantity(6200.0, "at_least", 2, 2)
+    assert kpi.headline(tables, Q3)["donations_yuan"] == kpi.Quantity(800.0, "exact", 1, 0)
+    goods = don[don["kind"] == "in_kind"]  # the masks alone: no yuan at all, never 0元
+    assert kpi.headline({**tables, "donations": goods}, Q4)["donations_yuan"] == kpi.Quantity(
+        None, "at_least", 0, 1
     )
     by = kpi.donations_by(don, Q4, "campaign")
     assert _listed(by) == [

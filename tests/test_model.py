@@ -146,10 +146,10 @@ def test_purchase_sentence_keeps_the_part_inside_the_whole() -> None:
     r = build()
     sentence = next(s for s in r.sentences if "消费帮扶" in s)
     # year: enterprise 45000 + 80000 = 12.5万元; individual 2750 + 3100余 = 5850余 -> 5800余元;
-    # together 130850 at_least -> 13万余元; the quarter: 80000 + 3100余 = 83100余 -> 8万余元
+    # together 130850 at_least -> 13万余元; the quarter: 80000 + 3100余 = 83100余 -> 8.3万余元 (issue 20)
     assert sentence == (
         "年内消费帮扶采购共13万余元，其中以企业名义采购帮扶地区农副产品12.5万元，"
-        "干部职工自费采购5800余元；本季度采购8万余元。"
+        "干部职工自费采购5800余元；本季度采购8.3万余元。"
     )
 
 

@@ -9,7 +9,7 @@ worked out by hand from the rows written here:
 come back blank):
 - donations: 办公室 15,000 + 营销部 10,000 + 运检部's 食用油 worth 1,500 (its 折合金额, under
   困难职工慰问) = 26,500元, and 运检部's 大米 20箱 with no value: listed as goods, never as 0元,
-  so the total is 2万余元 (a sum with a row of unknown value is 余, and 余 floors);
+  so the total is 2.6万余元 (a sum with a row of unknown value is 余, floored to two figures);
 - purchases: 办公室 20,000 + 营销部 500 + 运检部 500 = 21,000元 (2.1万元): 营销部 and 运检部 each
   bought 500元 of honey from 青山村 on 2025-03-10, and both count.
 
@@ -21,7 +21,7 @@ come back blank):
   both files; moving one into 原始数据/归档/ settles it;
 - 运检部 gives 10,000, 安监部 nothing (a blank template: 本期无, not a blocker);
 - once 营销部's 5,000 arrives: Q2 donations 44,500 + 10,000 + 5,000 = 59,500元 (5.95万元),
-  the year so far 26,500 + 59,500 = 86,000元 and the rice: 8万余元 (both copies of 办公室's
+  the year so far 26,500 + 59,500 = 86,000元 and the rice: 8.6万余元 (both copies of 办公室's
   would have made it 13万余元).
 
 After Q2, 安监部 sends a corrected Q1 donations ledger (2,000 for 助学) in place of its blank:
@@ -207,7 +207,7 @@ def test_two_quarters_of_a_four_department_unit(
     assert "数据不完整" not in out.out + out.err
     q1 = wd.reports / "2025Q1"
     text = pdf_text(q1 / "quarterly_summary.pdf")
-    assert "本季度登记捐款捐物2万余元" in text  # 26,500 and rice of unknown value
+    assert "本季度登记捐款捐物2.6万余元" in text  # 26,500 and rice of unknown value (2 figures)
     assert "困难职工慰问1500元" in text  # the oil's 折合金额 counts as yuan, as written
     assert "物资捐赠1笔（只有数量：大米20箱）" in text  # goods from the template, as goods
     assert "年内消费帮扶采购共2.1万元" in text  # both 500元 of honey: 20,000 + 500 + 500
@@ -300,7 +300,7 @@ def test_two_quarters_of_a_four_department_unit(
     assert "数据不完整" not in out.out + out.err
     text = pdf_text(q2 / "quarterly_summary.pdf")
     assert "本季度登记捐款捐物5.95万元" in text  # 44,500 (the correction, once) + 10,000 + 5,000
-    assert "年内累计8万余元" in text  # 26,500 + 59,500 and the rice
+    assert "年内累计8.6万余元" in text  # 26,500 + 59,500 and the rice
     quality = first_page(q2 / "data_quality.pdf")
     assert "待办事项：无" in quality
     assert "按更正版捐款捐物登记_办公室_2025Q2_更正.xlsx计" in quality  # still listed
@@ -325,7 +325,7 @@ def test_two_quarters_of_a_four_department_unit(
     assert "迟到" in quality
     text = pdf_text(q1 / "quarterly_summary.pdf")
     assert "修订" in text  # the re-made Q1 report says it replaces the one given out
-    assert "本季度登记捐款捐物2万余元" in text  # 28,500 and the rice: still 2万余
+    assert "本季度登记捐款捐物2.8万余元" in text  # 28,500 and the rice
     assert "“助学”1.7万元" in text  # 15,000 + 安监部's 2,000
 
     # --- the half year goes out; then 营销部 corrects its Q1 purchases (1,500元 of honey, not

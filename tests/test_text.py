@@ -60,7 +60,7 @@ def test_format_amount(value: float | None, qualifier: str, text: str) -> None:
     ("value", "qualifier", "unit", "text"),
     [
         (50, "at_least", "次", "50余次"),
-        (53, "at_least", "次", "50余次"),
+        (53, "at_least", "次", "53余次"),  # every digit below 1,000 (docs/figures.md)
         (53, "exact", "次", "53次"),
         (1234, "exact", "人次", "1234人次"),
         (12345, "exact", "人次", "1.23万人次"),
@@ -106,7 +106,7 @@ def test_no_thousands_separator_anywhere(value: float, unit: str) -> None:
 @pytest.mark.parametrize(
     ("value", "qualifier", "text"),
     [
-        (591, "at_least", "590余人次"),
+        (591, "at_least", "591余人次"),
         (591, "about", "约590人次"),  # rounded down: 约
         (596, "about", "近600人次"),  # rounded up to a round figure: 近, never 约596
         (129, "about", "近130人次"),

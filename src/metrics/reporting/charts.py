@@ -22,6 +22,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from metrics.reporting.safe_text import for_display
+from metrics.reporting.text import format_count
 
 if TYPE_CHECKING:
     from metrics.reporting.model import Chart, SummaryReport
@@ -111,7 +112,7 @@ def bar_chart(
         ax.set_axis_off()
         ax.set_title(title)
         return fig
-    texts = list(value_labels) if value_labels is not None else [f"{v:,.0f}" for v in values]
+    texts = list(value_labels) if value_labels is not None else [format_count(v) for v in values]
     if horizontal:
         bars = ax.barh(labels[::-1], values[::-1], color=color, height=0.6)
         ax.bar_label(bars, labels=texts[::-1], padding=3, fontsize=9)
@@ -137,7 +138,9 @@ def status_chart(counts: dict[str, int], title: str) -> Figure:
     bars = ax.barh(
         labels[::-1], values[::-1], color=[STATUS_COLORS[s] for s in statuses[::-1]], height=0.6
     )
-    ax.bar_label(bars, labels=[f"{v}项" for v in values[::-1]], padding=3, fontsize=9)
+    ax.bar_label(
+        bars, labels=[format_count(v, unit="项") for v in values[::-1]], padding=3, fontsize=9
+    )
     ax.set_xticks([])
     ax.spines["bottom"].set_visible(False)
     ax.set_xlim(0, max([*values, 1]) * 1.15)
@@ -149,7 +152,11 @@ def monthly_chart(months: Sequence[str], values: Sequence[float], title: str, un
     """Columns per month, labelled like 1月 ... 12月."""
     labels = [f"{int(m[-2:])}月" for m in months]
     return bar_chart(
-        labels, values, title, value_labels=[f"{v:g}{unit}" for v in values], horizontal=False
+        labels,
+        values,
+        title,
+        value_labels=[format_count(v, unit=unit) for v in values],
+        horizontal=False,
     )
 
 

@@ -43,12 +43,6 @@ class Compared:
     current: Quantity
     previous: Quantity
 
-    @property
-    def change(self) -> float | None:
-        if self.current.value is None or self.previous.value is None:
-            return None
-        return self.current.value - self.previous.value
-
 
 def qsum(values: pd.Series, qualifiers: pd.Series) -> Quantity:
     """Sum with qualifiers carried through; missing values are ignored, not zeroed silently."""
@@ -131,11 +125,6 @@ def has_rows(tables: dict[str, pd.DataFrame], window: Period) -> bool:
 
 def in_window(frame: pd.DataFrame, window: Period, column: str = "date") -> pd.DataFrame:
     return frame[window.mask(frame[column])]
-
-
-def undated_rows(frame: pd.DataFrame, column: str = "date") -> int:
-    """Rows that cannot be placed in any period because their date is missing."""
-    return int(frame[column].isna().sum())
 
 
 # --- wishes ------------------------------------------------------------------------------------
@@ -292,13 +281,6 @@ def _split(
     return {"total": _amount(rows)} | {p: _amount(rows[rows[column] == p]) for p in parts}
 
 
-def donation_summary(donations: pd.DataFrame, period: Period) -> dict[str, Any]:
-    now, before = (
-        _split(donations, w, "kind", ("cash", "in_kind")) for w in (period, period.previous())
-    )
-    return {k: Compared(now[k], before[k]) for k in now} | {"undated": undated_rows(donations)}
-
-
 def _amount_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     cols = [by, "amount_yuan", "amount_qualifier", "rows", "left_out"]
     frame = counted(frame)
@@ -381,20 +363,6 @@ def goods_in_kind(donations: pd.DataFrame, window: Period) -> pd.DataFrame:
     )
 
 
-def purchase_summary(
-    purchases: pd.DataFrame, period: Period, annual_target: float | None = None
-) -> dict[str, Any]:
-    now, before = (
-        _split(purchases, w, "buyer_type", BUYER_TYPES) for w in (period, period.previous())
-    )
-    ytd = _amount(in_window(purchases, period.year_to_date()))
-    progress = ((ytd.value or 0.0) / annual_target) if annual_target else None
-    return {k: Compared(now[k], before[k]) for k in now} | {
-        "target_progress": progress,
-        "undated": undated_rows(purchases),
-    }
-
-
 def purchases_by_buyer(purchases: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Purchases by buyer type, each with the regions it bought from (largest first)."""
     table = purchases_by(purchases, period, "buyer_type")
@@ -423,29 +391,6 @@ _HAS_FIGURE = re.compile(
 def _people(rows: pd.DataFrame) -> Quantity:
     """人次: participants summed with their qualifiers (rows with no count left out)."""
     return qsum(rows["participants"].astype("Float64"), rows["participants_qualifier"])
-
-
-def volunteer_summary(vol: pd.DataFrame, period: Period) -> dict[str, Any]:
-    rows = in_window(vol, period)
-    before = in_window(vol, period.previous())
-    both = rows[rows["participants"].notna() & rows["hours"].notna()]
-    person_hours = qsum(
-        (both["participants"].astype("float64") * both["hours"]).astype("float64"),
-        both["participants_qualifier"],
-    )
-    return {
-        "activities": Compared(count(len(rows)), count(len(before))),
-        "person_times": _people(rows),
-        "participants_unknown": int(rows["participants"].isna().sum()),
-        "hours_known": float(rows["hours"].sum()) if rows["hours"].notna().any() else 0.0,
-        "rows_with_hours": int(rows["hours"].notna().sum()),
-        "person_hours": person_hours,
-        "organizers": len(
-            rows.dropna(subset=["organizer"])[
-                branch_keys(rows, "organizer", True)
-            ].drop_duplicates()
-        ),
-    }
 
 
 def volunteering_by(
@@ -478,7 +423,7 @@ def volunteering_by(
 def outcome_highlights(vol: pd.DataFrame, period: Period, limit: int = 5) -> pd.DataFrame:
     """Activities whose 服务成果 states something countable (30余顶帐篷, 120个温暖包), newest first."""
     rows = in_window(vol, period)
-    mask = rows["outcome"].fillna("").astype(str).str.contains(_HAS_FIGURE)
+    mask = rows["outcome"].astype("string").fillna("").str.contains(_HAS_FIGURE)
     cols = [c for c in ("date", "organizer", "title", "outcome", "unit") if c in rows.columns]
     return rows.loc[mask, cols].sort_values("date", ascending=False, ignore_index=True).head(limit)
 

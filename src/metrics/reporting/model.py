@@ -24,11 +24,15 @@ from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.analyst import AnalystText, Case, load_analyst_text
 from metrics.reporting.text import (
+    SUM_RULE,
     currency_name,
     describe_change,
     format_amount,
+    format_amounts,
     format_count,
+    format_counts,
     format_date,
+    format_figures,
     format_percent,
     format_progress,
 )
@@ -43,7 +47,7 @@ BUYER_CN = {
 }
 PRECISION_NOTE = (
     "说明：金额和人数保持原始台账的精度，“余”表示不少于该数，“约”“近”表示估计数，"
-    "“不足”表示少于该数；合计中只要有一笔写作“余”，合计也写作“余”。"
+    "“不足”表示少于该数；" + SUM_RULE
 )
 #: Added to the precision note when a yuan total leaves rows out (so its 余 is explained).
 LEFT_OUT_NOTE = (
@@ -276,6 +280,18 @@ def _q(q: kpi.Quantity, unit: str, amount: bool) -> str:
     return (
         format_amount(q.value, q.qualifier) if amount else format_count(q.value, q.qualifier, unit)
     )
+
+
+def _qs(figures: list[kpi.Quantity], unit: str, amount: bool) -> list[str]:
+    """One KPI's figures side by side (本期, 上期, 上年同期, 年内累计), worded jointly so no
+    figure reads smaller than a smaller one (docs/figures.md)."""
+    shown = format_figures(
+        [q.value for q in figures], [q.qualifier for q in figures], "元" if amount else unit
+    )
+    return [
+        NO_YUAN if q.value is None and q.left_out else text
+        for q, text in zip(figures, shown, strict=True)
+    ]
 
 
 def _change(cur: kpi.Quantity, pre: kpi.Quantity, unit: str, recorded: bool, basis: str) -> str:
@@ -628,15 +644,16 @@ def _comparison(
         cur, pre, ago = now[key], before[key], year_ago[key]
         rec_pre = kpi.recorded(tables, table, win["previous"])
         rec_ago = kpi.recorded(tables, table, year_ago_p)
+        cur_t, pre_t, ago_t, ytd_t = _qs([cur, pre, ago, ytd[key]], unit, amount)
         rows.append(
             [
                 label,
-                _q(cur, unit, amount),
-                _q(pre, unit, amount) if rec_pre else "未登记",
+                cur_t,
+                pre_t if rec_pre else "未登记",
                 _change(cur, pre, unit if not amount else "元", rec_pre, last),
-                _q(ago, unit, amount) if rec_ago else "未登记",
+                ago_t if rec_ago else "未登记",
                 _change(cur, ago, unit if not amount else "元", rec_ago, "上年同期"),
-                _q(ytd[key], unit, amount),
+                ytd_t,
             ]
         )
     headers = ["指标", this, last, "环比", "上年同期", "同比", "年内累计"]
@@ -681,19 +698,13 @@ def _trend(
             "捐款捐物",
             labels,
             [float(v) if pd.notna(v) else 0.0 for v in t["donations_yuan"]],
-            [
-                format_amount(v, q) if pd.notna(v) else NO_YUAN
-                for v, q in zip(t["donations_yuan"], t["donations_qualifier"], strict=True)
-            ],
+            format_amounts(t["donations_yuan"], t["donations_qualifier"], missing=NO_YUAN),
         ),
         Series(
             "消费帮扶采购",
             labels,
             t["purchases_yuan"].tolist(),
-            [
-                format_amount(v, q)
-                for v, q in zip(t["purchases_yuan"], t["purchases_qualifier"], strict=True)
-            ],
+            format_amounts(t["purchases_yuan"], t["purchases_qualifier"]),
         ),
         Series(
             "志愿服务活动（次）",
@@ -729,6 +740,7 @@ def _completed(
             .reset_index(drop=True)
         )
     headers = ["序号", "实事项目", "类别", "责任部门", "办结时间", "投入资金"]
+    costs = format_amounts(done["cost_yuan"], done["cost_qualifier"], missing="未填写")
     rows = [
         [
             str(i + 1),
@@ -736,7 +748,7 @@ def _completed(
             _text(r.category),
             _text(r.department),
             format_date(r.resolved_on),
-            format_amount(r.cost_yuan, r.cost_qualifier) if pd.notna(r.cost_yuan) else "未填写",
+            costs[i],
         ]
         for i, r in enumerate(_rows(done))
     ]
@@ -860,12 +872,14 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> l
             r.title,
             _text(r.department),
             _text(r.leader),
-            format_date(r.due_on),
+            format_date(r.due_on, r.due_on_precision),  # 2024年11月 stays a month
             STATUS_CN.get(r.status, r.status),
         ]
         for r in _rows(overdue)
     ]
     o_data = pd.DataFrame(o_rows, columns=o_headers).assign(计划完成时限=list(overdue["due_on"]))
+    # each deadline's precision, for the .xlsx cell format (text.excel_date_format)
+    o_data.attrs["date_precision"] = {"计划完成时限": list(overdue["due_on_precision"])}
     if group:  # a group's list: each item with its unit
         o_headers.insert(1, "单位")
         for row, unit in zip(o_rows, overdue["unit"], strict=True):
@@ -894,15 +908,10 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> l
 def _amount_rows(frame: pd.DataFrame, by: str) -> tuple[list[list[str]], pd.DataFrame]:
     """Worded rows and typed data; 笔数 counts every gift, those without yuan included."""
     count = frame["rows"] + frame.get("left_out", 0)
+    amounts = format_amounts(frame["amount_yuan"], frame["amount_qualifier"], missing=NO_YUAN)
     rows = [
-        [
-            str(r[by]),
-            format_amount(r["amount_yuan"], r["amount_qualifier"])
-            if pd.notna(r["amount_yuan"])
-            else NO_YUAN,
-            str(n),
-        ]
-        for (_, r), n in zip(frame.iterrows(), count, strict=True)
+        [str(r[by]), a, str(n)]
+        for (_, r), a, n in zip(frame.iterrows(), amounts, count, strict=True)
     ]
     data = pd.DataFrame(
         {
@@ -1017,14 +1026,15 @@ def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart
 
 def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
     by = kpi.purchases_by_buyer(purchases, ytd)
+    amounts = format_amounts(by["amount_yuan"], by["amount_qualifier"])
     rows = [
         [
             BUYER_CN.get(r.buyer_type, str(r.buyer_type)),
-            format_amount(r.amount_yuan, r.amount_qualifier),
+            a,
             str(r.rows),
             r.regions.replace(", ", "、"),
         ]
-        for r in _rows(by)
+        for r, a in zip(_rows(by), amounts, strict=True)
     ]
     _shown, data = _amount_rows(by, "buyer_type")
     data.insert(0, "采购主体", by["buyer_type"].map(BUYER_CN))
@@ -1039,12 +1049,7 @@ def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart
                 "",
                 products["product"].astype(str).tolist(),
                 products["amount_yuan"].astype(float).tolist(),
-                [
-                    format_amount(v, q)
-                    for v, q in zip(
-                        products["amount_yuan"], products["amount_qualifier"], strict=True
-                    )
-                ],
+                format_amounts(products["amount_yuan"], products["amount_qualifier"]),
             )
         ],
     )
@@ -1082,11 +1087,10 @@ def _volunteer_blocks(vol: pd.DataFrame, ytd: Period, group: bool = False) -> li
                 by["organizer"].astype(str).tolist(),
                 by["activities"].astype(float).tolist(),
                 [
-                    f"{a}次 · {format_count(p, q, '人次')}"
-                    for a, p, q in zip(
+                    f"{a}次 · {p}"
+                    for a, p in zip(
                         by["activities"],
-                        by["person_times"],
-                        by["person_times_qualifier"],
+                        format_counts(by["person_times"], by["person_times_qualifier"], "人次"),
                         strict=True,
                     )
                 ],

@@ -193,10 +193,13 @@ def purchase_sentence(
 
 
 def _total(parts: Sequence[Quantity]) -> Quantity:
+    """A sum of figures by text.SUM_RULE (余 with a 余 term, 约 with a 约 term, 约 with both),
+    keeping the rows its parts left out (so a total never reads cleaner than its parts)."""
     return Quantity(
         sum(float(q.value or 0) for q in parts),
         combine_qualifiers([q.qualifier for q in parts]),
         sum(q.rows for q in parts),
+        sum(q.left_out for q in parts),
     )
 
 
