@@ -149,7 +149,7 @@ def styles_xml() -> str:
             "paragraph",
             "TableText",
             "表格文字",
-            f"{SINGLE}{NO_INDENT}",
+            f'{SINGLE}{NO_INDENT}<w:jc w:val="left"/>',  # not justified: 上 年 同 期
             '<w:sz w:val="21"/><w:szCs w:val="21"/>',  # 5号
         ),
         style(

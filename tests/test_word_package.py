@@ -205,3 +205,38 @@ def test_the_open_xml_sdk_rules_find_nothing_word_would_repair(docx: Path) -> No
     audit = pytest.importorskip("openxml_audit")
     result = audit.OpenXmlValidator(file_format=audit.FileFormat.OFFICE_2013).validate(str(docx))
     assert result.is_valid, [str(e) for e in result.errors]
+
+
+def test_the_committed_template_is_what_the_script_writes(tmp_path: Path) -> None:
+    """templates/gongwen.docx is regenerated, never edited by hand: the two must agree."""
+    import importlib.util
+
+    from metrics.reporting.word import TEMPLATE
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_docx_template.py"
+    spec = importlib.util.spec_from_file_location("make_docx_template", script)
+    assert spec is not None and spec.loader is not None
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    written = maker.write(tmp_path / "gongwen.docx")
+    assert written.read_bytes() == TEMPLATE.read_bytes(), "run scripts/make_docx_template.py"
+
+
+def test_a_revision_table_goes_under_the_summary_heading_of_a_valid_package(
+    tmp_path: Path,
+) -> None:
+    from docx import Document
+
+    from metrics.reporting.word import add_revision
+
+    path = make(tmp_path, now=RUN_AT)
+    change = {"label": "捐款捐物金额", "old": "1.66万元", "new": "约10.2万元", "rows": ["r1"]}
+    add_revision(path, {"previous": "2026-11-01", "changes": [change]})
+    doc = Document(str(path))
+    texts = [p.text for p in doc.paragraphs]
+    heading = next(i for i, p in enumerate(doc.paragraphs) if p.style.name == "Heading 1")
+    assert texts[heading + 1].startswith("修订：与上一版相比")
+    assert ["捐款捐物金额", "1.66万元", "约10.2万元", "r1"] in [
+        [c.text for c in row.cells] for t in doc.tables for row in t.rows
+    ]
+    test_package_parts_types_and_relationships_all_resolve(path)
