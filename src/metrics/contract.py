@@ -124,8 +124,18 @@ def _qualifier(name: str, of: str) -> Column:
 #: transaction number, a [[pin]] date, the title rows, the sheet name, the file name, a
 #: signature or 填报日期.
 DATE_SOURCES: tuple[str, ...] = ("column", "id", "pin", "title", "sheet", "file", "signature")
+DATE_SOURCE_LABELS: dict[str, str] = {
+    "column": "本行单元格",
+    "id": "交易单号",
+    "pin": "shishi.toml 指定",
+    "title": "标题",
+    "sheet": "工作表名",
+    "file": "文件名",
+    "signature": "落款或填报日期",
+}
 #: How precise a deadline is: 2024年11月 is month precision (overdue only once November ends).
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month")
+DATE_PRECISION_LABELS: dict[str, str] = {"day": "到日", "month": "到月"}
 
 #: Columns beside every table's ``date``: how the date was read.
 DATE_CONTEXT_COLUMNS: tuple[Column, ...] = (

@@ -1,20 +1,30 @@
 """The files that go out next to the leadership PDF, from the same report model.
 
-:func:`publish` writes the Word document (:mod:`.word`) and an Excel workbook an office can
-use as it is: Chinese sheet names, headers and values (已办结, 余, 约 - never resolved or
-at_least), amounts with separators, dates without a time part, and columns wide enough to read.
+:func:`publish` writes the Word document (:mod:`.word`) and an Excel workbook for analysis:
+Chinese sheet names, headers and values (已办结, 人民币, 否, 到月 - never resolved, CNY, FALSE or
+month); every figure a number with a Chinese display format (#,##0.00"元", 0.0%, 0"人次") and
+its 约/余 in a 精度 column beside it; a month-precise deadline shown to the month; 序号 as a
+number where the ledger numbered its rows; title and author set; autofilter and A4 landscape
+print settings (fit to width, the header row on every page); and on a draft a 草稿 title row
+and page header. Sheets are streamed (openpyxl's write-only mode), so a 37k-row ledger does not
+hold every cell in memory as an object.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from metrics import contract
 from metrics.cleaning.store import atomic_write, neutralize_frame
 from metrics.reporting.model import SummaryReport
+from metrics.reporting.text import currency_name, excel_date_format
 
 #: Codes in the processed tables -> the words an office reads (from the one contract).
 VALUES_CN = {
@@ -22,48 +32,151 @@ VALUES_CN = {
     "kind": contract.KIND_LABELS,
     "donor_type": contract.DONOR_TYPE_LABELS,
     "buyer_type": contract.BUYER_TYPE_LABELS,
+    "date_source": contract.DATE_SOURCE_LABELS,
+    "due_on_precision": contract.DATE_PRECISION_LABELS,
 }
 #: The detail sheets: one per processed table, named after its Chinese label.
 DETAIL = {t: f"{contract.TABLE_LABELS[t]}明细" for t in contract.TABLES}
-AMOUNT_FORMAT = "#,##0.00"
-DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+YES_NO = {True: "是", False: "否"}
+AMOUNT_FORMAT = '#,##0.00"元"'
+PLAIN_AMOUNT_FORMAT = "#,##0.00"  # an amount in another currency (原币金额)
+DATE_FORMAT = excel_date_format("day")
+PERCENT_FORMAT = "0.0%"
+#: A count of people, by the end of its header: 参与人数 12 is shown 12人.
+COUNT_UNITS = {"人次": "人次", "人数": "人"}
+#: What a draft says, on its title row and in the page header.
+DRAFT_MARK = "草稿（数据不完整，数字不可引用）"
+HEADER_FILL = "F3E9E9"
 
 
-def detail_sheet(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """A processed table with the contract's Chinese headers and values (余（至少）, 约 …)."""
+@dataclass
+class Sheet:
+    """One sheet: its frame, formats that a column's dtype does not say, and whether it lists
+    rows an analyst filters (an autofilter on its header)."""
+
+    frame: pd.DataFrame
+    #: column -> number format, or one format per row (a deadline to the day or to the month)
+    formats: dict[str, str | list[str]] = field(default_factory=dict)
+    detail: bool = False
+
+
+# --- sheets from the model -----------------------------------------------------------------------
+
+
+def _label(col: str, value: Any, table: str) -> Any:
+    if col.endswith("qualifier"):
+        return contract.QUALIFIER_LABELS.get(value, value)
+    if col in VALUES_CN:
+        return VALUES_CN[col].get(value, value)
+    if col == "currency":
+        return "人民币" if value == "CNY" else currency_name(value)
+    if col == "filled_down":
+        return contract.column_labels(table).get(value, value)
+    return value
+
+
+def _numbered(ids: pd.Series) -> pd.Series:
+    """序号 as numbers where every one is a whole number (1, 2, 3), as written otherwise (1-1)."""
+    numbers = pd.to_numeric(ids, errors="coerce")
+    whole = numbers.dropna()
+    if len(whole) == ids.notna().sum() and (whole == whole.round()).all():
+        return numbers.astype("Int64")
+    return ids
+
+
+def detail_sheet(table: str, frame: pd.DataFrame) -> Sheet:
+    """A processed table with the contract's Chinese headers and values (余（至少）, 人民币, 否…);
+    a deadline written to the month keeps that precision in its cell format."""
     labels = contract.column_labels(table)
     out = frame[[c for c in labels if c in frame.columns]].copy()
     for col in out.columns:
-        if col.endswith("qualifier"):
-            out[col] = out[col].map(
-                lambda q: contract.QUALIFIER_LABELS.get(q, q), na_action="ignore"
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(YES_NO)
+        elif col == "item_id":
+            out[col] = _numbered(out[col])
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v, c=col: _label(c, v, table), na_action="ignore")
+    formats: dict[str, str | list[str]] = {}
+    if "due_on_precision" in frame.columns and "due_on" in out.columns:
+        formats[labels["due_on"]] = _date_formats(frame["due_on_precision"])
+    if "amount_original" in out.columns:
+        formats[labels["amount_original"]] = PLAIN_AMOUNT_FORMAT
+    return Sheet(out.rename(columns=labels), formats, detail=True)
+
+
+def _date_formats(precision: pd.Series) -> list[str]:
+    return [excel_date_format(p) for p in precision]
+
+
+def _model_sheet(frame: pd.DataFrame) -> Sheet:
+    """A table of the report: a deadline's 精度 (day/month) becomes its format and a word; a
+    figure with a 精度 beside it and a 计量单位 on its row is shown with that unit."""
+    out = frame.copy()
+    formats: dict[str, str | list[str]] = {}
+    for col in frame.columns:
+        precision = f"{col}精度"
+        if precision not in frame.columns:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            formats[col] = _date_formats(frame[precision])
+            out[precision] = frame[precision].map(
+                lambda p: contract.DATE_PRECISION_LABELS.get(p, p), na_action="ignore"
             )
-        elif col in VALUES_CN:
-            out[col] = out[col].map(lambda v, c=col: VALUES_CN[c].get(v, v), na_action="ignore")
-    return out.rename(columns=labels)
+        elif "计量单位" in frame.columns:
+            formats[col] = [_unit_format(u) for u in frame["计量单位"]]
+    return Sheet(out, formats)
 
 
-def workbook_sheets(r: SummaryReport) -> dict[str, pd.DataFrame]:
-    """Every sheet of the workbook, in the report's order."""
-    sheets: dict[str, pd.DataFrame] = {}
-    for t in r.tables:
-        sheets[t.sheet or t.caption] = (
-            t.data if t.data is not None else pd.DataFrame(t.rows, columns=t.headers)
+def _unit_format(unit: Any) -> str:
+    return AMOUNT_FORMAT if unit == "元" else f'#,##0"{unit}"' if unit else "General"
+
+
+def _targets_sheet(r: SummaryReport) -> Sheet:
+    """年度目标 as numbers: the target, what was done with its 精度, and the share done."""
+    rows = []
+    for t in r.targets:
+        q = t.done_value
+        done = q.value if q is not None else None
+        rows.append(
+            {
+                "指标": t.label,
+                "计量单位": t.unit,
+                "年度目标": t.goal,
+                r.done_label: done,
+                f"{r.done_label}精度": contract.QUALIFIER_LABELS.get(q.qualifier, q.qualifier)
+                if q is not None and done is not None
+                else t.done,
+                "完成进度": t.share if done is not None else None,
+                "完成进度说明": t.progress,
+            }
         )
+    frame = pd.DataFrame(rows)
+    units = [_unit_format(t.unit) for t in r.targets]
+    return Sheet(
+        frame,
+        {"年度目标": units, r.done_label: units, "完成进度": PERCENT_FORMAT},
+    )
+
+
+def workbook_sheets(r: SummaryReport) -> dict[str, Sheet]:
+    """Every sheet of the workbook, in the report's order."""
+    sheets: dict[str, Sheet] = {}
+    for t in r.tables:
+        frame = t.data if t.data is not None else pd.DataFrame(t.rows, columns=t.headers)
+        sheets[t.sheet or t.caption] = _model_sheet(frame)
     notes = [[s.title, line] for s in r.sections for line in s.lead]
     if notes:  # what the sections say apart from their tables (near repeats, foreign, goods)
-        sheets["报告说明"] = pd.DataFrame(
-            [["一、总体情况", line] for line in r.sentences] + notes, columns=["部分", "说明"]
-        )
+        rows = [["一、总体情况", line] for line in r.sentences] + notes
+        sheets["报告说明"] = Sheet(pd.DataFrame(rows, columns=["部分", "说明"]))
     if r.targets:
-        sheets["年度目标"] = pd.DataFrame(
-            [[t.label, t.target, t.done, t.progress] for t in r.targets],
-            columns=["指标", "年度目标", r.done_label, "完成进度"],
-        )
+        sheets["年度目标"] = _targets_sheet(r)
     for name, frame in r.source_tables.items():
         if name in DETAIL:
             sheets[DETAIL[name]] = detail_sheet(name, frame)
     return sheets
+
+
+# --- writing -------------------------------------------------------------------------------------
 
 
 def _width(value: object) -> int:
@@ -71,57 +184,169 @@ def _width(value: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def export_tables(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """One workbook, one sheet per table, formatted for reading in Excel; formulas neutralized."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                safe = neutralize_frame(frame)
-                for col in safe.columns:
-                    if pd.api.types.is_datetime64_any_dtype(safe[col]):
-                        stamps = safe[col]
-                        if isinstance(stamps.dtype, pd.DatetimeTZDtype):
-                            stamps = stamps.dt.tz_localize(None)
-                        safe[col] = stamps.dt.normalize()
-                sheet = name[:31]
-                safe.to_excel(writer, sheet_name=sheet, index=False)
-                ws = writer.sheets[sheet]
-                ws.freeze_panes = "A2"
-                for i, col in enumerate(safe.columns, start=1):
-                    letter = ws.cell(row=1, column=i).column_letter
-                    head = ws.cell(row=1, column=i)
-                    head.font = Font(bold=True)
-                    head.fill = PatternFill("solid", fgColor="F3E9E9")
-                    head.alignment = Alignment(vertical="center", wrap_text=True)
-                    fmt = _format(str(col), safe[col])
-                    if fmt:
-                        for cell in ws.iter_cols(min_col=i, max_col=i, min_row=2):
-                            for c in cell:
-                                c.number_format = fmt
-                    widest = max([_width(col), *(_width(v) for v in safe[col].head(500))])
-                    width = min(max(widest, 6) + 2, 50)
-                    if pd.api.types.is_datetime64_any_dtype(safe[col]):
-                        width = max(width, 16)
-                    ws.column_dimensions[letter].width = width
-
-    atomic_write(Path(path), write)
-    return Path(path)
-
-
 def _format(header: str, column: pd.Series) -> str | None:
+    """The display format a column's dtype and header ask for (None: as Excel shows it)."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return DATE_FORMAT
     if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         return None
-    if header == "办结率":
-        return "0.0%"
+    if header in ("办结率", "完成进度"):
+        return PERCENT_FORMAT
     if "元" in header or "金额" in header:
         return AMOUNT_FORMAT
+    unit = next((u for end, u in COUNT_UNITS.items() if header.endswith(end)), "")
+    if unit:
+        return f'#,##0"{unit}"'
     if pd.api.types.is_integer_dtype(column):
         return "0"
-    return "0.##"
+    return "General"
+
+
+def _cells(frame: pd.DataFrame) -> list[list[Any]]:
+    """Plain Python values, row by row: None for every kind of missing, datetimes at midnight
+    (no time part), and text neutralized so Excel never runs it as a formula."""
+    safe = neutralize_frame(frame)
+    for col in safe.columns:
+        if pd.api.types.is_datetime64_any_dtype(safe[col]):
+            stamps = safe[col]
+            if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+                stamps = stamps.dt.tz_localize(None)
+            safe[col] = stamps.dt.normalize()
+    values = safe.astype(object).where(safe.notna(), None)
+    return values.to_numpy().tolist()
+
+
+@dataclass(frozen=True)
+class Book:
+    """What the whole workbook says about itself."""
+
+    title: str = ""
+    author: str = ""
+    subject: str = ""
+    draft: bool = False
+    now: dt.datetime | None = None
+
+
+def _properties(wb: Any, book: Book) -> None:
+    now = (book.now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
+    p = wb.properties
+    p.title, p.subject, p.language = book.title or None, book.subject or None, "zh-CN"
+    p.creator = book.author or "shishi"  # never "openpyxl"
+    p.lastModifiedBy = book.author or None
+    p.created = p.modified = now.replace(microsecond=0)
+    p.contentStatus = "草稿" if book.draft else None
+    p.keywords = "草稿" if book.draft else None
+
+
+def _header_cells(ws: Any, values: Sequence[Any]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    cells = []
+    for v in values:
+        c = WriteOnlyCell(ws, value=str(v))
+        c.font = Font(bold=True)
+        c.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        c.alignment = Alignment(vertical="center", wrap_text=True)
+        cells.append(c)
+    return cells
+
+
+def _column_setup(ws: Any, frame: pd.DataFrame, formats: dict[str, Any]) -> list[Any]:
+    """Widths (set before the first row: a streamed sheet writes them first) and each
+    column's format: one str, one list (a format per row) or None."""
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for i, col in enumerate(frame.columns, start=1):
+        fmt = formats.get(str(col), _format(str(col), frame[col]))
+        widest = max([_width(col), *(_width(v) for v in frame[col].head(500))])
+        width = min(max(widest, 6) + 2, 50)
+        if pd.api.types.is_datetime64_any_dtype(frame[col]) or fmt == AMOUNT_FORMAT:
+            width = max(width, 16)
+        ws.column_dimensions[get_column_letter(i)].width = width
+        out.append(fmt)
+    return out
+
+
+def _rows(ws: Any, rows: list[list[Any]], formats: list[Any]) -> None:
+    """Append the rows; a formatted value goes in a cell styled once per column and format
+    (openpyxl writes each row out as it is appended, so the cell can be reused)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    styled: dict[tuple[int, str], Any] = {}
+    plain = all(f is None for f in formats)
+    for n, row in enumerate(rows):
+        if plain:
+            ws.append(row)
+            continue
+        out = list(row)
+        for i, fmt in enumerate(formats):
+            value = row[i]
+            if fmt is None or value is None:
+                continue
+            f = fmt if isinstance(fmt, str) else fmt[n]
+            cell = styled.get((i, f))
+            if cell is None:
+                cell = styled[(i, f)] = WriteOnlyCell(ws)
+                cell.number_format = f
+            cell.value = value
+            out[i] = cell
+        ws.append(out)
+
+
+def _print_setup(ws: Any, header_row: int, n_cols: int, n_rows: int, book: Book, detail: bool):
+    from openpyxl.utils import get_column_letter
+
+    ws.freeze_panes = f"A{header_row + 1}"
+    if detail and n_cols:
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(n_cols)}{header_row + n_rows}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if book.draft:
+        ws.oddHeader.center.text = DRAFT_MARK
+
+
+def _write_sheet(wb: Any, name: str, sheet: Sheet, book: Book) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(name[:31])
+    frame = sheet.frame
+    formats = _column_setup(ws, frame, sheet.formats)
+    header_row = 2 if book.draft else 1
+    _print_setup(ws, header_row, len(frame.columns), len(frame), book, sheet.detail)
+    if book.draft:
+        mark = WriteOnlyCell(ws, value=DRAFT_MARK)
+        mark.font = Font(bold=True, color="B00000")
+        ws.append([mark])
+    ws.append(_header_cells(ws, list(frame.columns)))
+    _rows(ws, _cells(frame), formats)
+
+
+def export_tables(
+    path: Path, sheets: Mapping[str, pd.DataFrame | Sheet], book: Book | None = None
+) -> Path:
+    """One workbook, one sheet per table, formatted for reading in Excel; formulas neutralized."""
+    from openpyxl import Workbook
+
+    book = book or Book()
+
+    def write(tmp: Path) -> None:
+        wb = Workbook(write_only=True)
+        _properties(wb, book)
+        for name, sheet in sheets.items():
+            _write_sheet(wb, name, sheet if isinstance(sheet, Sheet) else Sheet(sheet), book)
+        if not sheets:
+            wb.create_sheet("空")
+        wb.save(tmp)
+
+    atomic_write(Path(path), write)
+    return Path(path)
 
 
 def publish(r: SummaryReport, out_dir: str | Path | None) -> list[Path]:
@@ -131,9 +356,17 @@ def publish(r: SummaryReport, out_dir: str | Path | None) -> list[Path]:
     from metrics.reporting.word import write_docx
 
     folder = Path(out_dir)
+    now = dt.datetime.now(dt.UTC)
+    book = Book(
+        r.metadata.get("title", r.title),
+        r.metadata.get("author", r.unit_name),
+        r.metadata.get("subject", ""),
+        r.draft,
+        now,
+    )
     written = [
-        write_docx(r, folder / "quarterly_summary.docx"),
-        export_tables(folder / "quarterly_summary.xlsx", workbook_sheets(r)),
+        write_docx(r, folder / "quarterly_summary.docx", now),
+        export_tables(folder / "quarterly_summary.xlsx", workbook_sheets(r), book),
     ]
     mode = 0o666 & ~_umask()  # the temporary file's 0600 would hide them from colleagues
     for path in written:

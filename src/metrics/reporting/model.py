@@ -143,6 +143,10 @@ class Target:
     share: float | None
     #: what the figure leaves out, said after the progress (另有…未注明采购主体类型，未计入)
     note: str = ""
+    #: the figures behind the words, for the .xlsx: 元/项/次/人次, the target, what was done
+    unit: str = ""
+    goal: float | None = None
+    done_value: kpi.Quantity | None = None
 
 
 @dataclass(frozen=True)
@@ -592,7 +596,7 @@ def _targets(
         goal_text = format_amount(goal) if amount else format_count(goal, unit=unit)
         if table in blocked:
             why = _unread(blocked, table)
-            rows.append(Target(label, goal_text, why, why, None))
+            rows.append(Target(label, goal_text, why, why, None, unit=unit, goal=goal))
             continue
         rows.append(
             Target(
@@ -602,6 +606,9 @@ def _targets(
                 format_progress(q.value, q.qualifier, goal),
                 (q.value or 0) / goal,
                 _unspecified_note(key, ytd),
+                unit,
+                goal,
+                q,
             )
         )
     return rows
@@ -632,7 +639,8 @@ def _comparison(
     A column is shown only when it differs from another: an annual report's 上期 is its
     上年同期 (one pair, 上年 and 同比), and 年内累计 is 本期 itself in a Q1 or annual report.
     """
-    rows = []
+    rows: list[list[str]] = []
+    figures: list[list[Any]] = []  # the same cells as numbers (kpi.Quantity) for the .xlsx
     for key, (label, unit, amount, table) in kpi.HEADLINES.items():
         if key == "purchases_unspecified_yuan" and (
             table in blocked or not any(f[key].value for f in (now, before, year_ago, ytd))
@@ -640,11 +648,15 @@ def _comparison(
             continue  # a row only when some purchase does not say whose it was
         if table in blocked:  # never a figure (nor 未登记) from a ledger that was not read
             rows.append([label, *[_unread(blocked, table)] * 6])
+            figures.append([unit, *[None] * 6])
             continue
         cur, pre, ago = now[key], before[key], year_ago[key]
         rec_pre = kpi.recorded(tables, table, win["previous"])
         rec_ago = kpi.recorded(tables, table, year_ago_p)
         cur_t, pre_t, ago_t, ytd_t = _qs([cur, pre, ago, ytd[key]], unit, amount)
+        figures.append(
+            [unit, cur, pre if rec_pre else None, None, ago if rec_ago else None, None, ytd[key]]
+        )
         rows.append(
             [
                 label,
@@ -664,6 +676,7 @@ def _comparison(
         keep = [i for i in keep if i not in (4, 5)]
     if _same(win["ytd"], win["period"]):
         keep.remove(6)
+    data = _figures_frame(headers, keep, rows, figures)
     headers = [headers[i] for i in keep]
     rows = [[row[i] for i in keep] for row in rows]
     return Table(
@@ -671,9 +684,30 @@ def _comparison(
         headers,
         rows,
         numeric=[n for n, i in enumerate(keep) if i in numeric],
-        data=pd.DataFrame(rows, columns=headers),
+        data=data,
         sheet="主要指标",
     )
+
+
+def _figures_frame(
+    headers: list[str], keep: list[int], rows: list[list[str]], figures: list[list[Any]]
+) -> pd.DataFrame:
+    """The comparison for the .xlsx: each figure a number with its 精度 beside it (约, 余…, or
+    why there is none), the changes as worded; 计量单位 says what the numbers count."""
+    out: dict[str, list[Any]] = {"指标": [r[0] for r in rows], "计量单位": [f[0] for f in figures]}
+    for i in keep[1:]:
+        column = [f[i] for f in figures]
+        if i in (3, 5):  # 环比, 同比: a sentence, never a bare difference of estimates
+            out[headers[i]] = [r[i] for r in rows]
+            continue
+        out[headers[i]] = [q.value if q is not None else None for q in column]
+        out[f"{headers[i]}精度"] = [
+            contract.QUALIFIER_LABELS.get(q.qualifier, q.qualifier)
+            if q is not None and q.value is not None
+            else r[i]
+            for q, r in zip(column, rows, strict=True)
+        ]
+    return pd.DataFrame(out)
 
 
 def _trend(
@@ -877,9 +911,10 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> l
         ]
         for r in _rows(overdue)
     ]
-    o_data = pd.DataFrame(o_rows, columns=o_headers).assign(计划完成时限=list(overdue["due_on"]))
-    # each deadline's precision, for the .xlsx cell format (text.excel_date_format)
-    o_data.attrs["date_precision"] = {"计划完成时限": list(overdue["due_on_precision"])}
+    o_data = pd.DataFrame(o_rows, columns=o_headers).assign(
+        计划完成时限=list(overdue["due_on"]),
+        计划完成时限精度=list(overdue.get("due_on_precision", pd.Series("day", overdue.index))),
+    )
     if group:  # a group's list: each item with its unit
         o_headers.insert(1, "单位")
         for row, unit in zip(o_rows, overdue["unit"], strict=True):

@@ -1,104 +1,81 @@
 """The leadership report as an editable Word document, written from the same model as the PDF.
 
-python-docx's ``font.name`` sets only the Latin font: Chinese runs need ``w:eastAsia`` on
-``w:rFonts`` and a zh-CN language tag, or Word falls back to another CJK face (python-docx
-#154, #1601). The styles are Word's own (正文 = Normal, 标题 1/2/3 = Heading 1/2/3, shown under
-their Chinese names in a Chinese Word) set to 仿宋 for the body and 黑体 for headings, so an
-办公室 can restyle the whole document the way it restyles any 公文. Page set-up follows
-GB/T 9704 (A4, margins 37/35/28/26 mm, page numbers "— 1 —").
+The document starts from the project's own template, templates/gongwen.docx (written by
+scripts/make_docx_template.py), never python-docx's: its styles carry the 公文 profile of
+GB/T 9704-2012 under names an 办公室 knows - 正文 (仿宋_GB2312 3号 on a fixed 28.9 pt line),
+一级标题 (黑体), 二级标题 (楷体_GB2312), 图题, 图片, 表格, 表格文字, 表头, 落款, 版记 - and its
+settings ask for Word 2013+ layout (compatibility mode 15). Paragraphs name a style and carry no
+fonts of their own, so an office restyles the whole document the way it restyles any 公文.
+Page set-up: A4, margins 37/35/28/26 mm, page numbers "— N —" (odd pages right, even pages
+left, one character in). The document properties are the report's: title, author = the unit,
+created and modified = the run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import itertools
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocumentType
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Length, Mm, Pt, RGBColor
+from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
-from docx.text.run import Run
 
 from metrics.reporting.model import Chart, SummaryReport, Table
 
-BODY_FONT = "仿宋"  # 正文
-HEADING_FONT = "黑体"  # 标题
-TITLE_FONT = "方正小标宋简体"  # 公文标题; Word falls back to 宋体 where it is missing
-TEXT_WIDTH = Cm(15.6)
-RED = RGBColor(0x8B, 0x1A, 0x1A)
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "gongwen.docx"
+TEXT_WIDTH = Mm(156)  # the 公文 text block: 210 - 28 - 26 mm
 BANTOU_RED = RGBColor(0xD0, 0x00, 0x00)  # the cover's title, as report.css draws it
+DRAFT_RED = RGBColor(0xB0, 0x00, 0x00)
+#: A table this short never splits across pages (its rows are kept with the next).
+KEEP_WHOLE_ROWS = 12
+#: 五号 for tables, 小五 for wide ones (six columns or more)
+TABLE_SIZE, WIDE_TABLE_SIZE = 10.5, 9.0
+#: A cell's left and right margins (the template's 108 twips each) and some slack, in pt.
+CELL_PADDING = 2 * 5.4 + 4
+#: A header this short is a word: it is not broken either (上年同/期).
+SHORT_HEADER = 6
+#: A figure and its unit, or a date: one line in a cell, never "约10.2万/元" or "2024年11月/20日".
+FIGURE = re.compile(
+    r"\d{4}年\d{1,2}月(?:\d{1,2}日)?"
+    r"|(?:约|近|不足|增加|减少)*\d[\d,.]*[万亿千]?[余多]?%?[^\s\d，。；：、（）()·/\-—～~]{0,3}"
+)
+ONE_CHARACTER = Pt(14)  # the page number's 4号 一字 from the margin
+APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Company>{company}</Company><TotalTime>0</TotalTime><ScaleCrop>false</ScaleCrop>"
+    "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+    "<HyperlinksChanged>false</HyperlinksChanged><Application>shishi</Application>"
+    "<DocSecurity>0</DocSecurity></Properties>"
+)
 
 
-def set_cjk_font(element: Any, font: str, size: float | None = None) -> None:
-    """Set Latin and East Asian font (and the zh-CN language) on a style or a run."""
-    f = element.font
-    f.name = font
+# --- building blocks -----------------------------------------------------------------------------
+
+
+def _para(doc: DocumentType, text: str, style: str | None = None) -> Paragraph:
+    return doc.add_paragraph(text, style=style)
+
+
+def _centered(doc: DocumentType, text: str, size: float | None = None) -> Paragraph:
+    p = doc.add_paragraph(style="Subtitle")
+    run = p.add_run(text)
     if size is not None:
-        f.size = Pt(size)
-    rpr = element.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), font)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-
-
-def _styles(doc: DocumentType) -> None:
-    styles = doc.styles
-    normal = styles["Normal"]
-    set_cjk_font(normal, BODY_FONT, 14)  # 三号仿宋 is the 公文 body; 四号 reads better in a 简报
-    normal.paragraph_format.line_spacing = Pt(26)
-    normal.paragraph_format.first_line_indent = Pt(28)
-    normal.paragraph_format.space_after = Pt(0)
-    for name, size in (("Title", 20), ("Heading 1", 16), ("Heading 2", 14), ("Heading 3", 14)):
-        style = styles[name]
-        set_cjk_font(style, TITLE_FONT if name == "Title" else HEADING_FONT, size)
-        style.font.bold = name != "Heading 1"
-        style.font.color.rgb = RGBColor(0, 0, 0)
-        style.paragraph_format.first_line_indent = Pt(0)
-        style.paragraph_format.space_before = Pt(12 if name == "Heading 1" else 6)
-        style.paragraph_format.space_after = Pt(6)
-        style.paragraph_format.keep_with_next = True
-    styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    caption = styles["Caption"]
-    set_cjk_font(caption, HEADING_FONT, 10.5)
-    caption.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
-    caption.font.italic = False
-    caption.paragraph_format.first_line_indent = Pt(0)
-    caption.paragraph_format.keep_with_next = True
-
-
-def _page_setup(doc: DocumentType) -> None:
-    s = doc.sections[0]
-    s.page_width, s.page_height = Mm(210), Mm(297)
-    s.top_margin, s.bottom_margin = Mm(37), Mm(35)
-    s.left_margin, s.right_margin = Mm(28), Mm(26)
-    footer = s.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(footer, "— ")
-    _field(footer, "PAGE")
-    _run(footer, " —")
-    s.different_first_page_header_footer = True
-
-
-def _run(paragraph: Paragraph, text: str, font: str = BODY_FONT, size: float | None = None) -> Run:
-    run = paragraph.add_run(text)
-    set_cjk_font(run, font, size)
-    return run
+        run.font.size = Pt(size)
+    return p
 
 
 def _field(paragraph: Paragraph, code: str) -> None:
@@ -114,97 +91,120 @@ def _field(paragraph: Paragraph, code: str) -> None:
         run._r.append(el)
 
 
-def _para(doc: DocumentType, text: str, style: str | None = None, **kw: Any) -> Paragraph:
-    p = doc.add_paragraph(style=style)
-    _run(p, text, **kw)
-    return p
+def _trpr(row: Any, tag: str) -> None:
+    row._tr.get_or_add_trPr().append(OxmlElement(tag))
 
 
-def _plain(doc: DocumentType, text: str, align: Any = None, size: float | None = None) -> Paragraph:
-    p = doc.add_paragraph()
-    p.paragraph_format.first_line_indent = Pt(0)
-    if align is not None:
-        p.alignment = align
-    _run(p, text, size=size)
+def text_width(text: str, size: float) -> float:
+    """Points a line of text takes, measured generously: a CJK character is one em, a digit or
+    letter 0.6 em (the stand-in fonts' digits are wider than 仿宋's half em), and a quarter em
+    where CJK meets a digit (Word and LibreOffice space them apart)."""
+    wide = [unicodedata.east_asian_width(ch) in "WF" for ch in text]
+    ems = sum(1.0 if w else 0.6 for w in wide)
+    ems += 0.25 * sum(a != b for a, b in itertools.pairwise(wide))
+    return ems * size
+
+
+def one_line(text: str, size: float) -> float:
+    """Points the widest figure-with-unit or date of a cell needs to stay on one line."""
+    return max((text_width(m.group(), size) for m in FIGURE.finditer(str(text))), default=0.0)
+
+
+def _widths(t: Table, size: float) -> list[Length]:
+    """Column widths: every figure and date whole on its line, the rest in proportion to text.
+
+    A column first gets what its widest figure needs; what the text block has left goes to
+    the columns whose longest text is wider than that, in proportion to the difference.
+    """
+    total = TEXT_WIDTH.pt
+    cells = [[str(h), *(str(r[i]) for r in t.rows)] for i, h in enumerate(t.headers)]
+    least = [
+        max(text_width(h, size) if len(h) <= SHORT_HEADER else 0, *(one_line(c, size) for c in col))
+        + CELL_PADDING
+        for h, col in zip(t.headers, cells, strict=True)
+    ]
+    want = [min(max(text_width(c, size) for c in col) + CELL_PADDING, total / 2) for col in cells]
+    want = [max(w, n) for w, n in zip(want, least, strict=True)]
+    if sum(want) <= total:
+        points = [w * total / sum(want) for w in want]
+    elif sum(least) >= total:
+        points = [n * total / sum(least) for n in least]
+    else:
+        spare, extra = total - sum(least), [w - n for w, n in zip(want, least, strict=True)]
+        points = [n + spare * e / sum(extra) for n, e in zip(least, extra, strict=True)]
+    return [Emu(int(Pt(p))) for p in points]
+
+
+def _cell(cell: _Cell, text: str, style: str, right: bool, size: float) -> Paragraph:
+    p = cell.paragraphs[0]
+    p.style = style
+    if right:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = p.add_run(str(text))
+    if size != TABLE_SIZE:
+        run.font.size = Pt(size)
     return p
 
 
 def _table(doc: DocumentType, t: Table) -> None:
     if t.caption:
-        _para(doc, t.caption, "Caption", font=HEADING_FONT)
+        _para(doc, t.caption, "Caption")
     if not t.rows:
-        _plain(doc, t.empty, size=12)
+        _para(doc, t.empty, "说明")
         return
-    table = doc.add_table(rows=1, cols=len(t.headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table = doc.add_table(rows=1, cols=len(t.headers), style="表格")
     numeric = set(t.numeric)
-    size = 9 if len(t.headers) >= 6 else 10.5  # 小五 for wide tables, 五号 otherwise
+    size = WIDE_TABLE_SIZE if len(t.headers) >= 6 else TABLE_SIZE
     for i, h in enumerate(t.headers):
-        _cell(table.rows[0].cells[i], h, bold=True, right=i in numeric, size=size)
-    header = table.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")  # the header row repeats on a new page
-    repeat.set(qn("w:val"), "true")
-    header.append(repeat)
-    for row in t.rows:
+        _cell(table.rows[0].cells[i], h, "表头", False, size)
+    _trpr(table.rows[0], "w:tblHeader")  # the header row repeats on a new page
+    for values in t.rows:
         cells = table.add_row().cells
-        for i, value in enumerate(row):
-            _cell(cells[i], value, right=i in numeric, size=size)
+        for i, value in enumerate(values):
+            _cell(cells[i], value, "表格文字", i in numeric, size)
+    _hold(table)
+    _set_widths(table, _widths(t, size))
+    doc.add_paragraph(style="说明")  # a table never touches the next one
+
+
+def _hold(table: DocxTable) -> None:
+    """No row splits across pages; a table of KEEP_WHOLE_ROWS rows or fewer stays whole."""
+    rows = table.rows
+    for row in rows:
+        _trpr(row, "w:cantSplit")
+    if len(rows) - 1 <= KEEP_WHOLE_ROWS:
+        for row in list(rows)[:-1]:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.keep_with_next = True
+
+
+def _set_widths(table: DocxTable, widths: list[Length]) -> None:
     table.autofit = False
-    widths = _widths(t)
     for grid, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
         grid.w = width  # LibreOffice lays out by the grid, Word by the cells: set both
     for col, width in zip(table.columns, widths, strict=True):
         for cell in col.cells:
             cell.width = width
-    doc.add_paragraph().paragraph_format.space_after = Pt(2)
-
-
-def _widths(t: Table) -> list[Length]:
-    """Column widths in proportion to their longest text (a date must not wrap mid-number)."""
-
-    def width(text: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-    need = [
-        min(max(width(h), *(width(str(r[i])) for r in t.rows)) + 2, 40)
-        for i, h in enumerate(t.headers)
-    ]
-    total = sum(need)
-    return [Emu(int(TEXT_WIDTH * n / total)) for n in need]
-
-
-def _cell(
-    cell: _Cell, text: str, bold: bool = False, right: bool = False, size: float = 10.5
-) -> None:
-    p = cell.paragraphs[0]
-    p.paragraph_format.first_line_indent = Pt(0)
-    p.paragraph_format.line_spacing = 1.0
-    if right:
-        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    run = _run(p, str(text), font=HEADING_FONT if bold else BODY_FONT, size=size)
-    run.bold = bold
 
 
 def _picture(
-    doc: DocumentType, data: bytes | Path, width: Length = TEXT_WIDTH, caption: str = ""
+    doc: DocumentType, data: bytes | Path, alt: str, width: Length = TEXT_WIDTH, caption: str = ""
 ) -> None:
-    p = doc.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.first_line_indent = Pt(0)
-    p.paragraph_format.line_spacing = 1.0  # the body's exact 26 pt would clip the picture
+    """A picture (style 图片: kept with its caption) and its alt text for a screen reader."""
+    p = doc.add_paragraph(style="图片")
     source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
-    p.add_run().add_picture(source, width=width)
+    shape = p.add_run().add_picture(source, width=width)
+    shape._inline.docPr.set("descr", alt)
     if caption:
-        c = _para(doc, caption, "Caption", font=HEADING_FONT)
-        c.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = False
 
 
 def _chart(doc: DocumentType, c: Chart) -> None:
     if c.png:
-        _picture(doc, c.png)
+        _picture(doc, c.png, c.title)
     else:
-        _plain(doc, f"{c.title}：图表未生成。")
+        _para(doc, f"{c.title}：图表未生成。")
 
 
 def _bullets(doc: DocumentType, items: list[str]) -> None:
@@ -212,72 +212,92 @@ def _bullets(doc: DocumentType, items: list[str]) -> None:
         _para(doc, f"{i}. {item}" if len(items) > 1 else item)
 
 
-def build_document(r: SummaryReport) -> DocumentType:
-    """The report as a python-docx Document (charts must have been drawn: charts.render_all)."""
-    doc = Document()
-    _styles(doc)
-    _page_setup(doc)
+# --- the document's parts ------------------------------------------------------------------------
+
+
+def _properties(doc: DocumentType, r: SummaryReport, now: dt.datetime) -> None:
+    """Core and app properties: the report's title, the unit, the run's time, shishi."""
     core = doc.core_properties
-    core.title, core.author, core.subject = (
-        r.metadata["title"],
-        r.metadata["author"],
-        r.metadata["subject"],
-    )
-    core.keywords, core.language = r.metadata["keywords"], "zh-CN"
+    core.title = r.metadata.get("title", r.title)
+    core.author = core.last_modified_by = r.metadata.get("author", r.unit_name)
+    core.subject = r.metadata.get("subject", "")
+    core.keywords = r.metadata.get("keywords", "")
+    core.language = "zh-CN"
+    core.created = core.modified = now.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None)
+    core.revision = 1
+    for part in doc.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            part._blob = APP_XML.format(company=escape(core.author)).encode("utf-8")
 
-    # cover
-    for _ in range(5):
-        doc.add_paragraph()
+
+def _page_numbers(doc: DocumentType) -> None:
+    """— N — in the footer: odd pages right, even pages left, one character in; none on the
+    cover (GB/T 9704 7.5)."""
+    s = doc.sections[0]
+    s.different_first_page_header_footer = True
+    for footer, align in (
+        (s.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (s.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        p = footer.paragraphs[0]
+        p.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            p.paragraph_format.right_indent = ONE_CHARACTER
+        else:
+            p.paragraph_format.left_indent = ONE_CHARACTER
+        p.add_run("— ")
+        _field(p, "PAGE")
+        p.add_run(" —")
+
+
+def _cover(doc: DocumentType, r: SummaryReport) -> None:
+    first = doc.add_paragraph(style="Subtitle")
+    first.paragraph_format.space_before = Pt(96)
     if r.draft:
-        p = _plain(doc, "草稿（数据不完整）", WD_ALIGN_PARAGRAPH.CENTER, 16)
-        p.runs[0].font.color.rgb = RGBColor(0xB0, 0, 0)
+        run = first.add_run("草稿（数据不完整）")
+        run.font.color.rgb = DRAFT_RED
+        first = doc.add_paragraph(style="Subtitle")
     if r.sample:
-        _plain(doc, "示例数据（虚构单位，仅供演示）", WD_ALIGN_PARAGRAPH.CENTER, 12)
+        first.add_run("示例数据（虚构单位，仅供演示）").font.size = Pt(12)
     # the 版头 in red, as the PDF's cover (GB/T 9704: the issuing body's mark is red)
-    _para(doc, r.title, "Title").runs[0].font.color.rgb = BANTOU_RED
-    _para(doc, r.subtitle, "Title").runs[0].font.size = Pt(16)
-    for _ in range(6):
-        doc.add_paragraph()
+    title = _para(doc, r.title, "Title")
+    title.paragraph_format.space_before = Pt(24)
+    title.runs[0].font.color.rgb = BANTOU_RED
+    subtitle = _para(doc, r.subtitle, "Subtitle")
+    subtitle.paragraph_format.space_after = Pt(160)
     for k, v in r.cover_meta.items():
-        _plain(doc, f"{k}：{v}", WD_ALIGN_PARAGRAPH.CENTER, 14)
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        _centered(doc, f"{k}：{v}", 14)
+    doc.add_paragraph(style="说明").add_run().add_break(WD_BREAK.PAGE)
 
-    # 一、总体情况
+
+def _summary(doc: DocumentType, r: SummaryReport) -> None:
+    """一、总体情况: notice, blockers, the cards, the sentences, targets and the comparison."""
     _para(doc, r.summary_title, "Heading 1")
     if r.notice:
         _para(doc, r.notice)
     if r.blockers:
         _para(doc, "草稿：以下数据不完整，本报告的数字不可引用", "Heading 3")
         _bullets(doc, r.blockers)
-    _table(
-        doc,
-        Table(
-            "", [c.label for c in r.cards], [[c.value for c in r.cards], [c.sub for c in r.cards]]
-        ),
-    )
+    cards = [c.label for c in r.cards], [[c.value for c in r.cards], [c.sub for c in r.cards]]
+    _table(doc, Table("", *cards))
     for s in r.sentences:
         _para(doc, s)
     if r.targets:
-        _table(
-            doc,
-            Table(
-                "年度目标完成情况",
-                ["指标", "年度目标", r.done_label, "完成进度"],
-                [[t.label, t.target, t.done, t.progress] for t in r.targets],
-                numeric=[1, 2, 3],
-            ),
-        )
+        rows = [[t.label, t.target, t.done, t.progress] for t in r.targets]
+        headers = ["指标", "年度目标", r.done_label, "完成进度"]
+        _table(doc, Table("年度目标完成情况", headers, rows, numeric=[1, 2, 3]))
     _table(doc, r.comparison)
     if r.units is not None:  # a group's report: its units side by side
         _table(doc, r.units)
     if r.trend is not None:
         _chart(doc, r.trend)
-    _plain(doc, r.precision_note, size=10.5)
+    _para(doc, r.precision_note, "说明")
 
+
+def _sections(doc: DocumentType, r: SummaryReport) -> None:
     _para(doc, r.completed_title, "Heading 1")
     _para(doc, r.completed_lead)
     _table(doc, r.completed)
-
     for sec in r.sections:
         _para(doc, sec.title, "Heading 1")
         if sec.unreadable:
@@ -288,46 +308,65 @@ def build_document(r: SummaryReport) -> DocumentType:
         for b in sec.blocks:
             _table(doc, b) if isinstance(b, Table) else _chart(doc, b)
 
-    if r.highlights_title:
-        _para(doc, r.highlights_title, "Heading 1")
-        if r.highlights:
-            _para(doc, "工作亮点", "Heading 2")
-            _bullets(doc, r.highlights)
-        for case in r.cases:
-            _para(doc, case.title, "Heading 2")
-            for text in case.paragraphs:
-                _para(doc, text)
-            for photo in case.photos:
-                _picture(doc, photo.path, Cm(11), photo.caption)
-    if r.problems_title:
-        _para(doc, r.problems_title, "Heading 1")
-        if r.problems:
-            _para(doc, "存在问题", "Heading 2")
-            _bullets(doc, r.problems)
-        if r.next_steps:
-            _para(doc, "下一步工作", "Heading 2")
-            _bullets(doc, r.next_steps)
 
-    # 落款, provenance, 版记: kept together on the last page
-    closing = [doc.add_paragraph()]
-    for line in (r.signature.unit, r.signature.date):
-        p = _plain(doc, line, WD_ALIGN_PARAGRAPH.RIGHT)
-        p.paragraph_format.right_indent = Cm(2)
-        closing.append(p)
-    closing.append(_plain(doc, r.provenance, size=10.5))
+def _highlights(doc: DocumentType, r: SummaryReport) -> None:
+    if not r.highlights_title:
+        return
+    _para(doc, r.highlights_title, "Heading 1")
+    if r.highlights:
+        _para(doc, "工作亮点", "Heading 2")
+        _bullets(doc, r.highlights)
+    for case in r.cases:
+        _para(doc, case.title, "Heading 2")
+        for text in case.paragraphs:
+            _para(doc, text)
+        for photo in case.photos:
+            alt = photo.caption or f"{case.title}照片"
+            _picture(doc, photo.path, alt, Cm(11), photo.caption)
+
+
+def _problems(doc: DocumentType, r: SummaryReport) -> None:
+    if not r.problems_title:
+        return
+    _para(doc, r.problems_title, "Heading 1")
+    for heading, items in (("存在问题", r.problems), ("下一步工作", r.next_steps)):
+        if items:
+            _para(doc, heading, "Heading 2")
+            _bullets(doc, items)
+
+
+def _closing(doc: DocumentType, r: SummaryReport) -> None:
+    """落款, provenance and 版记, kept together on the last page."""
+    closing = [doc.add_paragraph(style="落款")]
+    closing += [_para(doc, line, "落款") for line in (r.signature.unit, r.signature.date)]
+    closing.append(_para(doc, r.provenance, "说明"))
     for k, v in (("报送", r.signature.send_to), ("抄送", r.signature.copy_to)):
         if v:
-            closing.append(_plain(doc, f"{k}：{v}", size=12))
-    for p in closing[:-1]:
+            closing.append(_para(doc, f"{k}：{v}", "版记"))
+    for p in closing:
         p.paragraph_format.keep_with_next = True
+    closing[-1].paragraph_format.keep_with_next = False
+
+
+def build_document(r: SummaryReport, now: dt.datetime | None = None) -> DocumentType:
+    """The report as a python-docx Document (charts must have been drawn: charts.render_all)."""
+    doc = Document(str(TEMPLATE))
+    _properties(doc, r, now or dt.datetime.now(dt.UTC))
+    _page_numbers(doc)
+    _cover(doc, r)
+    _summary(doc, r)
+    _sections(doc, r)
+    _highlights(doc, r)
+    _problems(doc, r)
+    _closing(doc, r)
     return doc
 
 
-def write_docx(r: SummaryReport, path: Path) -> Path:
+def write_docx(r: SummaryReport, path: Path, now: dt.datetime | None = None) -> Path:
     """Save the document atomically (a failed run leaves the previous .docx)."""
     from metrics.cleaning.store import atomic_write
 
-    doc = build_document(r)
+    doc = build_document(r, now)
     atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
     return Path(path)
 
@@ -353,7 +392,7 @@ def add_revision(path: Path, revision: dict[str, Any]) -> None:
     body = doc.element.body
     before = len(body)  # new paragraphs and tables go in before the closing sectPr
     title = _para(doc, REVISION_TITLE + revision_note(revision), "Heading 3")
-    title.runs[0].font.color.rgb = RGBColor(0xB0, 0, 0)
+    title.runs[0].font.color.rgb = DRAFT_RED
     _table(doc, Table("", REVISION_HEADERS, revision_rows(revision)))
     added = list(body)[before - 1 : -1]
     if anchor is not None:
