@@ -7,6 +7,7 @@ at_least), amounts with separators, dates without a time part, and columns wide 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pandas as pd
 from metrics import contract
 from metrics.cleaning.store import atomic_write, neutralize_frame
 from metrics.reporting.model import SummaryReport
+from metrics.reporting.safe_text import output_frame, plain
 
 #: Codes in the processed tables -> the words an office reads (from the one contract).
 VALUES_CN = {
@@ -78,14 +80,14 @@ def export_tables(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
-                safe = neutralize_frame(frame)
+                safe = neutralize_frame(output_frame(frame))  # controls, bidi, ID numbers
                 for col in safe.columns:
                     if pd.api.types.is_datetime64_any_dtype(safe[col]):
                         stamps = safe[col]
                         if isinstance(stamps.dtype, pd.DatetimeTZDtype):
                             stamps = stamps.dt.tz_localize(None)
                         safe[col] = stamps.dt.normalize()
-                sheet = name[:31]
+                sheet = sheet_name(name)
                 safe.to_excel(writer, sheet_name=sheet, index=False)
                 ws = writer.sheets[sheet]
                 ws.freeze_panes = "A2"
@@ -108,6 +110,11 @@ def export_tables(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
 
     atomic_write(Path(path), write)
     return Path(path)
+
+
+def sheet_name(name: str) -> str:
+    """A name Excel accepts for a sheet: :func:`plain`, no \\ / ? * [ ] :, 31 characters."""
+    return re.sub(r"[\\/?*\[\]:]", "_", plain(name))[:31] or "Sheet"
 
 
 def _format(header: str, column: pd.Series) -> str | None:

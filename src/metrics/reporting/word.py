@@ -27,6 +27,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from metrics.reporting.model import Chart, SummaryReport, Table
+from metrics.reporting.safe_text import for_output
 
 BODY_FONT = "仿宋"  # 正文
 HEADING_FONT = "黑体"  # 标题
@@ -96,7 +97,7 @@ def _page_setup(doc: DocumentType) -> None:
 
 
 def _run(paragraph: Paragraph, text: str, font: str = BODY_FONT, size: float | None = None) -> Run:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(for_output(text))  # XML-safe: no controls; identifiers masked
     set_cjk_font(run, font, size)
     return run
 
@@ -219,9 +220,9 @@ def build_document(r: SummaryReport) -> DocumentType:
     _page_setup(doc)
     core = doc.core_properties
     core.title, core.author, core.subject = (
-        r.metadata["title"],
-        r.metadata["author"],
-        r.metadata["subject"],
+        for_output(r.metadata["title"]),
+        for_output(r.metadata["author"]),
+        for_output(r.metadata["subject"]),
     )
     core.keywords, core.language = r.metadata["keywords"], "zh-CN"
 
