@@ -269,7 +269,7 @@ def published(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".shishi.lock")
+        if p.is_file() and not p.name.endswith(".failed.ipynb")  # the log is not published
     }
 
 
