@@ -631,7 +631,9 @@ def test_a_report_on_a_file_named_with_a_newline_and_an_escape(
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / EVIL_FILE).write_text(HEADER + "2024-10-01,张三,100\n", encoding="utf-8")
+    (raw / EVIL_FILE).write_text(  # a column not read: its line names the file
+        "日期,捐赠方,金额,身份证号\n2024-10-01,张三,100,110101199003071234\n", encoding="utf-8"
+    )
     (raw / "shishi.toml").write_text('[unit]\nname = "青江\u202e卷烟厂"\n', encoding="utf-8")
     reports = tmp_path / "r"
     code = main(["report", "--period", "2024Q4", "--raw", str(raw), "--out", str(tmp_path / "p"),
@@ -639,7 +641,8 @@ def test_a_report_on_a_file_named_with_a_newline_and_an_escape(
     out, err = capsys.readouterr()
     assert code == ExitCode.OK, err
     assert "\x1b" not in out + err and "\u202e" not in out + err
-    assert "捐款\\n\\x1b[31m2024.csv" in out  # said as an escape, never run by the terminal
+    [line] = [x for x in out.splitlines() if "未识别的列" in x]
+    assert "捐款\\n\\x1b[31m2024.csv" in line  # said as an escape, never run by the terminal
     folder = reports / "2024Q4"
     for name in ["quarterly_summary.pdf", "quarterly_summary.docx", "quarterly_summary.xlsx",
                  "data_quality.pdf"]:  # fmt: skip
