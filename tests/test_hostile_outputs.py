@@ -404,6 +404,13 @@ def test_tampered_entries_are_said_not_listed(
     (unit / "quarterly_summary.pdf").symlink_to(tmp_path / "elsewhere.pdf")
     (unit / "data_quality.pdf").mkdir()
     assert kept_versions(job.out_dir) == [kept]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = published_job(tmp_path / "other")
+    (other.out_dir / VERSIONS).symlink_to(elsewhere)  # a version would be written out there
+    with pytest.raises(OutputError, match="不是 shishi 建的文件夹"):
+        keep_version(other)
+    assert list(elsewhere.iterdir()) == []
     _print_outputs(tmp_path / "r", ["2024Q4"])
     out, err = capsys.readouterr()
     assert "后勤/quarterly_summary.pdf" not in out and "后勤/data_quality.pdf" not in out

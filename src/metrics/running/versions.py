@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from metrics.errors import InputError, ShishiError
+from metrics.errors import InputError, OutputError, ShishiError
 from metrics.periods import Period
 from metrics.scope import Scope
 
@@ -105,6 +105,12 @@ def keep_version(job: Any) -> Path:
     from metrics.cleaning.store import clear_stale, open_stage
 
     versions = job.out_dir / VERSIONS
+    if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+        raise OutputError(
+            f"{VERSIONS} 不是 shishi 建的文件夹（是一个链接或文件），旧版无法保存",
+            f"请把它移走（shishi 会重新建立 {VERSIONS}/ 文件夹）后重新运行",
+            path=versions,
+        )
     clear_stale(versions)  # half copies of killed runs
     digest = _digest(job.pdf, job.figures)
     for kept in kept_versions(job.out_dir):
