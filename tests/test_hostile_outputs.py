@@ -342,6 +342,27 @@ def test_a_set_whose_commit_fails_is_not_published_at_all(
     assert (jobs[0].out_dir / "data_quality.pdf").read_bytes() == b"%PDF old"
 
 
+@pytest.mark.e2e
+def test_a_report_failing_in_a_shared_stage_leaves_only_its_own_files_out(tmp_path: Path) -> None:
+    """The leadership notebook writes its Word and Excel files, then fails; the data-quality
+    report of the same folder is published, and the old leadership set is kept whole."""
+    from metrics.running import batch
+
+    nbs = stamp_notebooks(tmp_path / "nbs", "raise RuntimeError('late')")
+    raw = raw_with_one_donation(tmp_path)
+    jobs = plan_jobs(["2024Q4"], [""], tmp_path / "r", tmp_path / "p", raw, None, "fp", nbs)
+    out = jobs[0].out_dir
+    out.mkdir(parents=True)
+    for name in ["quarterly_summary.pdf", "quarterly_summary.docx", "quarterly_summary.xlsx"]:
+        (out / name).write_bytes(b"old " + name.encode())
+    result = batch.run_jobs(jobs, force=True)
+    assert [j.name for j in result.made] == ["data_quality"] and not result.unwritten
+    assert (out / "data_quality.pdf").read_bytes().startswith(b"%PDF")
+    for name in ["quarterly_summary.pdf", "quarterly_summary.docx", "quarterly_summary.xlsx"]:
+        assert (out / name).read_bytes() == b"old " + name.encode()
+    assert not (out / "charts").exists()
+
+
 def published_job(tmp_path: Path) -> Job:
     """A leadership report as published: its PDF, figures, Word file and charts."""
     job = Job("quarterly_summary", "2024Q4", "", tmp_path / "r" / "2024Q4", {}, "fp")
