@@ -1,7 +1,8 @@
 """Faults and hostile text on the way out: no mixed outputs, no traceback, nothing left running,
 nothing fetched, nothing unreadable to the team.
 
-Grouped by the promise each test guards; the numbers are the cases of issue 12.
+Grouped by the promise each test guards; the numbers are the cases of issue 12, and the
+tests of issue 21 (hardening round three) follow those of the promise they guard.
 """
 
 from __future__ import annotations
@@ -254,6 +255,193 @@ def test_a_report_failing_after_its_companions_keeps_the_previous_set(tmp_path: 
     assert [p.name for p in job.out_dir.iterdir() if p.name.startswith(".staging")] == []
 
 
+# issue 21, cases 8 and 12: a set is published whole; versions/ holds only what shishi kept
+
+
+def stamp_notebooks(folder: Path, leadership: str = "") -> Path:
+    """Both reports, each showing a new token per run (so a new PDF differs from the old)."""
+    show = "import uuid\nfrom IPython.display import HTML, display\ndisplay(HTML(f'<p>{uuid.uuid4()}</p>'))"
+    echo_notebook(folder, COMPANION_WRITER + leadership + "\n" + show, "quarterly_summary")
+    return echo_notebook(folder, show, "data_quality")
+
+
+def published(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.endswith(".failed.ipynb")  # the log is not published
+    }
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("where", ["kernel", "pdf"])
+def test_disk_full_while_publishing_keeps_the_published_set(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """ENOSPC in the notebook (its Word file) or in the PDF write: exit 7 with the Chinese
+    line, and the published set as it was (before: exit 6, data_quality.pdf published alone)."""
+    from metrics.reporting import render
+
+    raw = raw_with_one_donation(tmp_path)
+    nbs = stamp_notebooks(tmp_path / "nbs")
+    args = ["report", "--period", "2024Q4", "--raw", str(raw), "--out", str(tmp_path / "p"),
+            "--reports", str(tmp_path / "r"), "--notebooks", str(nbs), "--force"]  # fmt: skip
+    assert main(args) == ExitCode.OK
+    out = tmp_path / "r" / "2024Q4"
+    before = published(out)
+    assert {"data_quality.pdf", "quarterly_summary.pdf", "quarterly_summary.docx"} <= set(before)
+    if where == "kernel":
+        stamp_notebooks(nbs, "raise OSError(28, 'No space left on device')")
+    else:
+        real = render.notebook_to_pdf
+
+        def full(nb, pdf_path, marks=None, attachments=None):
+            if pdf_path.name == "quarterly_summary.pdf":
+                raise OSError(errno.ENOSPC, "No space left on device", str(pdf_path))
+            return real(nb, pdf_path, marks)
+
+        monkeypatch.setattr(render, "notebook_to_pdf", full)
+    capsys.readouterr()
+    assert main(args) == ExitCode.OUTPUT
+    err = capsys.readouterr().err
+    assert "磁盘空间不足" in err and "Traceback" not in err and "Errno" not in err
+    assert published(out) == before  # data_quality.pdf included
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+@pytest.mark.e2e
+def test_a_set_whose_commit_fails_is_not_published_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both reports made, then the disk fills while the set is marked complete: nothing moves
+    in, and the run says which output could not be written."""
+    from metrics.cleaning import store
+    from metrics.running import batch
+
+    nbs = stamp_notebooks(tmp_path / "nbs")
+    raw = raw_with_one_donation(tmp_path)
+    jobs = plan_jobs(["2024Q4"], [""], tmp_path / "r", tmp_path / "p", raw, None, "fp", nbs)
+    jobs[0].out_dir.mkdir(parents=True)
+    (jobs[0].out_dir / "data_quality.pdf").write_bytes(b"%PDF old")
+    real_open = Path.open
+
+    def full(self: Path, *args, **kwargs):
+        if self.name == store.COMMIT_MARK:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", full)
+    result = batch.run_jobs(jobs, force=True)
+    assert not result.made and len(result.failed) == 2
+    assert list(result.unwritten) == [jobs[0].out_dir]
+    assert "磁盘空间不足" in str(result.unwritten[jobs[0].out_dir])
+    assert sorted(p.name for p in jobs[0].out_dir.iterdir()) == ["data_quality.pdf"]
+    assert (jobs[0].out_dir / "data_quality.pdf").read_bytes() == b"%PDF old"
+
+
+@pytest.mark.e2e
+def test_a_report_failing_in_a_shared_stage_leaves_only_its_own_files_out(tmp_path: Path) -> None:
+    """The leadership notebook writes its Word and Excel files, then fails; the data-quality
+    report of the same folder is published, and the old leadership set is kept whole."""
+    from metrics.running import batch
+
+    nbs = stamp_notebooks(tmp_path / "nbs", "raise RuntimeError('late')")
+    raw = raw_with_one_donation(tmp_path)
+    jobs = plan_jobs(["2024Q4"], [""], tmp_path / "r", tmp_path / "p", raw, None, "fp", nbs)
+    out = jobs[0].out_dir
+    out.mkdir(parents=True)
+    for name in ["quarterly_summary.pdf", "quarterly_summary.docx", "quarterly_summary.xlsx"]:
+        (out / name).write_bytes(b"old " + name.encode())
+    result = batch.run_jobs(jobs, force=True)
+    assert [j.name for j in result.made] == ["data_quality"] and not result.unwritten
+    assert (out / "data_quality.pdf").read_bytes().startswith(b"%PDF")
+    for name in ["quarterly_summary.pdf", "quarterly_summary.docx", "quarterly_summary.xlsx"]:
+        assert (out / name).read_bytes() == b"old " + name.encode()
+    assert not (out / "charts").exists()
+
+
+def published_job(tmp_path: Path) -> Job:
+    """A leadership report as published: its PDF, figures, Word file and charts."""
+    job = Job("quarterly_summary", "2024Q4", "", tmp_path / "r" / "2024Q4", {}, "fp")
+    job.out_dir.mkdir(parents=True)
+    job.pdf.write_bytes(b"%PDF published")
+    job.figures.write_text("{}", encoding="utf-8")
+    (job.out_dir / "charts").mkdir()
+    (job.out_dir / "charts" / "c.png").write_bytes(b"png")
+    return job
+
+
+def test_a_killed_run_leaves_no_duplicate_version(tmp_path: Path) -> None:
+    """Each killed run used to copy the published set into versions/ again; the next run
+    finds the copy by its content, and a half-made copy is cleared."""
+    from metrics.running.versions import VERSIONS, keep_version, kept_versions
+
+    job = published_job(tmp_path)
+    first = keep_version(job)  # ... and the run is killed before its new set is published
+    half = job.out_dir / VERSIONS / ".staging-killed"
+    half.mkdir()
+    (half / "quarterly_summary.pdf").write_bytes(b"%PDF half")
+    assert keep_version(job) == first  # the next run: the same set, not copied again
+    assert kept_versions(job.out_dir) == [first]
+    assert [p.name for p in (job.out_dir / VERSIONS).iterdir()] == [first.name]
+    assert (first / "charts" / "c.png").read_bytes() == b"png"
+    job.pdf.write_bytes(b"%PDF a newer publication")
+    assert keep_version(job) != first and len(kept_versions(job.out_dir)) == 2
+
+
+def test_a_version_copies_no_link(tmp_path: Path) -> None:
+    """A link in place of a published file is not followed into versions/."""
+    from metrics.running.versions import keep_version
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密")
+    job = published_job(tmp_path)
+    (job.out_dir / "quarterly_summary.docx").symlink_to(secret)
+    (job.out_dir / "charts" / "leak.png").symlink_to(secret)
+    kept = keep_version(job)
+    assert (kept / "quarterly_summary.pdf").read_bytes() == b"%PDF published"
+    assert not (kept / "quarterly_summary.docx").exists()
+    assert not (kept / "charts" / "leak.png").is_file()
+
+
+def test_tampered_entries_are_said_not_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from metrics.running.cli import _print_outputs
+    from metrics.running.versions import VERSIONS, keep_version, kept_versions
+
+    job = published_job(tmp_path)
+    (tmp_path / "elsewhere.pdf").write_bytes(b"%PDF not shishi's")
+    kept = keep_version(job)
+    versions = job.out_dir / VERSIONS
+    (versions / "20240101-000000").mkdir()
+    (versions / "20240101-000000" / "quarterly_summary.pdf").mkdir()  # a folder, not a PDF
+    (versions / "20240102-000000").symlink_to(kept)  # a link to a real version
+    unit = job.out_dir / "后勤"
+    unit.mkdir()
+    (unit / "quarterly_summary.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    (unit / "data_quality.pdf").mkdir()
+    assert kept_versions(job.out_dir) == [kept]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = published_job(tmp_path / "other")
+    (other.out_dir / VERSIONS).symlink_to(elsewhere)  # a version would be written out there
+    with pytest.raises(OutputError, match="不是 shishi 建的文件夹"):
+        keep_version(other)
+    assert list(elsewhere.iterdir()) == []
+    _print_outputs(tmp_path / "r", ["2024Q4"])
+    out, err = capsys.readouterr()
+    assert "后勤/quarterly_summary.pdf" not in out and "后勤/data_quality.pdf" not in out
+    assert "quarterly_summary.pdf" in out  # the real one
+    for said in ["versions/20240101-000000 不是 shishi 保存的旧版", "versions/20240102-000000 是一个链接",
+                 "quarterly_summary.pdf 是一个链接", "data_quality.pdf 是一个文件夹"]:  # fmt: skip
+        assert said in err
+    assert kept.name not in err
+
+
 # --- 8 and 14. Edge conditions are one Chinese line with their exit code ---------------------
 
 
@@ -394,6 +582,212 @@ def test_undrawable_follows_the_installed_fonts() -> None:
         shown = safe_text.for_display("𠀀😀")
     for ch, out in zip("𠀀😀", shown, strict=True):
         assert out == (ch if ord(ch) in covered else "〓")
+
+
+# issue 21, cases 4 and 5: one sanitiser for every text that leaves shishi
+
+EVIL_FILE = "捐款\n\x1b[31m2024.csv"
+EVIL_UNIT = "青江\u202e卷烟厂\x1b"
+
+
+def test_one_sanitiser_escapes_controls_and_removes_bidi() -> None:
+    assert safe_text.plain(EVIL_FILE) == "捐款\\n\\x1b[31m2024.csv"  # one printable line
+    assert safe_text.escape_controls is safe_text.plain  # the terminal's, the same function
+    assert safe_text.for_output(EVIL_UNIT) == "青江卷烟厂\\x1b"
+    assert safe_text.for_output("第一行\n第二行") == "第一行\n第二行"  # a line break in a document
+    assert safe_text.for_display(EVIL_FILE) == "捐款\n\\x1b[31m2024.csv"
+
+
+def sample_report(tmp_path: Path):
+    from metrics.reporting.model import load_summary
+
+    raw = raw_with_one_donation(tmp_path)
+    run_clean(raw, tmp_path / "p")
+    return load_summary("2024Q4", "", tmp_path / "p", raw)
+
+
+def test_word_and_excel_take_control_characters_and_bidi(tmp_path: Path) -> None:
+    """A unit name with an ESC or a bidi override: "All strings must be XML compatible"
+    (python-docx) and IllegalCharacterError (openpyxl) before; now written, escaped."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from metrics.reporting import export
+
+    r = sample_report(tmp_path)
+    r.title = EVIL_UNIT + r.title
+    r.metadata["author"] = EVIL_UNIT
+    r.sentences.append(f"来自 {EVIL_FILE}")
+    frame = r.source_tables["donations"]
+    r.source_tables["donations"] = frame.assign(source_file=EVIL_FILE, source_sheet=EVIL_UNIT)
+    r.tables[0].sheet = EVIL_UNIT  # a sheet named from data
+    docx, xlsx = export.publish(r, tmp_path / "out")
+    doc = Document(str(docx))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "青江卷烟厂\\x1b" in text and "\u202e" not in text and "\x1b" not in text
+    assert doc.core_properties.author == "青江卷烟厂\\x1b"
+    wb = load_workbook(xlsx)
+    assert "青江卷烟厂_x1b" in wb.sheetnames  # the escape's \\ is no sheet-name character
+    cells = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row]
+    assert "捐款\n\\x1b[31m2024.csv" in cells
+    assert not any(isinstance(c, str) and ("\x1b" in c or "\u202e" in c) for c in cells)
+
+
+def test_pdf_html_and_chart_labels_take_the_same_sanitiser() -> None:
+    from metrics.reporting.charts import bar_chart
+    from metrics.reporting.present import paragraph, table
+    from metrics.reporting.quality import todo_html
+
+    cell = table(pd.DataFrame({"f": [EVIL_FILE]}), {"f": "文件"}).data
+    assert "\x1b" not in cell and "\\x1b[31m" in cell
+    assert "\x1b" not in paragraph(EVIL_UNIT).data and "\u202e" not in paragraph(EVIL_UNIT).data
+    page = todo_html([{"file": EVIL_FILE, "message": EVIL_UNIT, "hint": "改名"}], pd.DataFrame())
+    assert "\x1b" not in page and "\u202e" not in page and "\\x1b[31m" in page
+    fig = bar_chart([EVIL_UNIT, "普通"], [2, 1], EVIL_FILE)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()] + [fig.axes[0].get_title()]
+    assert not any("\x1b" in t or "\u202e" in t for t in labels)
+
+
+@pytest.mark.e2e
+def test_a_report_on_a_file_named_with_a_newline_and_an_escape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`shishi report` on a file whose name holds "\\n" and "\\x1b[31m", for a unit whose name
+    holds a bidi override: exit 0, every output made, the terminal escaped (before: the
+    leadership notebook failed with IllegalCharacterError, exit 6, the ESC printed raw)."""
+    from openpyxl import load_workbook
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / EVIL_FILE).write_text(  # a column not read: its line names the file
+        "日期,捐赠方,金额,身份证号\n2024-10-01,张三,100,110101199003071234\n", encoding="utf-8"
+    )
+    (raw / "shishi.toml").write_text('[unit]\nname = "青江\u202e卷烟厂"\n', encoding="utf-8")
+    reports = tmp_path / "r"
+    code = main(["report", "--period", "2024Q4", "--raw", str(raw), "--out", str(tmp_path / "p"),
+                 "--reports", str(reports)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == ExitCode.OK, err
+    assert "\x1b" not in out + err and "\u202e" not in out + err
+    [line] = [x for x in out.splitlines() if "未识别的列" in x]
+    assert "捐款\\n\\x1b[31m2024.csv" in line  # said as an escape, never run by the terminal
+    folder = reports / "2024Q4"
+    for name in ["quarterly_summary.pdf", "quarterly_summary.docx", "quarterly_summary.xlsx",
+                 "data_quality.pdf"]:  # fmt: skip
+        assert (folder / name).is_file(), name
+    cells = [
+        c
+        for ws in load_workbook(folder / "quarterly_summary.xlsx")
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    ]
+    assert any("\\x1b[31m2024.csv" in c for c in cells)
+    assert not any("\x1b" in c or "\u202e" in c for c in cells)
+    text = subprocess.run(
+        ["pdftotext", str(folder / "data_quality.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "\\x1b[31m2024.csv" in text and "\x1b" not in text
+
+
+# --- issue 21. Personal identifiers masked in every output that leaves the analyst's desk --
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "张伟 电话13812345678 身份证110101199003071234",
+            "张伟 电话138****5678 身份证110101********1234",
+        ),
+        ("身份证号11010119900307123X。", "身份证号110101********123X。"),
+        ("旧证110101900307123", "旧证110101*****7123"),
+        ("+86 13912345678", "+86 139****5678"),
+        ("办公室010-12345678", "办公室010-****5678"),
+        ("卡号6222021234567890123", "卡号6222***********0123"),
+        ("卡 6222 0212 3456 7890", "卡 6222 **** **** 7890"),
+    ],
+)
+def test_identifiers_are_masked_keeping_their_shape(text: str, shown: str) -> None:
+    from metrics.reporting.personal import mask
+
+    assert mask(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12,500元",
+        "2024-10-01",
+        "第1381234567号",
+        "a13812345678b",
+        "sha256 9f86d081884c7d659a2feaa0",
+    ],
+)
+def test_numbers_that_are_no_identifier_stay(text: str) -> None:
+    from metrics.reporting.personal import mask
+
+    assert mask(text) == text
+
+
+def test_the_workbook_masks_notes_but_keeps_the_transaction_number(tmp_path: Path) -> None:
+    """The 备注 "张伟 电话13812345678 身份证110101199003071234" was copied whole into the
+    捐款捐物明细 sheet of quarterly_summary.xlsx; a 16-digit 交易单号 is the ledger's own."""
+    from openpyxl import load_workbook
+
+    from metrics.reporting.export import DETAIL, detail_sheet, export_tables
+
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-10-01"]),
+            "donor": ["张伟 13812345678"],
+            "ref": ["4200001234567890"],
+            "amount_yuan": [13812345678.0],
+            "note": ["张伟 电话13812345678 身份证110101199003071234"],
+            "source_file": ["捐款.csv"],
+        }
+    )
+    path = export_tables(
+        tmp_path / "q.xlsx", {DETAIL["donations"]: detail_sheet("donations", frame)}
+    )
+    [header, row] = list(load_workbook(path)[DETAIL["donations"]].iter_rows(values_only=True))
+    shown = dict(zip(header, row, strict=True))
+    assert shown["备注"] == "张伟 电话138****5678 身份证110101********1234"
+    assert shown["捐赠方"] == "张伟 138****5678"
+    assert shown["交易单号"] == "4200001234567890"  # a reference number, not a bank card
+    assert shown["金额（元）"] == 13812345678  # a number stays a number
+
+
+def test_word_and_pdf_mask_identifiers(tmp_path: Path) -> None:
+    from docx import Document
+
+    from metrics.reporting import export
+    from metrics.reporting.present import table
+
+    r = sample_report(tmp_path)
+    r.sentences.append("联系人电话13812345678")
+    docx, _ = export.publish(r, tmp_path / "out")
+    text = "".join(p.text for p in Document(str(docx)).paragraphs)
+    assert "138****5678" in text and "13812345678" not in text
+    cell = table(pd.DataFrame({"n": ["身份证110101199003071234"]}), {"n": "备注"}).data
+    assert "110101********1234" in cell and "199003071234" not in cell
+
+
+def test_the_data_quality_report_names_where_identifiers_were_not_what(tmp_path: Path) -> None:
+    from metrics.reporting.personal import processed_note
+    from metrics.scope import Scope
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "捐款2024.csv").write_text(
+        "日期,捐赠方,金额,备注\n2024-10-01,张三,100,张伟 电话13812345678\n2024-10-02,李四,50,\n",
+        encoding="utf-8",
+    )
+    run_clean(raw, tmp_path / "p")
+    assert load_processed(tmp_path / "p")["donations"]["note"].tolist()[0].endswith("13812345678")
+    note = processed_note(tmp_path / "p", Scope.whole())
+    assert "捐款2024.csv（备注）" in note
+    assert "13812345678" not in note and "张伟" not in note
 
 
 # --- 10. Nothing left running ----------------------------------------------------------------

@@ -140,20 +140,38 @@ def staged(folder: Path) -> Iterator[Path]:
     renames is finished by the next :func:`clear_stale` (or reader). When the block raises,
     the staging folder is deleted and folder is left as it was.
     """
+    stage = open_stage(folder)
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    commit_stage(stage, folder)
+
+
+def open_stage(folder: Path) -> Path:
+    """A new, uniquely named staging folder in folder (see :func:`staged`)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
         follow_umask(stage, directory=True)
     except OSError as exc:
         raise output_error(exc, folder) from exc
+    return stage
+
+
+def commit_stage(stage: Path, folder: Path) -> None:
+    """Mark a staging folder complete, then move its files in; on an error (disk full) the
+    staging folder is deleted and folder is left as it was."""
     try:
-        yield stage
         with (stage / COMMIT_MARK).open("w") as fh:
             fh.write(uuid.uuid4().hex)
             fh.flush()
             os.fsync(fh.fileno())
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(stage, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise output_error(exc, folder) from exc
         raise
     try:
         _move_in(stage, folder)

@@ -13,6 +13,7 @@ hold every cell in memory as an object.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import pandas as pd
 from metrics import contract
 from metrics.cleaning.store import atomic_write, neutralize_frame
 from metrics.reporting.model import SummaryReport
+from metrics.reporting.safe_text import output_frame, plain
 from metrics.reporting.text import currency_name, excel_date_format
 
 #: Codes in the processed tables -> the words an office reads (from the one contract).
@@ -184,6 +186,11 @@ def _width(value: object) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def sheet_name(name: str) -> str:
+    """A name Excel accepts for a sheet: :func:`plain`, no \\ / ? * [ ] :, 31 characters."""
+    return re.sub(r"[\\/?*\[\]:]", "_", plain(name))[:31] or "Sheet"
+
+
 def _format(header: str, column: pd.Series) -> str | None:
     """The display format a column's dtype and header ask for (None: as Excel shows it)."""
     if pd.api.types.is_datetime64_any_dtype(column):
@@ -205,7 +212,7 @@ def _format(header: str, column: pd.Series) -> str | None:
 def _cells(frame: pd.DataFrame) -> list[list[Any]]:
     """Plain Python values, row by row: None for every kind of missing, datetimes at midnight
     (no time part), and text neutralized so Excel never runs it as a formula."""
-    safe = neutralize_frame(frame)
+    safe = neutralize_frame(output_frame(frame))  # controls, bidi, ID numbers
     for col in safe.columns:
         if pd.api.types.is_datetime64_any_dtype(safe[col]):
             stamps = safe[col]
@@ -315,7 +322,7 @@ def _write_sheet(wb: Any, name: str, sheet: Sheet, book: Book) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    ws = wb.create_sheet(name[:31])
+    ws = wb.create_sheet(sheet_name(name))
     frame = sheet.frame
     formats = _column_setup(ws, frame, sheet.formats)
     header_row = 2 if book.draft else 1
@@ -357,10 +364,10 @@ def publish(r: SummaryReport, out_dir: str | Path | None) -> list[Path]:
 
     folder = Path(out_dir)
     now = dt.datetime.now(dt.UTC)
-    book = Book(
-        r.metadata.get("title", r.title),
-        r.metadata.get("author", r.unit_name),
-        r.metadata.get("subject", ""),
+    book = Book(  # document properties are XML too: the same sanitiser as every cell
+        plain(r.metadata.get("title", r.title)),
+        plain(r.metadata.get("author", r.unit_name)),
+        plain(r.metadata.get("subject", "")),
         r.draft,
         now,
     )

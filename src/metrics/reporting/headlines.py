@@ -20,6 +20,7 @@ import pandas as pd
 
 from metrics.periods import Period
 from metrics.reporting import kpi
+from metrics.reporting.safe_text import escape_html
 from metrics.reporting.text import format_amount, format_count
 
 #: Rows listed per changed figure in the PDF and Word (the JSON keeps all).
@@ -289,9 +290,8 @@ def revision_note(revision: dict[str, Any]) -> str:
 
 def revision_box_html(revision: dict[str, Any]) -> str:
     """The 与上一版相比 table put on a revised leadership report's summary page."""
-    import html
 
-    e = html.escape
+    e = escape_html  # the one sanitiser (safe_text)
     body = ""
     for label, old, new, rows in revision_rows(revision):
         if not old and not new and not rows:

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from metrics.contract import COUNT_KEYS, STATUS_LABELS, TABLE_LABELS, Reason
+from metrics.reporting.safe_text import escape_html
 
 TABLE_CN: dict[str | None, str] = {None: "—"} | dict(TABLE_LABELS.items())
 STATUS_CN = STATUS_LABELS
@@ -270,9 +271,8 @@ def running_conflicts(manifest: dict[str, Any]) -> pd.DataFrame:
 def todo_html(blockers: list[dict[str, Any]], review: pd.DataFrame) -> str:
     """The data-quality report's first page: what blocks the leadership report and how to fix
     each item (with the exact shishi.toml lines), then what to confirm. Every value escaped."""
-    import html
 
-    e = html.escape
+    e = escape_html  # the one sanitiser (safe_text)
     parts = []
     if blockers:
         parts.append(

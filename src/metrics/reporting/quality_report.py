@@ -22,7 +22,7 @@ from metrics.cleaning.store import load_manifest, load_processed, load_side_tabl
 from metrics.contract import TABLES
 from metrics.paths import data_dirs
 from metrics.periods import Period
-from metrics.reporting import present, quality
+from metrics.reporting import personal, present, quality
 from metrics.reporting.receipts import (
     MATRIX_COLUMNS,
     branch_label,
@@ -30,6 +30,7 @@ from metrics.reporting.receipts import (
     cell_text,
     receipt_matrix,
 )
+from metrics.reporting.safe_text import escape_html
 from metrics.scope import Scope
 
 
@@ -154,11 +155,10 @@ def title_page(q: QualityReport) -> HTML:
 
 def stale_html(stale: list[dict[str, Any]]) -> HTML:
     """需重新生成: published leadership reports whose figures the data no longer give."""
-    import html
 
     if not stale:
         return HTML("")
-    e = html.escape
+    e = escape_html  # the one sanitiser (safe_text)
     items = "".join(
         f"<li><p><b>{e(s['period'])}{' ' + e(s['unit']) if s['unit'] else ''}</b>"
         f"（{e(s['pdf'])}）：{e('；'.join(s['changes']))}</p></li>"
@@ -197,9 +197,8 @@ def _style(cells: pd.DataFrame) -> str:
 def receipts_html(q: QualityReport) -> HTML:
     """收表情况: the receipt matrix (department x ledger), then the corrections that replaced
     an earlier file - the opening of the first page."""
-    import html
 
-    e = html.escape
+    e = escape_html  # the one sanitiser (safe_text)
     m = q.receipts
     out = [present.heading(f"收表情况（{q.period.label_cn}）")]
     if m.empty:
@@ -449,6 +448,8 @@ def closing_sections(q: QualityReport) -> HTML:
             empty="没有提醒。",
         )
     )
+    if held := personal.processed_note(q.processed_dir, q.scope):  # files, columns; no numbers
+        out.append(present.note(held))
     out.append(present.heading("六、跳过的文件和工作表", level=2))
     out.append(
         present.table(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import os
 import re
 import threading
@@ -160,8 +161,11 @@ def html_to_pdf(
 
     import weasyprint
 
+    made = _made_on(html)  # not the clock: the same report gives the same bytes
     files = [
-        weasyprint.Attachment(file_obj=io.BytesIO(data), name=name, relationship="Data")
+        weasyprint.Attachment(
+            file_obj=io.BytesIO(data), name=name, relationship="Data", created=made, modified=made
+        )
         for name, data in (attachments or {}).items()
     ]
     return weasyprint.HTML(
@@ -172,6 +176,17 @@ def html_to_pdf(
         attachments=files,
         finisher=_archival,
     )
+
+
+def _made_on(html: str) -> dt.datetime:
+    """The report's own date (its ``dcterms.created`` meta), else a fixed one (1980-01-01, as
+    reproducible archives use): an attachment stamped with the clock would make every
+    re-rendering of an unchanged report a different file."""
+    found = re.search(r'<meta name="dcterms.created" content="([^"]+)"', html)
+    with contextlib.suppress(ValueError):
+        if found:
+            return dt.datetime.fromisoformat(found.group(1))
+    return dt.datetime(1980, 1, 1)
 
 
 def _archival(document: Any, pdf: Any) -> None:

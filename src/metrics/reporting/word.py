@@ -33,6 +33,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from metrics.reporting.model import Chart, SummaryReport, Table
+from metrics.reporting.safe_text import for_output
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "gongwen.docx"
 TEXT_WIDTH = Mm(156)  # the 公文 text block: 210 - 28 - 26 mm
@@ -67,12 +68,12 @@ APP_XML = (
 
 
 def _para(doc: DocumentType, text: str, style: str | None = None) -> Paragraph:
-    return doc.add_paragraph(text, style=style)
+    return doc.add_paragraph(for_output(text), style=style)  # XML-safe; identifiers masked
 
 
 def _centered(doc: DocumentType, text: str, size: float | None = None) -> Paragraph:
     p = doc.add_paragraph(style="Subtitle")
-    run = p.add_run(text)
+    run = p.add_run(for_output(text))
     if size is not None:
         run.font.size = Pt(size)
     return p
@@ -140,7 +141,7 @@ def _cell(cell: _Cell, text: str, style: str, right: bool, size: float) -> Parag
     p.style = style
     if right:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    run = p.add_run(str(text))
+    run = p.add_run(for_output(str(text)))
     if size != TABLE_SIZE:
         run.font.size = Pt(size)
     return p
@@ -195,9 +196,11 @@ def _picture(
     p = doc.add_paragraph(style="图片")
     source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
     shape = p.add_run().add_picture(source, width=width)
-    shape._inline.docPr.set("descr", alt)
+    shape._inline.docPr.set("descr", for_output(alt))
     if caption:
-        doc.add_paragraph(caption, style="Caption").paragraph_format.keep_with_next = False
+        doc.add_paragraph(
+            for_output(caption), style="Caption"
+        ).paragraph_format.keep_with_next = False
 
 
 def _chart(doc: DocumentType, c: Chart) -> None:
@@ -218,10 +221,10 @@ def _bullets(doc: DocumentType, items: list[str]) -> None:
 def _properties(doc: DocumentType, r: SummaryReport, now: dt.datetime) -> None:
     """Core and app properties: the report's title, the unit, the run's time, shishi."""
     core = doc.core_properties
-    core.title = r.metadata.get("title", r.title)
-    core.author = core.last_modified_by = r.metadata.get("author", r.unit_name)
-    core.subject = r.metadata.get("subject", "")
-    core.keywords = r.metadata.get("keywords", "")
+    core.title = for_output(r.metadata.get("title", r.title))
+    core.author = core.last_modified_by = for_output(r.metadata.get("author", r.unit_name))
+    core.subject = for_output(r.metadata.get("subject", ""))
+    core.keywords = for_output(r.metadata.get("keywords", ""))
     core.language = "zh-CN"
     core.created = core.modified = now.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None)
     core.revision = 1

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics import __version__
-from metrics.errors import ShishiError, UsageError
+from metrics.errors import OutputError, ShishiError, UsageError, output_error
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
 from metrics.reporting.analyst import text_fingerprint
@@ -66,6 +66,9 @@ class Job:
     marks: dict[str, str] = field(default_factory=dict)
     #: where the version this job replaces was kept (see running/versions.py), if any
     previous: Path | None = None
+    #: the staging folder shared by this run's jobs of out_dir: their set is published
+    #: together or not at all (see :func:`run_jobs`); None: the job's own
+    stage: Path | None = None
 
     @property
     def pdf(self) -> Path:
@@ -110,6 +113,9 @@ class BatchResult:
     stale: list[dict[str, Any]] = field(default_factory=list)
     #: (period, scope) -> the cells of its receipt matrix to act on that do not block (迟到)
     receipt_notes: dict[tuple[str, Scope], list[str]] = field(default_factory=dict)
+    #: output folder -> why its reports could not be written (disk full, no permission):
+    #: none of that folder's new reports is published, and the run exits 7, not 6
+    unwritten: dict[Path, OutputError] = field(default_factory=dict)
 
 
 def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
@@ -286,8 +292,34 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     The report runs on the spare kernel of ``kernels`` (in a pool worker: the worker's own) if
     one is waiting. With ``start_next`` the next report's kernel boots while this one's PDF is
     laid out (each kernel serves one notebook only: no state is carried between reports).
+    ipynb, PDF, Word, workbook, charts, figures and the stamp are made in a staging folder: the
+    job's own, or the one its folder's jobs share (``job.stage``, published by :func:`run_jobs`).
     """
     from metrics.cleaning.store import staged
+
+    if job.stage is not None:
+        try:
+            return _render_into(job, job.stage, start_next, kernels)
+        except BaseException:  # what it wrote must not be published with the others
+            _drop_from_stage(job, job.stage)
+            raise
+    with staged(job.out_dir) as stage:
+        return _render_into(job, stage, start_next, kernels)
+
+
+def _drop_from_stage(job: Job, stage: Path) -> None:
+    """Remove a failed job's files (its companions and charts too) from a shared stage."""
+    import shutil
+
+    names = [p.name for p in job.outputs] + [job.stamp.name]
+    for path in [stage / n for n in names] + ([stage / "charts"] if job.name in COMPANIONS else []):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _render_into(job: Job, stage: Path, start_next: bool, kernels: Kernels | None) -> str:
     from metrics.running.versions import figures_json, prepare, write_figures
 
     kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
@@ -296,37 +328,34 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     if job.name == LEADERSHIP:  # a new version only if what a reader sees changed
         body, revision = prepare(job)
         marks |= revision
-    # ipynb, PDF, Word, workbook, charts and the stamp are made in a staging folder and
-    # replace the previous set together (the notebook writes its companions to out_dir)
-    with staged(job.out_dir) as stage:
-        parameters = dict(job.parameters)
-        if "out_dir" in parameters:
-            parameters["out_dir"] = str(stage.resolve())
-        try:
-            render_report(
-                job.name,
-                stage,
-                parameters,
-                job.notebooks_dir,
-                kernel=kernels.take(),
-                after_execute=kernels.start_spare if start_next else None,
-                marks=marks,
-                # the figures travel inside the PDF too: a forwarded PDF still carries them
-                attachments={job.figures.name: figures_json(job, body)} if body else None,
-            )
-        except ReportFailed as exc:  # the failed notebook is the log: keep it beside the PDF
-            kept = job.out_dir / exc.log_path.name
-            if exc.log_path.exists():
-                os.replace(exc.log_path, kept)
-                exc.log_path = kept
-            raise
-        if body.get("revision"):  # the Word version carries the same 修订 table
-            from metrics.reporting.word import add_revision
+    parameters = dict(job.parameters)
+    if "out_dir" in parameters:  # the notebook writes its companions to out_dir
+        parameters["out_dir"] = str(stage.resolve())
+    try:
+        render_report(
+            job.name,
+            stage,
+            parameters,
+            job.notebooks_dir,
+            kernel=kernels.take(),
+            after_execute=kernels.start_spare if start_next else None,
+            marks=marks,
+            # the figures travel inside the PDF too: a forwarded PDF still carries them
+            attachments={job.figures.name: figures_json(job, body)} if body else None,
+        )
+    except ReportFailed as exc:  # the failed notebook is the log: keep it beside the PDF
+        kept = job.out_dir / exc.log_path.name
+        if exc.log_path.exists():
+            os.replace(exc.log_path, kept)
+            exc.log_path = kept
+        raise
+    if body.get("revision"):  # the Word version carries the same 修订 table
+        from metrics.reporting.word import add_revision
 
-            add_revision(stage / f"{job.name}.docx", body["revision"])
-        (stage / job.stamp.name).write_text(job.fingerprint)
+        add_revision(stage / f"{job.name}.docx", body["revision"])
     if job.name == LEADERSHIP:
-        write_figures(job, body)
+        write_figures(job, body, stage)
+    (stage / job.stamp.name).write_text(job.fingerprint)
     return str(job.pdf)
 
 
@@ -355,14 +384,27 @@ def run_jobs(
     """
     from tqdm import tqdm
 
+    from metrics.cleaning.store import clear_stale, open_stage
+
     result = BatchResult()
     todo = []
-    from metrics.cleaning.store import clear_stale
-
     for folder in {job.out_dir for job in jobs}:  # leftovers of killed runs, before any job
         clear_stale(folder)
     for job in jobs:
         (todo.append(job) if force or not job.up_to_date() else result.skipped.append(job))
+    stages: dict[Path, Path] = {}
+    try:  # one staging folder per output folder: its reports are published as one set
+        for job in todo:
+            if job.out_dir not in stages:
+                stages[job.out_dir] = open_stage(job.out_dir)
+            job.stage = stages[job.out_dir]
+    except OutputError:
+        _discard(stages)
+        if kernels is not None:
+            kernels.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
     workers = cap_jobs(workers, len(todo))
     if pool is None and workers > 1 and len(todo) > 1:
         pool = start_pool(workers, todo[0].notebooks_dir)
@@ -381,12 +423,44 @@ def run_jobs(
             more = i + 1 < len(todo)
             _collect(job, functools.partial(_run_job, job, more, kernels), result)
             bar.update()
+        _publish(stages, result)
     finally:
+        _discard(stages)  # what was not published (a failure, an interruption)
         bar.close()
         kernels.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return result
+
+
+def _discard(stages: dict[Path, Path]) -> None:
+    import shutil
+
+    for stage in stages.values():
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _publish(stages: dict[Path, Path], result: BatchResult) -> None:
+    """Publish each folder's new reports as one set, or none of them when an output could not
+    be written there (disk full): never a new data_quality.pdf beside an old leadership PDF
+    because the disk filled up between them. A report that failed in its notebook leaves the
+    others to be published, as a blocked leadership report does (the data-quality report
+    says why)."""
+    from metrics.cleaning.store import commit_stage
+
+    for folder, stage in stages.items():
+        if folder not in result.unwritten:
+            try:
+                commit_stage(stage, folder)
+                continue
+            except OutputError as exc:
+                result.unwritten[folder] = exc
+        why = str(result.unwritten[folder]).splitlines()[0]
+        for job in [job for job in result.made if job.out_dir == folder]:
+            result.made.remove(job)
+            result.failed.append(
+                (job, f"{job.name}：未发布（{why}），该文件夹中的报告保持上一版不变")
+            )
 
 
 def _run_in_pool(
@@ -423,12 +497,35 @@ def _collect(job: Job, get: Callable[[], str], result: BatchResult) -> None:
     try:
         get()
         result.made.append(job)
-    except ReportFailed as exc:
-        result.failed.append((job, str(exc)))
-    except ShishiError as exc:  # the analyst's to fix (a bad 报告文字 file): said in Chinese
-        result.failed.append((job, f"{job.name}：{exc}"))
     except Exception as exc:  # a broken report must not stop the others
-        result.failed.append((job, f"{job.name}: {type(exc).__name__}: {exc}"))
+        unwritten = _output_failure(exc, job)
+        if unwritten is not None:  # disk full, no permission: exit 7 with its Chinese line
+            result.unwritten.setdefault(job.out_dir, unwritten)
+            result.failed.append((job, f"{job.name}：{unwritten}"))
+        elif isinstance(exc, ReportFailed):
+            result.failed.append((job, str(exc)))
+        elif isinstance(exc, ShishiError):  # the analyst's to fix (a bad 报告文字 file)
+            result.failed.append((job, f"{job.name}：{exc}"))
+        else:
+            result.failed.append((job, f"{job.name}: {type(exc).__name__}: {exc}"))
+
+
+def _output_failure(exc: Exception, job: Job) -> OutputError | None:
+    """An output that could not be written, wherever it was met: here, in a pool worker, or
+    in the notebook's kernel (where it reaches us as the failed cell's text)."""
+    import re
+
+    if isinstance(exc, OutputError):
+        return exc
+    if isinstance(exc, OSError):
+        return output_error(exc, exc.filename or job.out_dir)
+    if not isinstance(exc, ReportFailed):
+        return None
+    if exc.error.startswith("OutputError:"):
+        message, _, hint = exc.error.removeprefix("OutputError:").partition("处理办法：")
+        return OutputError(" ".join(message.split()), hint.strip())
+    errno = re.match(r"\w*Error: \[Errno (\d+)\]", exc.error)
+    return output_error(OSError(int(errno[1]), exc.error), job.out_dir) if errno else None
 
 
 def known_units(outcome: Any, raw_dir: Path) -> list[str]:

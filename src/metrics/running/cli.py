@@ -322,10 +322,20 @@ def _print_clean_summary(outcome) -> None:
     )
     for table, frame in outcome.tables.items():
         print(f"  {_pad(_table_label(table), 14)}{len(frame):>7} 行")
+    _print_notices(outcome.notices)
+    _print_sheet_checks(outcome.manifest)
+    if len(outcome.rejects):
+        print(f"  {len(outcome.rejects)} 个单元格被拒绝，原因见 rejects.csv")
+    if len(outcome.warnings):
+        print(f"  {len(outcome.warnings)} 条提醒，见 warnings.csv")
+
+
+def _print_notices(notices: Sequence[Any]) -> None:
+    """Each file or sheet passed over, to confirm or not read; the same skip said thrice at most."""
     from metrics.reporting.safe_text import escape_controls as esc
 
     info: dict[str, int] = {}
-    for n in outcome.notices:
+    for n in notices:
         where = esc(n.file) + (f" [{esc(n.sheet)}]" if n.sheet else "")
         if n.level == "info":
             info[n.message] = info.get(n.message, 0) + 1
@@ -337,37 +347,40 @@ def _print_clean_summary(outcome) -> None:
         else:
             print(f"  无法读取：{where}：{esc(n.message)}")
             if n.toml and n.sheet:  # a sheet's ready fix (a [[pin]] that reads or skips it)
-                print(f"    处理办法：{n.hint}" if n.hint else "    可在 shishi.toml 中加入：")
-                print("\n".join(f"      {line}" for line in n.toml.splitlines()))
+                print(f"    处理办法：{esc(n.hint)}" if n.hint else "    可在 shishi.toml 中加入：")
+                print("\n".join(f"      {esc(line)}" for line in n.toml.splitlines()))
     for message, count in info.items():
         if count > 3:
-            print(f"  ……另有 {count - 3} 个工作表同样跳过（{message}）")
-    raw = outcome.manifest.get("raw_dir", "")
-    for f in outcome.manifest["files"]:
+            print(f"  ……另有 {count - 3} 个工作表同样跳过（{esc(message)}）")
+
+
+def _print_sheet_checks(manifest: dict[str, Any]) -> None:
+    """Columns not read, 合计 rows that differ, corrections that replaced a file."""
+    from metrics.reporting.safe_text import escape_controls as esc
+
+    raw = manifest.get("raw_dir", "")
+    for f in manifest["files"]:
         for s in f["sheets"]:
+            where = f"{esc(f['file'])} [{esc(s['sheet'])}]"
             if s.get("unknown_headers"):
                 print(
-                    f"  未识别的列（没有读取）：{f['file']} [{s['sheet']}]："
-                    f"{'、'.join(map(str, s['unknown_headers']))}。如果需要这一列，"
-                    f"在 {Path(raw) / 'shishi.toml'} 的 [headers.{s['table']}] 中加上同义词"
+                    f"  未识别的列（没有读取）：{where}："
+                    f"{esc('、'.join(map(str, s['unknown_headers'])))}。如果需要这一列，"
+                    f"在 {esc(Path(raw) / 'shishi.toml')} 的 [headers.{s['table']}] 中加上同义词"
                     "（写法见 README.md「八、本单位的设置 shishi.toml」）"
                 )
             for c in s.get("total_rows", []):
                 if c["status"] == "differ":
                     print(
-                        f"  合计不符：{esc(f['file'])} [{esc(s['sheet'])}] 第{c['excel_row']}行 "
+                        f"  合计不符：{where} 第{c['excel_row']}行 "
                         f"合计 {c['stated']:,.2f}，明细之和 {c['computed']:,.2f}，相差 {c['difference']:,.2f}"
                     )
-    for c in (outcome.manifest.get("receipts") or {}).get("copies", []):
+    for c in (manifest.get("receipts") or {}).get("copies", []):
         if c.get("verdict") == "replaced":  # a department's correction counts instead
             print(
                 f"  更正版：{esc(c['kept'])} 替换 {esc('、'.join(c['replaced']))}"
-                f"（{c['rows_replaced']} 行不再计入；{c['reason']}）"
+                f"（{c['rows_replaced']} 行不再计入；{esc(c['reason'])}）"
             )
-    if len(outcome.rejects):
-        print(f"  {len(outcome.rejects)} 个单元格被拒绝，原因见 rejects.csv")
-    if len(outcome.warnings):
-        print(f"  {len(outcome.warnings)} 条提醒，见 warnings.csv")
 
 
 def clean_progress() -> Any:
@@ -431,6 +444,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from metrics.periods import Period
+    from metrics.reporting.safe_text import escape_controls as esc
     from metrics.running.batch import run_reports
     from metrics.scope import UnitRequest
 
@@ -455,32 +469,39 @@ def _report(args: argparse.Namespace) -> int:
         print(f"已生成 {job.pdf}")
     for job in result.skipped:
         print(f"未变化，跳过 {job.pdf}（输入、配置和代码都没有变；加 --force 可重新生成）")
-    for _job, message in result.failed:
-        print(f"失败：{message}", file=sys.stderr)
+    for _job, message in result.failed:  # a file name in it may hold a newline or an ESC
+        print(f"失败：{esc(message)}", file=sys.stderr)
     _print_outputs(args.reports, args.period)
     return report_summary(result)
 
 
 def report_summary(result: Any) -> int:
     """Every blocker in Chinese, then one line that never says 完成 for an incomplete run."""
+    from metrics.reporting.safe_text import escape_controls as esc
     from metrics.running.batch import LEADERSHIP
 
     counts = f"生成 {len(result.made)}，跳过 {len(result.skipped)}，失败 {len(result.failed)}"
     stale = _print_stale(getattr(result, "stale", []))
     for (period, scope), notes in getattr(result, "receipt_notes", {}).items():
-        print(f"收表情况需要处理（{period}{f' {scope.unit}' if scope.unit else ''}）：")
+        print(f"收表情况需要处理（{period}{f' {esc(scope.unit)}' if scope.unit else ''}）：")
         for note in notes:
-            print(f"  · {note}")
+            print(f"  · {esc(note)}")
+    unwritten = list(getattr(result, "unwritten", {}).values())
+    if unwritten:  # disk full, no permission: nothing of the set was published
+        sys.stdout.flush()
+        print(f"shishi：{esc(unwritten[0])}", file=sys.stderr)
+        print(f"报告未能写入：已发布的报告保持原样（{counts}）")
+        return ExitCode.OUTPUT
     if result.blockers:
         sys.stdout.flush()
         shown: set[tuple[str, str]] = set()
         for (period, scope), found in result.blockers.items():
-            title = period + (f" {scope.unit}" if scope.unit else "")
+            title = period + (f" {esc(scope.unit)}" if scope.unit else "")
             print(f"数据不完整（{title}）：", file=sys.stderr)
             for b in found:
                 if (title, b.line()) not in shown:
                     shown.add((title, b.line()))
-                    print(f"  {len(shown)}. {b.line()}", file=sys.stderr)
+                    print(f"  {len(shown)}. {esc(b.line())}", file=sys.stderr)
         sys.stderr.flush()
         drafted = result.draft and any(j.name == LEADERSHIP for j in result.made + result.skipped)
         made = "已生成标注“草稿 · 数据不完整”的领导报告" if drafted else "未生成领导报告"
@@ -500,13 +521,14 @@ def report_summary(result: Any) -> int:
 
 def _print_stale(stale: list[dict[str, Any]]) -> str:
     """Published reports the data no longer give (需重新生成); the summary line's addition."""
+    from metrics.reporting.safe_text import escape_controls
     from metrics.running.versions import stale_line
 
     if not stale:
         return ""
     print(f"需重新生成：以下 {len(stale)} 份已报出的领导报告中的数字已与现在的数据不符：")
     for entry in stale:
-        print(f"  {stale_line(entry)}")
+        print(f"  {escape_controls(stale_line(entry))}")
     periods = list(dict.fromkeys(entry["period"] for entry in stale))
     print(
         "  重新生成：shishi report 加上 "
@@ -517,26 +539,38 @@ def _print_stale(stale: list[dict[str, Any]]) -> str:
 
 
 def _print_outputs(reports: Path, periods: Sequence[str]) -> None:
-    """The files a report run left, each with what it is for."""
+    """The files a report run left, each with what it is for; what shishi did not write
+    there (a link or a folder in place of a PDF, a strange entry in versions/) is said, not
+    listed."""
     from metrics.periods import Period
     from metrics.reporting.render import safe_name
-    from metrics.running.versions import VERSIONS
+    from metrics.reporting.safe_text import escape_controls as esc
+    from metrics.running.versions import VERSIONS, tampered
 
     for label in periods:
         folder = Path(reports) / safe_name(Period.parse(label).label)
         order = list(OUTPUTS)
+        named = [
+            p
+            for p in folder.rglob("*")
+            if p.name in OUTPUTS and VERSIONS not in p.relative_to(folder).parts
+        ]
         found = sorted(
-            (
-                p
-                for p in folder.rglob("*")
-                if p.name in OUTPUTS and VERSIONS not in p.relative_to(folder).parts
-            ),
+            (p for p in named if not p.is_symlink() and p.is_dir() == (p.name == "charts")),
             key=lambda p: (p.parent.as_posix(), order.index(p.name)),
         )
         if found:
             print(f"输出文件（{folder}）：")
         for p in found:
             print(f"  {p.relative_to(folder).as_posix():<28} {OUTPUTS[p.name]}")
+        places = sorted({p.parent for p in named} | {folder})
+        for where in places:
+            for entry in tampered(where, OUTPUTS):
+                print(
+                    f"注意：{esc(where)}/{esc(entry)}（不是 shishi 写入的，未列为输出；"
+                    "请移走它，旧版只保存在 shishi 写的 versions/ 中）",
+                    file=sys.stderr,
+                )
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -690,8 +724,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     children.install_signal_handlers()  # kernels and workers end with shishi
     try:
         return int(HANDLERS[args.command](args))
-    except ShishiError as exc:
-        print(f"shishi：{exc}", file=sys.stderr)
+    except ShishiError as exc:  # each line printable (a name may hold a newline or an ESC)
+        from metrics.reporting.safe_text import escape_controls as esc
+
+        print("\n".join(esc(line) for line in f"shishi：{exc}".splitlines()), file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         children.stop_descendants()

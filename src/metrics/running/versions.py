@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from metrics.errors import InputError, ShishiError
+from metrics.errors import InputError, OutputError, ShishiError
 from metrics.periods import Period
 from metrics.scope import Scope
 
@@ -37,6 +37,8 @@ REVISION_LABEL = "修订"
 FIGURES_SUFFIX = ".figures.json"
 #: Figures named per out-of-date report on the terminal (the data-quality page lists all).
 STALE_SHOWN = 3
+#: Written by shishi in every version it keeps: the sha256 of the kept PDF and figures.
+VERSION_MARK = ".shishi-version"
 
 
 def _siblings(job: Any) -> list[Path]:
@@ -92,20 +94,119 @@ def _same_content(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def keep_version(job: Any) -> Path:
     """Copy the published set into versions/<when its PDF was made>/ (copied: the new set
-    replaces it only once complete, so a run that fails leaves it in place)."""
+    replaces it only once complete, so a run that fails leaves it in place).
+
+    Kept once: a set a killed or failed run already kept is found by the sha256 of its PDF and
+    figures (in the mark shishi writes in every version it keeps) and not copied again. The copy is made in a
+    hidden staging folder and renamed into place, so a killed copy leaves no half version
+    (the next run clears it). Only regular files are copied: a link or a folder where a file
+    belongs is not shishi's (see :func:`tampered`).
+    """
+    from metrics.cleaning.store import clear_stale, open_stage
+
+    versions = job.out_dir / VERSIONS
+    if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+        raise OutputError(
+            f"{VERSIONS} 不是 shishi 建的文件夹（是一个链接或文件），旧版无法保存",
+            f"请把它移走（shishi 会重新建立 {VERSIONS}/ 文件夹）后重新运行",
+            path=versions,
+        )
+    clear_stale(versions)  # half copies of killed runs
+    digest = _digest(job.pdf, job.figures)
+    for kept in kept_versions(job.out_dir):
+        if _kept_digest(kept, job) == digest:
+            return kept
     made = dt.datetime.fromtimestamp(job.pdf.stat().st_mtime)
-    folder = job.out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}"
+    folder = versions / f"{made:%Y%m%d-%H%M%S}"
     n = 1
-    while folder.exists():
+    while folder.exists() or folder.is_symlink():
         n += 1
-        folder = job.out_dir / VERSIONS / f"{made:%Y%m%d-%H%M%S}-{n}"
-    folder.mkdir(parents=True)
+        folder = versions / f"{made:%Y%m%d-%H%M%S}-{n}"
+    stage = open_stage(versions)
     for path in _siblings(job):
+        if path.is_symlink():
+            continue
         if path.is_dir():
-            shutil.copytree(path, folder / path.name, dirs_exist_ok=True)
-        elif path.exists():
-            shutil.copy2(path, folder / path.name)
+            shutil.copytree(path, stage / path.name, ignore=_links, dirs_exist_ok=True)
+        elif path.is_file():
+            shutil.copy2(path, stage / path.name)
+    (stage / VERSION_MARK).write_text(digest, encoding="utf-8")
+    os.rename(stage, folder)
     return folder
+
+
+def _links(folder: str, names: list[str]) -> list[str]:
+    """What copytree leaves out: links (never followed into versions/)."""
+    return [n for n in names if os.path.islink(os.path.join(folder, n))]
+
+
+def _digest(pdf: Path, figures: Path) -> str:
+    """What identifies a published set: its PDF's and stored figures' bytes."""
+    import hashlib
+
+    digest = hashlib.sha256(pdf.read_bytes())
+    if _regular(figures):
+        digest.update(figures.read_bytes())
+    return digest.hexdigest()
+
+
+def _is_shishis(entry: Path) -> bool:
+    """A version shishi kept: a real folder (no link) whose PDFs are regular files (a
+    version kept before the mark was written has none; a mark, if any, is a regular file)."""
+    if not entry.is_dir() or entry.is_symlink() or entry.name.startswith("."):
+        return False
+    pdfs = list(entry.glob("*.pdf"))
+    mark = entry / VERSION_MARK
+    return (
+        bool(pdfs)
+        and all(_regular(p) for p in pdfs)
+        and (_regular(mark) or not (mark.exists() or mark.is_symlink()))
+    )
+
+
+def _kept_digest(kept: Path, job: Any) -> str:
+    mark = kept / VERSION_MARK
+    if mark.is_file():
+        return mark.read_text(encoding="utf-8").strip()
+    pdf = kept / job.pdf.name
+    return _digest(pdf, kept / job.figures.name) if _regular(pdf) else ""
+
+
+def _regular(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def kept_versions(out_dir: Path) -> list[Path]:
+    """The versions shishi kept in out_dir/versions/, oldest first; nothing else there."""
+    versions = Path(out_dir) / VERSIONS
+    if not versions.is_dir() or versions.is_symlink():
+        return []
+    return sorted(e for e in versions.iterdir() if _is_shishis(e))
+
+
+def tampered(out_dir: Path, outputs: Iterable[str] = ()) -> list[str]:
+    """What in out_dir is not what shishi wrote there: an output name held by a link or a
+    folder, a link in place of versions/, an entry of versions/ shishi did not keep (a
+    version without its mark, a link, a folder in place of its PDF). Said, never listed."""
+    found: list[str] = []
+    out_dir = Path(out_dir)
+    for name in outputs:
+        path = out_dir / name
+        if path.is_symlink():
+            found.append(f"{name} 是一个链接")
+        elif path.exists() and path.is_dir() != (name == "charts"):
+            found.append(f"{name} 是一个{'文件' if name == 'charts' else '文件夹'}")
+    versions = out_dir / VERSIONS
+    if versions.is_symlink():
+        return [*found, f"{VERSIONS}/ 是一个链接"]
+    if versions.is_dir():
+        found += [
+            f"{VERSIONS}/{e.name}"
+            + (" 是一个链接" if e.is_symlink() else " 不是 shishi 保存的旧版")
+            for e in sorted(versions.iterdir())
+            if not e.name.startswith(".") and not _is_shishis(e)
+        ]
+    return found
 
 
 def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -138,8 +239,9 @@ def prepare(job: Any) -> tuple[dict[str, Any], dict[str, str]]:
         "content": visible_parts(report),
         "data": data_key(report.source_tables, targets),
     }
-    old = read_stored(job.figures) if job.pdf.exists() else None
-    if not job.pdf.exists() or (old is not None and _same_content(old, body)):
+    published = _regular(job.pdf)  # a link or a folder in its place is not shishi's
+    old = read_stored(job.figures) if published else None
+    if not published or (old is not None and _same_content(old, body)):
         revision = (old or {}).get("revision")  # the same report: the same 修订 box, if any
         job.previous = None
     else:
@@ -167,13 +269,15 @@ def figures_json(job: Any, body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def write_figures(job: Any, body: dict[str, Any] | None) -> None:
-    """Store the figures and content beside the PDF, for the next run to compare with."""
+def write_figures(job: Any, body: dict[str, Any] | None, folder: Path | None = None) -> None:
+    """Store the figures and content beside the PDF (in ``folder``: the staging folder that
+    is published with it), for the next run to compare with."""
     if not body:
         return
-    tmp = job.figures.with_suffix(".tmp")
+    target = (folder or job.out_dir) / job.figures.name
+    tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(figures_json(job, body))
-    os.replace(tmp, job.figures)
+    os.replace(tmp, target)
 
 
 def stale_reports(
