@@ -20,8 +20,8 @@ from openpyxl import Workbook
 from metrics.cleaning.ingest import decode_csv, read_csv_rows, read_raw
 from metrics.cleaning.parsing import parse_amount, parse_count
 from metrics.cleaning.store import run_clean
-from metrics.config import RawConfig, UnitDecl
-from metrics.errors import ExitCode, UnreadableFile
+from metrics.config import RawConfig, UnitDecl, load_config
+from metrics.errors import ConfigError, ExitCode, UnreadableFile
 from metrics.running.cli import main
 
 HEADER = "日期,捐赠方,金额\n"
@@ -297,3 +297,62 @@ def test_file_names_are_printed_with_controls_escaped(
     assert "\x1b" not in out
     assert not any(line.startswith("完成：生成 99") for line in out.splitlines())
     assert "x\\n完成：生成 99\\x1b[2J.docx" in out
+
+
+# --- 18. Validated settings are safe settings (issue 21, cases 5 and 6) ----------------------
+
+
+def settings_problem(tmp_path: Path, text: str) -> str:
+    (tmp_path / "shishi.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert info.value.path == tmp_path / "shishi.toml" and info.value.hint
+    return info.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[unit]\nname = "青江\\n卷烟厂"\n', "第 2 行 「unit.name」：名称含有不可见的控制字符（U+000A"),
+        ('[unit]\nname = "青江\\u001b[2J"\n', "第 2 行 「unit.name」：名称含有不可见的控制字符（U+001B"),
+        ('[unit]\nname = "青江\\u202e厂烟卷"\n', "U+202E"),
+        ('[[units]]\nfolder = "a"\nname = "二厂\\u2028"\n', "第 3 行 「units.name」"),
+    ],
+)
+def test_a_unit_name_must_be_printable(tmp_path: Path, text: str, said: str) -> None:
+    """A newline, an ESC or a bidi override in [unit] name passed validation, then broke the
+    notebook ("All strings must be XML compatible")."""
+    assert said in settings_problem(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[targets]\ndonations_yuan = nan\n", "第 2 行 「targets」.donations_yuan：应为有限的数字"),
+        ("[targets]\nvolunteer_activities = inf\n", "第 2 行 「targets」.volunteer_activities：应为有限"),
+        ("[targets]\ndonations_yuan = 1e300\n", "超出合理范围"),
+        ("[rates]\nUSD = inf\n", "第 2 行 「rates」.USD：应为有限的数字"),
+        ('[[units]]\nfolder = "a"\nname = "二厂"\ntargets = { donations_yuan = nan }\n', "第 4 行"),
+        ("max_file_mb = 1e308\n", "第 1 行 「max_file_mb」：不能大于 65536"),
+        ("max_unpacked_mb = nan\n", "第 1 行 「max_unpacked_mb」：应为有限的数字"),
+    ],
+)
+def test_settings_are_finite_numbers_in_sane_ranges(tmp_path: Path, text: str, said: str) -> None:
+    """[targets] nan gave "cannot convert float NaN to integer" in the notebook; max_file_mb =
+    1e308 an OverflowError in ingest."""
+    assert said in settings_problem(tmp_path, text)
+
+
+@pytest.mark.parametrize("opening", ["[", "{x = "])
+def test_deeply_nested_settings_are_one_line_not_a_recursion_error(
+    tmp_path: Path, opening: str
+) -> None:
+    closing = "]" if opening == "[" else "}"
+    text = '[unit]\nname = "青江卷烟厂"\nbranches = ' + opening * 5000 + "1" + closing * 5000 + "\n"
+    assert "第 3 行：列表或 { } 嵌套超过 32 层" in settings_problem(tmp_path, text)
+
+
+def test_brackets_inside_strings_and_comments_are_not_nesting(tmp_path: Path) -> None:
+    text = '# ' + "[" * 100 + '\n[unit]\nname = "' + "【" * 3 + "[" * 100 + '"\n'
+    (tmp_path / "shishi.toml").write_text(text, encoding="utf-8")
+    assert load_config(tmp_path).unit_name == "【【【" + "[" * 100
