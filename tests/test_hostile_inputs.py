@@ -20,9 +20,11 @@ from openpyxl import Workbook
 from metrics.cleaning.ingest import decode_csv, read_csv_rows, read_raw
 from metrics.cleaning.parsing import parse_amount, parse_count
 from metrics.cleaning.store import run_clean
+from metrics.cleaning.units import read_units
 from metrics.config import RawConfig, UnitDecl, load_config
 from metrics.errors import ConfigError, ExitCode, UnreadableFile
 from metrics.running.cli import main
+from metrics.scope import unit_key
 
 HEADER = "日期,捐赠方,金额\n"
 
@@ -82,6 +84,41 @@ def test_quoted_cells_over_several_lines_stay_one_row() -> None:
         ["2024-10-02", "李四", "50"],
     ]
     assert flags == []
+
+
+# --- 3. Look-alike unit names: one key per unit, two units never share one (issue 21, case 2)
+
+
+@pytest.mark.parametrize(("first", "second"), [("ＡＢ车间", "ab车间"), ("AB车间", "AB 车间")])
+def test_units_declared_in_their_own_folders_with_look_alike_names_are_refused(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    """Each folder declares its own unit; names differing only in width, case or a space
+    would share one scope, one data-quality report and one folder: refused at load, naming
+    both declarations (file and line)."""
+    raw = raw_folder(tmp_path)
+    for folder, name in (("一", first), ("二", second)):
+        (raw / folder).mkdir()
+        (raw / folder / "shishi.toml").write_text(
+            f'# {folder}\n[unit]\nname = "{name}"\n', encoding="utf-8"
+        )
+        (raw / folder / "捐款2024.csv").write_text(HEADER + "2024-10-01,张三,100\n", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_units(raw, load_config(raw))
+    message = info.value.message
+    assert f"{raw / '一' / 'shishi.toml'} 第 3 行「[unit] name = \"{first}\"」" in message
+    assert f"{raw / '二' / 'shishi.toml'} 第 3 行「[unit] name = \"{second}\"」" in message
+
+
+def test_look_alike_names_in_one_units_list_name_both_lines(tmp_path: Path) -> None:
+    text = '[[units]]\nfolder = "a"\nname = "AB车间"\n\n[[units]]\nfolder = "b"\nname = "ab 车间"\n'
+    message = settings_problem(tmp_path, text)
+    assert "第 7 行 「units.name = ab 车间」：与第 3 行 「units.name = AB车间」是同一个名称" in message
+
+
+def test_unit_keys_fold_width_case_and_spaces() -> None:
+    assert len({unit_key(n) for n in ["ＡＢ车间", "ab车间", "AB 车间", " AB车间\u3000"]}) == 1
+    assert unit_key("青江卷烟") != unit_key("青江卷烟厂")
 
 
 # --- 5. The manifest's hash describes the bytes that were cleaned ----------------------------

@@ -37,6 +37,7 @@ from pydantic import (
 from metrics.contract import TABLE_LABELS, TABLES, column_labels
 from metrics.errors import ConfigError
 from metrics.paths import DATA_DIR
+from metrics.scope import unit_key
 
 #: The settings file's name, in data/raw/ (and in a unit's subfolder).
 CONFIG_NAME = "shishi.toml"
@@ -684,41 +685,53 @@ def _too_deep(path: Path, line: int | None) -> ConfigError:
     where = f"第 {line} 行：" if line else ""
     return ConfigError(
         f"{where}列表或 {{ }} 嵌套超过 {MAX_TOML_DEPTH} 层，不是 shishi.toml 的写法",
-        "shishi.toml 的列表只有一层，如 branches = [\"卷包车间\", \"制丝车间\"]；"
+        'shishi.toml 的列表只有一层，如 branches = ["卷包车间", "制丝车间"]；'
         "请删去多余的方括号或花括号",
         path=path,
     )
 
 
+def declaration_line(path: Path | None, loc: tuple[Any, ...]) -> int | None:
+    """The line of a shishi.toml where a setting stands (``("unit", "name")``, or
+    ``("units", 2, "name")`` for the third [[units]]), best effort; None when unknown."""
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _line_of(loc, text)
+
+
 def _unit_mistakes(parsed: ConfigFile, text: str) -> list[str]:
     """Units declared twice, or under the group's own name: each would merge two units' figures
-    (or hide the whole group behind one unit's ledgers)."""
-    import unicodedata
+    (or hide the whole group behind one unit's ledgers).
 
-    def key(name: str) -> str:
-        return unicodedata.normalize("NFKC", name).strip()
-
+    Names are compared as reports and folders compare them (scope.unit_key: NFKC, case
+    folded, without spaces): ＡＢ车间, ab车间 and AB 车间 are one name.
+    """
     out: list[str] = []
-    group = key(parsed.unit.name or "")
-    names: dict[str, int] = {}
+    group = unit_key(parsed.unit.name or "")
+    names: dict[str, str] = {}  # key -> the first declaration, said with its line
     folders: dict[str, int] = {}
     for i, decl in enumerate(parsed.units):
         at = _line_of(("units", i, "name"), text)
         where = (f"第 {at} 行 " if at else "") + f"「units.name = {decl.name}」"
         folder = TOP_FOLDER if decl.is_top else decl.folder.strip().strip("/")
-        if not key(decl.name):
+        key = unit_key(decl.name)
+        if not key:
             out.append(f"{where}：单位名称不能为空")
-        elif group and key(decl.name) == group:
+        elif group and key == group:
             out.append(
                 f"{where}：与 [unit] name（整个集团）同名；集团的报告包含所有单位，"
                 f"请给这个单位另起名称，例如「{decl.name}机关本部」"
             )
-        elif key(decl.name) in names:
+        elif key in names:
             out.append(
-                f"{where}：与第 {names[key(decl.name)] + 1} 个 [[units]] 同名，两个单位的数字会被合在一起；"
-                "请给每个单位不同的名称"
+                f"{where}：与{names[key]}是同一个名称（只差全角半角、大小写或空格），"
+                "两个单位的数字会被合在一起；请给每个单位明显不同的名称"
             )
-        names.setdefault(key(decl.name), i)
+        names.setdefault(key, where)
         if folder in folders:
             at = _line_of(("units", i, "folder"), text)
             what = '顶层台账（folder = "."）' if folder == TOP_FOLDER else f"文件夹「{folder}」"
@@ -941,15 +954,19 @@ _VALUE_ERRORS: dict[str, tuple[int | None, Any]] = {
     ),
     "too_large": (
         2,
-        lambda w, key, number: f"{w}.{key}：{number} 超出合理范围（最多 1万亿）；请核对是否多打了数字",
+        lambda w, key, number: (
+            f"{w}.{key}：{number} 超出合理范围（最多 1万亿）；请核对是否多打了数字"
+        ),
     ),
     "target": (1, _target_mistake),
     "role": (1, _role_mistake),
     "unit_positive": (2, lambda w, unit, n: f"{w}：单位「{unit}」应为正数（现在是 {n}）"),
     "unit_role": (
         1,
-        lambda w, role: f"{w}：「{role}」不能写单位；单位只能用于 "
-        + "、".join(f"{k}（{v}）" for k, v in UNIT_ROLES.items()),
+        lambda w, role: (
+            f"{w}：「{role}」不能写单位；单位只能用于 "
+            + "、".join(f"{k}（{v}）" for k, v in UNIT_ROLES.items())
+        ),
     ),
     "span_end": (
         1,
