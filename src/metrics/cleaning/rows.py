@@ -278,6 +278,7 @@ def clean_sheet(
         str(config.settings_file),
         parsers_for(config),
         headerless.side_totals(sheet.iter_rows(), match) if no_header else (),
+        None if no_header else header_fields(sheet, head, match),
     )
     if date_notes and context.used_context(result.records):
         for message in date_notes:  # a year or a date taken from the table's context
@@ -533,16 +534,35 @@ class _Block:
     last_row: int = 0
     carry: dict[str, Any] = field(default_factory=dict)  # fill-down: last value per field
     fills: dict[str, list[int]] = field(default_factory=dict)
+    #: fields in the header line of delimited text (None: a workbook, or no header line);
+    #: a row with more is read with care (:func:`_extra_fields`)
+    fields: int | None = None
 
 
-def _block(number: int, match: HeaderMatch, spec: TableSpec, pinned: float | None) -> _Block:
+def header_fields(sheet: RawSheet, head: list[list[Any]], match: HeaderMatch) -> int | None:
+    """How many fields the header line(s) of a CSV hold (None for a workbook's sheet, where
+    cells beside the table are notes, not a row torn apart)."""
+    if not sheet.delimited:
+        return None
+    first = match.first_row if match.first_row is not None else match.row_index
+    lines = head[first : match.row_index + 1]
+    return max((len(r) for r in lines), default=0) or None
+
+
+def _block(
+    number: int,
+    match: HeaderMatch,
+    spec: TableSpec,
+    pinned: float | None,
+    fields: int | None = None,
+) -> _Block:
     multipliers: dict[int, float] = {}
     for col in match.columns:
         multiplier = col.multiplier
         if pinned is not None and spec.fields[col.field].type == "amount" and multiplier == 1.0:
             multiplier = pinned
         multipliers[col.index] = multiplier
-    return _Block(number, match, multipliers, match.row_index + 2)
+    return _Block(number, match, multipliers, match.row_index + 2, fields=fields)
 
 
 def _parse_body(
@@ -556,18 +576,20 @@ def _parse_body(
     settings: str = "shishi.toml",
     parsers: dict[str, Parser] | None = None,
     side_totals: Sequence[TotalRow] = (),
+    fields: int | None = None,
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
 
     A second header further down (a table in another currency below the first) starts a
     block of its own, read by its own header. ``side_totals`` are totals standing beside the
     table, outside the rows it reads (cleaning/headerless.py): checked with the others.
+    ``fields`` is how many fields a CSV's header line holds (:func:`header_fields`).
     """
     result.counts = dict.fromkeys(COUNT_KEYS, 0)
     body = itertools.islice(sheet.iter_rows(), match.row_index + 1, None)
     frames: list[pd.DataFrame] = []
     totals: list[TotalRow] = list(side_totals)
-    blocks = [_block(0, match, spec, pinned_multiplier)]
+    blocks = [_block(0, match, spec, pinned_multiplier, fields)]
     repeated: list[int] = []  # Excel rows where the same header stands again
     ctx = _Context(sheet, spec, result, rates or {}, settings, parsers or PARSERS)
     first_excel_row = match.row_index + 2
@@ -600,7 +622,8 @@ def _parse_body(
             result.counts["skipped_note"] += 1
             found.row_index = excel - 1
             blocks[-1].last_row = excel - 1
-            blocks.append(_block(len(blocks), found, spec, pinned_multiplier))
+            width = len(chunk[i]) if fields is not None else None
+            blocks.append(_block(len(blocks), found, spec, pinned_multiplier, width))
             result.note(
                 f"第{excel}行是又一张表的表头（{'、'.join(_row_text(list(grid[i])))}），"
                 "其下各行按这一表头读取"
@@ -783,6 +806,7 @@ def _parse_rows(
     for fname, cols in sorted(by_field.items(), key=lambda kv: kv[0] not in targets):
         _read_field(st, fname, cols, fname in targets)
     st.problems += _row_dates(st, by_field)
+    st.problems += _extra_fields(st)
     refused = {p[0] for p in st.problems}
     st.problems += [
         p
@@ -896,16 +920,41 @@ class _Stretch:
     def excel_row(self, j: int) -> int:
         return int(self.first_excel_row + self.data_idx[j])
 
-    def empty_reason(self, header: str, j: int, value: Any, what: str = "") -> Refusal:
-        """Why a required cell holds nothing readable: empty, or a text that means no value."""
-        return empty_cell_reason(header, value, what)
+    def empty_reason(
+        self, header: str, j: int, value: Any, what: str = "", index: int | None = None
+    ) -> Refusal:
+        """Why a required cell (data row j, sheet column ``index``) holds nothing readable."""
+        formula = None
+        if index is not None:
+            formula = self.ctx.sheet.formulas.get((self.excel_row(j), index))
+        return empty_cell_reason(header, value, what, formula)
 
 
-def empty_cell_reason(header: str, value: Any, what: str = "") -> Refusal:
-    """The reason a required cell is refused when it holds nothing that can be read.
+_NAN_TEXT = re.compile(r"\s*nan\s*", re.IGNORECASE)
+
+
+def empty_cell_reason(
+    header: str, value: Any, what: str = "", formula: str | None = None
+) -> Refusal:
+    """The reason a required cell is refused when it holds nothing that can be read: a
+    formula that refers outside the workbook (never fetched), the text NaN, or nothing.
 
     ``what`` says what else the row lacks (没有金额，也没有数量).
     """
+    if formula is not None:
+        shown = formula if len(formula) <= 60 else formula[:59] + "…"
+        return Refusal(
+            Reason.OTHER,
+            f"「{header}」是引用本工作簿之外的公式（={shown}：外部链接、DDE 或 WEBSERVICE），"
+            "文件中没有保存它的值，shishi 不会去外部取数；请在 Excel 中把这一列复制后"
+            "“选择性粘贴 → 数值”，保存后重新报送",
+        )
+    if isinstance(value, str) and _NAN_TEXT.fullmatch(value):
+        return Refusal(
+            Reason.OTHER,
+            f"「{header}」填的是文字“{value.strip()}”（多为程序导出空值时写下的），不是实际内容；"
+            "请填写实际内容后重新报送",
+        )
     return Refusal(
         Reason.REQUIRED_EMPTY,
         f"必填项「{header}」为空{('：' + what) if what else ''}；请补填后重新报送",
@@ -1008,7 +1057,12 @@ def _field_problems(
     if fspec.required and not fspec.alternatives:
         failed |= np.equal(values, None) & np.equal(st.times, None)  # type: ignore[call-overload]
     return [
-        (int(j), col.header, raw[j], errs[j] or st.empty_reason(col.header, int(j), raw[j]))
+        (
+            int(j),
+            col.header,
+            raw[j],
+            errs[j] or st.empty_reason(col.header, int(j), raw[j], index=col.index),
+        )
         for j in np.flatnonzero(failed)
     ]
 
@@ -1048,6 +1102,99 @@ def _row_dates(st: _Stretch, by_field: dict[str, list[ColumnMatch]]) -> list[Pro
     st.columns.update(dated)
     reason = dates.missing_reason(st.ctx.result.timed)
     return [(int(j), "日期", None, reason) for j in np.flatnonzero(undated)]
+
+
+#: Field types whose cells are figures: an unquoted thousands comma tears them apart.
+_FIGURE_TYPES = {
+    "amount": (Reason.AMOUNT_UNREADABLE, "金额"),
+    "count": (Reason.COUNT_UNREADABLE, "数字"),
+    "quantity": (Reason.COUNT_UNREADABLE, "数量"),
+    "hours": (Reason.HOURS_UNREADABLE, "时长"),
+}
+_GROUP_FIRST = re.compile(r"\s*[+-]?[¥￥$]?\s*\d{1,3}\s*")
+_GROUP_NEXT = re.compile(r"\s*\d{3}\s*")
+_GROUP_LAST = re.compile(r"\s*\d{3}(?:\.\d+)?\s*(?:元|万元)?\s*")
+
+
+def comma_pieces(pieces: Sequence[Any]) -> int:
+    """How many of ``pieces`` after the first continue it as thousands groups (12 | 500,
+    1 | 200 | 000.50): 0 when the first is no figure's head or the next no group of three."""
+    if not pieces or not isinstance(pieces[0], str) or not _GROUP_FIRST.fullmatch(pieces[0]):
+        return 0
+    taken = 0
+    for piece in pieces[1:]:
+        if not isinstance(piece, str):
+            break
+        if _GROUP_NEXT.fullmatch(piece):
+            taken += 1
+            continue
+        if _GROUP_LAST.fullmatch(piece):
+            taken += 1
+        break
+    return taken
+
+
+def _torn_figure(st: _Stretch, row: np.ndarray, spare: int) -> tuple[str, str, Refusal] | None:
+    """The first figure of a row with ``spare`` fields too many that an unquoted thousands
+    comma tore into pieces (…,现金,12,500): its header, the pieces joined, and the reason."""
+    for col in st.block.match.columns:
+        kind = _FIGURE_TYPES.get(st.ctx.spec.fields[col.field].type)
+        if kind is None or col.index >= len(row):
+            continue
+        pieces = list(row[col.index : col.index + spare + 1])
+        taken = comma_pieces(pieces)
+        if not taken:
+            continue
+        joined = ",".join(str(p).strip() for p in pieces[: taken + 1])
+        code, word = kind
+        reason = Refusal(
+            code,
+            f"{word}中的逗号没有加引号：「{joined}」被逗号拆成了 {taken + 1} 个字段，"
+            f"「{col.header}」只读到「{str(pieces[0]).strip()}」；请把{word}写成 "
+            f'{joined.replace(",", "")}（不带逗号），或用英文双引号括起来（"{joined}"）后重新报送',
+        )
+        return col.header, joined, reason
+    return None
+
+
+def _extra_fields(st: _Stretch) -> list[Problem]:
+    """Rows of a CSV with more fields than its header line are never silently shortened.
+
+    Where the extra fields come from a figure torn apart by an unquoted thousands comma
+    (12,500 read as 12 and 500), the row is refused with that reason; otherwise it is kept
+    and flagged (a warning and a notice), with how many cells it has beyond the header.
+    """
+    limit = st.block.fields
+    if limit is None or st.width <= limit or not st.n:
+        return []
+    beyond = st.cells[st.data_idx, limit:] != EMPTY
+    problems: list[Problem] = []
+    flagged: list[int] = []
+    for j in np.flatnonzero(beyond.any(axis=1)):
+        row = st.grid[st.data_idx[j]]
+        spare = int(np.flatnonzero(beyond[j])[-1]) + 1
+        torn = _torn_figure(st, row, spare)
+        if torn is not None:
+            problems.append((int(j), *torn))
+            continue
+        extra = [str(v).strip() for v in row[limit:] if not is_empty(v)]
+        shown = "、".join(e if len(e) <= 20 else e[:19] + "…" for e in extra[:5])
+        st.ctx.sheet.flags.append(
+            (
+                st.excel_row(int(j)),
+                f"这一行比表头多 {int(beyond[j].sum())} 个有内容的字段（{shown}），多出的内容没有读入；"
+                "请核对这一行是否有没加引号的逗号或错了列",
+                "csv_extra_fields",
+            )
+        )
+        flagged.append(st.excel_row(int(j)))
+    if flagged:
+        rows = "、".join(str(r) for r in flagged[:8]) + ("…" if len(flagged) > 8 else "")
+        st.ctx.result.note(
+            f"{len(flagged)} 行的字段比表头多（第{rows}行），多出的内容没有读入，"
+            "已列入 warnings.csv；请核对这些行"
+        )
+    return problems
 
 
 def _default_columns(spec: TableSpec, columns: dict[str, Any], n: int) -> None:
@@ -1293,8 +1440,8 @@ def _needs_a_figure(
     empty_reason: Callable[..., Refusal] | None = None,
 ) -> list[tuple[int, str, Any, str]]:
     """A row needs its amount, or one of the amount's alternatives (a quantity of goods, an
-    amount in another currency). ``empty_reason(header, j, value, what)`` says why a cell
-    holds nothing (default: it is empty)."""
+    amount in another currency). ``empty_reason(header, j, value, what, index)`` says why a
+    cell holds nothing (default: it is empty)."""
     problems: list[tuple[int, str, Any, str]] = []
     for fspec in spec.fields.values():
         if not (fspec.required and fspec.alternatives):
@@ -1316,8 +1463,9 @@ def _needs_a_figure(
                 else None
             )
             what = "没有金额，也没有数量"
+            index = col.index if col is not None else None
             reason = (
-                empty_reason(header, int(j), value, what)
+                empty_reason(header, int(j), value, what, index)
                 if empty_reason is not None
                 else empty_cell_reason(header, value, what)
             )
