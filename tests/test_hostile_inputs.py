@@ -147,9 +147,7 @@ def test_units_declared_in_their_own_folders_with_look_alike_names_are_refused(
 def test_look_alike_names_in_one_units_list_name_both_lines(tmp_path: Path) -> None:
     text = '[[units]]\nfolder = "a"\nname = "AB车间"\n\n[[units]]\nfolder = "b"\nname = "ab 车间"\n'
     message = settings_problem(tmp_path, text)
-    assert (
-        "第 7 行 「units.name = ab 车间」：与第 3 行 「units.name = AB车间」是同一个名称" in message
-    )
+    assert "第 7 行 「units.name = ab 车间」：与第 3 行 「units.name = AB车间」同名" in message
 
 
 def test_unit_keys_fold_width_case_and_spaces() -> None:

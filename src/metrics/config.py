@@ -728,7 +728,7 @@ def _unit_mistakes(parsed: ConfigFile, text: str) -> list[str]:
             )
         elif key in names:
             out.append(
-                f"{where}：与{names[key]}是同一个名称（只差全角半角、大小写或空格），"
+                f"{where}：与{names[key]}同名（只差全角半角、大小写或空格也是同名），"
                 "两个单位的数字会被合在一起；请给每个单位明显不同的名称"
             )
         names.setdefault(key, where)

@@ -267,7 +267,7 @@ def _refuse_colliding_names(
         where = _declared_where(raw_dir, config, u, by_folder)
         if unit_key(u.name) in seen:
             raise ConfigError(
-                f"单位名称「{u.name}」与另一个单位是同一个名称（只差全角半角、大小写或空格）："
+                f"单位名称「{u.name}」与另一个单位同名（只差全角半角、大小写或空格也是同名）："
                 f"{seen[unit_key(u.name)]} 和 {where}；两个单位会被合在一起统计",
                 "请给每个单位（和整个集团）明显不同的名称",
                 path=config.settings_file,
