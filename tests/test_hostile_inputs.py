@@ -249,6 +249,24 @@ def test_a_line_over_the_field_limit_is_refused_in_bounded_time(tmp_path: Path) 
     assert notice.file == "捐款2024.csv" and "第3行有 1,000,003 个字段" in notice.message
 
 
+def test_a_line_just_under_the_field_limit_is_read_in_bounded_time_and_flagged(
+    tmp_path: Path,
+) -> None:
+    """A line of 16,000 fields made every row of its chunk 16,000 cells wide (minutes for
+    20,000 rows); now the line is cut past its header, its extra cells counted in the flag."""
+    raw = raw_folder(tmp_path)
+    wide = "2024-10-01,张三,100," + ",".join(["x"] * (MAX_CSV_FIELDS - 4)) + "\n"
+    (raw / "捐款2024.csv").write_text(HEADER + wide + donation_lines(5000), encoding="utf-8")
+    started = time.perf_counter()
+    outcome = run_clean(raw, None)
+    assert time.perf_counter() - started < 30
+    assert len(outcome.tables["donations"]) == 5001
+    [flag] = outcome.warnings[outcome.warnings["rule"] == "csv_extra_fields"].to_dict("records")
+    assert (
+        flag["source_row"] == 2 and f"多 {MAX_CSV_FIELDS - 4:,} 个有内容的字段" in flag["message"]
+    )
+
+
 def test_lines_at_the_field_limit_are_read() -> None:
     line = ",".join(["x"] * MAX_CSV_FIELDS)
     rows, _ = read_csv_rows((line + "\n" + line + "\n").encode())

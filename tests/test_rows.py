@@ -179,3 +179,9 @@ def test_extra_fields_refuse_a_torn_amount_and_flag_other_extras() -> None:
 def test_extra_fields_are_not_looked_for_in_a_workbook() -> None:
     st, _, _ = stretch([["2024-10-01", "张三", "12", "500"]], delimited=False)
     assert st.block.fields is None and rows._extra_fields(st) == []
+
+
+def test_trim_wide_rows_counts_the_cells_with_content_it_cuts() -> None:
+    chunk: list[list[Any]] = [["a", "b"], ["a", "b", "c", "", "d"], ["a", "b", "c", ""]]
+    assert rows.trim_wide_rows(chunk, 3, 10) == {11: 1, 12: 0}
+    assert chunk == [["a", "b"], ["a", "b", "c"], ["a", "b", "c"]]

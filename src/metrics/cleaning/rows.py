@@ -595,6 +595,8 @@ def _parse_body(
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
     for chunk, last in _chunks(body, CHUNK_ROWS):
+        if fields is not None:  # a CSV line far wider than its header: counted, not held
+            ctx.cut |= trim_wide_rows(chunk, fields + SPARE_FIELDS, first_excel_row)
         grid = _grid(chunk)
         kinds, cells = _classify(grid)
         if last:  # an issuer's name over a date under the table: a signature, not data
@@ -743,6 +745,8 @@ class _Context:
     settings: str  # the shishi.toml to name in hints
     parsers: dict[str, Parser]  # PARSERS, status words as the analyst's shishi.toml extends them
     foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
+    #: Excel row -> cells with content cut off a CSV line far wider than its header
+    cut: dict[int, int] = field(default_factory=dict)
 
     def report_currencies(self) -> None:
         for code, rows in self.foreign.items():
@@ -1157,6 +1161,23 @@ def _torn_figure(st: _Stretch, row: np.ndarray, spare: int) -> tuple[str, str, R
     return None
 
 
+#: Fields kept beyond a CSV header line: enough to tell a torn figure or a shifted row. The
+#: rest of a far wider line (up to ingest.MAX_CSV_FIELDS) is counted, never put in the grid:
+#: one line of 16,000 fields made every row of its chunk 16,000 cells wide.
+SPARE_FIELDS = 64
+
+
+def trim_wide_rows(chunk: list[list[Any]], keep: int, first_excel_row: int) -> dict[int, int]:
+    """Cut every row of ``chunk`` to ``keep`` cells, in place; returns, by Excel row, how many
+    cells with content each cut row lost (0 when only empty cells were cut)."""
+    cut: dict[int, int] = {}
+    for i, row in enumerate(chunk):
+        if len(row) > keep:
+            cut[first_excel_row + i] = sum(1 for v in row[keep:] if not is_empty(v))
+            chunk[i] = row[:keep]
+    return cut
+
+
 def _extra_fields(st: _Stretch) -> list[Problem]:
     """Rows of a CSV with more fields than its header line are never silently shortened.
 
@@ -1168,22 +1189,24 @@ def _extra_fields(st: _Stretch) -> list[Problem]:
     if limit is None or st.width <= limit or not st.n:
         return []
     beyond = st.cells[st.data_idx, limit:] != EMPTY
+    cut = np.array([st.ctx.cut.get(st.excel_row(j), 0) for j in range(st.n)], dtype=int)
     problems: list[Problem] = []
     flagged: list[int] = []
-    for j in np.flatnonzero(beyond.any(axis=1)):
+    for j in np.flatnonzero(beyond.any(axis=1) | (cut > 0)):
         row = st.grid[st.data_idx[j]]
-        spare = int(np.flatnonzero(beyond[j])[-1]) + 1
-        torn = _torn_figure(st, row, spare)
+        spare = int(np.flatnonzero(beyond[j])[-1]) + 1 if beyond[j].any() else 0
+        torn = _torn_figure(st, row, spare) if spare else None
         if torn is not None:
             problems.append((int(j), *torn))
             continue
         extra = [str(v).strip() for v in row[limit:] if not is_empty(v)]
         shown = "、".join(e if len(e) <= 20 else e[:19] + "…" for e in extra[:5])
+        shown += "…" if len(extra) > 5 or cut[j] else ""
         st.ctx.sheet.flags.append(
             (
                 st.excel_row(int(j)),
-                f"这一行比表头多 {int(beyond[j].sum())} 个有内容的字段（{shown}），多出的内容没有读入；"
-                "请核对这一行是否有没加引号的逗号或错了列",
+                f"这一行比表头多 {int(beyond[j].sum() + cut[j]):,} 个有内容的字段（{shown}），"
+                "多出的内容没有读入；请核对这一行是否有没加引号的逗号或错了列",
                 "csv_extra_fields",
             )
         )
