@@ -392,7 +392,10 @@ _OUTSIDE = re.compile(
     r"\[\d+\][^!]*!|\[[^\]]+\.xl\w*\]|\w\|'?[^!]*!|\bWEBSERVICE\s*\(|\bRTD\s*\(",
     re.IGNORECASE,
 )
-_FORMULA_HINTS = (b"[", b"|", b"WEBSERVICE", b"webservice", b"RTD(", b"rtd(")
+#: Cheap signs (substring searches) that a chunk may hold such a formula; Excel writes
+#: function names in capitals. A bracket alone is no sign: tables' own references use them.
+_FORMULA_HINTS = (b"|", b"WEBSERVICE", b"RTD(", b".xl")
+_LINK_INDEX = re.compile(rb"\[\d+\]")
 
 
 def refers_outside(formula: str) -> bool:
@@ -403,7 +406,9 @@ def refers_outside(formula: str) -> bool:
 def _outside_formulas(buf: bytes, shared: dict[bytes, str]) -> dict[tuple[int, int], str]:
     """Cells of one chunk of worksheet XML whose formulas refer outside the workbook; a shared
     formula's followers (<f t="shared" si="0"/>) take their master's text."""
-    if b"<f" not in buf or not (shared or any(h in buf for h in _FORMULA_HINTS)):
+    if b"<f" not in buf:
+        return {}
+    if not (shared or any(h in buf for h in _FORMULA_HINTS) or _LINK_INDEX.search(buf)):
         return {}
     found: dict[tuple[int, int], str] = {}
     for m in _FORMULA.finditer(buf):
@@ -430,7 +435,7 @@ def check_sheet_extents(zf: zipfile.ZipFile, max_cells: float) -> SheetFormulas:
     that have a cell beyond column Z.
 
     Returns, by sheet name, the cells whose formulas refer outside the workbook (looked for
-    in the same pass, only in chunks that hold a formula with a bracket, a | or WEBSERVICE).
+    in the same pass, only in chunks with a sign of one: [1], .xls…], a |, WEBSERVICE, RTD).
     """
     names = _sheet_names_by_part(zf)
     formulas: SheetFormulas = {}
