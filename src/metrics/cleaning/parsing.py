@@ -324,6 +324,8 @@ def _digit(text: str) -> int:
 def _jiao_fen(text: str) -> float | None:
     """Yuan with 角 and 分 (壹万贰仟叁佰肆拾伍元陆角 = 12345.6), or None when the text names
     neither 角 nor 分 (then the ordinary reading applies)."""
+    if "角" not in text and "分" not in text:
+        return None
     m = _JIAO_FEN.fullmatch(_CURRENCY_PREFIX.sub("", text.strip()))
     if m is None or not (m["jiao"] or m["fen"]):
         return None
