@@ -16,10 +16,17 @@ from openpyxl import Workbook
 
 from conftest import run_report
 from metrics.cleaning.headers import load_table_specs, match_header_cell, split_unit
-from metrics.cleaning.ingest import copy_rank, read_raw, year_hint
+from metrics.cleaning.ingest import (
+    _outside_formulas,
+    check_field_count,
+    copy_rank,
+    read_raw,
+    refers_outside,
+    year_hint,
+)
 from metrics.cleaning.store import run_clean
 from metrics.config import load_config
-from metrics.errors import ConfigError, ExitCode
+from metrics.errors import ConfigError, ExitCode, UnreadableFile
 from metrics.periods import Period
 from metrics.running import gate
 from metrics.running.batch import plan_jobs
@@ -416,3 +423,46 @@ def test_an_et_file_stops_the_report_and_heads_the_to_do_page(
     first = re.sub(r"\s+", "", out.stdout.decode("utf-8").split("\f")[0])
     assert "待办事项" in first and "捐款捐物登记2024Q4.et" in first
     assert "WPS表格文件（.et）" in first and "另存为" in first
+
+
+# --- issue 21: formulas that refer outside the workbook, and lines with too many fields -------
+
+
+@pytest.mark.parametrize(
+    ("formula", "outside"),
+    [
+        ("[1]Sheet1!A1", True),
+        ("'C:\\财务\\[汇总.xlsx]Sheet1'!C3", True),
+        ("SUM([2]明细!C2:C9)", True),
+        ("cmd|' /C calc'!A0", True),
+        ('_xlfn.WEBSERVICE("http://example.com")', True),
+        ('RTD("srv",,"x")', True),
+        ("SUM(C2:C9)", False),
+        ("SUM(Table1[金额])", False),
+        ("Table1[[#This Row],[金额]]*2", False),
+        ('IF(A1="a|b",1,0)', False),
+    ],
+)
+def test_refers_outside(formula: str, outside: bool) -> None:
+    assert refers_outside(formula) is outside
+
+
+def test_followers_of_a_shared_external_formula_are_found() -> None:
+    xml = (
+        b'<row r="2"><c r="C2"><f t="shared" ref="C2:C3" si="0">[1]Sheet1!A1</f><v></v></c></row>'
+        b'<row r="3"><c r="C3"><f t="shared" si="0"/><v></v></c></row>'
+        b'<row r="4"><c r="C4"><f>SUM(C2:C3)</f><v>0</v></c></row>'
+    )
+    found = _outside_formulas(xml, {})
+    assert found == {(2, 2): "[1]Sheet1!A1", (3, 2): "[1]Sheet1!A1"}
+
+
+def test_a_chunk_without_formulas_is_passed_over() -> None:
+    assert _outside_formulas(b'<c r="A1" t="s"><v>0</v></c>' * 1000, {}) == {}
+
+
+def test_check_field_count_names_the_line() -> None:
+    lines = ["a,b\n", "x" * 40 + "\n", ",".join("1" * 30) + "\n"]
+    check_field_count(lines, ",", limit=30)  # 30 fields: at the limit
+    with pytest.raises(UnreadableFile, match="第3行有 31 个字段"):
+        check_field_count([*lines[:2], ",".join("1" * 31) + "\n"], ",", limit=30)

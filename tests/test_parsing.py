@@ -685,3 +685,28 @@ def test_normalize_converts_runs_like_the_whole_text(text: str) -> None:
 
     expected = _opencc().convert(" ".join(unicodedata.normalize("NFKC", text).split()))
     assert normalize_text(text) == expected
+
+
+# --- issue 21, case 11: uppercase financial numerals with 角 and 分 ------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "yuan"),
+    [
+        ("壹万贰仟叁佰肆拾伍元陆角", 12345.6),
+        ("壹万贰仟叁佰肆拾伍元伍角陆分", 12345.56),
+        ("人民币壹万贰仟叁佰肆拾伍元陆角整", 12345.6),
+        ("壹仟元零伍分", 1000.05),
+        ("伍角陆分", 0.56),
+        ("12元5角", 12.5),
+        ("壹仟万元整", 10_000_000.0),  # already read: still read
+    ],
+)
+def test_financial_numerals_with_jiao_and_fen(raw: str, yuan: float) -> None:
+    parsed = parse_amount(raw)
+    assert parsed.ok and parsed.value == pytest.approx(yuan)
+
+
+@pytest.mark.parametrize("raw", ["12元34", "伍角伍角", "元陆角", "陆分伍角"])
+def test_ugly_jiao_fen_values_are_refused_not_guessed(raw: str) -> None:
+    assert not parse_amount(raw).ok

@@ -122,3 +122,14 @@ def test_a_scope_keeps_the_datas_spelling_for_the_notebooks() -> None:
     assert each.param == "青江卷烟厂（本部）"
     frame = pd.DataFrame({"unit": ["青江卷烟厂（本部）", "别的"], "x": [1, 2]})
     assert scope.filter(frame)["x"].tolist() == [1]
+
+
+def test_a_unit_typed_in_another_width_case_or_spacing_is_the_declared_one() -> None:
+    """Unit keys fold width, case and spaces (issue 21 case 2): the scope keeps the data's
+    spelling, and a name that is no unit is said as typed."""
+    known = ["AB车间", "青江卷烟厂"]
+    for typed in ("ab车间", "ＡＢ车间", "AB 车间"):
+        assert UnitRequest.parse(typed).resolve(known) == [Scope("AB车间")]
+    assert Scope("AB车间").covers("ａｂ 车间") and not Scope("AB车间").covers("AB车间二")
+    with pytest.raises(ScopeError, match="没有名为「CD车间」的单位"):
+        UnitRequest.parse("CD车间").resolve(known)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import fnmatch
+import math
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,6 +37,7 @@ from pydantic import (
 from metrics.contract import TABLE_LABELS, TABLES, column_labels
 from metrics.errors import ConfigError
 from metrics.paths import DATA_DIR
+from metrics.scope import unit_key
 
 #: The settings file's name, in data/raw/ (and in a unit's subfolder).
 CONFIG_NAME = "shishi.toml"
@@ -42,6 +45,14 @@ CONFIG_NAME = "shishi.toml"
 MAX_FILE_MB = 200
 #: An .xlsx whose parts unpack to more than this is treated as a zip bomb (max_unpacked_mb).
 MAX_UNPACKED_MB = 1024
+#: The largest max_file_mb / max_unpacked_mb a shishi.toml may set (64 GB: no office ledger
+#: comes near; 1e308 overflowed the byte count).
+MAX_SETTING_MB = 65536
+#: The largest annual target or rate: beyond 1万亿 a figure is a typing error, not a goal.
+MAX_FIGURE = 1e12
+#: Arrays and inline tables nested deeper than this are refused before tomllib parses them
+#: (tomllib recurses: 5,000 levels were a RecursionError).
+MAX_TOML_DEPTH = 32
 
 TableName = Literal["wishes", "donations", "purchases", "volunteering"]
 
@@ -287,6 +298,11 @@ class UnitSection(_Section):
     #: this folder holds the invented sample data, not a real unit's
     sample: bool = False
 
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return _printable_name(value)
+
 
 #: The headline figures an annual target can be set for ([targets] key -> its label). The
 #: report's own list (reporting.kpi.HEADLINES) holds the same keys; a test keeps them equal.
@@ -302,10 +318,37 @@ TARGET_KEYS = {
 TOP_FOLDER = "."
 
 
+def _figure_code(key: str, number: float) -> str:
+    """The mistake code of a target or rate that is not a finite number in (0, MAX_FIGURE]."""
+    if not math.isfinite(number):
+        return f"finite:{key}:{number}"
+    if number <= 0:
+        return f"positive:{key}:{number}"
+    if number > MAX_FIGURE:
+        return f"too_large:{key}:{number:g}"
+    return ""
+
+
+#: Characters a name on a report may not hold: controls (newline, ESC), format characters
+#: (bidi overrides, zero-width), line and paragraph separators, surrogates, private use.
+_UNPRINTABLE = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co"}
+
+
+def _printable_name(value: str | None) -> str | None:
+    """A unit's name goes on covers, sheet names and folder names: printable characters only."""
+    if value is None:
+        return value
+    bad = [c for c in value if unicodedata.category(c) in _UNPRINTABLE]
+    if bad:
+        raise ValueError("printable:" + "".join(dict.fromkeys(f"U+{ord(c):04X}" for c in bad)))
+    return value
+
+
 def _check_targets(value: dict[str, float]) -> dict[str, float]:
     """Every unknown key and every number not above zero, each its own line (see _explain)."""
     codes = [f"target:{key}" for key in value if key not in TARGET_KEYS]
-    codes += [f"positive:{key}:{number}" for key, number in value.items() if number <= 0]
+    codes += [_figure_code(key, number) for key, number in value.items()]
+    codes = [c for c in codes if c]
     if codes:
         raise ValueError("|".join(codes))
     return value
@@ -344,6 +387,11 @@ class UnitDecl(_Section):
     @classmethod
     def _known_targets(cls, value: dict[str, float]) -> dict[str, float]:
         return _check_targets(value)
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str | None:
+        return _printable_name(value)
 
     @property
     def is_top(self) -> bool:
@@ -436,7 +484,7 @@ class HeaderWords(_Section):
             for unit, number in units.items():
                 if not unit.strip():
                     raise ValueError(f"blank:{role}")
-                if number <= 0:
+                if not (math.isfinite(number) and number > 0):
                     raise ValueError(f"unit_positive:{unit}:{number}")
         return value
 
@@ -460,8 +508,10 @@ class ConfigFile(_Section):
     #: annual targets per KPI (purchases_enterprise_yuan = 600000)
     targets: dict[str, float] = {}
     statuses: StatusSection = StatusSection()
-    max_file_mb: float = Field(default=MAX_FILE_MB, gt=0)
-    max_unpacked_mb: float = Field(default=MAX_UNPACKED_MB, gt=0)
+    max_file_mb: float = Field(default=MAX_FILE_MB, gt=0, le=MAX_SETTING_MB, allow_inf_nan=False)
+    max_unpacked_mb: float = Field(
+        default=MAX_UNPACKED_MB, gt=0, le=MAX_SETTING_MB, allow_inf_nan=False
+    )
 
     @field_validator("headers")
     @classmethod
@@ -487,9 +537,9 @@ class ConfigFile(_Section):
     @field_validator("rates")
     @classmethod
     def _positive(cls, value: dict[str, float]) -> dict[str, float]:
-        for key, number in value.items():
-            if number <= 0:
-                raise ValueError(f"positive:{key}:{number}")
+        codes = [c for key, number in value.items() if (c := _figure_code(key, number))]
+        if codes:
+            raise ValueError("|".join(codes))
         return value
 
     @field_validator("targets")
@@ -573,10 +623,14 @@ def parse_config(data: bytes, path: Path) -> RawConfig:
             "请用记事本或 VS Code 打开，另存为“UTF-8”编码后重试",
             path=path,
         ) from exc
+    if (deep := nesting_too_deep(text)) is not None:
+        raise _too_deep(path, deep)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise toml_syntax_error(exc, text, path) from exc
+    except RecursionError as exc:  # a nesting the scan did not see: never a traceback
+        raise _too_deep(path, None) from exc
     try:
         parsed = ConfigFile.model_validate(raw)
     except ValidationError as exc:
@@ -596,35 +650,88 @@ def parse_config(data: bytes, path: Path) -> RawConfig:
     return RawConfig.from_file(parsed, path)
 
 
+#: What nests in TOML, and what hides brackets from the count (strings, comments).
+_TOML_TOKEN = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}\n]',
+    re.S,
+)
+
+
+def nesting_too_deep(text: str, limit: int = MAX_TOML_DEPTH) -> int | None:
+    """The line where arrays or inline tables nest deeper than ``limit``, else None.
+
+    tomllib parses nesting by recursion, so 5,000 levels are a RecursionError; the brackets
+    are counted first (outside strings and comments), in one pass over the text.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth, line = 0, 1
+    for m in _TOML_TOKEN.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif token in "]}":
+            depth = max(depth - 1, 0)
+        elif token == "\n":
+            line += 1
+        else:
+            line += token.count("\n")  # a multi-line string
+    return None
+
+
+def _too_deep(path: Path, line: int | None) -> ConfigError:
+    where = f"第 {line} 行：" if line else ""
+    return ConfigError(
+        f"{where}列表或 {{ }} 嵌套超过 {MAX_TOML_DEPTH} 层，不是 shishi.toml 的写法",
+        'shishi.toml 的列表只有一层，如 branches = ["卷包车间", "制丝车间"]；'
+        "请删去多余的方括号或花括号",
+        path=path,
+    )
+
+
+def declaration_line(path: Path | None, loc: tuple[Any, ...]) -> int | None:
+    """The line of a shishi.toml where a setting stands (``("unit", "name")``, or
+    ``("units", 2, "name")`` for the third [[units]]), best effort; None when unknown."""
+    if path is None or not Path(path).is_file():
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _line_of(loc, text)
+
+
 def _unit_mistakes(parsed: ConfigFile, text: str) -> list[str]:
     """Units declared twice, or under the group's own name: each would merge two units' figures
-    (or hide the whole group behind one unit's ledgers)."""
-    import unicodedata
+    (or hide the whole group behind one unit's ledgers).
 
-    def key(name: str) -> str:
-        return unicodedata.normalize("NFKC", name).strip()
-
+    Names are compared as reports and folders compare them (scope.unit_key: NFKC, case
+    folded, without spaces): ＡＢ车间, ab车间 and AB 车间 are one name.
+    """
     out: list[str] = []
-    group = key(parsed.unit.name or "")
-    names: dict[str, int] = {}
+    group = unit_key(parsed.unit.name or "")
+    names: dict[str, str] = {}  # key -> the first declaration, said with its line
     folders: dict[str, int] = {}
     for i, decl in enumerate(parsed.units):
         at = _line_of(("units", i, "name"), text)
         where = (f"第 {at} 行 " if at else "") + f"「units.name = {decl.name}」"
         folder = TOP_FOLDER if decl.is_top else decl.folder.strip().strip("/")
-        if not key(decl.name):
+        key = unit_key(decl.name)
+        if not key:
             out.append(f"{where}：单位名称不能为空")
-        elif group and key(decl.name) == group:
+        elif group and key == group:
             out.append(
                 f"{where}：与 [unit] name（整个集团）同名；集团的报告包含所有单位，"
                 f"请给这个单位另起名称，例如「{decl.name}机关本部」"
             )
-        elif key(decl.name) in names:
+        elif key in names:
             out.append(
-                f"{where}：与第 {names[key(decl.name)] + 1} 个 [[units]] 同名，两个单位的数字会被合在一起；"
-                "请给每个单位不同的名称"
+                f"{where}：与{names[key]}同名（只差全角半角、大小写或空格也是同名），"
+                "两个单位的数字会被合在一起；请给每个单位明显不同的名称"
             )
-        names.setdefault(key(decl.name), i)
+        names.setdefault(key, where)
         if folder in folders:
             at = _line_of(("units", i, "folder"), text)
             what = '顶层台账（folder = "."）' if folder == TOP_FOLDER else f"文件夹「{folder}」"
@@ -681,6 +788,26 @@ def toml_syntax_error(exc: tomllib.TOMLDecodeError, text: str, path: Path) -> Co
     return ConfigError(f"{where}{reason}", hint, path=path)
 
 
+#: pydantic error types told by one sentence: (types, what to write after「key」：).
+_SIMPLE_KINDS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"missing"}), '缺少必填项（每个 [[pin]] 都要写 file = "文件名"）'),
+    (
+        frozenset({"int_type", "int_parsing", "int_from_float"}),
+        "应为整数，不加引号，例如 {last} = 3（现在是 {value!r}）",
+    ),
+    (
+        frozenset({"float_type", "float_parsing"}),
+        "应为数字，不加引号，例如 {last} = 7.1（现在是 {value!r}）",
+    ),
+    (frozenset({"finite_number"}), "应为有限的数字，不能是 nan 或 inf（现在是 {value!r}）"),
+    (frozenset({"bool_type"}), "应为 true 或 false（小写、不加引号）"),
+    (frozenset({"string_type"}), "应为文字，用英文双引号括起来（现在是 {value!r}）"),
+    (frozenset({"greater_than_equal"}), "不能小于 {ge:g}（现在是 {value!r}）"),
+    (frozenset({"greater_than"}), "应大于 {gt:g}（现在是 {value!r}）"),
+    (frozenset({"less_than_equal"}), "不能大于 {le:g}（现在是 {value!r}）"),
+)
+
+
 def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
     """One Chinese line for one pydantic error: where (line, key), what is wrong, the fix."""
     loc = tuple(err["loc"])
@@ -689,18 +816,22 @@ def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
     key = ".".join(str(p) for p in loc if not isinstance(p, int))
     line = _line_of(loc, text)
     where = (f"第 {line} 行 " if line else "") + f"「{key}」"
+    ctx = err.get("ctx", {})
+    for kinds, template in _SIMPLE_KINDS:
+        if kind in kinds:
+            limits = {k: ctx.get(k, 0) for k in ("ge", "gt", "le")}
+            return f"{where}：" + template.format(last=loc[-1], value=value, **limits)
     if kind == "extra_forbidden":
         return f"{where}：没有这个设置项{_nearest(loc[-1], _allowed_at(loc))}"
-    if kind == "missing":
-        return f'{where}：缺少必填项（每个 [[pin]] 都要写 file = "文件名"）'
-    if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"{where}：应为整数，不加引号，例如 {loc[-1]} = 3（现在是 {value!r}）"
-    if kind in {"float_type", "float_parsing"}:
-        return f"{where}：应为数字，不加引号，例如 {loc[-1]} = 7.1（现在是 {value!r}）"
-    if kind == "bool_type":
-        return f"{where}：应为 true 或 false（小写、不加引号）"
-    if kind in {"string_type"}:
-        return f"{where}：应为文字，用英文双引号括起来（现在是 {value!r}）"
+    if kind == "value_error":
+        return _explain_value_errors(str(ctx.get("error", "")), loc, key, line, text)
+    if kind == "literal_error":
+        return _explain_literal(str(value), loc, where, text)
+    return _explain_shape(kind, loc, key, value, where) or f"{where}：{err['msg']}"
+
+
+def _explain_shape(kind: str, loc: tuple[Any, ...], key: str, value: Any, where: str) -> str:
+    """A date, a list or a section written as something else ("" when kind is none of them)."""
     if kind == "date_type" or kind.startswith("date"):
         return f"{where}：应为日期，不加引号，例如 date = 2024-10-05"
     if kind == "list_type":
@@ -711,103 +842,150 @@ def _explain(err: Any, raw: dict[str, Any], text: str) -> str:
         return f'{where}：应写成 {{ A = "日期", B = "捐赠方", D = "金额" }}（列字母 = 哪一项）'
     if kind in {"dict_type", "model_type"}:
         return f"{where}：应为一节设置（[{key}]），现在是 {value!r}"
-    if kind == "literal_error":
-        bad = str(value)
-        if loc[:2] == ("header_words", "ledgers"):  # a ledger name used as a key
-            at = _line_of(("header_words", "ledgers", bad), text)
-            return (
-                f"第 {at} 行 " if at else ""
-            ) + f"「header_words.ledgers.{bad}」：没有这个台账{_nearest(bad, list(TABLES))}"
-        if len(loc) >= 2 and loc[0] == "headers":  # a table name used as a key
-            at = _line_of(("headers", bad, None), text)
-            return (
-                f"第 {at} 行 " if at else ""
-            ) + f"「headers.{bad}」：没有这个表格类型{_nearest(bad, list(TABLES))}"
-        return f"{where}：没有「{bad}」这个表格类型{_nearest(bad, list(TABLES))}"
-    if kind == "greater_than_equal":
-        return f"{where}：不能小于 {err.get('ctx', {}).get('ge', 0)}（现在是 {value!r}）"
-    if kind == "greater_than":
-        return f"{where}：应大于 {err.get('ctx', {}).get('ge', err.get('ctx', {}).get('gt', 0))}（现在是 {value!r}）"
-    if kind == "value_error":
-        lines = []
-        for code in str(err.get("ctx", {}).get("error", "")).split("|"):
-            if code.startswith(("target:", "positive:")):  # name the key's own line
-                at = _line_of((*loc, code.split(":")[1]), text) or line
-                lines.append(
-                    _explain_value_error(code, (f"第 {at} 行 " if at else "") + f"「{key}」")
-                )
-            else:
-                lines.append(_explain_value_error(code, where))
-        return "\n    ".join(lines)
-    return f"{where}：{err['msg']}"
+    return ""
+
+
+def _explain_literal(bad: str, loc: tuple[Any, ...], where: str, text: str) -> str:
+    """A table name that does not exist, as a value or used as a key."""
+    if loc[:2] == ("header_words", "ledgers"):  # a ledger name used as a key
+        at = _line_of(("header_words", "ledgers", bad), text)
+        return (
+            f"第 {at} 行 " if at else ""
+        ) + f"「header_words.ledgers.{bad}」：没有这个台账{_nearest(bad, list(TABLES))}"
+    if len(loc) >= 2 and loc[0] == "headers":  # a table name used as a key
+        at = _line_of(("headers", bad, None), text)
+        return (
+            f"第 {at} 行 " if at else ""
+        ) + f"「headers.{bad}」：没有这个表格类型{_nearest(bad, list(TABLES))}"
+    return f"{where}：没有「{bad}」这个表格类型{_nearest(bad, list(TABLES))}"
+
+
+#: Mistake codes that name one key of a section: each is said at that key's own line.
+_KEYED_CODES = ("target:", "positive:", "finite:", "too_large:")
+
+
+def _explain_value_errors(
+    error: str, loc: tuple[Any, ...], key: str, line: int | None, text: str
+) -> str:
+    """Our validators' codes ("target:x|positive:y:-1"), one line each."""
+    lines = []
+    for code in error.split("|"):
+        at = line
+        if code.startswith(_KEYED_CODES):  # name the key's own line
+            at = _line_of((*loc, code.split(":")[1]), text) or line
+        lines.append(_explain_value_error(code, (f"第 {at} 行 " if at else "") + f"「{key}」"))
+    return "\n    ".join(lines)
+
+
+def _field_mistake(table: str, name: str) -> str:
+    labels = column_labels(table)
+    fields = table_fields(table)
+    close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
+
+    def said(key: str) -> str:  # the key to write, then the column it stands for
+        return f"「{key}」（{labels.get(key, key)}）"
+
+    return f"「headers.{table}.{name}」：{TABLE_LABELS[table]}台账没有「{name}」这一列" + (
+        f"；是不是{said(close[0])}？"
+        if close
+        else f"；可用的有：{'、'.join(said(f) for f in fields)}"
+    )
+
+
+def _verb_mistake(verb: str, like: str) -> str:
+    return (
+        f"「statuses.verbs.{verb}」：「{like}」不是认得的动词，{verb} 要照一个认得的动词来读"
+        f"{_nearest(like, sorted(_status_verbs()))}"
+    )
+
+
+def _ledger_mistake(where: str, ledger: str) -> str:
+    names = ["心愿清单", "捐款捐物", "消费帮扶", "志愿服务"]
+    return f"{where}：没有「{ledger}」这类台账{_nearest(ledger, names)}"
+
+
+def _branch_mistake(index: str, branch: str, listed_text: str) -> str:
+    listed = listed_text.split("、") if listed_text else []
+    return (
+        f"第 {int(index) + 1} 个 [[branch]]：部门「{branch}」不在 [unit] branches 中"
+        + (_nearest(branch, listed) if listed else "；[unit] branches 是空的")
+        + "（两处的部门名称要一字不差）"
+    )
+
+
+def _target_mistake(where: str, key: str) -> str:
+    known = "、".join(f"{k}（{v}）" for k, v in TARGET_KEYS.items())
+    close = difflib.get_close_matches(key, list(TARGET_KEYS), n=1, cutoff=0.5)
+    guess = f"是不是「{close[0]}」？" if close else ""
+    return f"{where}.{key}：没有这个指标；{guess}可用的有：{known}"
+
+
+def _role_mistake(where: str, role: str) -> str:
+    roles = head_roles()
+    close = difflib.get_close_matches(role, list(roles), n=1, cutoff=0.5)
+    hint = (
+        f"是不是「{close[0]}」（{roles[close[0]]}）？"
+        if close
+        else "可用：" + "、".join(f"{k}（{v}）" for k, v in roles.items())
+    )
+    return f"{where}：没有「{role}」这种表头词；{hint}"
+
+
+def _unprintable_mistake(where: str, codes: str) -> str:
+    return (
+        f"{where}：名称含有不可见的控制字符（{codes.replace('U+', ' U+').strip()}，"
+        "如换行、ESC 或改变文字方向的字符），会弄乱报告和终端的显示；请删去，只保留看得见的文字"
+    )
+
+
+#: Our validators' codes: name -> (how many parts after the name, the sentence).
+_VALUE_ERRORS: dict[str, tuple[int | None, Any]] = {
+    "unit": (2, lambda w, unit, known: f"{w}：不认识的金额单位「{unit}」；可用：{known}"),
+    "field": (2, lambda w, table, name: _field_mistake(table, name)),
+    "verb": (2, lambda w, verb, like: _verb_mistake(verb, like)),
+    "status_word": (None, lambda w, *rest: f"{w}：不能是空白的词"),
+    "columns": (None, lambda w, *rest: f"{w}：{':'.join(rest)}"),
+    "ledger": (1, _ledger_mistake),
+    "branch": (3, lambda w, *rest: _branch_mistake(*rest)),
+    "positive": (2, lambda w, key, number: f"{w}.{key}：应为正数（现在是 {number}）"),
+    "finite": (
+        2,
+        lambda w, key, number: f"{w}.{key}：应为有限的数字，不能是 nan 或 inf（现在是 {number}）",
+    ),
+    "too_large": (
+        2,
+        lambda w, key, number: (
+            f"{w}.{key}：{number} 超出合理范围（最多 1万亿）；请核对是否多打了数字"
+        ),
+    ),
+    "target": (1, _target_mistake),
+    "role": (1, _role_mistake),
+    "unit_positive": (2, lambda w, unit, n: f"{w}：单位「{unit}」应为正数（现在是 {n}）"),
+    "unit_role": (
+        1,
+        lambda w, role: (
+            f"{w}：「{role}」不能写单位；单位只能用于 "
+            + "、".join(f"{k}（{v}）" for k, v in UNIT_ROLES.items())
+        ),
+    ),
+    "span_end": (
+        1,
+        lambda w, end: f"{w}：没有「{end}」；只能写 start（开始的一端）或 end（结束的一端）",
+    ),
+    "blank": (1, lambda w, where: f"{w}：「{where}」的列表里有空白的词，请删去"),
+    "printable": (1, _unprintable_mistake),
+}
 
 
 def _explain_value_error(code: str, where: str) -> str:
-    parts = code.split(":")
-    if parts[0] == "unit" and len(parts) == 3:
-        return f"{where}：不认识的金额单位「{parts[1]}」；可用：{parts[2]}"
-    if parts[0] == "field" and len(parts) == 3:
-        table, name = parts[1], parts[2]
-        labels = column_labels(table)
-        fields = table_fields(table)
-        close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
-
-        def said(key: str) -> str:  # the key to write, then the column it stands for
-            return f"「{key}」（{labels.get(key, key)}）"
-
-        return f"「headers.{table}.{name}」：{TABLE_LABELS[table]}台账没有「{name}」这一列" + (
-            f"；是不是{said(close[0])}？"
-            if close
-            else f"；可用的有：{'、'.join(said(f) for f in fields)}"
-        )
-    if parts[0] == "period" and len(parts) >= 2:
-        return f"{where}：无法识别的期间「{parts[1]}」；{':'.join(parts[2:])}"
-    if parts[0] == "verb" and len(parts) == 3:
-        verb, like = parts[1], parts[2]
-        return (
-            f"「statuses.verbs.{verb}」：「{like}」不是认得的动词，{verb} 要照一个认得的动词来读"
-            f"{_nearest(like, sorted(_status_verbs()))}"
-        )
-    if parts[0] == "status_word":
-        return f"{where}：不能是空白的词"
-    if parts[0] == "columns":
-        return f"{where}：{':'.join(parts[1:])}"
-    if parts[0] == "ledger" and len(parts) == 2:
-        names = ["心愿清单", "捐款捐物", "消费帮扶", "志愿服务"]
-        return f"{where}：没有「{parts[1]}」这类台账{_nearest(parts[1], names)}"
-    if parts[0] == "branch" and len(parts) == 4:
-        listed = parts[3].split("、") if parts[3] else []
-        return (
-            f"第 {int(parts[1]) + 1} 个 [[branch]]：部门「{parts[2]}」不在 [unit] branches 中"
-            + (_nearest(parts[2], listed) if listed else "；[unit] branches 是空的")
-            + "（两处的部门名称要一字不差）"
-        )
-    if parts[0] == "positive" and len(parts) == 3:
-        return f"{where}.{parts[1]}：应为正数（现在是 {parts[2]}）"
-    if parts[0] == "target" and len(parts) == 2:
-        known = "、".join(f"{k}（{v}）" for k, v in TARGET_KEYS.items())
-        close = difflib.get_close_matches(parts[1], list(TARGET_KEYS), n=1, cutoff=0.5)
-        guess = f"是不是「{close[0]}」？" if close else ""
-        return f"{where}.{parts[1]}：没有这个指标；{guess}可用的有：{known}"
-    if parts[0] == "role" and len(parts) == 2:
-        roles = head_roles()
-        close = difflib.get_close_matches(parts[1], list(roles), n=1, cutoff=0.5)
-        hint = (
-            f"是不是「{close[0]}」（{roles[close[0]]}）？"
-            if close
-            else "可用：" + "、".join(f"{k}（{v}）" for k, v in roles.items())
-        )
-        return f"{where}：没有「{parts[1]}」这种表头词；{hint}"
-    if parts[0] == "unit_positive" and len(parts) == 3:
-        return f"{where}：单位「{parts[1]}」应为正数（现在是 {parts[2]}）"
-    if parts[0] == "unit_role" and len(parts) == 2:
-        kinds = "、".join(f"{k}（{v}）" for k, v in UNIT_ROLES.items())
-        return f"{where}：「{parts[1]}」不能写单位；单位只能用于 {kinds}"
-    if parts[0] == "span_end" and len(parts) == 2:
-        return f"{where}：没有「{parts[1]}」；只能写 start（开始的一端）或 end（结束的一端）"
-    if parts[0] == "blank" and len(parts) == 2:
-        return f"{where}：「{parts[1]}」的列表里有空白的词，请删去"
-    return f"{where}：{code}"
+    """One of our validators' codes (kind:part:part) as one Chinese line."""
+    name, *parts = code.split(":")
+    if name == "period" and parts:
+        return f"{where}：无法识别的期间「{parts[0]}」；{':'.join(parts[1:])}"
+    arity, say = _VALUE_ERRORS.get(name, (-1, None))
+    if say is None or (arity is not None and len(parts) != arity):
+        return f"{where}：{code}"
+    return str(say(where, *parts))
 
 
 def _allowed_at(loc: tuple[Any, ...]) -> list[str]:

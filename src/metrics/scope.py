@@ -24,11 +24,14 @@ EACH_UNIT = "all"
 
 
 def unit_key(name: str) -> str:
-    """How two unit names are compared: after NFKC and stripping, nothing fuzzier.
+    """How two unit names are compared: after NFKC, case folding and without whitespace,
+    nothing fuzzier.
 
-    ' 青江卷烟厂' and '青江卷烟厂\u3000' are the same unit; 青江卷烟 is not.
+    ' 青江卷烟厂', '青江卷烟厂\u3000', 'ＡＢ车间', 'ab车间' and 'AB 车间' name one unit each
+    (the same as '青江卷烟厂' and 'AB车间'); 青江卷烟 is not 青江卷烟厂. Two declared units whose
+    keys are equal are refused at load (config, cleaning/units.py): one would absorb the other.
     """
-    return unicodedata.normalize("NFKC", str(name)).strip()
+    return "".join(unicodedata.normalize("NFKC", str(name)).casefold().split())
 
 
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
@@ -111,7 +114,7 @@ class Scope:
 
     @property
     def key(self) -> str:
-        """The unit's name as compared (NFKC, stripped); ``unit`` keeps the data's spelling."""
+        """The unit's name as compared (:func:`unit_key`); ``unit`` keeps the data's spelling."""
         return unit_key(self.unit or "")
 
     def filter(self, frame: pd.DataFrame, column: str = "unit") -> pd.DataFrame:
@@ -177,9 +180,9 @@ class UnitRequest:
         key = unit_key(text or "")
         if not key:
             return cls()
-        if key.lower() == EACH_UNIT:
+        if key == EACH_UNIT:
             return cls(each=True)
-        return cls(name=key)
+        return cls(name=unicodedata.normalize("NFKC", str(text)).strip())
 
     def resolve(
         self, known: Iterable[str], group: str | None = None, declared: Sequence[str] = ()
@@ -192,7 +195,7 @@ class UnitRequest:
         alone, and ``--unit all`` makes the group's report first, then each unit's.
 
         A scope keeps the unit's name as the data spell it (the notebooks filter on it); the
-        name typed on the command line only has to match it after NFKC and stripping.
+        name typed on the command line only has to match it by :func:`unit_key`.
         """
         spelling: dict[str, str] = {}
         for u in ordered_units(known, declared):
@@ -204,9 +207,9 @@ class UnitRequest:
             return whole + [Scope(spelling[u]) for u in units] or [Scope.whole()]
         if self.name is None:
             return [Scope.whole()]
-        if self.name in spelling:
-            return [Scope(spelling[self.name])]
-        if group and self.name == unit_key(group):
+        if unit_key(self.name) in spelling:
+            return [Scope(spelling[unit_key(self.name)])]
+        if group and unit_key(self.name) == unit_key(group):
             return [Scope.whole()]
         listed = "、".join(spelling[u] for u in units) or "（没有读到任何单位的数据）"
         if group:

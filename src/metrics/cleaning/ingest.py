@@ -45,6 +45,10 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"}
 #: A quoted CSV cell may run over at most this many lines; a quote left open longer is a
 #: stray quote, and its line is read on its own instead of swallowing the rows after it.
 MAX_CELL_LINES = 20
+#: A line of delimited text with more fields than this is refused before it is parsed. A
+#: ledger has tens of columns; one line of 1,000,000 fields took 63 s to read, and a line of
+#: 16,000 (Excel's own limit is 16,384) still made finding the header take seconds.
+MAX_CSV_FIELDS = 1024
 #: Bytes a sheet cell costs calamine when a sheet is loaded (a dense grid, empty cells too):
 #: a sheet whose extent times this exceeds max_unpacked_mb is refused before it is read.
 CELL_BYTES = 32
@@ -73,8 +77,14 @@ class RawSheet:
     stream: Callable[[], Iterator[list[Any]]] | None = field(default=None, repr=False)
     #: rows a streamed sheet will yield (known from calamine's range without reading them)
     n_rows: int | None = None
-    #: (Excel row, what is odd about it): rows read in a fallback way that the analyst should check
-    flags: list[tuple[int, str]] = field(default_factory=list)
+    #: (Excel row, what is odd about it[, warning rule]): rows read in a fallback way, or with
+    #: more fields than their header, that the analyst should check
+    flags: list[tuple[Any, ...]] = field(default_factory=list)
+    #: (Excel row, 0-based column) -> formula, for cells whose formula refers outside the
+    #: workbook (external link, DDE, WEBSERVICE): never fetched, and named when refused
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: delimited text (CSV, .txt): a row's fields beyond its header's are a mistake, not notes
+    delimited: bool = False
 
     @property
     def row_count(self) -> int:
@@ -272,13 +282,16 @@ def _check_unpacked(zf: zipfile.ZipFile, max_unpacked_mb: float) -> None:
         )
 
 
-def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
+def _check_container(data: bytes, suffix: str, config: RawConfig) -> SheetFormulas:
     """Refuse, with a reason, what calamine should never be handed: empty, encrypted,
     mislabelled, bomb-like or too-large-when-loaded workbooks.
 
     Told by content, whatever the suffix: a password-protected Excel workbook (.xlsx, .xlsm,
     .xlsb) is an OLE container holding an EncryptedPackage stream, and a password-protected
     .ods declares its encryption in its manifest.
+
+    Returns the cells of an .xlsx whose formulas refer outside the workbook, by sheet name
+    (found in the same pass as the extents).
     """
     if not data:
         raise UnreadableFile("文件是空的（0 字节）；请重新导出后再放入")
@@ -294,7 +307,7 @@ def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
             raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
     if suffix in {".xlsx", ".xlsm"}:
         if data.startswith(_OLE_MAGIC):
-            return  # an old .xls saved under an .xlsx name: calamine reads it by its content
+            return {}  # an old .xls saved under an .xlsx name: calamine reads it by its content
         if not data.startswith(_ZIP_MAGIC):
             raise UnreadableFile(
                 "扩展名是 .xlsx，但内容不是 Excel 工作簿（可能已损坏或改过扩展名）；请用 Excel 打开后另存"
@@ -302,11 +315,12 @@ def _check_container(data: bytes, suffix: str, config: RawConfig) -> None:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 _check_unpacked(zf, config.max_unpacked_mb)
-                check_sheet_extents(zf, config.max_unpacked_mb * 2**20 / CELL_BYTES)
+                return check_sheet_extents(zf, config.max_unpacked_mb * 2**20 / CELL_BYTES)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise UnreadableFile(f"工作簿已损坏（{exc}）；请重新导出") from exc
     if suffix == ".xls" and data.startswith(_ZIP_MAGIC):
         raise UnreadableFile("扩展名是 .xls，但内容是 .xlsx；请把扩展名改为 .xlsx")
+    return {}
 
 
 _ODS_ENCRYPTED = b"encryption-data"
@@ -364,7 +378,54 @@ def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def check_sheet_extents(zf: zipfile.ZipFile, max_cells: float) -> None:
+#: sheet name -> {(Excel row, 0-based column): formula} of cells referring outside the workbook
+SheetFormulas = dict[str, dict[tuple[int, int], str]]
+
+# a formula's text, after its cell's reference; masters of shared formulas carry an si
+_FORMULA = re.compile(
+    rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)', re.DOTALL
+)
+_SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
+#: what makes a formula reach outside the workbook: an external link ([1]Sheet1!A1, or a
+#: path to another book), DDE (cmd|' /C calc'!A0), WEBSERVICE and RTD
+_OUTSIDE = re.compile(
+    r"\[\d+\][^!]*!|\[[^\]]+\.xl\w*\]|\w\|'?[^!]*!|\bWEBSERVICE\s*\(|\bRTD\s*\(",
+    re.IGNORECASE,
+)
+#: Cheap signs (substring searches) that a chunk may hold such a formula; Excel writes
+#: function names in capitals. A bracket alone is no sign: tables' own references use them.
+_FORMULA_HINTS = (b"|", b"WEBSERVICE", b"RTD(", b".xl")
+_LINK_INDEX = re.compile(rb"\[\d+\]")
+
+
+def refers_outside(formula: str) -> bool:
+    """Whether a formula's text refers outside its workbook (external link, DDE, web query)."""
+    return bool(_OUTSIDE.search(formula))
+
+
+def _outside_formulas(buf: bytes, shared: dict[bytes, str]) -> dict[tuple[int, int], str]:
+    """Cells of one chunk of worksheet XML whose formulas refer outside the workbook; a shared
+    formula's followers (<f t="shared" si="0"/>) take their master's text."""
+    if b"<f" not in buf:
+        return {}
+    if not (shared or any(h in buf for h in _FORMULA_HINTS) or _LINK_INDEX.search(buf)):
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    for m in _FORMULA.finditer(buf):
+        attrs, body = m[3], m[4]
+        si = _SHARED_INDEX.search(attrs)
+        if body is None or not body.strip():  # a follower of a shared formula
+            text = shared.get(si[1], "") if si else ""
+        else:
+            text = html_unescape(body.decode("utf-8", "replace"))
+            if si and refers_outside(text):
+                shared[si[1]] = text
+        if text and refers_outside(text):
+            found[(int(m[2]), _column_number(m[1]) - 1)] = text
+    return found
+
+
+def check_sheet_extents(zf: zipfile.ZipFile, max_cells: float) -> SheetFormulas:
     """Refuse a workbook with a sheet whose grid (first to last used cell, empty cells
     included) is larger than max_cells, before calamine allocates it.
 
@@ -372,15 +433,22 @@ def check_sheet_extents(zf: zipfile.ZipFile, max_cells: float) -> None:
     A1:XFD1048576 for one value, or claim A1:B2 while a value sits in XFD1048576. Rows are
     stored in order, so the last row is found at the end; columns are only parsed in chunks
     that have a cell beyond column Z.
+
+    Returns, by sheet name, the cells whose formulas refer outside the workbook (looked for
+    in the same pass, only in chunks with a sign of one: [1], .xls…], a |, WEBSERVICE, RTD).
     """
     names = _sheet_names_by_part(zf)
+    formulas: SheetFormulas = {}
     for info in zf.infolist():
         if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
             continue
         rows, cols, tail = 0, 0, b""
+        outside: dict[tuple[int, int], str] = {}
+        shared: dict[bytes, str] = {}
         with zf.open(info) as fh:
             while chunk := fh.read(1 << 20):
                 buf = tail + chunk
+                outside |= _outside_formulas(buf, shared)
                 if not tail and (dim := _DIMENSION.search(buf, 0, 65536)):
                     last_col, last_row = (dim[3], dim[4]) if dim[3] else (dim[1], dim[2])
                     rows, cols = int(last_row), _column_number(last_col)
@@ -393,14 +461,17 @@ def check_sheet_extents(zf: zipfile.ZipFile, max_cells: float) -> None:
                 if row_refs:
                     last = row_refs[-1]
                     rows = max(rows, int(last[1] if isinstance(last, tuple) else last))
-                tail = buf[-256:]
+                tail = buf[-4096:]
+        sheet = names.get(info.filename, info.filename)
+        if outside:
+            formulas[sheet] = outside
         if rows * cols > max_cells:
-            sheet = names.get(info.filename, info.filename)
             raise UnreadableFile(
                 f"工作表「{sheet}」的范围达 {rows:,} 行 × {cols:,} 列（约 {rows * cols:,} 个单元格），"
                 "超过可读取的上限，多半是某个远处单元格误填了内容；"
                 "请在 Excel 中删除多余的行列后另存，或在 shishi.toml 中调高 max_unpacked_mb"
             )
+    return formulas
 
 
 # --- text files (CSV, and .txt as Excel saves "Unicode 文本") ------------------------------
@@ -532,6 +603,7 @@ def read_csv_rows(data: bytes | Path) -> tuple[list[list[Any]], list[tuple[int, 
     with contextlib.suppress(csv.Error):  # unsniffable: plain Excel CSV
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     lines = _LINE.findall(text)
+    check_field_count(lines, dialect.delimiter)
     with _field_limit(len(text) + 1):
         try:
             reader = csv.reader(io.StringIO(text), dialect)
@@ -545,6 +617,21 @@ def read_csv_rows(data: bytes | Path) -> tuple[list[list[Any]], list[tuple[int, 
         except csv.Error:
             pass
         return _read_lines(lines, dialect)
+
+
+def check_field_count(lines: list[str], delimiter: str, limit: int = MAX_CSV_FIELDS) -> None:
+    """Refuse a file with a line of more than ``limit`` fields, before it is parsed.
+
+    Only a line longer than ``limit`` characters can hold that many fields, so the count
+    (delimiters, quoted or not: an upper bound) is made on those lines alone.
+    """
+    for i, line in enumerate(lines):
+        if len(line) > limit and (fields := line.count(delimiter) + 1) > limit:
+            raise UnreadableFile(
+                f"第{i + 1}行有 {fields:,} 个字段，超过可读取的上限（{limit:,} 列；台账通常只有"
+                "几十列），多半是文件损坏或导出出错，整个文件没有读入",
+                "请用 Excel 或记事本打开核对这一行，删去多余的分隔符后重新导出为 CSV",
+            )
 
 
 @contextlib.contextmanager
@@ -665,7 +752,7 @@ def read_raw(
         suffix = path.suffix.lower()
         try:
             data = _read_bytes(path, config)
-            _check_container(data, suffix, config)
+            formulas = _check_container(data, suffix, config)
             digest = hashlib.sha256(data).hexdigest()
             if suffix in TEXT_SUFFIXES:
                 rows, flags = read_csv_rows(data)
@@ -696,11 +783,13 @@ def read_raw(
                     year_hint=year_hint(sheet_name, path.stem),
                     unit_name=unit,
                     flags=flags,
+                    formulas=formulas.get(sheet_name, {}),
+                    delimited=suffix in TEXT_SUFFIXES,
                 )
             )
             notices.extend(
                 FileNotice(rel, sheet_name, "check", f"第{row}行：{why}", unit)
-                for row, why in flags
+                for row, why, *_ in flags
             )
     return sheets, notices
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache, wraps
 from importlib import resources
-from typing import Any, Literal, ParamSpec
+from typing import Any, ParamSpec
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,6 @@ from metrics.cleaning.statuses import StatusTable, read_status, status_table
 from metrics.contract import QUALIFIERS, Reason, Refusal
 
 P = ParamSpec("P")
-
-Qualifier = Literal["exact", "at_least", "about", "at_most"]
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 SERIAL_RANGE = (20000, 80000)  # 1954 .. 2119: a number in a date column in this range is a serial
@@ -307,6 +305,49 @@ def _currency_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, words)), flags=re.IGNORECASE)
 
 
+_CN_DIGIT = f"[{''.join(_DIGITS)}0-9]"
+#: Yuan, then 角 (tenths) and 分 (hundredths), as a cheque or a receipt writes them:
+#: 壹万贰仟叁佰肆拾伍元陆角, 12元5角, 伍角陆分, 壹仟元零伍分.
+_JIAO_FEN = re.compile(
+    rf"(?:(?P<yuan>.+?)\s*[元圆]\s*)?零?(?:(?P<jiao>{_CN_DIGIT})\s*角)?\s*零?"
+    rf"(?:(?P<fen>{_CN_DIGIT})\s*分)?\s*(?:整|正)?"
+)
+
+
+_CURRENCY_PREFIX = re.compile(r"^(?:人民币|rmb|cny|¥|￥)\s*", re.IGNORECASE)
+
+
+def _digit(text: str) -> int:
+    return _DIGITS[text] if text in _DIGITS else int(text)
+
+
+def _jiao_fen(text: str) -> float | None:
+    """Yuan with 角 and 分 (壹万贰仟叁佰肆拾伍元陆角 = 12345.6), or None when the text names
+    neither 角 nor 分 (then the ordinary reading applies)."""
+    if "角" not in text and "分" not in text:
+        return None
+    m = _JIAO_FEN.fullmatch(_CURRENCY_PREFIX.sub("", text.strip()))
+    if m is None or not (m["jiao"] or m["fen"]):
+        return None
+    yuan = _read_number(m["yuan"]) if m["yuan"] else 0.0
+    if yuan is None:
+        return None
+    cents = 10 * _digit(m["jiao"] or "0") + _digit(m["fen"] or "0")
+    return yuan + (-cents if yuan < 0 else cents) / 100
+
+
+def _amount_text(text: str) -> tuple[str, float | None, bool]:
+    """(qualifier, yuan or None, whether the text states its own unit) of an amount in words."""
+    qualifier, rest = _split_qualifier(text)
+    stated = bool(re.search(r"[元圆万亿角分]", rest))
+    if (with_cents := _jiao_fen(rest)) is not None:
+        return qualifier, with_cents, True
+    rest = _currency_pattern().sub(" ", rest)
+    if re.search(r"\d\s+\d", rest):  # "12元34": two figures, not one
+        return qualifier, None, stated
+    return qualifier, _read_number(rest), stated
+
+
 def _amount_error(value: object) -> str:
     return f"金额无法识别：「{_quote(value)}」；{AMOUNT_HINT}"
 
@@ -330,13 +371,9 @@ def parse_amount(value: object, multiplier: float = 1.0) -> Parsed:
     if number is None:
         if is_empty(value):
             return Parsed()
-        qualifier, rest = _split_qualifier(normalize_text(value))
-        if re.search(r"[元万亿]", rest):
+        qualifier, number, stated = _amount_text(normalize_text(value))
+        if stated:  # the cell states its own unit (元, 万, 亿): taken at its word
             multiplier = 1.0
-        rest = _currency_pattern().sub(" ", rest)
-        if re.search(r"\d\s+\d", rest):  # "12元34": two figures, not one
-            return Parsed(error=Refusal(Reason.AMOUNT_UNREADABLE, _amount_error(value)))
-        number = _read_number(rest)
     if number is None or not math.isfinite(number * multiplier):
         return Parsed(error=Refusal(Reason.AMOUNT_UNREADABLE, _amount_error(value)))
     if abs(number * multiplier) > MAX_AMOUNT_YUAN:

@@ -278,6 +278,7 @@ def clean_sheet(
         str(config.settings_file),
         parsers_for(config),
         headerless.side_totals(sheet.iter_rows(), match) if no_header else (),
+        None if no_header else header_fields(sheet, head, match),
     )
     if date_notes and context.used_context(result.records):
         for message in date_notes:  # a year or a date taken from the table's context
@@ -533,16 +534,35 @@ class _Block:
     last_row: int = 0
     carry: dict[str, Any] = field(default_factory=dict)  # fill-down: last value per field
     fills: dict[str, list[int]] = field(default_factory=dict)
+    #: fields in the header line of delimited text (None: a workbook, or no header line);
+    #: a row with more is read with care (:func:`_extra_fields`)
+    fields: int | None = None
 
 
-def _block(number: int, match: HeaderMatch, spec: TableSpec, pinned: float | None) -> _Block:
+def header_fields(sheet: RawSheet, head: list[list[Any]], match: HeaderMatch) -> int | None:
+    """How many fields the header line(s) of a CSV hold (None for a workbook's sheet, where
+    cells beside the table are notes, not a row torn apart)."""
+    if not sheet.delimited:
+        return None
+    first = match.first_row if match.first_row is not None else match.row_index
+    lines = head[first : match.row_index + 1]
+    return max((len(r) for r in lines), default=0) or None
+
+
+def _block(
+    number: int,
+    match: HeaderMatch,
+    spec: TableSpec,
+    pinned: float | None,
+    fields: int | None = None,
+) -> _Block:
     multipliers: dict[int, float] = {}
     for col in match.columns:
         multiplier = col.multiplier
         if pinned is not None and spec.fields[col.field].type == "amount" and multiplier == 1.0:
             multiplier = pinned
         multipliers[col.index] = multiplier
-    return _Block(number, match, multipliers, match.row_index + 2)
+    return _Block(number, match, multipliers, match.row_index + 2, fields=fields)
 
 
 def _parse_body(
@@ -556,23 +576,27 @@ def _parse_body(
     settings: str = "shishi.toml",
     parsers: dict[str, Parser] | None = None,
     side_totals: Sequence[TotalRow] = (),
+    fields: int | None = None,
 ) -> None:
     """Parse the rows below the header, a chunk at a time, into result's records and counts.
 
     A second header further down (a table in another currency below the first) starts a
     block of its own, read by its own header. ``side_totals`` are totals standing beside the
     table, outside the rows it reads (cleaning/headerless.py): checked with the others.
+    ``fields`` is how many fields a CSV's header line holds (:func:`header_fields`).
     """
     result.counts = dict.fromkeys(COUNT_KEYS, 0)
     body = itertools.islice(sheet.iter_rows(), match.row_index + 1, None)
     frames: list[pd.DataFrame] = []
     totals: list[TotalRow] = list(side_totals)
-    blocks = [_block(0, match, spec, pinned_multiplier)]
+    blocks = [_block(0, match, spec, pinned_multiplier, fields)]
     repeated: list[int] = []  # Excel rows where the same header stands again
     ctx = _Context(sheet, spec, result, rates or {}, settings, parsers or PARSERS)
     first_excel_row = match.row_index + 2
     chunk: list[list[Any]] = []
     for chunk, last in _chunks(body, CHUNK_ROWS):
+        if fields is not None:  # a CSV line far wider than its header: counted, not held
+            ctx.cut |= trim_wide_rows(chunk, fields + SPARE_FIELDS, first_excel_row)
         grid = _grid(chunk)
         kinds, cells = _classify(grid)
         if last:  # an issuer's name over a date under the table: a signature, not data
@@ -600,7 +624,8 @@ def _parse_body(
             result.counts["skipped_note"] += 1
             found.row_index = excel - 1
             blocks[-1].last_row = excel - 1
-            blocks.append(_block(len(blocks), found, spec, pinned_multiplier))
+            width = len(chunk[i]) if fields is not None else None
+            blocks.append(_block(len(blocks), found, spec, pinned_multiplier, width))
             result.note(
                 f"第{excel}行是又一张表的表头（{'、'.join(_row_text(list(grid[i])))}），"
                 "其下各行按这一表头读取"
@@ -720,6 +745,8 @@ class _Context:
     settings: str  # the shishi.toml to name in hints
     parsers: dict[str, Parser]  # PARSERS, status words as the analyst's shishi.toml extends them
     foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
+    #: Excel row -> cells with content cut off a CSV line far wider than its header
+    cut: dict[int, int] = field(default_factory=dict)
 
     def report_currencies(self) -> None:
         for code, rows in self.foreign.items():
@@ -764,29 +791,84 @@ def _parse_rows(
     ctx: _Context,
     totals: list[TotalRow],
 ) -> pd.DataFrame:
-    """One stretch of rows: verdicts counted into result, accepted rows returned as a frame."""
-    sheet, spec, result, match = ctx.sheet, ctx.spec, ctx.result, block.match
+    """One stretch of rows: verdicts counted into result, accepted rows returned as a frame.
+
+    In named steps: which rows are data (:func:`_settle_kinds`), skipped rows counted and
+    total rows kept (:func:`_count_skipped`), each field's cells read (:func:`_read_field`),
+    the row-level checks (dates, a figure, cells beyond the header), then the frame and the
+    rejects (:func:`_accepted`).
+    """
+    kinds = _settle_kinds(grid, kinds, cells, first_excel_row, block, totals)
+    _count_skipped(grid, kinds, first_excel_row, block, ctx.result, totals)
+    st = _Stretch(grid, cells, np.flatnonzero(kinds == ""), first_excel_row, block, ctx)
+    by_field: dict[str, list[ColumnMatch]] = {}
+    for col in block.match.columns:
+        by_field.setdefault(col.field, []).append(col)
+    # a field a sheet states in a column of its own (采购主体类型) that is otherwise derived from
+    # another (采购主体): read first; where it states nothing readable, the derived value stands
+    targets = {f.derive_column for f in ctx.spec.fields.values() if f.derive_column}
+    for fname, cols in sorted(by_field.items(), key=lambda kv: kv[0] not in targets):
+        _read_field(st, fname, cols, fname in targets)
+    st.problems += _row_dates(st, by_field)
+    st.problems += _extra_fields(st)
+    refused = {p[0] for p in st.problems}
+    st.problems += [
+        p
+        for p in _needs_a_figure(
+            ctx.spec, by_field, st.columns, st.headers, grid, st.data_idx, st.empty_reason
+        )
+        if p[0] not in refused
+    ]
+    _goods(ctx.spec, st.columns, by_field, st.n)
+    _default_columns(ctx.spec, st.columns, st.n)
+    return _accepted(st)
+
+
+def _settle_kinds(
+    grid: np.ndarray,
+    kinds: np.ndarray,
+    cells: np.ndarray,
+    first_excel_row: int,
+    block: _Block,
+    totals: list[TotalRow],
+) -> np.ndarray:
+    """Row kinds once the block's columns are known: template rows (only formula zeros in the
+    table's cells) are blank, a lone figure beside the table is its total (added to totals),
+    text beside the table or under its last figure is a note. Returns a new array."""
     kinds = kinds.copy()
     width = grid.shape[1]
-    mapped = [c.index for c in match.columns if c.index < width]
+    if not width:
+        return kinds
+    mapped = [c.index for c in block.match.columns if c.index < width]
     data = kinds == ""
-    if width:
-        numbers = cells >= NUMBER
-        in_mapped = (cells[:, mapped] != EMPTY).any(axis=1)
-        # a template row: its table's cells hold only formula zeros (a 序号 beside them is no data)
-        template = data & in_mapped & ~np.isin(cells[:, mapped], (TEXT, NUMBER)).any(axis=1)
-        kinds[template] = "blank"
-        data = kinds == ""
-        unmapped = [j for j in range(width) if j not in set(mapped)]
-        bare = data & ~in_mapped & (numbers[:, unmapped].any(axis=1) if unmapped else False)
-        for i in np.flatnonzero(bare):  # a lone figure beside the table: its total
-            figure = next(float(grid[i, j]) for j in unmapped if numbers[i, j])
-            kinds[i] = "total"
-            totals.append(
-                TotalRow(first_excel_row + int(i), list(grid[i]), block.number, unlabelled=figure)
-            )
-        kinds[data & ~in_mapped & ~bare] = "note"  # text beside the table (a signature)
-        _tail_signature(kinds, cells, mapped)
+    in_mapped = (cells[:, mapped] != EMPTY).any(axis=1)
+    # a template row: its table's cells hold only formula zeros (a 序号 beside them is no data)
+    template = data & in_mapped & ~np.isin(cells[:, mapped], (TEXT, NUMBER)).any(axis=1)
+    kinds[template] = "blank"
+    data = kinds == ""
+    unmapped = [j for j in range(width) if j not in set(mapped)]
+    numbers = cells >= NUMBER
+    bare = data & ~in_mapped & (numbers[:, unmapped].any(axis=1) if unmapped else False)
+    for i in np.flatnonzero(bare):  # a lone figure beside the table: its total
+        figure = next(float(grid[i, j]) for j in unmapped if numbers[i, j])
+        kinds[i] = "total"
+        totals.append(
+            TotalRow(first_excel_row + int(i), list(grid[i]), block.number, unlabelled=figure)
+        )
+    kinds[data & ~in_mapped & ~bare] = "note"  # text beside the table (a signature)
+    _tail_signature(kinds, cells, mapped)
+    return kinds
+
+
+def _count_skipped(
+    grid: np.ndarray,
+    kinds: np.ndarray,
+    first_excel_row: int,
+    block: _Block,
+    result: SheetResult,
+    totals: list[TotalRow],
+) -> None:
+    """Blank, total and note rows counted as skipped; each total row kept to be checked."""
     for kind in ("blank", "total", "note"):
         result.counts[f"skipped_{kind}"] += int((kinds == kind).sum())
     for i in np.flatnonzero(kinds == "total"):
@@ -795,104 +877,352 @@ def _parse_rows(
             totals.append(
                 TotalRow(first_excel_row + int(i), row, block.number, totals_mod.is_subtotal(row))
             )
-    data_idx = np.flatnonzero(kinds == "")
-    n = len(data_idx)
-    columns: dict[str, Any] = {}
-    problems: list[tuple[int, str, Any, str]] = []  # (position, header, value, reason)
-    times = np.empty(n, dtype=object)  # time-only cells of the date column (07:06:18)
-    year_hint = sheet.year_hint or (result.context.year if result.context else None)
-    by_field: dict[str, list[ColumnMatch]] = {}
-    for col in match.columns:
-        by_field.setdefault(col.field, []).append(col)
-    headers: dict[str, str] = {}
-    # a field a sheet states in a column of its own (采购主体类型) that is otherwise derived from
-    # another (采购主体): read first; where it states nothing readable, the derived value stands
-    targets = {f.derive_column for f in spec.fields.values() if f.derive_column}
-    stated_values: dict[str, np.ndarray] = {}
-    for fname, cols in sorted(by_field.items(), key=lambda kv: kv[0] not in targets):
-        fspec = spec.fields[fname]
-        col = cols[0]
-        headers[fname] = col.header
-        if len(cols) > 1:
-            values, quals, errs, raw = _split_count(grid, data_idx, cols, fspec, block, columns)
-        else:
-            raw = grid[data_idx, col.index] if col.index < width else np.empty(n, dtype=object)
-            if fspec.fill_down:
-                raw, filled = _fill_down(raw, cells, data_idx, col, block, first_excel_row, mapped)
-                if filled.any():
-                    marks = columns.setdefault("filled_down", np.empty(n, dtype=object))
-                    marks[filled] = fname
-            values, quals, errs = parse_column(
-                raw, fspec.type, block.multipliers.get(col.index, 1.0), year_hint, ctx.parsers
-            )
-        if fname in targets:
-            stated_values[fname] = values
-            columns[fname] = values
-            continue
-        yearless = fspec.type == "date" and not (sheet.year_hint or result.yearless)
-        if yearless and (notice := context.yearless_notice(result.context, col.header, raw)):
-            result.yearless = col.header  # a year from the title: one notice per sheet
-            result.note(notice)
-        if result.dates is not None and fname == context.DATE_FIELD:
-            times = context.times_of(raw)
-            errs = np.where(np.equal(times, None), errs, None)  # type: ignore[call-overload]
-            if (timed := np.flatnonzero(np.not_equal(times, None))).size and not result.timed:  # type: ignore[call-overload]
-                result.timed = col.header  # one notice per sheet, not per chunk
-                notice = result.dates.time_notice(col.header, raw[timed[0]])
-                result.note(notice)
-        if fspec.type == "amount" and fname == spec.amount_field:
-            values, errs = _currencies(
-                values, errs, raw, col, columns, data_idx, first_excel_row, ctx
-            )
-        if fspec.type == "quantity":
-            units = _per_distinct(
-                raw, lambda v: layout.parse_quantity_cell(v)[1] if isinstance(v, str) else None
-            )
-            if (in_header := goods_unit_of(col.header)) is not None:  # 数量（箱）
-                units[np.equal(units, None) & np.not_equal(values, None)] = in_header[1]  # type: ignore[call-overload]
-            columns["_unit_from_quantity"] = units
-        columns[fname] = values
-        if fspec.qualifier_column:
-            columns[fspec.qualifier_column] = quals
-        failed = np.not_equal(errs, None)  # type: ignore[call-overload]
-        if fspec.required and not fspec.alternatives:
-            failed |= np.equal(values, None) & np.equal(times, None)  # type: ignore[call-overload]
-        for j in np.flatnonzero(failed):
-            reason = errs[j] or Refusal(
-                Reason.REQUIRED_EMPTY, f"必填项「{col.header}」为空；请补填后重新报送"
-            )
-            problems.append((int(j), col.header, raw[j], reason))
-        if fspec.derive_column:
-            assert fspec.derive_type is not None  # headers.toml gives every derive its type
-            derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
-            if (stated := stated_values.get(fspec.derive_column)) is not None:
-                known = np.not_equal(stated, None)  # type: ignore[call-overload]
-                derived = np.where(known, stated, derived)
-                derive_errs = np.where(known, None, derive_errs)  # type: ignore[call-overload]
-            columns[fspec.derive_column] = derived
-            for j in np.flatnonzero(np.not_equal(derive_errs, None)):  # type: ignore[call-overload]
-                if errs[j] is None and values[j] is not None:
-                    problems.append((int(j), col.header, raw[j], derive_errs[j]))
-    if result.dates is not None:  # dates from a time column, transaction numbers or context
-        id_raw = None
-        if result.dates.id_index is not None and result.dates.id_index < grid.shape[1]:
-            id_raw = grid[data_idx, result.dates.id_index]
-        dated, undated = result.dates.fill(
-            columns.get(context.DATE_FIELD, [None] * n), times, id_raw
+
+
+#: A refused cell: (position among the stretch's data rows, header, raw value, reason).
+Problem = tuple[int, str, Any, str]
+
+
+@dataclass
+class _Stretch:
+    """The data rows of one stretch while their fields are read: what every step shares."""
+
+    grid: np.ndarray
+    cells: np.ndarray
+    data_idx: np.ndarray  # positions of the data rows in grid
+    first_excel_row: int
+    block: _Block
+    ctx: _Context
+    columns: dict[str, Any] = field(default_factory=dict)  # field -> values, as read
+    problems: list[Problem] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # field -> its header
+    stated: dict[str, np.ndarray] = field(default_factory=dict)  # fields a column states
+    times: np.ndarray = field(init=False)  # time-only cells of the date column (07:06:18)
+
+    def __post_init__(self) -> None:
+        self.times = np.empty(self.n, dtype=object)
+
+    @property
+    def n(self) -> int:
+        return len(self.data_idx)
+
+    @property
+    def width(self) -> int:
+        return int(self.grid.shape[1])
+
+    @property
+    def year_hint(self) -> int | None:
+        result = self.ctx.result
+        return self.ctx.sheet.year_hint or (result.context.year if result.context else None)
+
+    def column(self, index: int) -> np.ndarray:
+        """The data rows' cells of one sheet column (None beyond the grid)."""
+        if index < self.width:
+            return self.grid[self.data_idx, index]
+        return np.empty(self.n, dtype=object)
+
+    def excel_row(self, j: int) -> int:
+        return int(self.first_excel_row + self.data_idx[j])
+
+    def empty_reason(
+        self, header: str, j: int, value: Any, what: str = "", index: int | None = None
+    ) -> Refusal:
+        """Why a required cell (data row j, sheet column ``index``) holds nothing readable."""
+        formula = None
+        if index is not None:
+            formula = self.ctx.sheet.formulas.get((self.excel_row(j), index))
+        return empty_cell_reason(header, value, what, formula)
+
+
+_NAN_TEXT = re.compile(r"\s*nan\s*", re.IGNORECASE)
+
+
+def empty_cell_reason(
+    header: str, value: Any, what: str = "", formula: str | None = None
+) -> Refusal:
+    """The reason a required cell is refused when it holds nothing that can be read: a
+    formula that refers outside the workbook (never fetched), the text NaN, or nothing.
+
+    ``what`` says what else the row lacks (没有金额，也没有数量).
+    """
+    if formula is not None:
+        shown = formula if len(formula) <= 60 else formula[:59] + "…"
+        return Refusal(
+            Reason.OTHER,
+            f"「{header}」是引用本工作簿之外的公式（={shown}：外部链接、DDE 或 WEBSERVICE），"
+            "文件中没有保存它的值，shishi 不会去外部取数；请在 Excel 中把这一列复制后"
+            "“选择性粘贴 → 数值”，保存后重新报送",
         )
-        columns.update(dated)
-        for j in np.flatnonzero(undated):
-            problems.append((int(j), "日期", None, result.dates.missing_reason(result.timed)))
-    else:
-        problems += _absent_required(spec, by_field, n)
-    refused = {p[0] for p in problems}
-    problems += [
-        p
-        for p in _needs_a_figure(spec, by_field, columns, headers, grid, data_idx)
-        if p[0] not in refused
+    if isinstance(value, str) and _NAN_TEXT.fullmatch(value):
+        return Refusal(
+            Reason.OTHER,
+            f"「{header}」填的是文字“{value.strip()}”（多为程序导出空值时写下的），不是实际内容；"
+            "请填写实际内容后重新报送",
+        )
+    return Refusal(
+        Reason.REQUIRED_EMPTY,
+        f"必填项「{header}」为空{('：' + what) if what else ''}；请补填后重新报送",
+    )
+
+
+def _read_field(st: _Stretch, fname: str, cols: list[ColumnMatch], is_target: bool) -> None:
+    """One field's cells read into st.columns, its refused cells into st.problems."""
+    fspec = st.ctx.spec.fields[fname]
+    col = cols[0]
+    st.headers[fname] = col.header
+    raw, values, quals, errs = _field_cells(st, fname, cols)
+    if is_target:  # stated in a column of its own: the field it derives from decides
+        st.stated[fname] = values
+        st.columns[fname] = values
+        return
+    errs = _date_column(st, fspec, col, raw, errs)
+    if fspec.type == "amount" and fname == st.ctx.spec.amount_field:
+        values, errs = _currencies(
+            values, errs, raw, col, st.columns, st.data_idx, st.first_excel_row, st.ctx
+        )
+    if fspec.type == "quantity":
+        st.columns["_unit_from_quantity"] = _quantity_units(raw, values, col)
+    st.columns[fname] = values
+    if fspec.qualifier_column:
+        st.columns[fspec.qualifier_column] = quals
+    st.problems += _field_problems(st, fspec, col, raw, values, errs)
+    if fspec.derive_column:
+        _derive(st, fspec, col, raw, values, errs)
+
+
+def _field_cells(
+    st: _Stretch, fname: str, cols: list[ColumnMatch]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(raw cells, values, qualifiers, errors) of one field: a count split over sub-columns is
+    summed, a fill-down column ("同上" blanks) filled first, any other column parsed."""
+    fspec, col = st.ctx.spec.fields[fname], cols[0]
+    if len(cols) > 1:
+        values, quals, errs, raw = _split_count(
+            st.grid, st.data_idx, cols, fspec, st.block, st.columns
+        )
+        return raw, values, quals, errs
+    raw = st.column(col.index)
+    if fspec.fill_down:
+        mapped = [c.index for c in st.block.match.columns if c.index < st.width]
+        raw, filled = _fill_down(
+            raw, st.cells, st.data_idx, col, st.block, st.first_excel_row, mapped
+        )
+        if filled.any():
+            marks = st.columns.setdefault("filled_down", np.empty(st.n, dtype=object))
+            marks[filled] = fname
+    values, quals, errs = parse_column(
+        raw, fspec.type, st.block.multipliers.get(col.index, 1.0), st.year_hint, st.ctx.parsers
+    )
+    return raw, values, quals, errs
+
+
+def _date_column(
+    st: _Stretch, fspec: FieldSpec, col: ColumnMatch, raw: np.ndarray, errs: np.ndarray
+) -> np.ndarray:
+    """A date column's notices (a year taken from the title; times only), and its time-only
+    cells, which are not refused: the row is dated from elsewhere (st.times)."""
+    result = st.ctx.result
+    yearless = fspec.type == "date" and not (st.ctx.sheet.year_hint or result.yearless)
+    if yearless and (notice := context.yearless_notice(result.context, col.header, raw)):
+        result.yearless = col.header  # a year from the title: one notice per sheet
+        result.note(notice)
+    if result.dates is None or fspec.name != context.DATE_FIELD:
+        return errs
+    st.times = context.times_of(raw)
+    errs = np.where(np.equal(st.times, None), errs, None)  # type: ignore[call-overload]
+    timed = np.flatnonzero(np.not_equal(st.times, None))  # type: ignore[call-overload]
+    if timed.size and not result.timed:
+        result.timed = col.header  # one notice per sheet, not per chunk
+        result.note(result.dates.time_notice(col.header, raw[timed[0]]))
+    return errs
+
+
+def _quantity_units(raw: np.ndarray, values: np.ndarray, col: ColumnMatch) -> np.ndarray:
+    """The unit of each goods quantity: its cell's (12箱), else its header's (数量（箱）)."""
+    units = _per_distinct(
+        raw, lambda v: layout.parse_quantity_cell(v)[1] if isinstance(v, str) else None
+    )
+    if (in_header := goods_unit_of(col.header)) is not None:
+        units[np.equal(units, None) & np.not_equal(values, None)] = in_header[1]  # type: ignore[call-overload]
+    return units
+
+
+def _field_problems(
+    st: _Stretch,
+    fspec: FieldSpec,
+    col: ColumnMatch,
+    raw: np.ndarray,
+    values: np.ndarray,
+    errs: np.ndarray,
+) -> list[Problem]:
+    """Refused cells of one field: unreadable ones, and empty ones where the field is required
+    (unless the row is dated by a time-only cell)."""
+    failed = np.not_equal(errs, None)  # type: ignore[call-overload]
+    if fspec.required and not fspec.alternatives:
+        failed |= np.equal(values, None) & np.equal(st.times, None)  # type: ignore[call-overload]
+    return [
+        (
+            int(j),
+            col.header,
+            raw[j],
+            errs[j] or st.empty_reason(col.header, int(j), raw[j], index=col.index),
+        )
+        for j in np.flatnonzero(failed)
     ]
-    _goods(spec, columns, by_field, n)
-    for fspec in spec.fields.values():  # canonical columns the sheet lacks stay, empty
+
+
+def _derive(
+    st: _Stretch,
+    fspec: FieldSpec,
+    col: ColumnMatch,
+    raw: np.ndarray,
+    values: np.ndarray,
+    errs: np.ndarray,
+) -> None:
+    """A field derived from this one (采购主体 -> its type), unless a column states it."""
+    assert fspec.derive_column is not None and fspec.derive_type is not None
+    derived, _, derive_errs = parse_column(raw, fspec.derive_type, 1.0, None)
+    if (stated := st.stated.get(fspec.derive_column)) is not None:
+        known = np.not_equal(stated, None)  # type: ignore[call-overload]
+        derived = np.where(known, stated, derived)
+        derive_errs = np.where(known, None, derive_errs)  # type: ignore[call-overload]
+    st.columns[fspec.derive_column] = derived
+    for j in np.flatnonzero(np.not_equal(derive_errs, None)):  # type: ignore[call-overload]
+        if errs[j] is None and values[j] is not None:
+            st.problems.append((int(j), col.header, raw[j], derive_errs[j]))
+
+
+def _row_dates(st: _Stretch, by_field: dict[str, list[ColumnMatch]]) -> list[Problem]:
+    """Dates from a time column, transaction numbers or the sheet's context; the rows that
+    remain undated are refused. Without a date fill, a required date column the sheet lacks
+    refuses every row."""
+    dates = st.ctx.result.dates
+    if dates is None:
+        return _absent_required(st.ctx.spec, by_field, st.n)
+    id_raw = None
+    if dates.id_index is not None and dates.id_index < st.width:
+        id_raw = st.grid[st.data_idx, dates.id_index]
+    dated, undated = dates.fill(st.columns.get(context.DATE_FIELD, [None] * st.n), st.times, id_raw)
+    st.columns.update(dated)
+    reason = dates.missing_reason(st.ctx.result.timed)
+    return [(int(j), "日期", None, reason) for j in np.flatnonzero(undated)]
+
+
+#: Field types whose cells are figures: an unquoted thousands comma tears them apart.
+_FIGURE_TYPES = {
+    "amount": (Reason.AMOUNT_UNREADABLE, "金额"),
+    "count": (Reason.COUNT_UNREADABLE, "数字"),
+    "quantity": (Reason.COUNT_UNREADABLE, "数量"),
+    "hours": (Reason.HOURS_UNREADABLE, "时长"),
+}
+_GROUP_FIRST = re.compile(r"\s*[+-]?[¥￥$]?\s*\d{1,3}\s*")
+_GROUP_NEXT = re.compile(r"\s*\d{3}\s*")
+_GROUP_LAST = re.compile(r"\s*\d{3}(?:\.\d+)?\s*(?:元|万元)?\s*")
+
+
+def comma_pieces(pieces: Sequence[Any]) -> int:
+    """How many of ``pieces`` after the first continue it as thousands groups (12 | 500,
+    1 | 200 | 000.50): 0 when the first is no figure's head or the next no group of three."""
+    if not pieces or not isinstance(pieces[0], str) or not _GROUP_FIRST.fullmatch(pieces[0]):
+        return 0
+    taken = 0
+    for piece in pieces[1:]:
+        if not isinstance(piece, str):
+            break
+        if _GROUP_NEXT.fullmatch(piece):
+            taken += 1
+            continue
+        if _GROUP_LAST.fullmatch(piece):
+            taken += 1
+        break
+    return taken
+
+
+def _torn_figure(st: _Stretch, row: np.ndarray, spare: int) -> tuple[str, str, Refusal] | None:
+    """The first figure of a row with ``spare`` fields too many that an unquoted thousands
+    comma tore into pieces (…,现金,12,500): its header, the pieces joined, and the reason."""
+    for col in st.block.match.columns:
+        kind = _FIGURE_TYPES.get(st.ctx.spec.fields[col.field].type)
+        if kind is None or col.index >= len(row):
+            continue
+        pieces = list(row[col.index : col.index + spare + 1])
+        taken = comma_pieces(pieces)
+        if not taken:
+            continue
+        joined = ",".join(str(p).strip() for p in pieces[: taken + 1])
+        code, word = kind
+        reason = Refusal(
+            code,
+            f"{word}中的逗号没有加引号：「{joined}」被逗号拆成了 {taken + 1} 个字段，"
+            f"「{col.header}」只读到「{str(pieces[0]).strip()}」；请把{word}写成 "
+            f'{joined.replace(",", "")}（不带逗号），或用英文双引号括起来（"{joined}"）后重新报送',
+        )
+        return col.header, joined, reason
+    return None
+
+
+#: Fields kept beyond a CSV header line: enough to tell a torn figure or a shifted row. The
+#: rest of a far wider line (up to ingest.MAX_CSV_FIELDS) is counted, never put in the grid:
+#: one line of 16,000 fields made every row of its chunk 16,000 cells wide.
+SPARE_FIELDS = 64
+
+
+def trim_wide_rows(chunk: list[list[Any]], keep: int, first_excel_row: int) -> dict[int, int]:
+    """Cut every row of ``chunk`` to ``keep`` cells, in place; returns, by Excel row, how many
+    cells with content each cut row lost (0 when only empty cells were cut)."""
+    cut: dict[int, int] = {}
+    for i, row in enumerate(chunk):
+        if len(row) > keep:
+            cut[first_excel_row + i] = sum(1 for v in row[keep:] if not is_empty(v))
+            chunk[i] = row[:keep]
+    return cut
+
+
+def _extra_fields(st: _Stretch) -> list[Problem]:
+    """Rows of a CSV with more fields than its header line are never silently shortened.
+
+    Where the extra fields come from a figure torn apart by an unquoted thousands comma
+    (12,500 read as 12 and 500), the row is refused with that reason; otherwise it is kept
+    and flagged (a warning and a notice), with how many cells it has beyond the header.
+    """
+    limit = st.block.fields
+    if limit is None or st.width <= limit or not st.n:
+        return []
+    beyond = st.cells[st.data_idx, limit:] != EMPTY
+    cut = np.array([st.ctx.cut.get(st.excel_row(j), 0) for j in range(st.n)], dtype=int)
+    problems: list[Problem] = []
+    flagged: list[int] = []
+    for j in np.flatnonzero(beyond.any(axis=1) | (cut > 0)):
+        row = st.grid[st.data_idx[j]]
+        spare = int(np.flatnonzero(beyond[j])[-1]) + 1 if beyond[j].any() else 0
+        torn = _torn_figure(st, row, spare) if spare else None
+        if torn is not None:
+            problems.append((int(j), *torn))
+            continue
+        extra = [str(v).strip() for v in row[limit:] if not is_empty(v)]
+        shown = "、".join(e if len(e) <= 20 else e[:19] + "…" for e in extra[:5])
+        shown += "…" if len(extra) > 5 or cut[j] else ""
+        st.ctx.sheet.flags.append(
+            (
+                st.excel_row(int(j)),
+                f"这一行比表头多 {int(beyond[j].sum() + cut[j]):,} 个有内容的字段（{shown}），"
+                "多出的内容没有读入；请核对这一行是否有没加引号的逗号或错了列",
+                "csv_extra_fields",
+            )
+        )
+        flagged.append(st.excel_row(int(j)))
+    if flagged:
+        rows = "、".join(str(r) for r in flagged[:8]) + ("…" if len(flagged) > 8 else "")
+        st.ctx.result.note(
+            f"{len(flagged)} 行的字段比表头多（第{rows}行），多出的内容没有读入，"
+            "已列入 warnings.csv；请核对这些行"
+        )
+    return problems
+
+
+def _default_columns(spec: TableSpec, columns: dict[str, Any], n: int) -> None:
+    """Canonical columns the sheet lacks stay, empty (qualifiers exact, dates without one)."""
+    for fspec in spec.fields.values():
         columns.setdefault(fspec.name, [None] * n)
         if fspec.name == context.DATE_FIELD:
             for name in context.CONTEXT_COLUMNS:
@@ -901,30 +1231,34 @@ def _parse_rows(
             columns.setdefault(
                 fspec.qualifier_column, [None if fspec.type == "date" else "exact"] * n
             )
-        if fspec.derive_column:
-            columns.setdefault(fspec.derive_column, [None] * n)
-        if fspec.parts_column:
-            columns.setdefault(fspec.parts_column, [None] * n)
+        for extra in (fspec.derive_column, fspec.parts_column):
+            if extra:
+                columns.setdefault(extra, [None] * n)
     if spec.fill_down_fields:
         columns.setdefault("filled_down", [None] * n)
     if spec.name in duplicates.NEAR_TABLES:  # set once all sheets are read (flag_near)
         columns.setdefault("review_group", [None] * n)
         columns.setdefault("review_repeat", np.zeros(n, dtype=bool))
 
-    frame = pd.DataFrame(columns)
+
+def _accepted(st: _Stretch) -> pd.DataFrame:
+    """The stretch's records with their source; rows with a problem go to the rejects (one
+    line per refused cell) and out of the frame."""
+    sheet, spec, result = st.ctx.sheet, st.ctx.spec, st.ctx.result
+    frame = pd.DataFrame(st.columns)
     frame["unit"] = sheet.unit_name
     frame["source_file"] = sheet.file
     frame["source_sheet"] = sheet.sheet
-    frame["source_row"] = first_excel_row + data_idx
-    bad = np.zeros(n, dtype=bool)
-    for at, header, value, reason in sorted(problems, key=lambda p: p[0]):
+    frame["source_row"] = st.first_excel_row + st.data_idx
+    bad = np.zeros(st.n, dtype=bool)
+    for at, header, value, reason in sorted(st.problems, key=lambda p: p[0]):
         bad[at] = True
         result.rejects.append(
             {
                 "table": spec.name,
                 "source_file": sheet.file,
                 "source_sheet": sheet.sheet,
-                "source_row": int(first_excel_row + data_idx[at]),
+                "source_row": st.excel_row(at),
                 "column": header,
                 "value": "" if value is None else str(value),
                 "reason": str(reason),
@@ -1126,9 +1460,11 @@ def _needs_a_figure(
     headers: dict[str, str],
     grid: np.ndarray,
     data_idx: np.ndarray,
+    empty_reason: Callable[..., Refusal] | None = None,
 ) -> list[tuple[int, str, Any, str]]:
     """A row needs its amount, or one of the amount's alternatives (a quantity of goods, an
-    amount in another currency)."""
+    amount in another currency). ``empty_reason(header, j, value, what, index)`` says why a
+    cell holds nothing (default: it is empty)."""
     problems: list[tuple[int, str, Any, str]] = []
     for fspec in spec.fields.values():
         if not (fspec.required and fspec.alternatives):
@@ -1149,9 +1485,12 @@ def _needs_a_figure(
                 if col is not None and col.index < grid.shape[1]
                 else None
             )
-            reason = Refusal(
-                Reason.REQUIRED_EMPTY,
-                f"必填项「{header}」为空：没有金额，也没有数量；请补填后重新报送",
+            what = "没有金额，也没有数量"
+            index = col.index if col is not None else None
+            reason = (
+                empty_reason(header, int(j), value, what, index)
+                if empty_reason is not None
+                else empty_cell_reason(header, value, what)
             )
             problems.append((int(j), header, value, reason))
     return problems

@@ -429,7 +429,7 @@ def _with_row_flags(
     flagged = [
         {
             "table": tables.get((s.file, s.sheet)) or "",
-            "rule": "csv_unbalanced_quote",
+            "rule": rule[0] if rule else "csv_unbalanced_quote",
             "message": why,
             "unit": s.unit_name,
             "source_file": s.file,
@@ -437,7 +437,7 @@ def _with_row_flags(
             "source_row": row,
         }
         for s in sheets
-        for row, why in getattr(s, "flags", [])
+        for row, why, *rule in getattr(s, "flags", [])
     ]
     if not flagged:
         return warnings

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from metrics.config import CONFIG_NAME, TOP_FOLDER, RawConfig, load_config
+from metrics.config import CONFIG_NAME, TOP_FOLDER, RawConfig, declaration_line, load_config
 from metrics.errors import ConfigError
 from metrics.paths import DATA_DIR
 from metrics.scope import natural_key, ordered_units, unit_key
@@ -220,19 +220,7 @@ def read_units(raw_dir: Path, config: RawConfig | None = None, default: str = "�
     subunits = [u for u in units if u.folder != TOP_FOLDER]
     name = (config.unit_name or "").strip()
     group = name if subunits and name else None
-    seen: dict[str, str] = {unit_key(group): "[unit] name（整个集团）"} if group else {}
-    for u in units:
-        where = f"[[units]] folder = \"{u.folder}\"" if u.folder in by_folder else (
-            f"{u.folder}/{CONFIG_NAME}"
-        )  # fmt: skip
-        if unit_key(u.name) in seen:
-            raise ConfigError(
-                f"单位名称「{u.name}」用了两次：{seen[unit_key(u.name)]} 和 {where}；"
-                "同名的单位会被合在一起统计",
-                "请给每个单位（和整个集团）不同的名称",
-                path=config.settings_file,
-            )
-        seen[unit_key(u.name)] = where
+    _refuse_colliding_names(raw_dir, config, units, by_folder, group)
     top_decl = next((u for u in units if u.folder == TOP_FOLDER), None)
     if top_decl is not None:
         top = top_decl.name
@@ -242,6 +230,49 @@ def read_units(raw_dir: Path, config: RawConfig | None = None, default: str = "�
     else:
         top = name or default
     return Units(group, top, units, dict(config.targets), name or top)
+
+
+def _declared_where(raw_dir: Path, config: RawConfig, unit: Unit, by_folder: dict[str, int]) -> str:
+    """Where a unit is declared: the shishi.toml and its line, and what is written there."""
+    if unit.folder in by_folder:
+        path = config.settings_file
+        line = declaration_line(config.path, ("units", by_folder[unit.folder], "name"))
+        said = f'[[units]] name = "{unit.name}"'
+    else:
+        path = raw_dir / unit.folder / CONFIG_NAME
+        line = declaration_line(path, ("unit", "name"))
+        said = f'[unit] name = "{unit.name}"'
+    return f"{path}" + (f" 第 {line} 行" if line else "") + f"「{said}」"
+
+
+def _refuse_colliding_names(
+    raw_dir: Path,
+    config: RawConfig,
+    units: list[Unit],
+    by_folder: dict[str, int],
+    group: str | None,
+) -> None:
+    """Two declared units (or a unit and the group) whose names are one name as reports and
+    folders compare them (scope.unit_key: ＡＢ车间 = ab车间 = AB 车间) would be merged into
+    one report: refused, naming both declarations."""
+    seen: dict[str, str] = {}
+    if group:
+        line = declaration_line(config.path, ("unit", "name"))
+        seen[unit_key(group)] = (
+            f"{config.settings_file}"
+            + (f" 第 {line} 行" if line else "")
+            + "「[unit] name」（整个集团）"
+        )
+    for u in units:
+        where = _declared_where(raw_dir, config, u, by_folder)
+        if unit_key(u.name) in seen:
+            raise ConfigError(
+                f"单位名称「{u.name}」与另一个单位同名（只差全角半角、大小写或空格也是同名）："
+                f"{seen[unit_key(u.name)]} 和 {where}；两个单位会被合在一起统计",
+                "请给每个单位（和整个集团）明显不同的名称",
+                path=config.settings_file,
+            )
+        seen[unit_key(u.name)] = where
 
 
 def _holds_ledgers(folder: Path) -> bool:
