@@ -83,8 +83,8 @@ def test_a_rejected_amount_and_a_total_off_by_500_are_to_do_items_with_their_fig
     q = report_of(raw, tmp_path / "p", tmp_path / "r")
     first = text_of(quality_report.title_page(q).data)
     assert "待办事项：无" not in first
-    assert "捐款捐物登记2024.xlsx［2024Q4］第4行" in first  # the 待定 row, Excel row 4
-    assert "“待定”" in first and "2024年第四季度的捐款捐物数字可能少计" in first
+    assert "捐款捐物登记2024.xlsx［2024Q4］：第4行 金额（元）“待定”" in first  # Excel row 4
+    assert "2024年第四季度的捐款捐物数字可能少计" in first
     assert "合计与明细相差500元" in first and "2024年第四季度的捐款捐物金额可能少计" in first
 
 
@@ -250,3 +250,80 @@ def test_the_pdf_title_is_the_reports_not_notebook(tmp_path: Path) -> None:
     assert (
         nb["metadata"]["shishi"]["title_in_outputs"] is True
     )  # the template's <title> is left out
+
+
+# --- 4. bounded whatever the input: the whole PDF, end to end ------------------------------------
+
+#: Files of the synthetic flood, each sent twice (the second a re-publication of the first).
+FLOOD_FILES = 30
+FLOOD_ROWS = 200
+
+
+def flood_folder(raw: Path) -> Path:
+    """Thousands of refused cells in many (file, column) groups, every file re-sent under a
+    second name, and near repeats across files (same donor, same amount, the next day); no
+    shishi.toml, so the unit has no name."""
+    raw.mkdir(parents=True)
+    for f in range(FLOOD_FILES):
+        lines = ["日期,捐赠方,项目/用途,金额（元）"]
+        for r in range(FLOOD_ROWS):
+            day = f"2024-{10 + r % 3}-{1 + (r + f) % 27:02d}"
+            amount = "待定" if r % 4 == 0 else str(100 + r)
+            day = "年底" if r % 7 == 0 else day
+            lines.append(f"{day},捐赠人{f}-{r % 50},慰问,{amount}")
+        text = "\n".join(lines) + "\n"
+        (raw / f"捐款捐物_{f:02d}.csv").write_text(text, encoding="utf-8")
+        (raw / f"捐款捐物_{f:02d}_转发.csv").write_text(text, encoding="utf-8")
+    return raw
+
+
+def pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+@pytest.mark.e2e
+def test_thousands_of_rejects_and_repeats_stay_within_twelve_pages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import run_report
+    from metrics.errors import ExitCode
+
+    raw = flood_folder(tmp_path / "raw")
+    code = run_report(tmp_path, raw, "--only", "data_quality")
+    err = capsys.readouterr().err
+    assert code == ExitCode.INCOMPLETE  # the unit has no name (issue 20 item 5)
+    assert '[unit]\n      name = "某某单位"' in err
+    folder = tmp_path / "r" / "2024Q4"
+    pdf = folder / "data_quality.pdf"
+    assert pdf_pages(pdf) <= 12
+    from pypdf import PdfReader
+
+    assert PdfReader(pdf).metadata.title == "数据质量报告 2024年第四季度"
+    import subprocess
+
+    first = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, check=True)
+    assert 'name = "某某单位"' in first.stdout.decode("utf-8")
+    assert sorted(p.name for p in folder.glob("data_quality_*.csv"))  # the full lists, beside it
+
+
+def test_a_copys_refused_rows_are_said_once_by_its_original() -> None:
+    rejects = pd.DataFrame(
+        {
+            "table": "donations",
+            "source_file": ["原表.csv", "转发.csv"],
+            "source_sheet": ["原表", "转发"],
+            "source_row": ["5", "5"],
+            "column": "金额（元）",
+            "value": "待定",
+        }
+    )
+    manifest = {
+        "files": [
+            {"file": "原表.csv", "sheets": [{"sheet": "原表", "accepted": 3}]},
+            {"file": "转发.csv", "same_content_as": "原表.csv", "sheets": [{"sheet": "转发"}]},
+        ]
+    }
+    items = quality.rejected_figures(rejects, {}, Period.parse("2024Q4"), manifest)
+    assert items["where"].tolist() == ["原表.csv［原表］"]

@@ -476,29 +476,59 @@ def _sheet_dates(tables: dict[str, pd.DataFrame], table: str, file: str, sheet: 
     return frame.loc[mine, column]
 
 
+def _refused(cells: pd.DataFrame) -> str:
+    """A rejected row's refused cells and values: 金额（元）“待定”、日期“年底”."""
+    return "、".join(
+        f"{c}“{str(v)[:20]}”" for c, v in zip(cells["column"], cells["value"], strict=True)
+    )
+
+
+def repeat_sheets(manifest: dict[str, Any]) -> set[tuple[str, str]]:
+    """(file, sheet) of copies: a file identical to another, or a sheet every counted row of
+    which repeats another sheet. Its refused rows are the original's, said there once."""
+    return {
+        (f["file"], s["sheet"])
+        for f in manifest.get("files", [])
+        for s in f.get("sheets", [])
+        if f.get("same_content_as") or (not s.get("accepted") and s.get("duplicates"))
+    }
+
+
 def rejected_figures(
-    rejects: pd.DataFrame, tables: dict[str, pd.DataFrame], period: Any
+    rejects: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    period: Any,
+    manifest: dict[str, Any] | None = None,
+    examples: int = 3,
 ) -> pd.DataFrame:
-    """One to-do item per rejected row whose sheet feeds a leader figure: where it is, the
-    cells refused and their values, and the figure it leaves short."""
+    """One to-do item per sheet with rejected rows, when the sheet feeds a leader figure: the
+    rows (the first few, with the cells refused and their values) and the figure left short.
+    A copy of another sheet (``manifest``) is left to its original."""
     columns = ["where", "message"]
     if rejects.empty:
         return pd.DataFrame(columns=columns)
     rows = []
-    keys = ["table", "source_file", "source_sheet", "source_row"]
-    for (table, file, sheet, row), cells in rejects.groupby(keys, sort=False, dropna=False):
+    copies = repeat_sheets(manifest or {})
+    frame = rejects.assign(row_no=pd.to_numeric(rejects["source_row"], errors="coerce"))
+    for (table, file, sheet), cells in frame.groupby(
+        ["table", "source_file", "source_sheet"], sort=False, dropna=False
+    ):
+        if (str(file), str(sheet)) in copies:
+            continue
         window = figure_changed(_sheet_dates(tables, str(table), str(file), str(sheet)), period)
         if window is None:
             continue
-        what = "、".join(
-            f"{c}“{str(v)[:20]}”" for c, v in zip(cells["column"], cells["value"], strict=True)
-        )
+        by_row = list(cells.sort_values("row_no").groupby("source_row", sort=False))
+        shown = "；".join(f"第{r}行 {_refused(c)}" for r, c in by_row[:examples])
+        many = f"共 {len(by_row)} 行无法识别，如" if len(by_row) > 1 else ""
+        tail = "等" if len(by_row) > examples else ""
         label = TABLE_CN.get(str(table), str(table))
         rows.append(
             {
-                "where": f"{file}［{sheet}］第{row}行",
-                "message": f"{what}无法识别，这一行未计入：{window}的{label}数字可能少计"
-                "（改正原表中的这一格后重新运行）",
+                "where": f"{file}［{sheet}］",
+                "message": f"{many}{shown}{tail}，"
+                f"{'这些行' if many else '这一行'}未计入：{window}的{label}数字可能少计"
+                "（改正原表中的这些格后重新运行）",
             }
         )
     return pd.DataFrame(rows, columns=columns)

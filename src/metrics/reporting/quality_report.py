@@ -222,7 +222,7 @@ def figure_items(q: QualityReport) -> pd.DataFrame:
     """Rejected rows and 合计 differences that change a figure of the leadership report."""
     return pd.concat(
         [
-            quality.rejected_figures(q.rejects, q.tables, q.period),
+            quality.rejected_figures(q.rejects, q.tables, q.period, q.manifest),
             quality.total_figures(q.manifest, q.tables, q.period),
         ],
         ignore_index=True,
@@ -240,8 +240,10 @@ def todo_section(q: QualityReport) -> tuple[HTML, bool]:
     shown_r, more["review"] = spill(q, review, "checks", quality.TODO_SHOWN)
     if more["review"]:
         more["review"] = f"共 {len(review)} 项，{more['review']}"
-    busy = bool(q.blockers) or not figures.empty or not review.empty
-    out = [present.heading("待办事项" if busy or q.stale else "待办事项：无")]
+    # what to confirm is listed, but only a blocker or a wrong figure is a thing to do
+    todo = bool(q.blockers) or not figures.empty
+    busy = todo or not review.empty
+    out = [present.heading("待办事项" if todo or q.stale else "待办事项：无")]
     blocker_dicts = [q.blockers[i] for i in range(len(shown_b))]
     out.append(HTML(quality.todo_html(blocker_dicts, shown_r, shown_f, more)))
     return _join(out), busy
@@ -504,7 +506,7 @@ def _repeats(q: QualityReport) -> HTML:
         return HTML("")
     shown, more = spill(q, pairs, "duplicate_pairs", TABLE_ROWS)
     said = (
-        f"左边每一段行与右边那一段逐行相同，只统计了右边的（共 {int(pairs['rows'].sum())} 行）；"
+        f"左边每一段行与右边那一段逐行相同，共 {int(pairs['rows'].sum())} 行重复，只统计了右边的；"
         f"逐行对照见清洗结果文件夹中的 {side_file(q, 'duplicates.csv')}。"
     )
     out: list[Any] = [present.heading("重复行与它重复的原行", level=3), present.paragraph(said)]
