@@ -653,11 +653,17 @@ def provenance_section(q: QualityReport) -> HTML:
     shishi version and the data key the leadership report's figures.json stores."""
     out: list[Any] = [present.heading("七、数据来源", level=2)]
     used = quality.rows_in_period(q.tables, q.period)
+    inside, accepted = int(used["in_period"].sum()), int(used["accepted"].sum())
+    rest = (
+        f"其余 {accepted - inside:,} 行的日期不在本期：此前各期的行只计入年内、活动以来的累计和"
+        "与往期的比较，此后的行不计入本报告。"
+        if accepted > inside
+        else ""
+    )
     out.append(
         present.paragraph(
             f"领导报告中{q.period.label_cn}的数字来自下表“本期使用”的行（只计日期在本期内的行；"
-            "心愿清单计本期提出或办结的项目），共 "
-            f"{int(used['in_period'].sum()):,} 行；年内和活动以来的累计数字还用到此前各期的行。"
+            f"心愿清单计本期提出或办结的项目），共 {inside:,} 行。{rest}"
         )
     )
     out.append(
