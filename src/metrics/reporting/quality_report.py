@@ -684,9 +684,15 @@ def provenance_section(q: QualityReport) -> HTML:
     out.append(present.table(shown, {"file": "文件", "sha256": "SHA-256"}, small=True))
     if more:
         out.append(present.note(f"共 {len(hashes)} 个文件，{more}。"))
+    # the leadership report stores the same key beside its PDF, when it is made at all
+    stored = (
+        "领导报告生成后存档的数字中的 data"
+        if q.blockers
+        else "领导报告同一文件夹中 quarterly_summary.figures.json 的 data"
+    )
     key = (
-        f"数据标识 {q.data_key[:8]}（完整：{q.data_key}；与领导报告同一文件夹中"
-        " quarterly_summary.figures.json 的 data 一致，用于核对两份报告出自同一份数据）；"
+        f"数据标识 {q.data_key[:8]}（完整：{q.data_key}；与{stored}一致，"
+        "用于核对两份报告出自同一份数据）；"
         if q.data_key
         else ""
     )
