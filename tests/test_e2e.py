@@ -218,9 +218,9 @@ def test_data_quality_pdf_reports_the_traps(sample_run: dict[str, Path]) -> None
     text = squeeze(pdf_text(sample_run["reports"] / "data_quality.pdf"))
     assert "待定" in text  # the rejected amount, with its reason
     assert "不一致" in text  # the Q2 合计 typo
-    # the CSV sent twice: each repeated row beside the row it repeats (11 rows, hand-counted)
-    assert "志愿服务活动_2024Q1(1).csv［志愿服务活动_2024Q1(1)］第2行" in text
-    assert "志愿服务活动_2024Q1.csv［志愿服务活动_2024Q1］第2行" in text
+    # the CSV sent twice: one line, its rows beside the rows they repeat (11, hand-counted)
+    assert "志愿服务活动_2024Q1(1).csv［志愿服务活动_2024Q1(1)］第" in text
+    assert "志愿服务活动_2024Q1.csv［志愿服务活动_2024Q1］第2" in text and "共11行重复" in text
     assert "（共11行" not in text  # 11 rows fit: the table is not cut
     assert "SHA-256" in text and "心愿清单台账2024.xlsx" in text
 

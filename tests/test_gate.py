@@ -264,3 +264,25 @@ def test_two_plain_copies_block_naming_both_and_where_to_move_one(tmp_path: Path
     )
     assert f"把另一份移入 {raw / '归档'}" in two.hint
     assert two.table == "donations"
+
+
+def test_a_unit_without_a_name_blocks_with_the_line_to_add(tmp_path: Path) -> None:
+    """No placeholder unit (issue 20 item 5): the cover would say 报送单位：本单位."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "志愿.csv").write_text(
+        "活动日期,组织单位,活动名称,参与人数\n2024-10-08,一支部,植树,12\n", encoding="utf-8"
+    )
+    outcome = run_clean(raw)
+    [b] = gate.unnamed_unit(outcome.manifest, Scope.whole())
+    assert b.kind == "unnamed_unit" and "本单位" in b.message
+    assert b.toml == '[unit]\nname = "某某单位"' and str(raw / "shishi.toml") in b.hint
+    assert 'name = "某某单位"' in b.line()  # as the terminal prints it
+    (raw / "shishi.toml").write_text('[unit]\nname = "测试厂"\n', encoding="utf-8")
+    named = run_clean(raw)
+    assert gate.unnamed_unit(named.manifest, Scope.whole()) == []
+
+
+def test_the_sample_names_its_unit() -> None:
+    outcome = run_clean(SAMPLE)
+    assert gate.unnamed_unit(outcome.manifest, Scope.whole()) == []

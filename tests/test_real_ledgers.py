@@ -172,3 +172,13 @@ def test_transaction_numbers_date_the_qr_list(cleaned: Any) -> None:
 def test_unionpay_times_are_kept(cleaned: Any) -> None:
     got = rows_of(cleaned, UNIONPAY)
     assert got["time"].iloc[0] == "07:06:18"
+
+
+def test_without_a_unit_name_the_report_is_blocked(cleaned: Any) -> None:
+    """Read with no shishi.toml, the lists have no unit name: the cover would say
+    报送单位：本单位 (issue 20 item 5), so `shishi report` stops with the line to add."""
+    from metrics.running import gate
+    from metrics.scope import Scope
+
+    [b] = gate.unnamed_unit(cleaned.manifest, Scope.whole())
+    assert b.toml == '[unit]\nname = "某某单位"'

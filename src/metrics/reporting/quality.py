@@ -268,45 +268,83 @@ def running_conflicts(manifest: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["identity", "files"])
 
 
-def todo_html(blockers: list[dict[str, Any]], review: pd.DataFrame) -> str:
-    """The data-quality report's first page: what blocks the leadership report and how to fix
-    each item (with the exact shishi.toml lines), then what to confirm. Every value escaped."""
+#: Items of each kind the first page shows; the rest go to a CSV beside the PDF.
+TODO_SHOWN = 10
 
+
+def _items(title: str, frame: pd.DataFrame, more: str = "") -> list[str]:
+    """A titled list of (where, message) items, escaped, with the line naming the rest."""
+    if frame.empty:
+        return []
     e = escape_html  # the one sanitiser (safe_text)
+    parts = [f"<p><b>{e(title)}</b></p><ul>"]
+    parts += [
+        f"<li>{e(str(w))}：{e(str(m))}</li>"
+        for w, m in zip(frame["where"], frame["message"], strict=True)
+    ]
+    if more:
+        parts.append(f"<li>{e(more)}</li>")
+    parts.append("</ul>")
+    return parts
+
+
+def _blocker_item(b: dict[str, Any]) -> str:
+    e = escape_html
+    where = e(b.get("file", "")) + (f"［{e(b['sheet'])}］" if b.get("sheet") else "")
+    toml = (
+        (
+            "<pre class='toml' style='font-family: \"Noto Sans Mono CJK SC\", monospace;"
+            " background: #f4f4f4; border-left: 3pt solid #8b1a1a; padding: 1.5mm 3mm;"
+            f" font-size: 9pt;'>{e(b['toml'])}</pre>"
+        )
+        if b.get("toml")
+        else ""
+    )
+    return (
+        f"<li><p>{where + '：' if where else ''}{e(b.get('message', ''))}</p>"
+        f"<p>处理办法：{e(b.get('hint', ''))}</p>{toml}</li>"
+    )
+
+
+def todo_html(
+    blockers: list[dict[str, Any]],
+    review: pd.DataFrame,
+    figures: pd.DataFrame | None = None,
+    more: dict[str, str] | None = None,
+) -> str:
+    """The data-quality report's first page: what blocks the leadership report and how to fix
+    each item (with the exact shishi.toml lines), then the rejected cells and 合计 differences
+    that change a leader figure (``figures``), then what to confirm. Every value escaped.
+
+    ``more`` names, per kind (blockers, figures, review), the line that says where the items
+    not shown are; the caller passes only the items shown.
+    """
+    more = more or {}
     parts = []
     if blockers:
         parts.append(
             '<div class="todo"><p><b>以下问题解决前，领导报告不会生成（或只生成标注“草稿”的版本）。'
             "逐项处理后重新运行 shishi report。</b></p><ol>"
         )
-        for b in blockers:
-            where = e(b.get("file", "")) + (f"［{e(b['sheet'])}］" if b.get("sheet") else "")
-            toml = (
-                (
-                    "<pre class='toml' style='font-family: \"Noto Sans Mono CJK SC\", monospace;"
-                    " background: #f4f4f4; border-left: 3pt solid #8b1a1a; padding: 1.5mm 3mm;"
-                    f" font-size: 9pt;'>{e(b['toml'])}</pre>"
-                )
-                if b.get("toml")
-                else ""
-            )
-            parts.append(
-                f"<li><p>{where + '：' if where else ''}{e(b.get('message', ''))}</p>"
-                f"<p>处理办法：{e(b.get('hint', ''))}</p>{toml}</li>"
-            )
+        parts += [_blocker_item(b) for b in blockers]
+        if more.get("blockers"):
+            parts.append(f"<li><p>{escape_html(more['blockers'])}</p></li>")
         parts.append("</ol></div>")
     else:
         parts.append("<p>没有阻止领导报告的问题：所有看起来是台账的文件和工作表都已读入。</p>")
-    if not review.empty:
-        parts.append(f"<p><b>请核实（数据已保留，共 {len(review)} 项）：</b></p><ul>")
-        shown = review.head(40)
-        parts += [
-            f"<li>{e(w)}：{e(m)}</li>"
-            for w, m in zip(shown["where"], shown["message"], strict=True)
-        ]
-        if len(review) > 40:
-            parts.append(f"<li>……其余 {len(review) - 40} 项见 warnings.csv</li>")
-        parts.append("</ul>")
+    if figures is not None:
+        parts += _items(
+            "影响领导报告数字的问题（报告照常生成，但下列数字不准，请改正原表后重新运行）：",
+            figures,
+            more.get("figures", ""),
+        )
+    parts += _items(
+        f"请核实（数据已保留，共 {len(review)} 项）："
+        if not more.get("review")
+        else "请核实（数据已保留）：",
+        review,
+        more.get("review", ""),
+    )
     return "".join(parts)
 
 
@@ -393,3 +431,221 @@ def quiet_ledgers(
                 }
             )
     return pd.DataFrame(rows, columns=["where", "message"])
+
+
+# --- what changes a leader figure: rejected rows and 合计 differences (issue 20 item 10) --------
+
+#: The date column that places a row of each ledger in a period.
+DATE_COLUMN = {
+    "wishes": "raised_on",
+    "donations": "date",
+    "purchases": "date",
+    "volunteering": "date",
+}
+
+
+def figure_changed(dates: pd.Series, period: Any) -> str | None:
+    """Which of the leadership report's figures rows with these dates feed: the period's, the
+    year's to date, or the campaign's to date; None when all of them lie after the period.
+
+    A sheet with no dated row may hold the period's figures: it is said as the period's.
+    """
+    known = pd.to_datetime(dates, errors="coerce").dropna()
+    if known.empty or bool(period.mask(known).any()):
+        return f"{period.label_cn}"
+    ytd = period.year_to_date()
+    if ytd != period and bool(ytd.mask(known).any()):
+        return f"{ytd.label_cn}累计"
+    if bool((known < pd.Timestamp(period.start)).any()):
+        return "活动开展以来累计"
+    return None
+
+
+def _sheet_dates(tables: dict[str, pd.DataFrame], table: str, file: str, sheet: str) -> pd.Series:
+    """The dates of a sheet's accepted rows (empty when none were accepted)."""
+    frame = tables.get(table)
+    column = DATE_COLUMN.get(table, "date")
+    if frame is None or frame.empty or column not in frame.columns:
+        return pd.Series([], dtype="datetime64[ns]")
+    mine = (frame["source_file"].astype(str) == file) & (frame["source_sheet"].astype(str) == sheet)
+    return frame.loc[mine, column]
+
+
+def _refused(cells: pd.DataFrame) -> str:
+    """A rejected row's refused cells and values: 金额（元）“待定”、日期“年底”."""
+    return "、".join(
+        f"{c}“{str(v)[:20]}”" for c, v in zip(cells["column"], cells["value"], strict=True)
+    )
+
+
+def repeat_sheets(manifest: dict[str, Any]) -> set[tuple[str, str]]:
+    """(file, sheet) of copies: a file identical to another, or a sheet every counted row of
+    which repeats another sheet. Its refused rows are the original's, said there once."""
+    return {
+        (f["file"], s["sheet"])
+        for f in manifest.get("files", [])
+        for s in f.get("sheets", [])
+        if f.get("same_content_as") or (not s.get("accepted") and s.get("duplicates"))
+    }
+
+
+def rejected_figures(
+    rejects: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    period: Any,
+    manifest: dict[str, Any] | None = None,
+    examples: int = 3,
+) -> pd.DataFrame:
+    """One to-do item per sheet with rejected rows, when the sheet feeds a leader figure: the
+    rows (the first few, with the cells refused and their values) and the figure left short.
+    A copy of another sheet (``manifest``) is left to its original."""
+    columns = ["where", "message"]
+    if rejects.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    copies = repeat_sheets(manifest or {})
+    frame = rejects.assign(row_no=pd.to_numeric(rejects["source_row"], errors="coerce"))
+    for (table, file, sheet), cells in frame.groupby(
+        ["table", "source_file", "source_sheet"], sort=False, dropna=False
+    ):
+        if (str(file), str(sheet)) in copies:
+            continue
+        window = figure_changed(_sheet_dates(tables, str(table), str(file), str(sheet)), period)
+        if window is None:
+            continue
+        by_row = list(cells.sort_values("row_no").groupby("source_row", sort=False))
+        shown = "；".join(f"第{r}行 {_refused(c)}" for r, c in by_row[:examples])
+        many = f"共 {len(by_row)} 行无法识别，如" if len(by_row) > 1 else ""
+        tail = "等" if len(by_row) > examples else ""
+        label = TABLE_CN.get(str(table), str(table))
+        rows.append(
+            {
+                "where": f"{file}［{sheet}］",
+                "message": f"{many}{shown}{tail}，"
+                f"{'这些行' if many else '这一行'}未计入：{window}的{label}数字可能少计"
+                "（改正原表中的这些格后重新运行）",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _yuan(value: float) -> str:
+    """12,500 or 12,500.5: 元 as a ledger writes them, no trailing zeros."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def total_figures(
+    manifest: dict[str, Any], tables: dict[str, pd.DataFrame], period: Any
+) -> pd.DataFrame:
+    """One to-do item per 合计 row that differs from its rows' sum, in a sheet that feeds a
+    leader figure: the difference in 元 and the figure it makes doubtful."""
+    rows = []
+    for f in manifest.get("files", []):
+        for s in f.get("sheets", []):
+            for c in s.get("total_rows", []):
+                if c.get("status") != "differ":
+                    continue
+                table = str(s.get("table") or "")
+                window = figure_changed(_sheet_dates(tables, table, f["file"], s["sheet"]), period)
+                if window is None:
+                    continue
+                short = "少计" if c["stated"] > c["computed"] else "多计"
+                rows.append(
+                    {
+                        "where": f"{f['file']}［{s['sheet']}］第{c['excel_row']}行",
+                        "message": f"合计与明细相差{_yuan(abs(c['difference']))}元（表内合计"
+                        f"{_yuan(c['stated'])}元，逐行相加{_yuan(c['computed'])}元）："
+                        f"{window}的{TABLE_CN.get(table, table)}金额可能{short}；"
+                        "请核对是明细漏填还是合计行写错，改正原表后重新运行",
+                    }
+                )
+    return pd.DataFrame(rows, columns=["where", "message"])
+
+
+def checks_not_on_first_page(manifest: dict[str, Any], warnings: pd.DataFrame) -> pd.DataFrame:
+    """§五's warnings: every warning the first page's 请核实 list does not already show."""
+    if warnings.empty or "rule" not in warnings.columns:
+        return warnings
+    return warnings[~warnings["rule"].isin(REVIEW_RULES)].reset_index(drop=True)
+
+
+def skipped_only(manifest: dict[str, Any]) -> pd.DataFrame:
+    """§六: files and sheets left out; the notices to confirm are on the first page instead."""
+    return skipped_inputs(
+        {"notices": [n for n in manifest.get("notices", []) if n.get("level") not in REVIEW_LEVELS]}
+    )
+
+
+# --- bounded listings: a sheet that repeats another is one line ---------------------------------
+
+
+def _rows_span(rows: pd.Series) -> str:
+    numbers = pd.to_numeric(rows, errors="coerce").dropna().astype(int)
+    if numbers.empty:
+        return ""
+    first, last = int(numbers.min()), int(numbers.max())
+    return f"第{first}行" if first == last else f"第{first}—{last}行"
+
+
+def duplicate_pairs(duplicates: pd.DataFrame) -> pd.DataFrame:
+    """Exact repeats, one line per (sheet, the sheet it repeats): a re-sent file or a sheet
+    re-published in another is one line however many rows it has; most rows first."""
+    columns = ["where", "same_as", "rows"]
+    if duplicates.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["source_file", "source_sheet", "same_as_file", "same_as_sheet"]
+    out = [
+        {
+            "where": f"{f}［{s}］{_rows_span(g['source_row'])}",
+            "same_as": f"{sf}［{ss}］{_rows_span(g['same_as_row'])}",
+            "rows": len(g),
+        }
+        for (f, s, sf, ss), g in duplicates.astype({k: str for k in keys}).groupby(keys, sort=False)
+    ]
+    return pd.DataFrame(out, columns=columns).sort_values(
+        "rows", ascending=False, kind="stable", ignore_index=True
+    )
+
+
+def near_duplicate_pairs(near: pd.DataFrame) -> pd.DataFrame:
+    """Possible repeats, one line per set of sheets they span (a sheet re-published with small
+    changes is one line): how many groups and rows, and the 元 left out pending review."""
+    columns = ["sheets", "groups", "rows", "repeat_yuan"]
+    if near.empty:
+        return pd.DataFrame(columns=columns)
+    frame = near.assign(
+        at=near["source_file"].astype(str) + "［" + near["source_sheet"].astype(str) + "］",
+        repeat=near["review_repeat"].astype(str).str.lower().isin(["true", "1"]),
+        yuan=pd.to_numeric(near["amount_yuan"], errors="coerce").fillna(0.0),
+    )
+    spans = frame.groupby("review_group")["at"].agg(lambda s: " 与 ".join(sorted(set(s))))
+    frame = frame.assign(sheets=frame["review_group"].map(spans))
+    out = frame.groupby("sheets", sort=False).agg(
+        groups=("review_group", "nunique"),
+        rows=("review_group", "size"),
+        repeat_yuan=("yuan", lambda y: float(y[frame.loc[y.index, "repeat"]].sum())),
+    )
+    return out.reset_index().sort_values("rows", ascending=False, kind="stable", ignore_index=True)[
+        columns
+    ]
+
+
+def rows_in_period(tables: dict[str, pd.DataFrame], period: Any) -> pd.DataFrame:
+    """Per ledger: the accepted rows dated in the period (a wish raised or resolved in it) - the
+    rows the leadership report's period figures come from - beside all accepted rows."""
+    rows = []
+    for table, column in DATE_COLUMN.items():
+        frame = tables.get(table)
+        if frame is None:
+            continue
+        inside = period.mask(frame[column]) if column in frame.columns else None
+        if table == "wishes" and "resolved_on" in frame.columns and inside is not None:
+            inside = inside | period.mask(frame["resolved_on"])
+        rows.append(
+            {
+                "table": TABLE_CN.get(table, table),
+                "in_period": int(inside.sum()) if inside is not None else 0,
+                "accepted": len(frame),
+            }
+        )
+    return pd.DataFrame(rows, columns=["table", "in_period", "accepted"])

@@ -43,8 +43,9 @@ from metrics.running.kernels import Kernels, start_pool, worker_kernels
 from metrics.scope import Scope, UnitRequest
 
 REPORTS = ("quarterly_summary", "data_quality")
-#: Reports that also write Word, Excel and chart files next to the PDF (given an out_dir).
-COMPANIONS = {"quarterly_summary": ("docx", "xlsx")}
+#: Reports that also write files next to the PDF (given an out_dir): Word, Excel and charts;
+#: the data-quality report's full lists (data_quality_*.csv) that its pages summarise.
+COMPANIONS: dict[str, tuple[str, ...]] = {"quarterly_summary": ("docx", "xlsx"), "data_quality": ()}
 #: The report leadership reads: withheld when the gate finds the figures incomplete.
 LEADERSHIP = "quarterly_summary"
 #: Marked on every page of a leadership report made from incomplete figures (--draft).
@@ -587,6 +588,7 @@ def run_reports(
             (p.label, s): gate.check(
                 outcome.manifest, outcome.tables, s, p, receipts=matrices[(p.label, s)]
             )
+            + gate.unnamed_unit(outcome.manifest, s)
             for p in typed
             for s in scopes
         }

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from metrics.cleaning.headerless import tables_named
-from metrics.cleaning.ingest import unreadable_suffixes
+from metrics.cleaning.ingest import DEFAULT_UNIT, unreadable_suffixes
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.quality import TABLE_CN
@@ -37,8 +37,8 @@ TABLES = ("wishes", "donations", "purchases", "volunteering")
 class Blocker:
     """One reason the figures are not complete, and what the analyst does about it."""
 
-    # empty_folder | no_unit_data | unreadable | no_rows | no_period_data | conflict |
-    # missing_ledger | two_files (the receipt matrix)
+    # empty_folder | no_unit_data | unnamed_unit | unreadable | no_rows | no_period_data |
+    # conflict | missing_ledger | two_files (the receipt matrix)
     kind: str
     message: str
     hint: str
@@ -242,6 +242,34 @@ def check(
     if not any(len(f) for f in scoped.values()) or not kpi.has_rows(scoped, period):
         blockers.append(_no_period_data(mine.get("notices", []), scope, period, _raw(manifest)))
     return blockers
+
+
+#: The line the analyst pastes into shishi.toml when the unit has no name (issue 20 item 5).
+UNIT_NAME_TOML = '[unit]\nname = "某某单位"'
+
+
+def unnamed_unit(manifest: dict[str, Any], scope: Scope) -> list[Blocker]:
+    """A report whose unit has no name (issue 20 item 5): the cleaning run filed its ledgers
+    under the placeholder 本单位, which the cover would print as the sender. One blocker with
+    the line of shishi.toml to add.
+
+    Kept apart from :func:`check` (whether the figures are complete): ``shishi report`` asks
+    both before a leadership report goes out.
+    """
+    mine = scope.filter_manifest(manifest)
+    files = [f["file"] for f in mine.get("files", []) if f.get("unit") == DEFAULT_UNIT]
+    if not files:
+        return []
+    return [
+        Blocker(
+            "unnamed_unit",
+            f"{_settings(manifest)} 没有写明本单位的名称（[unit] name），领导报告的标题和"
+            f"封面上的“报送单位”只能写“{DEFAULT_UNIT}”（涉及 {len(files)} 个文件）",
+            f"把下面两行加入 {_settings(manifest)}（“某某单位”换成本单位的全称；文件中已有"
+            " [unit] 一节的，只在其下加 name 这一行），然后重新运行",
+            toml=UNIT_NAME_TOML,
+        )
+    ]
 
 
 def _no_period_data(
