@@ -100,3 +100,29 @@ def test_no_module_level_mutable_state() -> None:
         if any(isinstance(n, ast.Global) for n in ast.walk(ast.parse(p.read_text("utf-8"))))
     ]
     assert not offenders, offenders
+
+
+#: shishi's own file I/O, below the cleaning pipeline (metrics.files).
+FILE_IO = "metrics.files"
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if layer(m) in ("reporting", "running"))
+)
+def test_writing_a_file_does_not_import_the_pipeline(module: str) -> None:
+    """reporting and running write and load files through metrics.files; they import
+    cleaning.store only to run the cleaning (run_clean and its outcome)."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    file_io = set(vars(__import__(FILE_IO, fromlist=["_"])))
+    borrowed = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "metrics.cleaning.store"
+        for alias in node.names
+        if alias.name in file_io
+    ]
+    assert not borrowed, f"{module} imports {borrowed} from the cleaning pipeline: use {FILE_IO}"
+
+
+def test_file_io_sits_below_cleaning() -> None:
+    assert layer(FILE_IO) == "" and not {i for i in GRAPH[FILE_IO] if layer(i)}

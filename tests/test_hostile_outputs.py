@@ -24,15 +24,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from metrics.cleaning.store import (
-    COMMIT_MARK,
-    clear_stale,
-    load_processed,
-    neutralize_formula,
-    run_clean,
-    staged,
-)
+from metrics.cleaning.store import run_clean
 from metrics.errors import BusyError, ExitCode, OutputError
+from metrics.files import COMMIT_MARK, clear_stale, load_processed, neutralize_formula, staged
 from metrics.paths import PROJECT_ROOT, TEMPLATES_DIR
 from metrics.reporting import safe_text
 from metrics.reporting.render import ShishiPDFExporter, _allowed_url, unit_folders

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import contract
-from metrics.cleaning.store import atomic_write, neutralize_frame
+from metrics.files import atomic_write, neutralize_frame
 from metrics.reporting.model import SummaryReport
 
 #: Codes in the processed tables -> the words an office reads (from the one contract).

@@ -18,8 +18,8 @@ from IPython.display import HTML
 
 from metrics import __version__
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
-from metrics.cleaning.store import load_manifest, load_processed, load_side_table
 from metrics.contract import TABLES
+from metrics.files import load_manifest, load_processed, load_side_table
 from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import present, quality

@@ -325,7 +325,7 @@ def build_document(r: SummaryReport) -> DocumentType:
 
 def write_docx(r: SummaryReport, path: Path) -> Path:
     """Save the document atomically (a failed run leaves the previous .docx)."""
-    from metrics.cleaning.store import atomic_write
+    from metrics.files import atomic_write
 
     doc = build_document(r)
     atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
@@ -338,7 +338,7 @@ def add_revision(path: Path, revision: dict[str, Any]) -> None:
     A revision is known when a job starts (running/versions.py), like the draft label; the
     rows are :func:`headlines.revision_rows`, the ones the PDF's box shows.
     """
-    from metrics.cleaning.store import atomic_write
+    from metrics.files import atomic_write
     from metrics.reporting.headlines import (
         REVISION_HEADERS,
         REVISION_TITLE,

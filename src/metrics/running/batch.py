@@ -287,7 +287,7 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     one is waiting. With ``start_next`` the next report's kernel boots while this one's PDF is
     laid out (each kernel serves one notebook only: no state is carried between reports).
     """
-    from metrics.cleaning.store import staged
+    from metrics.files import staged
     from metrics.running.versions import prepare, write_figures
 
     kernels = kernels if kernels is not None else worker_kernels(job.notebooks_dir)
@@ -355,7 +355,7 @@ def run_jobs(
 
     result = BatchResult()
     todo = []
-    from metrics.cleaning.store import clear_stale
+    from metrics.files import clear_stale
 
     for folder in {job.out_dir for job in jobs}:  # leftovers of killed runs, before any job
         clear_stale(folder)

@@ -186,8 +186,8 @@ def stale_reports(
     old → new), in the order the periods end. A report whose data and targets are those it
     was made from (the stored ``data`` key) is passed over without computing its figures.
     """
-    from metrics.cleaning.store import load_processed
     from metrics.cleaning.units import read_units
+    from metrics.files import load_processed
     from metrics.reporting.headlines import compare, data_key, headline_figures
     from metrics.reporting.kpi import filter_unit
 
