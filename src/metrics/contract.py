@@ -455,14 +455,14 @@ class Col:
 
 
 #: Column names that are also everyday words in the code (a field type ``"date"``, a manifest key
-#: ``"table"``, a measuring ``"unit"``): a bare one is not necessarily a column, so the check for
+#: ``"table"``, a measuring ``"unit"``, a header role ``"outcome"``): a bare one is not necessarily a column, so the check for
 #: bare column names (tests/test_contract.py) passes them. Every other column name is written
 #: through :class:`Col`.
 WORDLIKE_COLUMNS: frozenset[str] = frozenset(
     {
         "unit", "date", "status", "table", "time", "quantity", "hours", "title", "note", "kind",
         "rule", "message", "column", "value", "reason", "ref", "who", "item", "category",
-        "currency",
+        "currency", "outcome",
     }
 )  # fmt: skip
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from metrics import __version__
-from metrics.contract import COUNT_KEYS
+from metrics.contract import COUNT_KEYS, Col
 from metrics.errors import InputError, OutputError, output_error
 from metrics.files import (
     atomic_write,
@@ -201,7 +201,7 @@ def run_clean(
     file_units = {s.file: s.unit_name for s in sheets}
     file_units |= {n.file: n.unit for n in notices if n.unit}
     if "unit" not in warnings.columns:  # the contract's warnings carry their row's unit
-        warnings.insert(0, "unit", warnings["source_file"].astype(str).map(file_units).fillna(""))
+        warnings.insert(0, "unit", warnings[Col.SOURCE_FILE].astype(str).map(file_units).fillna(""))
     warnings = _with_row_flags(warnings, sheets, results)
     notices = notices + [r.notice for r in results if r.notice]
     notices += origin_notices(results)  # a 填报单位 that contradicts the file name
@@ -269,9 +269,9 @@ def _with_row_flags(
             "rule": "csv_unbalanced_quote",
             "message": why,
             "unit": s.unit_name,
-            "source_file": s.file,
-            "source_sheet": s.sheet,
-            "source_row": row,
+            Col.SOURCE_FILE: s.file,
+            Col.SOURCE_SHEET: s.sheet,
+            Col.SOURCE_ROW: row,
         }
         for s in sheets
         for row, why in getattr(s, "flags", [])
