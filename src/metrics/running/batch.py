@@ -226,8 +226,6 @@ def plan_jobs(
     to-do list) and a leadership report only as a marked draft, when ``draft`` is asked for.
     A scope's data-quality reports list its ``stale`` published reports (需重新生成).
     """
-    from metrics.running.gate import unreadable_tables
-
     jobs = []
     scopes = [u if isinstance(u, Scope) else Scope(u or None) for u in units]
     folders = unit_folders(s.unit for s in scopes if s.unit)  # distinct even for look-alikes
@@ -250,9 +248,10 @@ def plan_jobs(
                     "period": period.label,
                     "unit": scope.param,
                     "processed_dir": str(processed_dir.resolve()),
-                    "raw_dir": str(raw_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
                 }
+                if name == LEADERSHIP:  # unit name, targets and the analyst's text
+                    params["raw_dir"] = str(raw_dir.resolve())
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
                 marks: dict[str, str] = {}
@@ -262,8 +261,6 @@ def plan_jobs(
                     params["receipts"] = (receipts or {})[(period.label, scope)]  # first page
                 if found:
                     params["blockers"] = [b.as_dict() for b in found]
-                    if name != LEADERSHIP:  # the leadership notebook reads the blockers only
-                        params["unreadable_tables"] = unreadable_tables(found)
                     if name == LEADERSHIP:
                         params["draft"] = True
                         marks = {"page_label": DRAFT_LABEL}  # the notebook lists what is missing
