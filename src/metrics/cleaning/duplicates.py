@@ -213,12 +213,25 @@ class _Candidate(NamedTuple):
 Departments = dict[tuple[str, str], str]
 
 
-def _branches(frame: pd.DataFrame, departments: Departments | None) -> np.ndarray:
+def _sheets(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """A number per row for the (file, sheet) it was read from, and those pairs in order.
+
+    Worked out on the few distinct files and sheets, not on a string per row."""
+    files, file_names = pd.factorize(frame[Col.SOURCE_FILE].astype(str))
+    sheets, sheet_names = pd.factorize(frame[Col.SOURCE_SHEET].astype(str))
+    where, pairs = pd.factorize(files.astype(np.int64) * (len(sheet_names) + 1) + sheets)
+    width = len(sheet_names) + 1
+    names = list(file_names), list(sheet_names)
+    return where, [(str(names[0][p // width]), str(names[1][p % width])) for p in pairs.tolist()]
+
+
+def _branches(
+    where: np.ndarray, sheets: list[tuple[str, str]], departments: Departments | None
+) -> np.ndarray:
     """The department of each row, by the file and sheet it was read from ("" if unknown)."""
-    if not departments or frame.empty:
-        return np.full(len(frame), "", dtype=object)
-    files, sheets = frame[Col.SOURCE_FILE].astype(str), frame[Col.SOURCE_SHEET].astype(str)
-    return np.array([departments.get(w, "") for w in zip(files, sheets, strict=True)], dtype=object)
+    if not departments or not len(where):
+        return np.full(len(where), "", dtype=object)
+    return np.array([departments.get(w, "") for w in sheets], dtype=object)[where]
 
 
 def _pairs(
@@ -230,16 +243,17 @@ def _pairs(
     one department are looked at, and only those of at most ``_MAX_GROUP`` rows: a gift of 10
     yuan from "*明" on a hundred lists is everyday giving, not a re-published donation.
     """
+    where, sheets = _sheets(frame)
+    if len(sheets) < 2:  # one sheet: no row repeats another sheet's (a big ledger's usual case)
+        return []
     data = pd.DataFrame(
         {
             "key": _keys(frame[who]),
             "amount": frame[Col.AMOUNT_YUAN].to_numpy(),
             "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize().to_numpy(),
-            "where": pd.factorize(
-                frame[Col.SOURCE_FILE].astype(str) + "\x00" + frame[Col.SOURCE_SHEET].astype(str)
-            )[0],
+            "where": where,
             "unit": frame["unit"].astype(str).to_numpy(),  # two units' rows are two records
-            "branch": _branches(frame, departments),  # and so are two departments'
+            "branch": _branches(where, sheets, departments),  # and so are two departments'
             "pos": np.arange(len(frame)),
         }
     )
