@@ -48,7 +48,7 @@ code=0; $(BIN)/shishi $(1) || code=$$?; $(BIN)/shishi explain-exit $$code; \
 endef
 
 .PHONY: help setup system python kernel report clean clean-data init template inspect lab test lint \
-	format lock bench screenshots clobber
+	format lock upgrade bench screenshots clobber
 
 help: ## 列出所有命令（本列表）
 	@echo "用法：make 目标 [PERIOD=2025Q1] [DIR=工作文件夹]"
@@ -131,11 +131,14 @@ screenshots: ## 用示例报告重新生成 docs/ 里的截图（README 用）
 	pdftoppm -png -r 60 -f 2 -l 2 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary_p2
 	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/data_quality.pdf docs/data_quality
 
-lock: setup ## 升级依赖后重写 requirements.lock（维护人员用；先 make test 通过再提交）
-	$(BIN)/python -m pip install -q --upgrade -e ".[dev]"
-	{ echo "# Versions the tests passed with; written by make lock. pip install -c requirements.lock"; \
+lock: setup ## 按当前 .venv 中的版本重写 requirements.lock（维护人员用；先 make test 通过再提交）
+	{ echo "# Versions the tests passed with; written by make lock / make upgrade. pip install -c requirements.lock"; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^shishi'; } > requirements.lock
 	touch $(VENV)/.installed
+
+upgrade: setup ## 把依赖升级到最新版本并重写 requirements.lock（维护人员用；再 make test 通过才提交）
+	$(BIN)/python -m pip install -q --upgrade --upgrade-strategy eager -e ".[dev]"
+	@$(MAKE) --no-print-directory lock SKIP_APT=1
 
 bench: setup ## 性能测试（见 docs/performance.md）
 	$(BIN)/python benchmarks/run.py

@@ -19,6 +19,20 @@ VERDICTS = (
 )
 
 
+#: The environment variable that points at the real public ledgers when they are not beside the
+#: repository (a git worktree sits in another folder).
+REAL_LEDGERS_ENV = "SHISHI_REAL_LEDGERS"
+
+
+def real_ledgers() -> Path | None:
+    """The real public ledgers: $SHISHI_REAL_LEDGERS, else ``<repo>/../shared/real-ledgers``;
+    None when that folder is absent (the tests that need them are skipped). The one rule every
+    test uses to find them."""
+    repo = Path(__file__).resolve().parents[1]
+    path = Path(os.environ.get(REAL_LEDGERS_ENV) or repo.parent / "shared" / "real-ledgers")
+    return path if path.is_dir() else None
+
+
 def assert_reconciled(counts: Mapping[str, int], where: object = "") -> None:
     """rows_read == accepted + rejected + skipped (blank/total/note) + duplicates + replaced."""
     assert counts["rows_read"] == sum(counts[k] for k in VERDICTS), (where, dict(counts))

@@ -100,3 +100,54 @@ def test_no_module_level_mutable_state() -> None:
         if any(isinstance(n, ast.Global) for n in ast.walk(ast.parse(p.read_text("utf-8"))))
     ]
     assert not offenders, offenders
+
+
+#: shishi's own file I/O, below the cleaning pipeline (metrics.files).
+FILE_IO = "metrics.files"
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if layer(m) in ("reporting", "running"))
+)
+def test_writing_a_file_does_not_import_the_pipeline(module: str) -> None:
+    """reporting and running write and load files through metrics.files; they import
+    cleaning.store only to run the cleaning (run_clean and its outcome)."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    file_io = set(vars(__import__(FILE_IO, fromlist=["_"])))
+    borrowed = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "metrics.cleaning.store"
+        for alias in node.names
+        if alias.name in file_io
+    ]
+    assert not borrowed, f"{module} imports {borrowed} from the cleaning pipeline: use {FILE_IO}"
+
+
+def test_file_io_sits_below_cleaning() -> None:
+    assert layer(FILE_IO) == "" and not {i for i in GRAPH[FILE_IO] if layer(i)}
+
+
+def test_every_error_type_is_used() -> None:
+    """An exception type of errors.py that nothing raises or catches is dead code."""
+    tree = ast.parse(MODULES["metrics.errors"].read_text(encoding="utf-8"))
+    defined = {n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name != "ExitCode"}
+    used: set[str] = set()
+    for module, path in MODULES.items():
+        if module == "metrics.errors":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Name):
+                used.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                used.add(node.attr)
+            elif isinstance(node, ast.alias):
+                used.add(node.asname or node.name)
+    inside = {  # a base class of another error is used through it
+        b.id
+        for n in tree.body
+        if isinstance(n, ast.ClassDef)
+        for b in n.bases
+        if isinstance(b, ast.Name)
+    }
+    assert not defined - used - inside, f"never used outside errors.py: {defined - used - inside}"

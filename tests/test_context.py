@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from conftest import assert_reconciled
+from conftest import REAL_LEDGERS_ENV, assert_reconciled, real_ledgers
 from metrics.cleaning import context
 from metrics.cleaning.context import (
     Mention,
@@ -421,25 +421,28 @@ def test_mention_dataclass_completes_its_year() -> None:
 
 # --- the real public ledgers beside the project (skipped where they are absent) --------------
 
-_ROOT = Path(__file__).resolve().parents[1]
-REAL = next(
-    (
-        p
-        for p in (_ROOT.parent / "shared", _ROOT.parents[1] / "shared")
-        if (p / "real-ledgers").is_dir()
-    ),
-    None,
-)
+REAL = real_ledgers()
 
 
-@pytest.mark.skipif(REAL is None, reason="../shared/real-ledgers/ is not beside this checkout")
+def test_real_ledgers_are_found_by_the_one_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SHISHI_REAL_LEDGERS is honoured here as in test_real_ledgers (a worktree sits elsewhere)."""
+    monkeypatch.setenv(REAL_LEDGERS_ENV, str(tmp_path))
+    assert real_ledgers() == tmp_path
+    monkeypatch.setenv(REAL_LEDGERS_ENV, str(tmp_path / "absent"))
+    assert real_ledgers() is None
+
+
+@pytest.mark.skipif(REAL is None, reason="real ledgers not found (see conftest.real_ledgers)")
 def test_real_ledgers_dated_as_their_readme_says(tmp_path: Path) -> None:
-    """Dates per ../shared/real-ledgers/README.md, none of them from a date column."""
+    """Dates per shared/real-ledgers/README.md, none of them from a date column."""
     import shutil
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    for f in (REAL / "real-ledgers").glob("*.xlsx"):
+    assert REAL is not None
+    for f in REAL.glob("*.xlsx"):
         shutil.copyfile(f, raw / f.name)
     don = run_clean(raw, None).tables["donations"]
     by_file = {

@@ -17,9 +17,10 @@ from openpyxl import Workbook
 
 from conftest import run_report
 from metrics.cleaning.ingest import read_raw
-from metrics.cleaning.store import neutralize_formula, run_clean
+from metrics.cleaning.store import run_clean
 from metrics.config import RawConfig
 from metrics.errors import ExitCode, OutputError
+from metrics.files import neutralize_formula
 from metrics.reporting.render import ReportFailed, render_report, safe_name
 from metrics.running.batch import REPORTS, plan_jobs, run_jobs
 from metrics.running.cli import main

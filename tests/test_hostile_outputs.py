@@ -25,15 +25,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from metrics.cleaning.store import (
-    COMMIT_MARK,
-    clear_stale,
-    load_processed,
-    neutralize_formula,
-    run_clean,
-    staged,
-)
+from metrics.cleaning.store import run_clean
 from metrics.errors import BusyError, ExitCode, OutputError
+from metrics.files import COMMIT_MARK, clear_stale, load_processed, neutralize_formula, staged
 from metrics.paths import PROJECT_ROOT, TEMPLATES_DIR
 from metrics.reporting import safe_text
 from metrics.reporting.render import ShishiPDFExporter, _allowed_url, unit_folders
@@ -318,7 +312,7 @@ def test_a_set_whose_commit_fails_is_not_published_at_all(
 ) -> None:
     """Both reports made, then the disk fills while the set is marked complete: nothing moves
     in, and the run says which output could not be written."""
-    from metrics.cleaning import store
+    from metrics import files
     from metrics.running import batch
 
     nbs = stamp_notebooks(tmp_path / "nbs")
@@ -329,7 +323,7 @@ def test_a_set_whose_commit_fails_is_not_published_at_all(
     real_open = Path.open
 
     def full(self: Path, *args, **kwargs):
-        if self.name == store.COMMIT_MARK:
+        if self.name == files.COMMIT_MARK:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_open(self, *args, **kwargs)
 

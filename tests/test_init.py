@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from metrics.cleaning.headers import load_table_specs
 from metrics.cleaning.ledger_templates import HEADER_ROW
-from metrics.cleaning.store import load_processed
+from metrics.files import load_processed
 from metrics.paths import PROJECT_ROOT
 from metrics.periods import Period
 from metrics.reporting import kpi

@@ -58,3 +58,16 @@ def test_an_incomplete_folder_with_draft_says_exit_5_in_chinese(tmp_path: Path) 
     assert (wd.reports / "2024Q2" / "data_quality.pdf").exists()
     assert (ROOT / ".venv" / ".installed").stat().st_mtime == installed  # nothing installed
     assert "pip" not in out and "venv" not in out
+
+
+def test_upgrade_refreshes_the_lock_and_lock_only_rewrites_it() -> None:
+    """`make upgrade` upgrades the packages, then writes requirements.lock from them; `make lock`
+    writes it from the versions installed, upgrading nothing."""
+    said = make("-n", "upgrade").stdout.splitlines()
+    upgrade = [i for i, x in enumerate(said) if "--upgrade" in x and '-e ".[dev]"' in x]
+    freeze = [i for i, x in enumerate(said) if "pip freeze" in x]
+    assert upgrade and freeze and upgrade[0] < freeze[-1]
+    assert any("> requirements.lock" in x for x in said[freeze[-1] :])
+    said = make("-n", "lock").stdout.splitlines()
+    assert any("pip freeze" in x for x in said)
+    assert not any("--upgrade" in x and '-e ".[dev]"' in x for x in said)

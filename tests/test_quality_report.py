@@ -231,7 +231,7 @@ def test_provenance_counts_only_the_periods_rows_and_carries_the_data_key(tmp_pa
     used = quality.rows_in_period(q.tables, q.period).set_index("table")
     assert (used.loc["捐款捐物", "in_period"], used.loc["捐款捐物", "accepted"]) == (2, 3)
     text = text_of(quality_report.provenance_section(q).data)
-    from metrics.cleaning.store import load_processed
+    from metrics.files import load_processed
 
     key = data_key(kpi.filter_unit(load_processed(tmp_path / "p"), ""), {})
     assert key in text and "共 2 行" in text

@@ -8,7 +8,6 @@ repository is cloned next to a copy of ``shared/``); SHISHI_REAL_LEDGERS may poi
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conftest import assert_reconciled
+from conftest import assert_reconciled, real_ledgers
 
-REPO = Path(__file__).resolve().parents[1]
-REAL = Path(os.environ.get("SHISHI_REAL_LEDGERS") or REPO.parent / "shared" / "real-ledgers")
+REAL = real_ledgers() or Path("real-ledgers-not-found")
 
 pytestmark = pytest.mark.skipif(
-    not REAL.is_dir(),
-    reason=f"real ledgers not found at {REAL} (shared/ beside the repository, or SHISHI_REAL_LEDGERS)",
+    real_ledgers() is None,
+    reason="real ledgers not found (shared/real-ledgers beside the repository, or SHISHI_REAL_LEDGERS)",
 )
 
 CASH_7_1 = "武汉市红十字会接收社会捐赠现金公示7-1.xlsx"

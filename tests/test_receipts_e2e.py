@@ -48,8 +48,8 @@ from openpyxl import load_workbook
 
 from metrics.cleaning.headers import load_table_specs
 from metrics.cleaning.ledger_templates import HEADER_ROW
-from metrics.cleaning.store import load_manifest
 from metrics.errors import ExitCode
+from metrics.files import load_manifest
 from metrics.running.cli import main
 from metrics.running.init import Workdir
 

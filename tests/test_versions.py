@@ -435,7 +435,7 @@ def test_out_of_date_reports_are_found_per_unit_and_only_when_published(tmp_path
     assert "上季度捐款捐物金额 100元 → 250元" in found[0]["changes"]
     assert stale_reports(reports, scopes, processed(100), tmp_path, remade=set()) == []
     # a report made from the very data and targets there are now is not computed again
-    from metrics.cleaning.store import load_processed
+    from metrics.files import load_processed
     from metrics.reporting.headlines import data_key
     from metrics.reporting.kpi import filter_unit
 

@@ -75,7 +75,7 @@ def table_fields(table: str) -> list[str]:
 
 def table_label(table: str) -> str:
     """A table kind's Chinese name (捐款捐物)."""
-    return str(_header_vocab()["tables"][table]["label"])
+    return TABLE_LABELS[table]
 
 
 def field_label(table: str, name: str) -> str:
@@ -134,9 +134,7 @@ def ledger_names() -> dict[str, str]:
     names = {table: table for table in TABLES}
     for table, label in TABLE_LABELS.items():
         names[label] = table
-    for table, tdef in _header_vocab()["tables"].items():
-        names[str(tdef["label"])] = table
-    names |= {"心愿清单台账": "wishes", "捐款捐物登记": "donations", "消费帮扶采购": "purchases"}
+    names |= {"心愿清单台账": "wishes", "捐款捐物登记": "donations"}
     names |= {"志愿服务活动": "volunteering", "消费帮扶": "purchases"}
     return names
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Final
 
 TABLES: tuple[str, ...] = ("wishes", "donations", "purchases", "volunteering")
 TABLE_LABELS: dict[str, str] = {
@@ -64,6 +65,7 @@ COUNT_KEYS: tuple[str, ...] = (
     "duplicates",
     "replaced",
 )
+#: The labels the data-quality report heads its row accounting with (reporting/quality_report.py).
 COUNT_LABELS: dict[str, str] = {
     "rows_read": "读取行数",
     "accepted": "接受",
@@ -72,8 +74,10 @@ COUNT_LABELS: dict[str, str] = {
     "skipped_total": "合计行",
     "skipped_note": "注释行",
     "duplicates": "重复",
-    "replaced": "已被更正版替换",
+    "replaced": "已替换",
 }
+#: skipped_blank + skipped_total + skipped_note, where a report shows them as one figure.
+SKIPPED_LABEL = "跳过"
 
 
 @dataclass(frozen=True)
@@ -390,6 +394,87 @@ NEAR_DUPLICATE_COLUMNS: tuple[str, ...] = (
     "amount_yuan",
     "note",
 )
+
+
+class Col:
+    """Every column name of the processed files, typed: code writes ``Col.AMOUNT_YUAN``, not
+    ``"amount_yuan"``, so a renamed column is one edit here and a misspelt one an AttributeError
+    (tests/test_contract.py checks that Col and the tables above name the same columns)."""
+
+    ITEM_ID: Final = "item_id"
+    TITLE: Final = "title"
+    CATEGORY: Final = "category"
+    LEADER: Final = "leader"
+    DEPARTMENT: Final = "department"
+    RAISED_ON: Final = "raised_on"
+    DUE_ON: Final = "due_on"
+    DUE_ON_PRECISION: Final = "due_on_precision"
+    STATUS: Final = "status"
+    RESOLVED_ON: Final = "resolved_on"
+    COST_YUAN: Final = "cost_yuan"
+    COST_QUALIFIER: Final = "cost_qualifier"
+    NOTE: Final = "note"
+    UNIT: Final = "unit"
+    SOURCE_FILE: Final = "source_file"
+    SOURCE_SHEET: Final = "source_sheet"
+    SOURCE_ROW: Final = "source_row"
+    DATE: Final = "date"
+    CAMPAIGN: Final = "campaign"
+    DONOR: Final = "donor"
+    DONOR_TYPE: Final = "donor_type"
+    REF: Final = "ref"
+    KIND: Final = "kind"
+    AMOUNT_YUAN: Final = "amount_yuan"
+    AMOUNT_QUALIFIER: Final = "amount_qualifier"
+    CURRENCY: Final = "currency"
+    AMOUNT_ORIGINAL: Final = "amount_original"
+    ITEM: Final = "item"
+    ITEM_SPEC: Final = "item_spec"
+    ITEM_UNIT: Final = "item_unit"
+    QUANTITY: Final = "quantity"
+    FILLED_DOWN: Final = "filled_down"
+    TIME: Final = "time"
+    DATE_SOURCE: Final = "date_source"
+    DATE_RANGE: Final = "date_range"
+    REVIEW_GROUP: Final = "review_group"
+    REVIEW_REPEAT: Final = "review_repeat"
+    BUYER: Final = "buyer"
+    BUYER_TYPE: Final = "buyer_type"
+    SUPPLIER_REGION: Final = "supplier_region"
+    PRODUCT: Final = "product"
+    ORGANIZER: Final = "organizer"
+    THEME: Final = "theme"
+    PARTICIPANTS: Final = "participants"
+    PARTICIPANTS_QUALIFIER: Final = "participants_qualifier"
+    PARTICIPANTS_PARTS: Final = "participants_parts"
+    BENEFICIARIES: Final = "beneficiaries"
+    BENEFICIARIES_PARTS: Final = "beneficiaries_parts"
+    HOURS: Final = "hours"
+    OUTCOME: Final = "outcome"
+    TABLE: Final = "table"
+    COLUMN: Final = "column"
+    VALUE: Final = "value"
+    REASON: Final = "reason"
+    REASON_CODE: Final = "reason_code"
+    RULE: Final = "rule"
+    MESSAGE: Final = "message"
+    SAME_AS_FILE: Final = "same_as_file"
+    SAME_AS_SHEET: Final = "same_as_sheet"
+    SAME_AS_ROW: Final = "same_as_row"
+    WHO: Final = "who"
+
+
+#: Column names that are also everyday words in the code (a field type ``"date"``, a manifest key
+#: ``"table"``, a measuring ``"unit"``, a header role ``"outcome"``): a bare one is not necessarily a column, so the check for
+#: bare column names (tests/test_contract.py) passes them. Every other column name is written
+#: through :class:`Col`.
+WORDLIKE_COLUMNS: frozenset[str] = frozenset(
+    {
+        "unit", "date", "status", "table", "time", "quantity", "hours", "title", "note", "kind",
+        "rule", "message", "column", "value", "reason", "ref", "who", "item", "category",
+        "currency", "outcome",
+    }
+)  # fmt: skip
 
 
 def data_dictionary() -> str:

@@ -134,12 +134,6 @@ class UnreadableFile(InputError):
     """One raw file cannot be read; ingest turns it into a notice and goes on with the rest."""
 
 
-class IncompleteError(ShishiError):
-    """The figures may be incomplete: the leadership PDF is withheld unless --draft is given."""
-
-    exit_code = ExitCode.INCOMPLETE
-
-
 class ReportError(ShishiError):
     """A report could not be made (its notebook failed, or its template is missing)."""
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from metrics import contract
 from metrics.cleaning import parsing
-from metrics.contract import DATE_CONTEXT_COLUMNS, SOURCE_COLUMNS, WARNING_COLUMNS
+from metrics.contract import DATE_CONTEXT_COLUMNS, SOURCE_COLUMNS, WARNING_COLUMNS, Col
 from metrics.errors import PeriodError
 from metrics.periods import Period
 
@@ -619,7 +619,7 @@ class DateFill:
             source[open_] = self.resolved.source
             ranges[open_] = self.resolved.range_text
             open_ = np.zeros(n, dtype=bool)
-        columns = {"date": dates, "time": time, "date_source": source, "date_range": ranges}
+        columns = {"date": dates, "time": time, Col.DATE_SOURCE: source, Col.DATE_RANGE: ranges}
         return columns, open_ if self.required else np.zeros(n, dtype=bool)
 
 
@@ -710,9 +710,9 @@ CONTEXT_SOURCES = ("pin", "title", "sheet", "file", "signature")
 
 def used_context(records: pd.DataFrame | None) -> bool:
     """Whether any accepted row took its date from the sheet's context."""
-    if records is None or "date_source" not in records or records.empty:
+    if records is None or Col.DATE_SOURCE not in records or records.empty:
         return False
-    return bool(records["date_source"].isin(CONTEXT_SOURCES).any())
+    return bool(records[Col.DATE_SOURCE].isin(CONTEXT_SOURCES).any())
 
 
 def period_warnings(results: Sequence[Any]) -> pd.DataFrame:
@@ -738,9 +738,9 @@ def period_warnings(results: Sequence[Any]) -> pd.DataFrame:
                     "rule": "outside_stated_period",
                     "message": [period_message(d, ctx.stated) for d in rows[DATE_FIELD]],
                     "unit": rows["unit"].to_numpy(),
-                    "source_file": rows["source_file"].to_numpy(),
-                    "source_sheet": rows["source_sheet"].to_numpy(),
-                    "source_row": rows["source_row"].to_numpy(),
+                    Col.SOURCE_FILE: rows[Col.SOURCE_FILE].to_numpy(),
+                    Col.SOURCE_SHEET: rows[Col.SOURCE_SHEET].to_numpy(),
+                    Col.SOURCE_ROW: rows[Col.SOURCE_ROW].to_numpy(),
                 }
             )
         )

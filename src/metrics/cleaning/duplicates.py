@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from metrics.cleaning.parsing import normalize_text
-from metrics.contract import DUPLICATE_COLUMNS, NEAR_DUPLICATE_COLUMNS
+from metrics.contract import DUPLICATE_COLUMNS, NEAR_DUPLICATE_COLUMNS, Col
 
 #: Tables checked for near repeats, with the column naming who gave or bought.
-NEAR_TABLES = {"donations": "donor", "purchases": "buyer"}
+NEAR_TABLES = {"donations": Col.DONOR, "purchases": Col.BUYER}
 #: Columns added to those tables: the group a row is under review in, and whether the figures
 #: should leave it out (every row of a group but the first read).
 #: Same donor and amount: dates at most this many days apart.
@@ -123,7 +123,7 @@ def mark_duplicates(
                         "h": hashes[n],
                         "d": branches[n],
                         "n": n,
-                        "row": res.records["source_row"].to_numpy(),
+                        "row": res.records[Col.SOURCE_ROW].to_numpy(),
                     }
                 )
                 for n, res in enumerate(owned)
@@ -144,9 +144,9 @@ def mark_duplicates(
             if not mask.any():
                 continue
             dup = records[mask].copy()
-            dup["same_as_file"] = [owned[k].file for k in owner_n]
-            dup["same_as_sheet"] = [owned[k].sheet for k in owner_n]
-            dup["same_as_row"] = owner_row.astype(int)
+            dup[Col.SAME_AS_FILE] = [owned[k].file for k in owner_n]
+            dup[Col.SAME_AS_SHEET] = [owned[k].sheet for k in owner_n]
+            dup[Col.SAME_AS_ROW] = owner_row.astype(int)
             res.add("duplicates", int(mask.sum()))
             res.counts["accepted"] -= int(mask.sum())
             res.duplicate_records = dup
@@ -158,11 +158,11 @@ def trace(results: list[Any]) -> pd.DataFrame:
     frames = []
     for res in results:
         dup = res.duplicate_records
-        if dup is None or dup.empty or "same_as_file" not in dup:
+        if dup is None or dup.empty or Col.SAME_AS_FILE not in dup:
             continue
-        frame = dup[["source_file", "source_sheet", "source_row"]].copy()
+        frame = dup[[Col.SOURCE_FILE, Col.SOURCE_SHEET, Col.SOURCE_ROW]].copy()
         frame.insert(0, "table", res.table)
-        for col in ("same_as_file", "same_as_sheet", "same_as_row"):
+        for col in (Col.SAME_AS_FILE, Col.SAME_AS_SHEET, Col.SAME_AS_ROW):
             frame[col] = dup[col].to_numpy()
         frames.append(frame)
     if not frames:
@@ -213,12 +213,25 @@ class _Candidate(NamedTuple):
 Departments = dict[tuple[str, str], str]
 
 
-def _branches(frame: pd.DataFrame, departments: Departments | None) -> np.ndarray:
+def _sheets(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """A number per row for the (file, sheet) it was read from, and those pairs in order.
+
+    Worked out on the few distinct files and sheets, not on a string per row."""
+    files, file_names = pd.factorize(frame[Col.SOURCE_FILE].astype(str))
+    sheets, sheet_names = pd.factorize(frame[Col.SOURCE_SHEET].astype(str))
+    where, pairs = pd.factorize(files.astype(np.int64) * (len(sheet_names) + 1) + sheets)
+    width = len(sheet_names) + 1
+    names = list(file_names), list(sheet_names)
+    return where, [(str(names[0][p // width]), str(names[1][p % width])) for p in pairs.tolist()]
+
+
+def _branches(
+    where: np.ndarray, sheets: list[tuple[str, str]], departments: Departments | None
+) -> np.ndarray:
     """The department of each row, by the file and sheet it was read from ("" if unknown)."""
-    if not departments or frame.empty:
-        return np.full(len(frame), "", dtype=object)
-    files, sheets = frame["source_file"].astype(str), frame["source_sheet"].astype(str)
-    return np.array([departments.get(w, "") for w in zip(files, sheets, strict=True)], dtype=object)
+    if not departments or not len(where):
+        return np.full(len(where), "", dtype=object)
+    return np.array([departments.get(w, "") for w in sheets], dtype=object)[where]
 
 
 def _pairs(
@@ -230,16 +243,17 @@ def _pairs(
     one department are looked at, and only those of at most ``_MAX_GROUP`` rows: a gift of 10
     yuan from "*明" on a hundred lists is everyday giving, not a re-published donation.
     """
+    where, sheets = _sheets(frame)
+    if len(sheets) < 2:  # one sheet: no row repeats another sheet's (a big ledger's usual case)
+        return []
     data = pd.DataFrame(
         {
             "key": _keys(frame[who]),
-            "amount": frame["amount_yuan"].to_numpy(),
+            "amount": frame[Col.AMOUNT_YUAN].to_numpy(),
             "day": pd.to_datetime(frame["date"], errors="coerce").dt.normalize().to_numpy(),
-            "where": pd.factorize(
-                frame["source_file"].astype(str) + "\x00" + frame["source_sheet"].astype(str)
-            )[0],
+            "where": where,
             "unit": frame["unit"].astype(str).to_numpy(),  # two units' rows are two records
-            "branch": _branches(frame, departments),  # and so are two departments'
+            "branch": _branches(where, sheets, departments),  # and so are two departments'
             "pos": np.arange(len(frame)),
         }
     )
@@ -331,9 +345,9 @@ def near_table(
     frames = []
     for table, who in NEAR_TABLES.items():
         frame = tables.get(table)
-        if frame is None or "review_group" not in frame or frame["review_group"].isna().all():
+        if frame is None or Col.REVIEW_GROUP not in frame or frame[Col.REVIEW_GROUP].isna().all():
             continue
-        rows = frame[frame["review_group"].notna()]
+        rows = frame[frame[Col.REVIEW_GROUP].notna()]
         pairs = _pairs(frame, who, departments)
         _, rules = _groups(len(frame), pairs)
         rule_of = {f"{'捐赠' if table == 'donations' else '采购'}-{g}": r for g, r in rules.items()}
@@ -341,16 +355,16 @@ def near_table(
             pd.DataFrame(
                 {
                     "table": table,
-                    "review_group": rows["review_group"].astype(str),
-                    "rule": rows["review_group"].astype(str).map(rule_of).map(RULES),
-                    "review_repeat": rows["review_repeat"],
+                    Col.REVIEW_GROUP: rows[Col.REVIEW_GROUP].astype(str),
+                    "rule": rows[Col.REVIEW_GROUP].astype(str).map(rule_of).map(RULES),
+                    Col.REVIEW_REPEAT: rows[Col.REVIEW_REPEAT],
                     "unit": rows["unit"],
-                    "source_file": rows["source_file"],
-                    "source_sheet": rows["source_sheet"],
-                    "source_row": rows["source_row"],
+                    Col.SOURCE_FILE: rows[Col.SOURCE_FILE],
+                    Col.SOURCE_SHEET: rows[Col.SOURCE_SHEET],
+                    Col.SOURCE_ROW: rows[Col.SOURCE_ROW],
                     "date": pd.to_datetime(rows["date"]).dt.date,
                     "who": rows[who],
-                    "amount_yuan": rows["amount_yuan"],
+                    Col.AMOUNT_YUAN: rows[Col.AMOUNT_YUAN],
                     "note": rows.get("note"),
                 }
             )
@@ -358,20 +372,22 @@ def near_table(
     if not frames:
         return pd.DataFrame(columns=list(NEAR_DUPLICATE_COLUMNS))
     out = pd.concat(frames, ignore_index=True)[list(NEAR_DUPLICATE_COLUMNS)]
-    return out.sort_values(["table", "review_group", "source_file", "source_row"], kind="stable")
+    return out.sort_values(
+        ["table", Col.REVIEW_GROUP, Col.SOURCE_FILE, Col.SOURCE_ROW], kind="stable"
+    )
 
 
 def under_review(frame: pd.DataFrame) -> dict[str, Any]:
     """How many rows and groups a table has under review, and the yuan left out of its sums."""
-    if "review_group" not in frame or frame.empty:
+    if Col.REVIEW_GROUP not in frame or frame.empty:
         return {"groups": 0, "rows": 0, "repeat_rows": 0, "repeat_yuan": 0.0}
-    flagged = frame["review_group"].notna()
-    repeat = frame["review_repeat"].astype(bool)
+    flagged = frame[Col.REVIEW_GROUP].notna()
+    repeat = frame[Col.REVIEW_REPEAT].astype(bool)
     return {
-        "groups": int(frame.loc[flagged, "review_group"].nunique()),
+        "groups": int(frame.loc[flagged, Col.REVIEW_GROUP].nunique()),
         "rows": int(flagged.sum()),
         "repeat_rows": int(repeat.sum()),
-        "repeat_yuan": round(float(frame.loc[repeat, "amount_yuan"].sum()), 2),
+        "repeat_yuan": round(float(frame.loc[repeat, Col.AMOUNT_YUAN].sum()), 2),
     }
 
 

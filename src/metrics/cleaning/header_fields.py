@@ -22,6 +22,7 @@ from typing import Any
 from metrics.cleaning import layout, parsing
 from metrics.cleaning.header_words import PARTY_ROLES, Label, Lexicon, lexicon
 from metrics.cleaning.parsing import normalize_text
+from metrics.contract import TABLE_LABELS
 
 #: Distinct header texts whose readings are kept (the cells of the first rows of many sheets).
 MEMO_SIZE = 50_000
@@ -256,7 +257,7 @@ def _load_specs(extra_json: str, words_json: str) -> dict[str, TableSpec]:
             )
         specs[table] = TableSpec(
             table,
-            tdef["label"],
+            TABLE_LABELS[table],
             tdef.get("amount_field"),
             fields,
             tuple(tuple(s) for s in tdef.get("identify", ())),
@@ -437,13 +438,8 @@ def _content_key(f: FieldSpec) -> str:
     return ""
 
 
-@cache
-def _ledger_labels() -> dict[str, str]:
-    return {t: d["label"] for t, d in _package_vocab()["tables"].items()}
-
-
 def ledger_label(table: str) -> str:
-    return _ledger_labels().get(table, table)
+    return TABLE_LABELS.get(table, table)
 
 
 def _best(header: object, spec: TableSpec) -> Reading | None:

@@ -40,6 +40,7 @@ from metrics.cleaning.ingest import FileNotice, RawSheet
 from metrics.cleaning.parsing import is_empty, normalize_text
 from metrics.cleaning.totals import TotalRow
 from metrics.config import Pin, column_letter
+from metrics.contract import Col
 from metrics.paths import DATA_DIR
 
 #: Distinct words a column of repeated labels (微信 / 银行 / 现金) has at most.
@@ -186,7 +187,7 @@ def find_block(head: Sequence[Sequence[Any]]) -> Block | None:
         names = [
             j
             for j in range(width)
-            if own(j, "name") and layout.fits("donor", "text", prof[j], strict=True)
+            if own(j, "name") and layout.fits(Col.DONOR, "text", prof[j], strict=True)
         ]
         if not money or not names:
             continue

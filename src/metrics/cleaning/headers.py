@@ -46,6 +46,7 @@ from metrics.cleaning.header_fields import match_header_cell as match_header_cel
 from metrics.cleaning.header_fields import split_unit as split_unit
 from metrics.cleaning.header_fields import split_unit_currency as split_unit_currency
 from metrics.cleaning.parsing import normalize_text
+from metrics.contract import Col
 
 #: How many rows from the top of a sheet are searched for the header row.
 HEADER_SEARCH_ROWS = 20
@@ -127,7 +128,7 @@ class _Body:
 _CELL_PARSERS: dict[str, Callable[[object], parsing.Parsed]] = {
     "status": parsing.parse_status,
     "kind": parsing.parse_kind,
-    "buyer_type": parsing.parse_buyer_type,
+    Col.BUYER_TYPE: parsing.parse_buyer_type,
     "count": parsing.parse_count,
     "hours": parsing.parse_hours,
 }

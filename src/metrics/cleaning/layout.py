@@ -17,6 +17,7 @@ from typing import Any
 
 from metrics.cleaning import parsing
 from metrics.cleaning.parsing import is_empty, normalize_text
+from metrics.contract import Col
 
 #: Rows below a header candidate whose contents are profiled.
 PROFILE_ROWS = 60
@@ -102,22 +103,22 @@ FITS: dict[str, tuple[str, ...]] = {
     "text": ("name", "text", "id", "unit"),
     "status": ("name", "text"),
     "kind": ("name",),
-    "buyer_type": ("name",),
-    "donor_type": ("name",),
+    Col.BUYER_TYPE: ("name",),
+    Col.DONOR_TYPE: ("name",),
 }
 #: What a field's contents must be to map a column by content alone (by field name, then type).
 INFER: dict[str, tuple[str, ...]] = {
-    "donor": ("name",),
-    "buyer": ("name",),
-    "organizer": ("name",),
+    Col.DONOR: ("name",),
+    Col.BUYER: ("name",),
+    Col.ORGANIZER: ("name",),
     "ref": ("id",),
     "date": ("date",),
     "amount": ("number",),
     "quantity": ("number", "quantity"),
-    "item_unit": ("unit",),
+    Col.ITEM_UNIT: ("unit",),
 }
 #: Optional fields a column is mapped to by its contents alone (with a notice).
-OPTIONAL_INFER = ("item_unit",)
+OPTIONAL_INFER = (Col.ITEM_UNIT,)
 
 
 def fits(field_name: str, ftype: str, prof: dict[str, float], *, strict: bool = False) -> bool:
@@ -141,8 +142,8 @@ NEVER: dict[str, tuple[str, ...]] = {
     "quantity": ("date", "id", "time"),
     "status": ("number", "date", "time", "id"),
     "kind": ("number", "date", "time", "id"),
-    "buyer_type": ("number", "date", "time", "id"),
-    "donor_type": ("number", "date", "time", "id"),
+    Col.BUYER_TYPE: ("number", "date", "time", "id"),
+    Col.DONOR_TYPE: ("number", "date", "time", "id"),
     "party": ("number", "date", "time", "unit", "id"),
     "label": ("number", "date", "time"),
     "measure": ("number", "date", "time", "id", "name", "text"),

@@ -23,8 +23,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from metrics.cleaning.headers import FieldSpec, load_table_specs
 from metrics.cleaning.parsing import load_vocab
 from metrics.cleaning.statuses import status_table
-from metrics.cleaning.store import atomic_write
 from metrics.cleaning.template_names import TEMPLATE_STEMS, template_name
+from metrics.files import atomic_write
 from metrics.periods import Period
 
 HEADER_FILL = PatternFill("solid", fgColor="F3E9E9")

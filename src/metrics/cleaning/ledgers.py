@@ -29,6 +29,7 @@ import pandas as pd
 from metrics.cleaning.context import PROSE_CHARS, period_in
 from metrics.cleaning.provenance import read_provenance
 from metrics.cleaning.stated import stated_date
+from metrics.contract import Col
 from metrics.paths import DATA_DIR
 from metrics.periods import Period
 
@@ -200,11 +201,11 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
                         "identity": ident,
                         "old_file": results[s].file,
                         "old_sheet": results[s].sheet,
-                        "old_row": int(old["source_row"]),
+                        "old_row": int(old[Col.SOURCE_ROW]),
                         "old_status": _key(old.get("status")),
                         "new_file": results[winner].file,
                         "new_sheet": results[winner].sheet,
-                        "new_row": int(new["source_row"]),
+                        "new_row": int(new[Col.SOURCE_ROW]),
                         "new_status": _key(new.get("status")),
                         "decided_by": (
                             versions.get((results[winner].file, results[winner].sheet))
@@ -220,7 +221,7 @@ def apply_versions(results: list[Any], versions: dict[tuple[str, str], Version])
             res.add("duplicates", n)
             res.counts["accepted"] -= n
             gone = res.records[mask]
-            superseded += [(table, res.file, res.sheet, int(r)) for r in gone["source_row"]]
+            superseded += [(table, res.file, res.sheet, int(r)) for r in gone[Col.SOURCE_ROW]]
             res.duplicate_records = (
                 gone if res.duplicate_records is None else pd.concat([res.duplicate_records, gone])
             )
@@ -300,7 +301,9 @@ def drop_superseded(
     for table in {t for t, *_ in superseded}:
         gone = {(f, s, r) for t, f, s, r in superseded if t == table}
         frame = out[table]
-        keys = zip(frame["source_file"], frame["source_sheet"], frame["source_row"], strict=True)
+        keys = zip(
+            frame[Col.SOURCE_FILE], frame[Col.SOURCE_SHEET], frame[Col.SOURCE_ROW], strict=True
+        )
         keep = [(str(f), str(s), int(r)) not in gone for f, s, r in keys]
         out[table] = frame[keep].reset_index(drop=True)
     return out

@@ -16,7 +16,7 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics.contract import TABLES, WARNING_COLUMNS, Column, columns
+from metrics.contract import TABLES, WARNING_COLUMNS, Col, Column, columns
 
 #: pandera dtype of each contract dtype.
 _PANDERA_DTYPES = {
@@ -31,7 +31,7 @@ _PANDERA_DTYPES = {
 
 def _column(c: Column) -> pa.Column:
     checks = [pa.Check.isin(list(c.allowed))] if c.allowed else []
-    if c.name == "source_row":
+    if c.name == Col.SOURCE_ROW:
         checks.append(pa.Check.ge(1))
     return pa.Column(_PANDERA_DTYPES[c.dtype], checks=checks, nullable=c.nullable, title=c.label)
 
@@ -75,33 +75,33 @@ RULES: list[Rule] = [
         "wishes",
         "resolved_without_date",
         "状态为已办结，但没有办结时间",
-        lambda f: (f["status"] == "resolved") & f["resolved_on"].isna(),
+        lambda f: (f["status"] == "resolved") & f[Col.RESOLVED_ON].isna(),
     ),
     Rule(
         "wishes",
         "resolved_before_raised",
         "办结时间早于提出时间",
-        lambda f: (f["resolved_on"] < f["raised_on"]).fillna(False),
+        lambda f: (f[Col.RESOLVED_ON] < f[Col.RAISED_ON]).fillna(False),
     ),
     Rule(
         "wishes",
         "date_but_not_resolved",
         "填写了办结时间，但状态不是已办结",
-        lambda f: (f["status"] != "resolved") & f["resolved_on"].notna(),
+        lambda f: (f["status"] != "resolved") & f[Col.RESOLVED_ON].notna(),
     ),
     Rule(
         "wishes",
         "negative_cost",
         "投入资金为负数",
-        lambda f: (f["cost_yuan"] < 0).fillna(False),
+        lambda f: (f[Col.COST_YUAN] < 0).fillna(False),
     ),
-    Rule("donations", "negative_amount", "金额为负数", lambda f: f["amount_yuan"] < 0),
-    Rule("purchases", "negative_amount", "金额为负数", lambda f: f["amount_yuan"] < 0),
+    Rule("donations", "negative_amount", "金额为负数", lambda f: f[Col.AMOUNT_YUAN] < 0),
+    Rule("purchases", "negative_amount", "金额为负数", lambda f: f[Col.AMOUNT_YUAN] < 0),
     Rule(
         "volunteering",
         "no_participants",
         "参与人数为0或为负数",
-        lambda f: (f["participants"] <= 0).fillna(False),
+        lambda f: (f[Col.PARTICIPANTS] <= 0).fillna(False),
     ),
     Rule(
         "volunteering",
@@ -120,7 +120,7 @@ def cross_field_warnings(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if frame is None or frame.empty:
             continue
         mask = rule.failing(frame).astype(bool)
-        hits = frame.loc[mask, ["unit", "source_file", "source_sheet", "source_row"]].copy()
+        hits = frame.loc[mask, ["unit", Col.SOURCE_FILE, Col.SOURCE_SHEET, Col.SOURCE_ROW]].copy()
         hits.insert(0, "message", rule.message)
         hits.insert(0, "rule", rule.name)
         hits.insert(0, "table", rule.table)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
+from metrics.contract import TABLE_LABELS
+
 #: File name stem per table: 捐款捐物登记_{office}_{period}.xlsx
 TEMPLATE_STEMS = {
-    "wishes": "心愿清单",
+    "wishes": TABLE_LABELS["wishes"],
     "donations": "捐款捐物登记",
-    "purchases": "消费帮扶采购",
+    "purchases": TABLE_LABELS["purchases"],
     "volunteering": "志愿服务活动",
 }
 #: Characters a file name cannot hold on Windows (where the offices' Excel runs).

@@ -18,6 +18,7 @@ import pandas as pd
 
 from metrics.cleaning import parsing
 from metrics.cleaning.parsing import is_empty, normalize_text
+from metrics.contract import Col
 
 #: Name of the "figure" a footer's row count is checked as.
 ROWS_FIELD = "rows"
@@ -139,7 +140,7 @@ def check_totals(
     checks: list[TotalCheck] = []
     if records is None or not totals:
         return checks
-    rows = records["source_row"].to_numpy()
+    rows = records[Col.SOURCE_ROW].to_numpy()
     last_sub: dict[int, int] = {}
     many_blocks = len({b for b, _, _ in blocks}) > 1
     for total in sorted(totals, key=lambda t: t.excel_row):

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from metrics import contract
-from metrics.cleaning.store import atomic_write, neutralize_frame
+from metrics.files import atomic_write, neutralize_frame
 from metrics.reporting.model import SummaryReport
 from metrics.reporting.safe_text import output_frame, plain
 from metrics.reporting.text import currency_name, excel_date_format

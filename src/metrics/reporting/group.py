@@ -200,7 +200,7 @@ def unit_rows(
             {
                 "单位": name,
                 "心愿项目数": int(total),
-                "已办结": int(resolved),
+                contract.STATUS_LABELS["resolved"]: int(resolved),
                 "办结率": (resolved / total) if total else None,
                 "捐款捐物（元）": None if MISSING in status["donations"] else don.value,
                 "消费帮扶采购（元）": None if MISSING in status["purchases"] else bought.value,
@@ -230,8 +230,8 @@ def unit_rows(
 UNIT_HEADERS = [
     "单位",
     "心愿清单办结率",
-    "捐款捐物",
-    "消费帮扶采购",
+    contract.TABLE_LABELS["donations"],
+    contract.TABLE_LABELS["purchases"],
     "志愿服务（活动/人次）",
     "台账收报",
 ]

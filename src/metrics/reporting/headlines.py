@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.contract import Col
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.safe_text import escape_html
@@ -47,7 +48,11 @@ def _rows(frame: pd.DataFrame, value: str | None = None) -> dict[str, str]:
     return {
         f"{f}［{s}］第{int(r)}行": v
         for f, s, r, v in zip(
-            frame["source_file"], frame["source_sheet"], frame["source_row"], values, strict=True
+            frame[Col.SOURCE_FILE],
+            frame[Col.SOURCE_SHEET],
+            frame[Col.SOURCE_ROW],
+            values,
+            strict=True,
         )
     }
 
@@ -70,12 +75,12 @@ class _RowSets:
         base, _, part = table.partition(".")
         frame = self.tables[base]
         if base == "wishes":  # resolved in the window (the headline KPI), dated when
-            done = frame[(frame["status"] != "cancelled") & window.mask(frame["resolved_on"])]
-            return _rows(done.assign(when=done["resolved_on"].dt.date.astype(str)), "when")
+            done = frame[(frame["status"] != "cancelled") & window.mask(frame[Col.RESOLVED_ON])]
+            return _rows(done.assign(when=done[Col.RESOLVED_ON].dt.date.astype(str)), "when")
         rows = kpi.counted(kpi.in_window(frame, window))
         if part:
-            rows = rows[rows["buyer_type"] == part]
-        return _rows(rows, "participants" if base == "volunteering" else "amount_yuan")
+            rows = rows[rows[Col.BUYER_TYPE] == part]
+        return _rows(rows, Col.PARTICIPANTS if base == "volunteering" else Col.AMOUNT_YUAN)
 
     def as_of(self, day: Period) -> str:
         """The wish items as they stood at the end of ``day`` (their state is the value)."""

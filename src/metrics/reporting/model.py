@@ -240,9 +240,9 @@ def load_summary(
     ``workdir`` (a unit's working folder) is all JupyterLab needs: the unit's processed data,
     name, targets and text are read from it (:func:`metrics.paths.data_dirs`).
     """
-    from metrics.cleaning.store import load_manifest, load_processed
     from metrics.cleaning.units import read_units
     from metrics.config import load_config
+    from metrics.files import load_manifest, load_processed
 
     processed, raw = data_dirs(workdir, processed_dir, raw_dir)
     p = Period.parse(period)

@@ -110,7 +110,7 @@ def found_sentence(places: list[tuple[str, Any]]) -> str:
 
 def processed_note(processed_dir: Path | str, scope: Any) -> str:
     """The data-quality report's sentence on identifiers in the scope's processed tables."""
-    from metrics.cleaning.store import load_processed
+    from metrics.files import load_processed
 
     tables = {t: scope.filter(f) for t, f in load_processed(Path(processed_dir)).items()}
     return found_sentence(where_found(tables, {t: contract.column_labels(t) for t in tables}))

@@ -17,9 +17,9 @@ from IPython.display import HTML
 
 from metrics import __version__
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
-from metrics.cleaning.store import load_manifest, load_processed, load_side_table
-from metrics.contract import TABLES
+from metrics.contract import COUNT_LABELS, SKIPPED_LABEL, TABLES
 from metrics.errors import ShishiError
+from metrics.files import load_manifest, load_processed, load_side_table
 from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import kpi, personal, present, quality
@@ -189,11 +189,15 @@ def title_page(q: QualityReport) -> HTML:
         present.cards(
             [
                 present.Card(
-                    "读取行数", f"{q.totals['rows_read']:,}", f"{len(q.accounting)} 个工作表"
+                    COUNT_LABELS["rows_read"],
+                    f"{q.totals['rows_read']:,}",
+                    f"{len(q.accounting)} 个工作表",
                 ),
-                present.Card("接受", f"{q.totals['accepted']:,}", "进入统计"),
+                present.Card(COUNT_LABELS["accepted"], f"{q.totals['accepted']:,}", "进入统计"),
                 present.Card(
-                    "拒绝", f"{q.totals['rejected']:,}", f"{len(q.rejects)} 个单元格有问题"
+                    COUNT_LABELS["rejected"],
+                    f"{q.totals['rejected']:,}",
+                    f"{len(q.rejects)} 个单元格有问题",
                 ),
                 present.Card(
                     "跳过 / 重复",
@@ -351,12 +355,9 @@ def accounting_section(q: QualityReport) -> HTML:
                 "sheet": "工作表",
                 "table": "台账",
                 "header_row": "表头行",
-                "rows_read": "读取",
-                "accepted": "接受",
-                "rejected": "拒绝",
-                "skipped": "跳过",
-                "duplicates": "重复",
-                "replaced": "已替换",
+                **{k: COUNT_LABELS[k] for k in ("rows_read", "accepted", "rejected")},
+                "skipped": SKIPPED_LABEL,
+                **{k: COUNT_LABELS[k] for k in ("duplicates", "replaced")},
                 "balanced": "核算",
             },
             numeric=[

@@ -367,7 +367,7 @@ def build_document(r: SummaryReport, now: dt.datetime | None = None) -> Document
 
 def write_docx(r: SummaryReport, path: Path, now: dt.datetime | None = None) -> Path:
     """Save the document atomically (a failed run leaves the previous .docx)."""
-    from metrics.cleaning.store import atomic_write
+    from metrics.files import atomic_write
 
     doc = build_document(r, now)
     atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
@@ -380,7 +380,7 @@ def add_revision(path: Path, revision: dict[str, Any]) -> None:
     A revision is known when a job starts (running/versions.py), like the draft label; the
     rows are :func:`headlines.revision_rows`, the ones the PDF's box shows.
     """
-    from metrics.cleaning.store import atomic_write
+    from metrics.files import atomic_write
     from metrics.reporting.headlines import (
         REVISION_HEADERS,
         REVISION_TITLE,

@@ -233,8 +233,6 @@ def plan_jobs(
     to-do list) and a leadership report only as a marked draft, when ``draft`` is asked for.
     A scope's data-quality reports list its ``stale`` published reports (需重新生成).
     """
-    from metrics.running.gate import unreadable_tables
-
     jobs = []
     scopes = [u if isinstance(u, Scope) else Scope(u or None) for u in units]
     folders = unit_folders(s.unit for s in scopes if s.unit)  # distinct even for look-alikes
@@ -257,9 +255,10 @@ def plan_jobs(
                     "period": period.label,
                     "unit": scope.param,
                     "processed_dir": str(processed_dir.resolve()),
-                    "raw_dir": str(raw_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
                 }
+                if name == LEADERSHIP:  # unit name, targets and the analyst's text
+                    params["raw_dir"] = str(raw_dir.resolve())
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
                 marks: dict[str, str] = {}
@@ -269,8 +268,6 @@ def plan_jobs(
                     params["receipts"] = (receipts or {})[(period.label, scope)]  # first page
                 if found:
                     params["blockers"] = [b.as_dict() for b in found]
-                    if name != LEADERSHIP:  # the leadership notebook reads the blockers only
-                        params["unreadable_tables"] = unreadable_tables(found)
                     if name == LEADERSHIP:
                         params["draft"] = True
                         marks = {"page_label": DRAFT_LABEL}  # the notebook lists what is missing
@@ -296,7 +293,7 @@ def _run_job(job: Job, start_next: bool = False, kernels: Kernels | None = None)
     ipynb, PDF, Word, workbook, charts, figures and the stamp are made in a staging folder: the
     job's own, or the one its folder's jobs share (``job.stage``, published by :func:`run_jobs`).
     """
-    from metrics.cleaning.store import staged
+    from metrics.files import staged
 
     if job.stage is not None:
         try:
@@ -385,7 +382,7 @@ def run_jobs(
     """
     from tqdm import tqdm
 
-    from metrics.cleaning.store import clear_stale, open_stage
+    from metrics.files import clear_stale, open_stage
 
     result = BatchResult()
     todo = []
@@ -447,7 +444,7 @@ def _publish(stages: dict[Path, Path], result: BatchResult) -> None:
     because the disk filled up between them. A report that failed in its notebook leaves the
     others to be published, as a blocked leadership report does (the data-quality report
     says why)."""
-    from metrics.cleaning.store import commit_stage
+    from metrics.files import commit_stage
 
     for folder, stage in stages.items():
         if folder not in result.unwritten:

@@ -404,8 +404,9 @@ OUTPUTS = {
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from metrics.cleaning.store import check_outputs_outside_raw, run_clean
+    from metrics.cleaning.store import run_clean
     from metrics.config import load_config
+    from metrics.files import check_outputs_outside_raw
     from metrics.running.init import has_spreadsheets
     from metrics.running.lock import output_lock
 
@@ -430,7 +431,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from metrics.cleaning.store import check_outputs_outside_raw
+    from metrics.files import check_outputs_outside_raw
     from metrics.periods import Period
     from metrics.running.lock import output_lock
 

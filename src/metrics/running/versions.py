@@ -102,7 +102,7 @@ def keep_version(job: Any) -> Path:
     (the next run clears it). Only regular files are copied: a link or a folder where a file
     belongs is not shishi's (see :func:`tampered`).
     """
-    from metrics.cleaning.store import clear_stale, open_stage
+    from metrics.files import clear_stale, open_stage
 
     versions = job.out_dir / VERSIONS
     if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
@@ -295,8 +295,8 @@ def stale_reports(
     old → new), in the order the periods end. A report whose data and targets are those it
     was made from (the stored ``data`` key) is passed over without computing its figures.
     """
-    from metrics.cleaning.store import load_processed
     from metrics.cleaning.units import read_units
+    from metrics.files import load_processed
     from metrics.reporting.headlines import compare, data_key, headline_figures
     from metrics.reporting.kpi import filter_unit
 
