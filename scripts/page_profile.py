@@ -16,8 +16,10 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 MM = 25.4 / 72  # one PDF point in mm
 PAGE_NUMBER = re.compile(r"^—\s*(\d+)\s*—$")
@@ -76,7 +78,7 @@ class Profile:
 
 
 def _base(name: str) -> str:
-    """"/ABCDEF+Noto-Serif-CJK-SC" -> "Noto-Serif-CJK-SC" (the subset tag dropped)."""
+    """ "/ABCDEF+Noto-Serif-CJK-SC" -> "Noto-Serif-CJK-SC" (the subset tag dropped)."""
     return name.lstrip("/").split("+", 1)[-1]
 
 
@@ -88,11 +90,12 @@ def read_pages(pdf: Path) -> list[Page]:
     for n, chunk in enumerate(xml.split("<page ")[1:], start=1):
         size = re.match(r'width="([\d.]+)" height="([\d.]+)"', chunk)
         assert size is not None
-        words = [Word(*map(float, w[:4]), w[4]) for w in _WORD.findall(chunk)]
-        lines = [tuple(map(float, m)) for m in _LINE.findall(chunk)]
-        pages.append(
-            Page(n, float(size[1]) * MM, float(size[2]) * MM, words, lines)  # type: ignore[arg-type]
-        )
+        words = [
+            Word(float(a), float(b), float(c), float(d), text)
+            for a, b, c, d, text in _WORD.findall(chunk)
+        ]
+        lines = [(float(a), float(b), float(c), float(d)) for a, b, c, d in _LINE.findall(chunk)]
+        pages.append(Page(n, float(size[1]) * MM, float(size[2]) * MM, words, lines))
     return pages
 
 
@@ -127,63 +130,60 @@ def _body_words(page: Page) -> list[Word]:
 PROSE = 12
 
 
-def _runs(pdf: Path) -> list[Counter[tuple[str, float]]]:
-    """Per page: (font, size in pt) -> characters set in it, from pypdf's text runs of
-    PROSE characters or more."""
+@dataclass(frozen=True)
+class Run:
+    font: str  # base name, subset tag dropped
+    size: float  # pt, as set on the page (text and transformation matrices applied)
+    text: str
+
+
+def text_runs(pdf: Path) -> list[list[Run]]:
+    """Per page, every run of text with its font and size (pypdf's content-stream visitor)."""
     from pypdf import PdfReader
 
-    found = []
+    pages = []
     for page in PdfReader(str(pdf)).pages:
-        counts: Counter[tuple[str, float]] = Counter()
+        runs: list[Run] = []
+        page.extract_text(visitor_text=_collector(runs))
+        pages.append(runs)
+    return pages
 
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-            chars = len(text.strip())
-            if chars < PROSE or " " in text.strip():  # a table row's cells come space-separated
-                return
+
+def _collector(runs: list[Run]) -> Any:
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if text.strip():
             scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
-            name = _base(str((font or {}).get("/BaseFont", "?")))  # type: ignore[attr-defined]
-            counts[(name, round(abs(size * scale), 1))] += chars
+            name = _base(str((font or {}).get("/BaseFont", "?")))
+            runs.append(Run(name, round(abs(size * scale), 1), text.strip()))
 
-        page.extract_text(visitor_text=visit)
-        found.append(counts)
-    return found
+    return visit
 
 
-def _heading_fonts(pdf: Path) -> dict[str, str]:
-    """The font of 一、… (一级标题) and of the first 二级标题 set in 16 pt that is not the body's."""
-    from pypdf import PdfReader
+def _prose(pages: list[list[Run]]) -> Counter[tuple[str, float]]:
+    """(font, size) -> characters of prose set in it."""
+    counts: Counter[tuple[str, float]] = Counter()
+    for run in (r for page in pages for r in page):
+        if len(run.text) >= PROSE and " " not in run.text:  # a table row is space-separated
+            counts[(run.font, run.size)] += len(run.text)
+    return counts
 
+
+def _heading_fonts(pages: list[list[Run]]) -> dict[str, str]:
+    """The font of 一、… (一级标题) and of 工作亮点 / 存在问题 / 下一步工作 (二级标题)."""
     seen: dict[str, str] = {}
-    for page in PdfReader(str(pdf)).pages:
-
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-            t = text.strip()
-            name = _base(str((font or {}).get("/BaseFont", "?")))  # type: ignore[attr-defined]
-            if re.match(r"^[一二三四五六七八九十]、", t):
-                seen.setdefault("一级标题", name)
-            elif t in {"工作亮点", "存在问题", "下一步工作"}:
-                seen.setdefault("二级标题", name)
-
-        page.extract_text(visitor_text=visit)
+    for run in (r for page in pages for r in page):
+        if re.match(r"^[一二三四五六七八九十]、", run.text):
+            seen.setdefault("一级标题", run.font)
+        elif run.text in {"工作亮点", "存在问题", "下一步工作"}:
+            seen.setdefault("二级标题", run.font)
     return seen
 
 
-def _number_font(pdf: Path) -> tuple[str, float]:
+def _number_font(pages: list[list[Run]]) -> tuple[str, float]:
     """Font and size of the first "— N —" page number."""
-    from pypdf import PdfReader
-
-    found: list[tuple[str, float]] = []
-    for page in PdfReader(str(pdf)).pages:
-
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-            if PAGE_NUMBER.match(text.strip()) and not found:
-                scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
-                name = _base(str((font or {}).get("/BaseFont", "?")))  # type: ignore[attr-defined]
-                found.append((name, round(abs(size * scale), 1)))
-
-        page.extract_text(visitor_text=visit)
-        if found:
-            return found[0]
+    for run in (r for page in pages for r in page):
+        if PAGE_NUMBER.match(run.text):
+            return run.font, run.size
     return "", 0.0
 
 
@@ -199,7 +199,7 @@ def _line_pitch(pages: list[Page], size: float) -> float:
         tops = sorted(
             y0 for x0, y0, x1, y1 in page.lines if abs((y1 - y0) - size * 1.437) < size * 0.05
         )
-        gaps += [b - a for a, b in zip(tops, tops[1:], strict=False) if size < b - a < 2.5 * size]
+        gaps += [b - a for a, b in pairwise(tops) if size < b - a < 2.5 * size]
     return round(median(gaps), 1) if gaps else 0.0
 
 
@@ -218,12 +218,10 @@ def profile(pdf: Path) -> Profile:
     pages = read_pages(pdf)
     _page_numbers(pages)
     body = [w for p in pages for w in _body_words(p)]
-    runs = _runs(pdf)
-    total: Counter[tuple[str, float]] = Counter()
-    for counts in runs:
-        total.update(counts)
-    (body_font, body_size), _ = total.most_common(1)[0]
-    number_font, number_size = _number_font(pdf)
+    runs = text_runs(pdf)
+    prose = _prose(runs)
+    (body_font, body_size), _ = prose.most_common(1)[0]
+    number_font, number_size = _number_font(runs)
     width, height = pages[0].width, pages[0].height
     banji_bottom, banji_lines = _banji(pages[-1])
     return Profile(
@@ -235,8 +233,8 @@ def profile(pdf: Path) -> Profile:
         body_size=body_size,
         body_font=body_font,
         line_pitch=_line_pitch(pages, body_size),
-        fonts_by_size=dict(total),
-        heading_fonts=_heading_fonts(pdf),
+        fonts_by_size=dict(prose),
+        heading_fonts=_heading_fonts(runs),
         embedded=_embedded(pdf),
         page_number_size=number_size,
         page_number_font=number_font,

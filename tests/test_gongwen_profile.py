@@ -64,7 +64,17 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
     said = io.StringIO()
     with contextlib.redirect_stdout(said):
         code = main(
-            ["report", "--period", "2024Q4", "--raw", str(SAMPLE), "--out", str(work / "p"), "--reports", str(work / "r")]
+            [
+                "report",
+                "--period",
+                "2024Q4",
+                "--raw",
+                str(SAMPLE),
+                "--out",
+                str(work / "p"),
+                "--reports",
+                str(work / "r"),
+            ]
         )
     assert code == 0, said.getvalue()
     pdf = work / "r" / "2024Q4" / "quarterly_summary.pdf"
