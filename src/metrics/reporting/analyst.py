@@ -58,8 +58,8 @@ FRONT_FIELDS = {
 }
 FRONT_KEYS = tuple(FRONT_FIELDS)
 DATE_KEYS = ("成文日期", "印发日期")
-#: About 70 pages of Chinese text: a 简报's own words are a few pages (issue 21: an 8 MB file
-#: made a 1,640-page PDF). Checked on the file's size before it is read.
+#: About 68,000 Chinese characters, some 100 pages of 3号 text, where a 简报's own words take
+#: a few (issue 21: an 8 MB file made a 1,640-page PDF). Checked on the size before reading.
 MAX_TEXT_BYTES = 200 * 1024
 #: 40 million pixels (a 50-megapixel camera is 8192 x 5464 = 44.8 M; a phone's 12 M fits).
 MAX_PHOTO_PIXELS = 40_000_000
@@ -155,7 +155,7 @@ def _check_size(path: Path, size: int) -> None:
     if size > MAX_TEXT_BYTES:
         raise ConfigError(
             f"报告文字文件有 {size / 1024:,.0f} KB，超过每期 {MAX_TEXT_BYTES // 1024} KB 的上限"
-            "（约 70 页文字），领导简报放不下",
+            "（约 6.8 万字、100 页），领导简报放不下",
             "简报只写本期的亮点、典型案例、存在问题和下一步工作；请删去长篇材料（可作附件另行报送），"
             "或检查是否误把别的文件另存成了这个 .md",
             path=path,
