@@ -24,7 +24,7 @@ from typing import Any
 MM = 25.4 / 72  # one PDF point in mm
 PAGE_NUMBER = re.compile(r"^—\s*(\d+)\s*—$")
 #: Labels set in the top margin by design (render.mark_html), not part of the text block.
-MARGIN_LABELS = {"修订", "草稿", "草稿·数据不完整", "草稿 · 数据不完整"}
+MARGIN_LABELS = {"修订", "草稿", "·", "数据不完整", "草稿·数据不完整"}
 _WORD = re.compile(
     r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
 )
@@ -204,12 +204,14 @@ def _line_pitch(pages: list[Page], size: float) -> float:
 
 
 def _banji(page: Page) -> tuple[float, list[str]]:
-    """The 版记 on the last page: from its first 报送/抄送 line to the 印发 line."""
+    """The 版记 on the last page: from its 报送/抄送 line (if any) to the 印发 line."""
     words = _body_words(page)
-    start = next((w for w in words if w.text.startswith(("报送：", "抄送："))), None)
-    if start is None:
+    printed = [w for w in words if w.text.endswith("印发")]
+    if not printed:
         return 0.0, []
-    rows = [w for w in words if w.y0 >= start.y0 - 1]
+    heads = [w for w in words if w.text.startswith(("报送：", "抄送："))]
+    top = min(w.y0 for w in heads or printed)
+    rows = [w for w in words if w.y0 >= top - 1]
     bottom = max(w.y1 for w in rows)
     return round(page.height - bottom * MM, 1), [w.text for w in rows]
 
