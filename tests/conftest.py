@@ -6,6 +6,9 @@ import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 #: Where every row read must end up (spelled out here, independently of metrics.cleaning.rows).
 VERDICTS = (
@@ -64,3 +67,16 @@ def run_report(work: Path, raw: Path, *extra: str, period: str = "2024Q4") -> in
     from metrics.running.cli import main
 
     return main(report_args(work, raw, *extra, period=period))
+
+
+# The 公文 profile measured on the rendered sample 简报 (tests/test_gongwen_profile.py stores it
+# here): printed at the end of every run, so `make test` shows the margins, fonts and page numbers.
+PAGE_PROFILE = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    lines = config.stash.get(PAGE_PROFILE, [])
+    if lines:
+        terminalreporter.section("公文版式实测（scripts/page_profile.py）")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -6,7 +6,6 @@ The expected figures are the reference case's (22 wish items, 19 resolved, 6万�
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -18,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from metrics.errors import ExitCode
-from metrics.reporting.text import format_date
 from metrics.running.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +118,8 @@ def test_summary_pdf_has_the_new_sections(sample_run: dict[str, Path]) -> None:
             assert "上年同期" in text and "未登记" in text
             continue
         assert squeeze(expected) in text, expected
-    assert format_date(dt.date.today()) in text  # 落款, and no 2026-11-28 or UTC stamps
+    # 落款: the sample's 成文日期 (报告文字), and no 2026-11-28 or UTC stamps
+    assert "2025年1月10日" in text
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     # the purchase sentence keeps the quarter's total out of the personal figure's bracket
     assert "干部职工自费采购9100余元；本季度采购8.3万余元" in text  # 83,100余 (issue 20)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 from metrics.errors import ConfigError
 from metrics.paths import PROJECT_ROOT, data_dirs
@@ -228,7 +229,7 @@ def test_analyst_text_mistakes_say_line_and_what_is_allowed(
 
 def test_case_photo_is_found_relative_to_the_file(tmp_path: Path) -> None:
     (tmp_path / "照片").mkdir()
-    (tmp_path / "照片" / "a.png").write_bytes(b"\x89PNG")
+    Image.new("RGB", (4, 3)).save(tmp_path / "照片" / "a.png")  # photos are opened (issue 21)
     text = parse_analyst_text(
         "## 典型案例\n### 标题\n第一行\n第二行\n\n![说明](照片/a.png)\n", tmp_path / "x.md"
     )
@@ -301,12 +302,12 @@ def test_text_fingerprint_follows_the_words_and_the_photos(tmp_path: Path) -> No
     assert text_fingerprint(tmp_path, Q4) == ""
     folder = tmp_path / "报告文字"
     (folder / "照片").mkdir(parents=True)
-    (folder / "照片" / "a.png").write_bytes(b"one")
+    Image.new("RGB", (4, 3), "red").save(folder / "照片" / "a.png")
     (folder / "2024Q4.md").write_text(
         "## 典型案例\n### 甲\n![说明](照片/a.png)\n", encoding="utf-8"
     )
     first = text_fingerprint(tmp_path, Q4)
-    (folder / "照片" / "a.png").write_bytes(b"two")
+    Image.new("RGB", (4, 3), "blue").save(folder / "照片" / "a.png")
     assert first and text_fingerprint(tmp_path, Q4) != first
 
 

@@ -154,10 +154,15 @@ class Signature:
     """落款 and 版记: the unit, the date, and optionally 编号 / 报送 / 抄送."""
 
     unit: str
-    date: str
+    date: str  # 成文日期 as the report shows it: the text file's, else the day it is made
     number: str = ""
     send_to: str = ""
     copy_to: str = ""
+    #: the text file's own lines (报告文字: 成文日期, 期数, 印发机关, 印发日期); "" = not set
+    written_on: str = ""
+    issue: str = ""
+    printer: str = ""
+    printed_on: str = ""
 
 
 @dataclass
@@ -399,11 +404,11 @@ def build_summary(
 
     report_title = f"{unit_name}“我为群众办实事”实践活动"
     subtitle = f"{period.label_cn}工作简报"
-    cover_meta = {"报送单位": unit_name}
+    cover_meta = {"编发单位": unit_name}  # the sender; 报送 (the recipient) is in the 版记
     cover_meta["报告期间"] = (
         f"{period.label_cn}（{format_date(period.start)}至{format_date(period.end)}）"
     )
-    cover_meta["成稿日期"] = format_date(made_on)
+    cover_meta["成稿日期"] = text.written_on or format_date(made_on)
     if text.number:
         cover_meta = {"编号": text.number, **cover_meta}
 
@@ -446,7 +451,15 @@ def build_summary(
         precision_note=PRECISION_NOTE
         + (LEFT_OUT_NOTE if any(q["donations_yuan"].left_out for q in (now, ytd)) else ""),
         signature=Signature(
-            unit_name, format_date(made_on), text.number, text.send_to, text.copy_to
+            unit_name,
+            text.written_on or format_date(made_on),
+            text.number,
+            text.send_to,
+            text.copy_to,
+            text.written_on,
+            text.issue,
+            text.printer,
+            text.printed_on,
         ),
         draft=draft or bool(blocker_lines),
         blockers=blocker_lines,

@@ -1,4 +1,4 @@
-"""HTML building blocks for report pages: cover, KPI cards, tables that fit A4, page breaks.
+"""HTML building blocks for report pages: the 简报's 报头 and 版记, KPI cards, tables, headings.
 
 Notebooks call these and ``display`` the result; report.css gives them their look. Every value
 is escaped here, so text from a spreadsheet can never inject markup into the PDF.
@@ -18,6 +18,7 @@ from IPython.display import HTML
 from metrics.reporting.analyst import Photo
 from metrics.reporting.model import Card, Chart, Section, SummaryReport, Table
 from metrics.reporting.safe_text import for_cell, for_display
+from metrics.reporting.text import format_date
 
 
 def _missing(value: object) -> bool:
@@ -41,15 +42,6 @@ def _cell(value: object) -> str:
 def yuan(value: float) -> str:
     """A plain yuan figure for check tables: 412,000 or 412,000.50."""
     return f"{float(value):,.2f}".removesuffix(".00")
-
-
-def cover(title: str, subtitle: str, meta: Mapping[str, str]) -> HTML:
-    """The first page: title, period, unit and when it was made."""
-    lines = "".join(f"<div>{_e(k)}：{_e(v)}</div>" for k, v in meta.items())
-    return HTML(
-        f'<section class="cover"><div class="title">{_e(title)}</div>'
-        f'<div class="subtitle">{_e(subtitle)}</div><div class="meta">{lines}</div></section>'
-    )
 
 
 def heading(text: str, level: int = 2, new_page: bool = False) -> HTML:
@@ -105,10 +97,19 @@ def table(
         )
         rows.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""
-    cls = ' class="small"' if small else ""
+    cls = _table_class(len(rows), small)
     return HTML(
         f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+#: A table of this many rows or fewer is never split across pages (report.css: table.whole).
+WHOLE_ROWS = 12
+
+
+def _table_class(rows: int, small: bool) -> str:
+    names = [n for n, on in (("small", small), ("whole", rows <= WHOLE_ROWS)) if on]
+    return f' class="{" ".join(names)}"' if names else ""
 
 
 def _cls(column: str, numeric: set[str], nowrap: set[str]) -> str:
@@ -124,6 +125,8 @@ def note(text: str) -> HTML:
 # --- the leadership report, from its model (metrics.reporting.model) ----------------------------
 
 PHOTO_MAX_PX = 1400
+#: The 简报's name in its red 报头.
+BRIEF_NAME = "“我为群众办实事”工作简报"
 
 
 def _attr(value: object) -> str:
@@ -142,7 +145,7 @@ def model_table(t: Table) -> HTML:
         for row in t.rows
     )
     cap = f"<caption>{_e(t.caption)}</caption>" if t.caption else ""
-    small = ' class="small"' if t.small else ""
+    small = _table_class(len(t.rows), t.small)
     return HTML(f"<table{small}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
@@ -191,14 +194,42 @@ def report_head(r: SummaryReport) -> HTML:
     )
 
 
+def issue_number(r: SummaryReport) -> str:
+    """期数: the text file's, else the quarter's or month's number in its year (2024年第4期);
+    a half-year or annual report has none unless the analyst writes one."""
+    if r.signature.issue:
+        return r.signature.issue
+    start = r.period.start
+    if r.period.grain == "quarter":
+        return f"{start.year}年第{(start.month - 1) // 3 + 1}期"
+    if r.period.grain == "month":
+        return f"{start.year}年第{start.month}期"
+    return ""
+
+
 def report_cover(r: SummaryReport) -> HTML:
-    draft = '<div class="draft-mark">草稿（数据不完整）</div>' if r.draft else ""
+    """The 简报 报头 (name, 期数, 文号, 编发单位 and 成文日期 over a red rule), then the title.
+
+    The body follows on the same page, as in a printed 简报. 报送 is the recipient and is said
+    in the 版记 (:func:`closing`), never here.
+    """
+    marks = '<div class="draft-mark">草稿（数据不完整）</div>' if r.draft else ""
     if r.sample:
-        draft += '<div class="sample-mark">示例数据（虚构单位，仅供演示）</div>'
-    lines = "".join(f"<div>{_e(k)}：{_e(v)}</div>" for k, v in r.cover_meta.items())
+        marks += '<div class="sample-mark">示例数据（虚构单位，仅供演示）</div>'
+    issue = issue_number(r)
+    number = r.signature.number
+    sig = r.signature
+    span = f"（{format_date(r.period.start)}至{format_date(r.period.end)}）"
     return HTML(
-        f'<section class="cover">{draft}<div class="title">{_e(r.title)}</div>'
-        f'<div class="subtitle">{_e(r.subtitle)}</div><div class="meta">{lines}</div></section>'
+        f'<section class="cover baotou">{marks}'
+        f'<div class="bt-name">{_e(BRIEF_NAME)}</div>'
+        + (f'<div class="bt-issue">{_e(issue)}</div>' if issue else "")
+        + (f'<div class="bt-number">{_e(number)}</div>' if number else "")
+        + f'<table class="bt-line"><tr><td class="bt-from">{_e(sig.unit)}　编</td>'
+        f'<td class="bt-date">{_e(sig.date)}</td></tr></table>'
+        '<div class="bt-rule"></div></section>'
+        f'<h1 class="doc-title">{_e(r.title)}<br>{_e(r.subtitle)}</h1>'
+        f'<p class="doc-span">{_e(span)}</p>'
     )
 
 
@@ -220,7 +251,7 @@ def _targets(r: SummaryReport) -> str:
 
 def summary_page(r: SummaryReport) -> HTML:
     """一、总体情况: the blockers box, cards, the sentences, targets, 环比/同比 and the trend."""
-    parts = [f'<h2 class="page-break">{_e(r.summary_title)}</h2>']
+    parts = [f"<h2>{_e(r.summary_title)}</h2>"]
     if r.blockers:
         items = "".join(f"<li>{_e(b)}</li>" for b in r.blockers)
         parts.append(
@@ -286,12 +317,21 @@ def problems_page(r: SummaryReport) -> HTML:
 
 
 def closing(r: SummaryReport) -> HTML:
-    """落款 (unit and date), the provenance line, and the 报送/抄送 lines when given."""
+    """落款 (unit and 成文日期), the provenance line, and the 版记 (GB/T 9704: 报送, 抄送, then
+    印发机关 and 印发日期 between thin rules) at the foot of the last page."""
     sig = r.signature
     parts = [f'<div class="signature"><div>{_e(sig.unit)}</div><div>{_e(sig.date)}</div></div>']
     parts.append(f'<p class="note provenance">{_e(r.provenance)}</p>')
-    lines = [("报送", sig.send_to), ("抄送", sig.copy_to)]
-    given = [f"<div>{k}：{_e(v)}</div>" for k, v in lines if v]
-    if given:
-        parts.append(f'<div class="banji">{"".join(given)}</div>')
+    rows = [f'<div class="bj-row">{k}：{_e(v)}</div>' for k, v in banji_lines(r) if v]
+    printed = sig.printed_on or sig.date
+    rows.append(
+        f'<table class="bj-print"><tr><td>{_e(sig.printer or sig.unit)}</td>'
+        f'<td class="bj-date">{_e(printed)}印发</td></tr></table>'
+    )
+    parts.append(f'<div class="banji">{"".join(rows)}</div>')
     return HTML("".join(parts))
+
+
+def banji_lines(r: SummaryReport) -> list[tuple[str, str]]:
+    """The 版记's 报送 (the recipient) and 抄送 lines, as the text file gives them."""
+    return [("报送", r.signature.send_to), ("抄送", r.signature.copy_to)]

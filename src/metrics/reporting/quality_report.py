@@ -23,6 +23,7 @@ from metrics.files import load_manifest, load_processed, load_side_table
 from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import kpi, personal, present, quality
+from metrics.reporting.fonts import font_notice
 from metrics.reporting.headlines import data_key
 from metrics.reporting.receipts import (
     MATRIX_COLUMNS,
@@ -180,6 +181,7 @@ def title_page(q: QualityReport) -> HTML:
             f"本报告供数据分析员核对原始台账使用。第一页是收表情况（各部门各类台账收到没有）和待办事项，其后列出每个工作表的行数核算、被拒绝的单元格、合计行核对、重复数据和提醒，最后是数据来源（所用行数、输入文件摘要和数据标识）。"
         )
     )
+    out.append(present.note(n) if (n := font_notice()) else "")  # 公文 fonts stood in for
     out.append(receipts_html(q))
     todo, busy = todo_section(q)
     out.append(todo)

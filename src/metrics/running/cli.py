@@ -468,12 +468,30 @@ def _report(args: argparse.Namespace) -> int:
     )
     for job in result.made:
         print(f"已生成 {job.pdf}")
+    for note in _leadership_notices(args.raw, result.made):
+        print(f"  注意：{note}")
     for job in result.skipped:
         print(f"未变化，跳过 {job.pdf}（输入、配置和代码都没有变；加 --force 可重新生成）")
     for _job, message in result.failed:  # a file name in it may hold a newline or an ESC
         print(f"失败：{esc(message)}", file=sys.stderr)
     _print_outputs(args.reports, args.period)
     return report_summary(result)
+
+
+def _leadership_notices(raw: Path, made: list[Any]) -> list[str]:
+    """What a made 简报 used in place of what it asks for: a stand-in for the 公文 fonts
+    (reporting.fonts), a run date beside a 文号 of another year (reporting.analyst)."""
+    from metrics.periods import Period
+    from metrics.reporting.analyst import text_notices
+    from metrics.reporting.fonts import font_notice
+    from metrics.reporting.safe_text import escape_controls as esc
+    from metrics.running.batch import LEADERSHIP
+
+    jobs = [j for j in made if j.name == LEADERSHIP]
+    if not jobs:
+        return []
+    notes = [n for j in jobs for n in text_notices(raw, Period.parse(j.period), j.unit)]
+    return [esc(n) for n in dict.fromkeys([font_notice(), *notes]) if n]
 
 
 def report_summary(result: Any) -> int:
