@@ -256,9 +256,10 @@ def plan_jobs(
                     "unit": scope.param,
                     "processed_dir": str(processed_dir.resolve()),
                     "made_on": dt.date.today().isoformat(),
+                    # leadership: unit name, targets, the analyst's text; data quality: where
+                    # each missing ledger was looked for (收表情况)
+                    "raw_dir": str(raw_dir.resolve()),
                 }
-                if name == LEADERSHIP:  # unit name, targets and the analyst's text
-                    params["raw_dir"] = str(raw_dir.resolve())
                 if name in COMPANIONS:
                     params["out_dir"] = str(out.resolve())
                 marks: dict[str, str] = {}
