@@ -35,7 +35,7 @@ from metrics.cleaning.units import read_units
 from metrics.config import load_config
 from metrics.errors import ConfigError, ExitCode
 from metrics.periods import Period
-from metrics.reporting import group, kpi, model
+from metrics.reporting import group, kpi, loading, model
 from metrics.running import gate
 from metrics.scope import Scope, UnitRequest, natural_key, ordered_units
 
@@ -402,15 +402,15 @@ def test_a_unit_report_is_that_units_only_against_its_own_target(tmp_path: Path)
     raw = build_group(tmp_path / "raw", sanchang_q3=True)
     processed = tmp_path / "p"
     run_clean(raw, processed)
-    whole = model.load_summary("2024Q3", GROUP, processed, raw, "2024-10-08")
+    whole = loading.load_summary("2024Q3", GROUP, processed, raw, "2024-10-08")
     assert whole.unit_name == GROUP and whole.title.startswith(GROUP)
     assert [t.target for t in whole.targets] == ["10万元", "30次"]
-    er = model.load_summary("2024Q3", "卷烟二厂", processed, raw, "2024-10-08")
+    er = loading.load_summary("2024Q3", "卷烟二厂", processed, raw, "2024-10-08")
     assert [(t.label, t.target, t.done, t.progress) for t in er.targets] == [
         ("企业消费帮扶采购", "4万元", "2万元", "50.0%")
     ]
     assert er.units is None  # one unit: no table of units
-    san = model.load_summary("2024Q3", "卷烟三厂", processed, raw, "2024-10-08")
+    san = loading.load_summary("2024Q3", "卷烟三厂", processed, raw, "2024-10-08")
     assert san.targets == []  # no target of its own: none, never the group's
 
 

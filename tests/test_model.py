@@ -12,7 +12,7 @@ import pytest
 from metrics.errors import ConfigError
 from metrics.paths import PROJECT_ROOT, data_dirs
 from metrics.periods import Period
-from metrics.reporting import model
+from metrics.reporting import loading, model
 from metrics.reporting.analyst import load_analyst_text, parse_analyst_text
 from test_kpi import table
 
@@ -257,7 +257,7 @@ def test_targets_show_progress(tmp_path: Path) -> None:
     assert "对照年度目标" in r.sentences[-1]
     (tmp_path / "shishi.toml").write_text("[targets]\npurchase_yuan = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="purchase_yuan"):
-        model.load_targets(tmp_path)
+        loading.load_targets(tmp_path)
 
 
 def test_metadata_dates_and_provenance() -> None:

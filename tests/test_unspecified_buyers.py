@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from conftest import run_report
 from metrics.cleaning.store import run_clean
 from metrics.errors import ConfigError, ExitCode
-from metrics.reporting import kpi, model
+from metrics.reporting import kpi, loading, model
 from test_kpi import table
 from test_model import MADE_ON, Q4, sample_tables
 
@@ -103,7 +103,7 @@ def test_targets_count_only_known_buyers_and_say_what_they_leave_out(tmp_path: P
         "[targets]\npurchases_unspecified_yuan = 1\n", encoding="utf-8"
     )
     with pytest.raises(ConfigError, match="purchases_unspecified_yuan"):
-        model.load_targets(tmp_path)
+        loading.load_targets(tmp_path)
 
 
 def _purchases(path: Path) -> None:

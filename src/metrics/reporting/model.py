@@ -4,7 +4,8 @@
 :class:`SummaryReport` - cards, sentences, tables (already worded by :mod:`.text`), chart data,
 the items completed this quarter and the 落款 - modelled on a 季度工作简报. The notebook only
 displays it (:mod:`.present`), :mod:`.word` writes it as .docx and :mod:`.export` as .xlsx, so
-the three can never disagree. Nothing here draws, prints or writes a file.
+the three can never disagree. Nothing here reads, draws, prints or writes a file: the pieces
+are in :mod:`.parts`, the four areas in :mod:`.sections`, and what is read in :mod:`.loading`.
 """
 
 from __future__ import annotations
@@ -12,19 +13,42 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from metrics import contract
-from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import kpi
-from metrics.reporting.analyst import AnalystText, Case, load_analyst_text
+from metrics.reporting.analyst import AnalystText
+from metrics.reporting.parts import (
+    BRANCHES_SHOWN,
+    BUYER_CN,
+    GOODS_SHOWN,
+    INCOMPLETE,
+    NO_YUAN,
+    NOT_REGISTERED,
+    STATUS_CN,
+    TABLE_LABELS,
+    UNREADABLE,
+    Blocked,
+    Card,
+    Chart,
+    Section,
+    Series,
+    Signature,
+    SummaryReport,
+    Table,
+    Target,
+    _q,
+    _rows,
+    _same,
+    _text,
+    _unread,
+    branch_name,
+)
+from metrics.reporting.sections import _sections
 from metrics.reporting.text import (
-    currency_name,
     describe_change,
     format_amount,
     format_count,
@@ -33,14 +57,33 @@ from metrics.reporting.text import (
     format_progress,
 )
 
+#: The pieces are defined in .parts; they are named here too, where the report is built.
+__all__ = [
+    "BRANCHES_SHOWN",
+    "BUYER_CN",
+    "GOODS_SHOWN",
+    "INCOMPLETE",
+    "LEFT_OUT_NOTE",
+    "NOT_REGISTERED",
+    "NO_YUAN",
+    "PRECISION_NOTE",
+    "STATUS_CN",
+    "TABLE_LABELS",
+    "UNREADABLE",
+    "Card",
+    "Chart",
+    "Section",
+    "Series",
+    "Signature",
+    "SummaryReport",
+    "Table",
+    "Target",
+    "branch_name",
+    "build_summary",
+    "visible_parts",
+]
+
 CN_NUMBERS = "一二三四五六七八九十"
-TABLE_LABELS = contract.TABLE_LABELS
-STATUS_CN = contract.STATUS_LABELS
-BUYER_CN = {
-    "enterprise": "以企业名义采购",
-    "individual": "干部职工自费采购",
-    "unknown": "未注明采购主体类型",
-}
 PRECISION_NOTE = (
     "说明：金额和人数保持原始台账的精度，“余”表示不少于该数，“约”“近”表示估计数，"
     "“不足”表示少于该数；合计中只要有一笔写作“余”，合计也写作“余”。"
@@ -49,233 +92,15 @@ PRECISION_NOTE = (
 LEFT_OUT_NOTE = (
     "外币捐款（未给汇率）和只有数量的物资不计入人民币金额，含有这类捐赠的合计也写作“余”。"
 )
-#: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
-UNREADABLE = "数据未能读取"
-#: What a figure says when a unit of the group has not sent that ledger for the period (未收到).
-INCOMPLETE = "数据不完整"
-#: A card whose ledger was never sent: nothing was registered, which is not the same as 0.
-NOT_REGISTERED = "未登记"
-#: A yuan figure whose rows are all foreign currency without a rate or goods (never 0元).
-NO_YUAN = "无人民币金额"
-#: Goods listed by name in the PDF and Word (most often given first); the Excel lists all.
-GOODS_SHOWN = 15
-#: A group's chart of branches shows the most active ones (the Excel sheets list every row).
-BRANCHES_SHOWN = 15
 #: Trend charts need at least this many quarters of data to say anything.
 MIN_TREND_QUARTERS = 4
 #: How a report names its period and the one before, by grain (an annual report: 全年, 上年).
 WORDS = {"quarter": ("本季度", "上季度"), "year": ("全年", "上年")}
-
-
-def _same(a: Period, b: Period) -> bool:
-    """Two windows over the same days (2024 and 2024年1—12月; 2024Q1 and 2024年1—3月)."""
-    return (a.start, a.end) == (b.start, b.end)
-
-
-def branch_name(unit: Any, name: Any) -> str:
-    """A branch named with its unit in a group's report (卷烟一厂卷包车间党支部), once."""
-    unit, name = str(unit or ""), str(name)
-    return name if not unit or name.startswith(unit) else f"{unit}{name}"
-
-
-@dataclass(frozen=True)
-class Card:
-    """One headline figure: what it is, the figure, and a line of context under it."""
-
-    label: str
-    value: str
-    sub: str = ""
-
-
-@dataclass
-class Table:
-    """A table as shown (Chinese headers, worded cells) and as exported (typed values)."""
-
-    caption: str
-    headers: list[str]
-    rows: list[list[str]]
-    numeric: list[int] = field(default_factory=list)
-    data: pd.DataFrame | None = None
-    sheet: str = ""
-    empty: str = "本期无数据"
-    small: bool = False
-
-
-@dataclass(frozen=True)
-class Series:
-    title: str
-    labels: list[str]
-    values: list[float]
-    value_labels: list[str]
-
-
-@dataclass
-class Chart:
-    """Chart data only; :mod:`.charts` draws it. ``kind``: barh, bar or panels (small multiples)."""
-
-    name: str
-    title: str
-    kind: str
-    series: list[Series]
-    png: bytes = b""  # filled in by charts.render_all (300 dpi: the files, Word)
-    svg: bytes = b""  # the same chart as SVG, text kept as text (the PDF, the files)
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    lead: list[str] = field(default_factory=list)
-    blocks: list[Table | Chart] = field(default_factory=list)
-    unreadable: str = ""
-
-
-@dataclass(frozen=True)
-class Target:
-    label: str
-    target: str
-    done: str
-    progress: str
-    share: float | None
-    #: what the figure leaves out, said after the progress (另有…未注明采购主体类型，未计入)
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Signature:
-    """落款 and 版记: the unit, the date, and optionally 编号 / 报送 / 抄送."""
-
-    unit: str
-    date: str
-    number: str = ""
-    send_to: str = ""
-    copy_to: str = ""
-
-
-@dataclass
-class SummaryReport:
-    period: Period
-    unit_name: str
-    title: str
-    subtitle: str
-    made_on: dt.date
-    cover_meta: dict[str, str]
-    summary_title: str
-    cards: list[Card]
-    sentences: list[str]
-    targets: list[Target]
-    comparison: Table
-    trend: Chart | None
-    completed_title: str
-    completed_lead: str
-    completed: Table
-    sections: list[Section]
-    highlights_title: str
-    highlights: list[str]
-    cases: list[Case]
-    problems_title: str
-    problems: list[str]
-    next_steps: list[str]
-    provenance: str
-    precision_note: str
-    signature: Signature
-    draft: bool = False
-    blockers: list[str] = field(default_factory=list)
-    #: said first on the summary page when the period and year hold no new rows at all
-    notice: str = ""
-    #: the shipped sample (shishi.toml [unit] sample = true): the cover says so
-    sample: bool = False
-    #: a group's report: 各单位完成情况, one row per unit and the group's 合计 (else None)
-    units: Table | None = None
-    #: the targets table's "done" column: 年内完成, or 全年完成 in an annual report
-    done_label: str = "年内完成"
-    metadata: dict[str, str] = field(default_factory=dict)
-    source_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-
-    @property
-    def charts(self) -> list[Chart]:
-        found = [self.trend] if self.trend else []
-        return found + [b for s in self.sections for b in s.blocks if isinstance(b, Chart)]
-
-    @property
-    def tables(self) -> list[Table]:
-        inner = [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
-        group = [self.units] if self.units is not None else []
-        return [self.comparison, *group, self.completed, *inner]
-
-
-# --- inputs --------------------------------------------------------------------------------------
-
-
-def load_targets(raw_dir: Path, unit: str = "") -> dict[str, float]:
-    """A scope's annual targets: the folder's [targets] for the whole (a group, or a single
-    unit), a unit's own ([[units]] targets or its folder's [targets]), or none - never the
-    group's for one of its units. config.py has checked the keys (kpi.HEADLINES) and numbers.
-    """
-    from metrics.cleaning.units import read_units
-
-    return read_units(raw_dir).targets_for(unit)
-
-
-def load_summary(
-    period: str,
-    unit: str = "",
-    processed_dir: str | Path = "",
-    raw_dir: str | Path = "",
-    made_on: str = "",
-    draft: bool = False,
-    blockers: list[Any] | None = None,
-    workdir: str | Path = "",
-) -> SummaryReport:
-    """Read everything the report needs (the notebook's one call) and build the model.
-
-    ``workdir`` (a unit's working folder) is all JupyterLab needs: the unit's processed data,
-    name, targets and text are read from it (:func:`metrics.paths.data_dirs`).
-    """
-    from metrics.cleaning.store import load_manifest, load_processed
-    from metrics.cleaning.units import read_units
-    from metrics.config import load_config
-
-    processed, raw = data_dirs(workdir, processed_dir, raw_dir)
-    p = Period.parse(period)
-    config = load_config(raw)
-    declared = read_units(raw, config)
-    # a report titled with the group's name always covers the whole group
-    scope = "" if declared.is_whole(unit) else unit
-    tables = kpi.filter_unit(load_processed(processed), scope)
-    manifest_path = processed / "manifest.json"
-    manifest = load_manifest(processed) if manifest_path.exists() else {}
-
-    report = build_summary(
-        tables,
-        p,
-        unit=scope,
-        name=declared.title,
-        declared=[u.name for u in declared.units],
-        targets=declared.targets_for(scope),
-        text=load_analyst_text(raw, p, scope),
-        manifest=manifest,
-        made_on=dt.date.fromisoformat(made_on) if made_on else dt.date.today(),
-        draft=draft,
-        blockers=blockers or [],
-    )
-    report.sample = bool(config.sample)
-    return report
-
-
 # --- the model -----------------------------------------------------------------------------------
 
 
 def _numbered(titles: list[str]) -> list[str]:
     return [f"{CN_NUMBERS[i]}、{t}" for i, t in enumerate(titles)]
-
-
-def _q(q: kpi.Quantity, unit: str, amount: bool) -> str:
-    if q.value is None and q.left_out:
-        return NO_YUAN
-    return (
-        format_amount(q.value, q.qualifier) if amount else format_count(q.value, q.qualifier, unit)
-    )
 
 
 def _change(cur: kpi.Quantity, pre: kpi.Quantity, unit: str, recorded: bool, basis: str) -> str:
@@ -292,18 +117,6 @@ def _change(cur: kpi.Quantity, pre: kpi.Quantity, unit: str, recorded: bool, bas
         previous_recorded=recorded,
         basis=basis,
     )
-
-
-class Blocked(dict[str, str]):
-    """Table -> why its figures are withheld; ``missing``: tables that were read, but that a
-    unit has not sent for the period (未收到: the figure is incomplete, not unreadable)."""
-
-    missing: frozenset[str] = frozenset()
-
-
-def _unread(blocked: dict[str, str], table: str) -> str:
-    """What a withheld figure says: 数据未能读取, or 数据不完整 when a unit has not sent it."""
-    return INCOMPLETE if table in getattr(blocked, "missing", ()) else UNREADABLE
 
 
 def _blocked(blockers: list[Any]) -> tuple[list[str], dict[str, str]]:
@@ -776,353 +589,6 @@ def _completed(
             empty=f"{this}没有新办结的项目。",
         ),
     }
-
-
-def _rows(frame: pd.DataFrame) -> list[Any]:
-    """A frame's rows as named tuples (typed Any: pandas' cell types are a union of everything)."""
-    return list(frame.itertuples())
-
-
-def _text(value: Any) -> str:
-    return kpi.UNFILLED if value is None or pd.isna(value) else str(value)
-
-
-def _sections(
-    tables: dict[str, pd.DataFrame],
-    period: Period,
-    win: dict[str, Period],
-    numbered: dict[str, str],
-    blocked: dict[str, str],
-    targets: dict[str, float],
-    units: list[str] | None = None,
-) -> list[Section]:
-    """The four areas; in a group's report (``units``) branches and items carry their unit."""
-    ytd = win["ytd"]
-    group = bool(units)
-    sections = [
-        Section(
-            "wishes",
-            numbered["职工心愿清单"],
-            blocks=_wish_blocks(tables["wishes"], period, group),
-        ),
-        Section(
-            "donations",
-            numbered["捐款捐物"],
-            lead=_donation_lead(tables["donations"], ytd),
-            blocks=_donation_blocks(tables["donations"], ytd),
-        ),
-        Section(
-            "purchases",
-            numbered["消费帮扶"],
-            lead=_review_lead(tables["purchases"], ytd, "消费帮扶采购"),
-            blocks=_purchase_blocks(tables["purchases"], ytd),
-        ),
-        Section(
-            "volunteering",
-            numbered["志愿服务"],
-            blocks=_volunteer_blocks(tables["volunteering"], ytd, group),
-        ),
-    ]
-    for s in sections:
-        if s.key in blocked:
-            s.blocks, s.unreadable = [], f"{_unread(blocked, s.key)}：{blocked[s.key]}"
-    return sections
-
-
-def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> list[Table | Chart]:
-    by = kpi.wishes_by(wishes, period, "category")
-    headers = ["类别", "项目数", "已办结", "推进中", "未启动", "办结率"]
-    rows = [
-        [
-            str(r.category),
-            str(r.total),
-            str(r.resolved),
-            str(r.in_progress),
-            str(r.pending),
-            format_percent(r.resolved, r.total),
-        ]
-        for r in _rows(by)
-    ]
-    data = by.rename(
-        columns={
-            "category": "类别",
-            "total": "项目数",
-            "resolved": "已办结",
-            "in_progress": "推进中",
-            "pending": "未启动",
-            "resolution_rate": "办结率",
-        }
-    )
-    overdue = kpi.overdue_items(wishes, period)
-    o_headers = ["项目", "责任部门", "责任领导", "计划完成时限", "进度"]
-    o_rows = [
-        [
-            r.title,
-            _text(r.department),
-            _text(r.leader),
-            format_date(r.due_on),
-            STATUS_CN.get(r.status, r.status),
-        ]
-        for r in _rows(overdue)
-    ]
-    o_data = pd.DataFrame(o_rows, columns=o_headers).assign(计划完成时限=list(overdue["due_on"]))
-    if group:  # a group's list: each item with its unit
-        o_headers.insert(1, "单位")
-        for row, unit in zip(o_rows, overdue["unit"], strict=True):
-            row.insert(1, str(unit))
-        o_data.insert(1, "单位", overdue["unit"].to_numpy())
-    return [
-        Table(
-            f"截至{period.label_cn}末心愿清单办理情况（按类别）",
-            headers,
-            rows,
-            numeric=[1, 2, 3, 4, 5],
-            data=data,
-            sheet="心愿清单_按类别",
-        ),
-        Table(
-            "超过计划时限尚未办结的项目",
-            o_headers,
-            o_rows,
-            data=o_data,
-            sheet="心愿清单_逾期",
-            empty="没有超过计划时限尚未办结的项目。",
-        ),
-    ]
-
-
-def _amount_rows(frame: pd.DataFrame, by: str) -> tuple[list[list[str]], pd.DataFrame]:
-    """Worded rows and typed data; 笔数 counts every gift, those without yuan included."""
-    count = frame["rows"] + frame.get("left_out", 0)
-    rows = [
-        [
-            str(r[by]),
-            format_amount(r["amount_yuan"], r["amount_qualifier"])
-            if pd.notna(r["amount_yuan"])
-            else NO_YUAN,
-            str(n),
-        ]
-        for (_, r), n in zip(frame.iterrows(), count, strict=True)
-    ]
-    data = pd.DataFrame(
-        {
-            "金额（元）": frame["amount_yuan"],
-            "精度": frame["amount_qualifier"].map(contract.QUALIFIER_LABELS),
-            "笔数": count,
-        }
-    )
-    return rows, data
-
-
-def _goods_rest(goods: pd.DataFrame) -> list[list[str]]:
-    """One closing row for the goods past GOODS_SHOWN: the full list is in the Excel sheet."""
-    rest = goods.iloc[GOODS_SHOWN:]
-    if rest.empty:
-        return []
-    return [[f"其余{len(rest)}种物资", "见Excel底表“捐款捐物_物资”", str(int(rest["rows"].sum()))]]
-
-
-def _review_lead(frame: pd.DataFrame, window: Period, what: str) -> list[str]:
-    """年内捐款捐物中有N笔疑似重复，待核实（已按一笔计入）。 (nothing when none is flagged)"""
-    from metrics.reporting import narrative
-
-    note = narrative.review_note(kpi.review_counts(frame, window))
-    if not note:
-        return []
-    return [f"{window.label_cn}{what}中有{note.removeprefix('其中')}。"]
-
-
-def _donation_lead(donations: pd.DataFrame, ytd: Period) -> list[str]:
-    """The year's near repeats, foreign currency and goods, each said apart from the yuan."""
-    from metrics.reporting import narrative
-
-    lead = _review_lead(donations, ytd, "捐款捐物")
-    apart = narrative.apart_note(
-        kpi.foreign_amounts(donations, ytd), kpi.goods_in_kind(donations, ytd)
-    )
-    if apart:
-        lead.append(f"{ytd.label_cn}{apart}。")
-    return lead
-
-
-def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
-    by = kpi.donations_by(donations, ytd, "campaign")
-    rows, data = _amount_rows(by, "campaign")
-    data.insert(0, "项目/用途", by["campaign"])
-    blocks: list[Table | Chart] = [
-        Table(
-            f"{ytd.label_cn}捐款捐物（按项目）",
-            ["项目/用途", "金额", "笔数"],
-            rows,
-            numeric=[1, 2],
-            data=data,
-            sheet="捐款捐物_按项目",
-        )
-    ]
-    foreign = kpi.foreign_amounts(donations, ytd)
-    if len(foreign):
-        names = [currency_name(str(c)) for c in foreign["currency"]]
-        blocks.append(
-            Table(
-                f"{ytd.label_cn}外币捐款（未折算人民币，未计入上表金额）",
-                ["币种", "原币金额", "笔数"],
-                [
-                    [n, format_count(r.amount_original, str(r.amount_qualifier), n), str(r.rows)]
-                    for n, r in zip(names, _rows(foreign), strict=True)
-                ],
-                numeric=[1, 2],
-                data=pd.DataFrame(
-                    {
-                        "币种": names,
-                        "币种代码": foreign["currency"],
-                        "原币金额": foreign["amount_original"],
-                        "精度": foreign["amount_qualifier"].map(contract.QUALIFIER_LABELS),
-                        "笔数": foreign["rows"],
-                    }
-                ),
-                sheet="捐款捐物_外币",
-            )
-        )
-    goods = kpi.goods_in_kind(donations, ytd)
-    if len(goods):
-        blocks.append(
-            Table(
-                f"{ytd.label_cn}物资捐赠（只有数量，未计入上表金额）",
-                ["物资", "数量", "笔数"],
-                [
-                    [
-                        str(r.item),
-                        format_count(r.quantity, "exact", str(r.item_unit))
-                        if pd.notna(r.quantity)
-                        else "未填写",
-                        str(r.rows),
-                    ]
-                    for r in _rows(goods.head(GOODS_SHOWN))
-                ]
-                + _goods_rest(goods),
-                numeric=[1, 2],
-                data=pd.DataFrame(
-                    {
-                        "物资": goods["item"],
-                        "数量": goods["quantity"],
-                        "计量单位": goods["item_unit"],
-                        "笔数": goods["rows"],
-                    }
-                ),
-                sheet="捐款捐物_物资",
-            )
-        )
-    return blocks
-
-
-def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
-    by = kpi.purchases_by_buyer(purchases, ytd)
-    rows = [
-        [
-            BUYER_CN.get(r.buyer_type, str(r.buyer_type)),
-            format_amount(r.amount_yuan, r.amount_qualifier),
-            str(r.rows),
-            r.regions.replace(", ", "、"),
-        ]
-        for r in _rows(by)
-    ]
-    _shown, data = _amount_rows(by, "buyer_type")
-    data.insert(0, "采购主体", by["buyer_type"].map(BUYER_CN))
-    data["供应地区"] = by["regions"].astype("string").str.replace(", ", "、")
-    products = kpi.purchases_by(purchases, ytd, "product")
-    chart = Chart(
-        "purchases_by_product",
-        f"{ytd.label_cn}消费帮扶采购（按产品）",
-        "barh",
-        [
-            Series(
-                "",
-                products["product"].astype(str).tolist(),
-                products["amount_yuan"].astype(float).tolist(),
-                [
-                    format_amount(v, q)
-                    for v, q in zip(
-                        products["amount_yuan"], products["amount_qualifier"], strict=True
-                    )
-                ],
-            )
-        ],
-    )
-    return [
-        Table(
-            f"{ytd.label_cn}消费帮扶采购（按采购主体）",
-            ["采购主体", "金额", "笔数", "供应地区"],
-            rows,
-            numeric=[1, 2],
-            data=data,
-            sheet="消费帮扶_按主体",
-        ),
-        chart,
-    ]
-
-
-def _volunteer_blocks(vol: pd.DataFrame, ytd: Period, group: bool = False) -> list[Table | Chart]:
-    """Activities per branch and the outcomes worth quoting; in a group's report a branch is
-    its unit's own (two units' 卷包车间党支部 are two bars), and the most active are shown."""
-    by = kpi.volunteering_by(vol, ytd, "organizer", per_unit=group)
-    title = f"{ytd.label_cn}各党支部志愿服务活动"
-    if group:
-        names = [branch_name(u, o) for u, o in zip(by["unit"], by["organizer"], strict=True)]
-        by = by.assign(organizer=names)
-        if len(by) > BRANCHES_SHOWN:
-            title += f"（活动最多的{BRANCHES_SHOWN}个，共{len(by)}个）"
-            by = by.head(BRANCHES_SHOWN)
-    chart = Chart(
-        "volunteering_by_organizer",
-        title,
-        "barh",
-        [
-            Series(
-                "",
-                by["organizer"].astype(str).tolist(),
-                by["activities"].astype(float).tolist(),
-                [
-                    f"{a}次 · {format_count(p, q, '人次')}"
-                    for a, p, q in zip(
-                        by["activities"],
-                        by["person_times"],
-                        by["person_times_qualifier"],
-                        strict=True,
-                    )
-                ],
-            )
-        ],
-    )
-    best = kpi.outcome_highlights(vol, ytd)
-    if group:  # the organizer named with its unit
-        best = best.assign(
-            organizer=[
-                branch_name(u, o) for u, o in zip(best["unit"], best["organizer"], strict=True)
-            ]
-        )
-    headers = ["日期", "组织单位", "活动", "服务成果"]
-    rows = [
-        [format_date(r.date), str(r.organizer), str(r.title), str(r.outcome)] for r in _rows(best)
-    ]
-    data = pd.DataFrame(
-        {
-            "日期": best["date"],
-            "组织单位": best["organizer"],
-            "活动": best["title"],
-            "服务成果": best["outcome"],
-        }
-    )
-    return [
-        chart,
-        Table(
-            "志愿服务成果摘录",
-            headers,
-            rows,
-            data=data,
-            sheet="志愿服务_成果",
-            empty=f"{'全年' if ytd.grain == 'year' else '年内'}台账未填写可计数的服务成果。",
-        ),
-    ]
 
 
 def _units_table(
