@@ -15,7 +15,7 @@ from metrics.paths import data_dirs
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.analyst import load_analyst_text
-from metrics.reporting.model import SummaryReport, build_summary
+from metrics.reporting.model import SummaryReport, build_summary, provenance_facts
 
 
 def load_targets(raw_dir: Path, unit: str = "") -> dict[str, float]:
@@ -72,3 +72,26 @@ def load_summary(
     )
     report.sample = bool(config.sample)
     return report
+
+
+def load_provenance(
+    period: str,
+    unit: str = "",
+    processed_dir: str | Path = "",
+    raw_dir: str | Path = "",
+    workdir: str | Path = "",
+) -> dict[str, Any]:
+    """What the leadership report for ``period`` was computed from (:func:`.model.provenance_facts`),
+    for the data-quality report: the rows in the period, the files and their sha256, the version
+    and the data key. The leader copy itself only points to the data-quality report.
+    """
+    from metrics.cleaning.store import load_manifest, load_processed
+    from metrics.cleaning.units import read_units
+    from metrics.config import load_config
+
+    processed, raw = data_dirs(workdir, processed_dir, raw_dir)
+    declared = read_units(raw, load_config(raw))
+    scope = "" if declared.is_whole(unit) else unit
+    tables = kpi.filter_unit(load_processed(processed), scope)
+    manifest = load_manifest(processed) if (processed / "manifest.json").exists() else {}
+    return provenance_facts(tables, Period.parse(period), manifest)

@@ -31,6 +31,7 @@ from metrics.reporting.parts import (
     STATUS_CN,
     TABLE_LABELS,
     UNREADABLE,
+    UNREPORTED,
     Blocked,
     Card,
     Chart,
@@ -70,6 +71,7 @@ __all__ = [
     "STATUS_CN",
     "TABLE_LABELS",
     "UNREADABLE",
+    "UNREPORTED",
     "Card",
     "Chart",
     "Section",
@@ -80,6 +82,7 @@ __all__ = [
     "Target",
     "branch_name",
     "build_summary",
+    "provenance_facts",
     "visible_parts",
 ]
 
@@ -95,6 +98,10 @@ LEFT_OUT_NOTE = (
 #: Trend charts need at least this many quarters of data to say anything.
 MIN_TREND_QUARTERS = 4
 #: How a report names its period and the one before, by grain (an annual report: 全年, 上年).
+#: A change against a window that was not reported is not computed.
+NOT_COMPARED = "—"
+#: The ledgers whose rows are dated (the wish list is one standing list).
+DATED = ("donations", "purchases", "volunteering")
 WORDS = {"quarter": ("本季度", "上季度"), "year": ("全年", "上年")}
 # --- the model -----------------------------------------------------------------------------------
 
@@ -200,6 +207,9 @@ def build_summary(
     if text.number:
         cover_meta = {"编号": text.number, **cover_meta}
 
+    comparison, left_out_columns = _comparison(
+        now, before, year_ago, ytd, this, last, tables, win, year_ago_p, blocked
+    )
     return SummaryReport(
         period=period,
         unit_name=unit_name,
@@ -217,12 +227,11 @@ def build_summary(
             {t for t, f in tables.items() if f.empty},
             year="全年" if period.grain == "year" else "年内",
             same=same_ytd,
+            unsent=(_unsent(tables, win["ytd"]), _unsent(tables, period)),
         ),
         sentences=_sentences(tables, period, win, wish, now, ytd, targets, this, blocked),
-        targets=_targets(targets, ytd, blocked),
-        comparison=_comparison(
-            now, before, year_ago, ytd, this, last, tables, win, year_ago_p, blocked
-        ),
+        targets=_targets(targets, ytd, blocked, _unsent(tables, win["ytd"])),
+        comparison=comparison,
         trend=_trend(tables, period, win, blocked),
         completed_title=numbered[done_title],
         **_completed(tables["wishes"], period, this, units if per_unit else []),
@@ -235,9 +244,11 @@ def build_summary(
         problems_title=numbered.get("存在问题与下一步工作", ""),
         problems=text.problems,
         next_steps=text.next_steps,
-        provenance=_provenance(tables, manifest or {}),
+        provenance=DATA_QUALITY_REFERENCE,
+        sources=provenance_facts(tables, period, manifest or {}),
         precision_note=PRECISION_NOTE
-        + (LEFT_OUT_NOTE if any(q["donations_yuan"].left_out for q in (now, ytd)) else ""),
+        + (LEFT_OUT_NOTE if any(q["donations_yuan"].left_out for q in (now, ytd)) else "")
+        + left_out_columns,
         signature=Signature(
             unit_name, format_date(made_on), text.number, text.send_to, text.copy_to
         ),
@@ -268,18 +279,24 @@ def _cards(
     absent: set[str] | frozenset[str] = frozenset(),
     year: str = "年内",
     same: bool = False,
+    unsent: tuple[set[str], set[str]] = (set(), set()),
 ) -> list[Card]:
     """The four headline cards: the year's figure, and this period's under it (unless the
-    period is the year so far: 2024Q1, or 2024 itself, where it would only repeat it)."""
+    period is the year so far: 2024Q1, or 2024 itself, where it would only repeat it).
+    ``unsent``: the ledgers with no row in the year so far, and in the period (未报送)."""
 
-    def sub(text: str) -> str:
-        return "" if same else text
+    def sub(text: str, table: str = "") -> str:
+        if same:
+            return ""
+        return f"{this} {UNREPORTED}" if table in unsent[1] else text
 
     def guard(table: str, card: Card) -> Card:
         if table in blocked:
             return Card(card.label, _unread(blocked, table), "见本页提示")
         if table in absent:  # no ledger of this kind at all: not registered, never "0元"
             return Card(card.label, NOT_REGISTERED, "没有收到这类台账")
+        if table in unsent[0]:  # none sent for the year so far: never "0元"
+            return Card(card.label, UNREPORTED)
         return card
 
     total, resolved = wish["total"].current.value, wish["resolved"].current.value
@@ -302,7 +319,7 @@ def _cards(
                 "；".join(
                     p
                     for p in (
-                        sub(f"{this} {_q(now['donations_yuan'], '元', True)}"),
+                        sub(f"{this} {_q(now['donations_yuan'], '元', True)}", "donations"),
                         f"另有{donations.left_out}笔外币或物资未计入" if donations.left_out else "",
                     )
                     if p
@@ -314,7 +331,7 @@ def _cards(
             Card(
                 f"{year}消费帮扶采购",
                 format_amount(bought.value, bought.qualifier),
-                sub(f"{this} {format_amount(*_sum(now, 'purchases'))}"),
+                sub(f"{this} {format_amount(*_sum(now, 'purchases'))}", "purchases"),
             ),
         ),
         guard(
@@ -322,7 +339,7 @@ def _cards(
             Card(
                 f"{year}志愿服务活动",
                 _q(ytd["volunteer_activities"], "次", False),
-                sub(f"{this} {_q(now['volunteer_activities'], '次', False)}"),
+                sub(f"{this} {_q(now['volunteer_activities'], '次', False)}", "volunteering"),
             ),
         ),
     ]
@@ -367,21 +384,26 @@ def _sentences(
         narrative.purchase_sentence(now, ytd, period, this),
         narrative.volunteer_sentence(now, ytd, period, this),
     ]
+    unsent = _unsent(tables, win["ytd"])
     for i, key in enumerate(("wishes", "donations", "purchases", "volunteering")):
         if key in blocked:
             why = "有单位未报送" if _unread(blocked, key) == INCOMPLETE else "未能读取"
             out[i] = f"{TABLE_LABELS[key]}台账{why}，相关数字暂缺（见本页提示）。"
+        elif key in unsent:  # its card and its section say 未报送: no sentence of nothing
+            out[i] = ""
     progress = narrative.target_sentence(
-        [t for t in _targets(targets, ytd, blocked) if t.share is not None]
+        [t for t in _targets(targets, ytd, blocked, unsent) if t.share is not None]
     )
-    if progress:
-        out.append(progress)
-    return out
+    return [s for s in [*out, progress] if s]
 
 
 def _targets(
-    targets: dict[str, float], ytd: dict[str, kpi.Quantity], blocked: dict[str, str]
+    targets: dict[str, float],
+    ytd: dict[str, kpi.Quantity],
+    blocked: dict[str, str],
+    unsent: set[str] | frozenset[str] = frozenset(),
 ) -> list[Target]:
+    """Progress on each annual target; none (and no 0%) from a ledger not sent this year."""
     rows = []
     for key, goal in targets.items():
         label, unit, amount, table = kpi.HEADLINES[key]
@@ -390,6 +412,9 @@ def _targets(
         if table in blocked:
             why = _unread(blocked, table)
             rows.append(Target(label, goal_text, why, why, None))
+            continue
+        if table in unsent:
+            rows.append(Target(label, goal_text, UNREPORTED, UNREPORTED, None))
             continue
         rows.append(
             Target(
@@ -412,6 +437,61 @@ def _unspecified_note(key: str, ytd: dict[str, kpi.Quantity]) -> str:
     return f"（另有{format_amount(other.value, other.qualifier)}未注明采购主体类型，未计入）"
 
 
+def _reported(tables: dict[str, pd.DataFrame], table: str, window: Period) -> bool:
+    """Whether a window has the table's figures at all (else 未报送). The wish list is one
+    standing list: once it holds an item raised by the window's end, its 0 resolved is a real 0;
+    a dated ledger with no row in the window was not sent."""
+    if table == "wishes":
+        raised = tables[table]["raised_on"]
+        return bool((raised <= pd.Timestamp(window.end)).any())
+    return kpi.recorded(tables, table, window)
+
+
+def _unsent(tables: dict[str, pd.DataFrame], window: Period) -> set[str]:
+    """The dated ledgers with no row in the window (未报送)."""
+    return {t for t in DATED if not _reported(tables, t, window)}
+
+
+def _comparison_row(
+    key: str,
+    figures: tuple[dict[str, kpi.Quantity], ...],
+    reported: tuple[bool, ...],
+    last: str,
+) -> list[str]:
+    """本期, 上期, 环比, 上年同期, 同比, 年内累计 for one headline: a window that was not
+    reported says 未报送, and a change against it is not computed (—), never 减少."""
+    label, unit, amount, _table = kpi.HEADLINES[key]
+    cur, pre, ago, ytd = (f[key] for f in figures)
+    r_cur, r_pre, r_ago, r_ytd = reported
+    change_unit = unit if not amount else "元"
+
+    def shown(q: kpi.Quantity, rec: bool) -> str:
+        return _q(q, unit, amount) if rec else UNREPORTED
+
+    def change(other: kpi.Quantity, rec: bool, basis: str) -> str:
+        return _change(cur, other, change_unit, True, basis) if r_cur and rec else NOT_COMPARED
+
+    return [
+        label,
+        shown(cur, r_cur),
+        shown(pre, r_pre),
+        change(pre, r_pre, last),
+        shown(ago, r_ago),
+        change(ago, r_ago, "上年同期"),
+        shown(ytd, r_ytd),
+    ]
+
+
+def _unreported_pairs(rows: list[list[str]], keep: list[int]) -> list[int]:
+    """The (figure, change) column pairs whose figure is 未报送 in every row that has figures."""
+    drop = []
+    for figure in (2, 4):
+        cells = [row[figure] for row in rows if row[1] not in (UNREADABLE, INCOMPLETE)]
+        if figure in keep and cells and all(c == UNREPORTED for c in cells):
+            drop += [figure, figure + 1]
+    return drop
+
+
 def _comparison(
     now: dict[str, kpi.Quantity],
     before: dict[str, kpi.Quantity],
@@ -423,35 +503,26 @@ def _comparison(
     win: dict[str, Period],
     year_ago_p: Period,
     blocked: dict[str, str],
-) -> Table:
+) -> tuple[Table, str]:
     """本期, 上期, 环比, 上年同期, 同比, 年内累计: every change computed or explained.
 
     A column is shown only when it differs from another: an annual report's 上期 is its
     上年同期 (one pair, 上年 and 同比), and 年内累计 is 本期 itself in a Q1 or annual report.
+    A window no ledger was sent for leaves its pair out, and the returned sentence says why.
     """
     rows = []
-    for key, (label, unit, amount, table) in kpi.HEADLINES.items():
+    figures = (now, before, year_ago, ytd)
+    for key, (label, _unit, _amount, table) in kpi.HEADLINES.items():
         if key == "purchases_unspecified_yuan" and (
-            table in blocked or not any(f[key].value for f in (now, before, year_ago, ytd))
+            table in blocked or not any(f[key].value for f in figures)
         ):
             continue  # a row only when some purchase does not say whose it was
-        if table in blocked:  # never a figure (nor 未登记) from a ledger that was not read
+        if table in blocked:  # never a figure (nor 未报送) from a ledger that was not read
             rows.append([label, *[_unread(blocked, table)] * 6])
             continue
-        cur, pre, ago = now[key], before[key], year_ago[key]
-        rec_pre = kpi.recorded(tables, table, win["previous"])
-        rec_ago = kpi.recorded(tables, table, year_ago_p)
-        rows.append(
-            [
-                label,
-                _q(cur, unit, amount),
-                _q(pre, unit, amount) if rec_pre else "未登记",
-                _change(cur, pre, unit if not amount else "元", rec_pre, last),
-                _q(ago, unit, amount) if rec_ago else "未登记",
-                _change(cur, ago, unit if not amount else "元", rec_ago, "上年同期"),
-                _q(ytd[key], unit, amount),
-            ]
-        )
+        windows = (win["period"], win["previous"], year_ago_p, win["ytd"])
+        reported = tuple(_reported(tables, table, w) for w in windows)
+        rows.append(_comparison_row(key, figures, reported, last))
     headers = ["指标", this, last, "环比", "上年同期", "同比", "年内累计"]
     numeric = [1, 2, 4, 6]
     keep = list(range(len(headers)))
@@ -460,15 +531,48 @@ def _comparison(
         keep = [i for i in keep if i not in (4, 5)]
     if _same(win["ytd"], win["period"]):
         keep.remove(6)
+    dropped = _unreported_pairs(rows, keep)
+    keep = [i for i in keep if i not in dropped]
+    note = "".join(
+        f"{headers[i]}没有台账数据，主要指标对比不列{headers[i]}和{headers[i + 1]}。"
+        for i in dropped[::2]
+    )
     headers = [headers[i] for i in keep]
     rows = [[row[i] for i in keep] for row in rows]
-    return Table(
+    shown = Table(
         "主要指标对比",
         headers,
         rows,
         numeric=[n for n, i in enumerate(keep) if i in numeric],
         data=pd.DataFrame(rows, columns=headers),
         sheet="主要指标",
+    )
+    return shown, note
+
+
+def quarter_labels(quarters: list[Period]) -> list[str]:
+    """一季度 … 四季度 on a chart's axis, the first of each year with its year (2024年一季度)."""
+    labels, seen = [], set()
+    for q in quarters:
+        name = f"{CN_NUMBERS[(q.start.month - 1) // 3]}季度"
+        labels.append(name if q.start.year in seen else f"{q.start.year}年{name}")
+        seen.add(q.start.year)
+    return labels
+
+
+def _panel(
+    title: str,
+    labels: list[str],
+    values: list[Any],
+    worded: list[str],
+    reported: list[bool],
+) -> Series:
+    """One trend panel: a quarter no ledger was sent for is 未报送 with no bar, never a 0."""
+    return Series(
+        title,
+        labels,
+        [float(v) if r and pd.notna(v) else 0.0 for v, r in zip(values, reported, strict=True)],
+        [w if r else UNREPORTED for w, r in zip(worded, reported, strict=True)],
     )
 
 
@@ -482,24 +586,28 @@ def _trend(
     if len(quarters) < MIN_TREND_QUARTERS:
         return None
     t = kpi.quarterly_trend(tables, quarters)
-    labels = t["label"].tolist()
+    labels = quarter_labels(quarters)
+    keys = ("wishes", "donations", "purchases", "volunteering")
+    sent = {k: [_reported(tables, k, q) for q in quarters] for k in keys}
     panels = [
-        Series(
+        _panel(
             "心愿项目办结（项）",
             labels,
             t["wishes_resolved"].tolist(),
             [format_count(v) for v in t["wishes_resolved"]],
+            sent["wishes"],
         ),
-        Series(
+        _panel(
             "捐款捐物",
             labels,
-            [float(v) if pd.notna(v) else 0.0 for v in t["donations_yuan"]],
+            t["donations_yuan"].tolist(),
             [
                 format_amount(v, q) if pd.notna(v) else NO_YUAN
                 for v, q in zip(t["donations_yuan"], t["donations_qualifier"], strict=True)
             ],
+            sent["donations"],
         ),
-        Series(
+        _panel(
             "消费帮扶采购",
             labels,
             t["purchases_yuan"].tolist(),
@@ -507,21 +615,17 @@ def _trend(
                 format_amount(v, q)
                 for v, q in zip(t["purchases_yuan"], t["purchases_qualifier"], strict=True)
             ],
+            sent["purchases"],
         ),
-        Series(
+        _panel(
             "志愿服务活动（次）",
             labels,
             t["volunteer_activities"].tolist(),
             [format_count(v) for v in t["volunteer_activities"]],
+            sent["volunteering"],
         ),
     ]
-    shown = [
-        s
-        for s, table in zip(
-            panels, ("wishes", "donations", "purchases", "volunteering"), strict=True
-        )
-        if table not in blocked
-    ]
+    shown = [s for s, table in zip(panels, keys, strict=True) if table not in blocked]
     return (
         Chart("trend", f"近{len(quarters)}个季度主要指标走势", "panels", shown) if shown else None
     )
@@ -530,8 +634,8 @@ def _trend(
 def _completed(
     wishes: pd.DataFrame, period: Period, this: str, units: list[str] | None = None
 ) -> dict[str, Any]:
-    """The items resolved in the period; in a group's report (``units``) each with its unit,
-    listed unit by unit, and the lead counts them per unit instead of naming them all."""
+    """The items resolved in the period, named once: in the table (the lead counts them; in a
+    group's report, ``units``, each item carries its unit and the lead counts them per unit)."""
     done = kpi.completed_items(wishes, period)
     if units:
         rank = {u: i for i, u in enumerate(units)}
@@ -563,11 +667,8 @@ def _completed(
             "投入资金（元）": done["cost_yuan"],
         }
     )
-    lead = (
-        f"{this}办结职工心愿清单实事项目{len(done)}项：{'、'.join(done['title'].astype(str))}。"
-        if len(done)
-        else f"{this}没有新办结的心愿清单项目。"
-    )
+    # each item is named once, in the table; an empty period is said once, by the table
+    lead = f"{this}办结职工心愿清单实事项目{len(done)}项，明细见下表。" if len(done) else ""
     if units:
         headers.insert(1, "单位")
         for row, unit in zip(rows, done["unit"], strict=True):
@@ -586,7 +687,7 @@ def _completed(
             numeric=[0, 6] if units else [0, 5],
             data=data,
             sheet="本期办结实事",
-            empty=f"{this}没有新办结的项目。",
+            empty=f"{this}没有新办结的心愿清单项目。",
         ),
     }
 
@@ -614,23 +715,47 @@ def _units_table(
     )
 
 
-def _provenance(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> str:
-    """One line: when the ledgers were read, how many rows, and an id matching the data-quality PDF."""
-    rows = sum(len(f) for f in tables.values())
-    items = sorted((f["file"], f.get("sha256") or "") for f in manifest.get("files", []))
-    short = hashlib.sha256(json.dumps(items).encode()).hexdigest()[:8]
-    when = format_date(manifest["generated_at"]) if manifest.get("generated_at") else "本次"
-    return (
-        f"数据来源：{when}整理的台账，共使用{rows}行有效记录（数据标识 {short}；"
-        "逐行核对情况见数据质量报告）。"
-    )
+#: The leader copy's only word on the data: the rows, files and key are the data-quality report's.
+DATA_QUALITY_REFERENCE = "数据核对情况见同期数据质量报告。"
+
+
+def _period_rows(frame: pd.DataFrame, table: str, period: Period) -> int:
+    """Rows of a table the period's figures rest on: those dated in it; for the wish list, the
+    items on the list at the period's end (raised by then, or with no date raised)."""
+    if table == "wishes":
+        raised = frame["raised_on"]
+        return int((raised.isna() | (raised <= pd.Timestamp(period.end))).sum())
+    return int(period.mask(frame["date"]).sum()) if "date" in frame else 0
+
+
+def provenance_facts(
+    tables: dict[str, pd.DataFrame], period: Period, manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """What the figures of a report for ``period`` were computed from, for the data-quality
+    report (the leader copy only points to it): the rows in the period, table by table (never
+    the rows outside it), the input files and their sha256, when they were read, shishi's
+    version and a short data key over the files.
+    """
+    from metrics import __version__
+
+    files = sorted((f["file"], f.get("sha256") or "") for f in manifest.get("files", []))
+    rows = {t: _period_rows(f, t, period) for t, f in tables.items()}
+    return {
+        "period": period.label_cn,
+        "rows_in_period": rows,
+        "rows": sum(rows.values()),
+        "files": files,
+        "data_key": hashlib.sha256(json.dumps(files).encode()).hexdigest()[:8],
+        "read_on": format_date(manifest["generated_at"]) if manifest.get("generated_at") else "",
+        "version": __version__,
+    }
 
 
 # --- what a reader sees (a new published version only when it changes) ---------------------------
 
 #: Fields a reader does not see as content: the date it was made (cover, 落款), the data's
-#: identifier and row count (provenance), file metadata and the tables behind the figures.
-NOT_CONTENT = {"made_on", "provenance", "metadata", "source_tables"}
+#: identifier and row count (sources), file metadata and the tables behind the figures.
+NOT_CONTENT = {"made_on", "provenance", "sources", "metadata", "source_tables"}
 #: The parts of the report by the names an analyst knows them, and the fields each shows;
 #: any field not named here (one added later) is compared under 其他.
 PARTS = {

@@ -22,15 +22,14 @@ from metrics.reporting.text import format_amount, format_count
 
 TABLE_LABELS = contract.TABLE_LABELS
 STATUS_CN = contract.STATUS_LABELS
-BUYER_CN = {
-    "enterprise": "以企业名义采购",
-    "individual": "干部职工自费采购",
-    "unknown": "未注明采购主体类型",
-}
+#: the Excel export's labels too: one name for a buyer type in every output
+BUYER_CN = contract.BUYER_TYPE_LABELS
 #: What a figure from a ledger that could not be read says instead (never 未登记 or 0).
 UNREADABLE = "数据未能读取"
 #: What a figure says when a unit of the group has not sent that ledger for the period (未收到).
 INCOMPLETE = "数据不完整"
+#: A window no ledger of the kind was sent for: never a 0 (nor a 0 bar), never a decrease.
+UNREPORTED = "未报送"
 #: A card whose ledger was never sent: nothing was registered, which is not the same as 0.
 NOT_REGISTERED = "未登记"
 #: A yuan figure whose rows are all foreign currency without a rate or goods (never 0元).
@@ -164,6 +163,8 @@ class SummaryReport:
     #: the targets table's "done" column: 年内完成, or 全年完成 in an annual report
     done_label: str = "年内完成"
     metadata: dict[str, str] = field(default_factory=dict)
+    #: what the figures were computed from (model.provenance_facts): the data-quality report's
+    sources: dict[str, Any] = field(default_factory=dict)
     source_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property

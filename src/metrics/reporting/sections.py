@@ -34,6 +34,9 @@ from metrics.reporting.text import (
     format_percent,
 )
 
+#: What an area's ledger is called when none was sent for the year so far (未报送).
+UNSENT_WHAT = {"donations": "捐款捐物", "purchases": "消费帮扶采购", "volunteering": "志愿服务"}
+
 
 def _sections(
     tables: dict[str, pd.DataFrame],
@@ -56,7 +59,7 @@ def _sections(
         Section(
             "donations",
             numbered["捐款捐物"],
-            lead=_donation_lead(tables["donations"], ytd),
+            lead=_donation_lead(tables["donations"], period, ytd),
             blocks=_donation_blocks(tables["donations"], ytd),
         ),
         Section(
@@ -74,6 +77,9 @@ def _sections(
     for s in sections:
         if s.key in blocked:
             s.blocks, s.unreadable = [], f"{_unread(blocked, s.key)}：{blocked[s.key]}"
+        elif s.key in UNSENT_WHAT and not kpi.recorded(tables, s.key, ytd):
+            # one sentence, not an empty table and an empty chart each saying 本期无数据
+            s.lead, s.blocks = [f"{ytd.label_cn}未报送{UNSENT_WHAT[s.key]}台账。"], []
     return sections
 
 
@@ -180,17 +186,12 @@ def _review_lead(frame: pd.DataFrame, window: Period, what: str) -> list[str]:
     return [f"{window.label_cn}{what}中有{note.removeprefix('其中')}。"]
 
 
-def _donation_lead(donations: pd.DataFrame, ytd: Period) -> list[str]:
-    """The year's near repeats, foreign currency and goods, each said apart from the yuan."""
-    from metrics.reporting import narrative
-
-    lead = _review_lead(donations, ytd, "捐款捐物")
-    apart = narrative.apart_note(
-        kpi.foreign_amounts(donations, ytd), kpi.goods_in_kind(donations, ytd)
-    )
-    if apart:
-        lead.append(f"{ytd.label_cn}{apart}。")
-    return lead
+def _donation_lead(donations: pd.DataFrame, period: Period, ytd: Period) -> list[str]:
+    """The year's near repeats, unless the summary's donation sentence already said them (the
+    period is the year so far). Foreign currency and goods are the tables below, not a line."""
+    if (period.start, period.end) == (ytd.start, ytd.end):
+        return []
+    return _review_lead(donations, ytd, "捐款捐物")
 
 
 def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
