@@ -85,7 +85,8 @@ def _sections(
 
 def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> list[Table | Chart]:
     by = kpi.wishes_by(wishes, period, "category")
-    headers = ["类别", "项目数", "已办结", "推进中", "未启动", "办结率"]
+    states = ("resolved", "in_progress", "pending")
+    headers = ["类别", "项目数", *(STATUS_CN[s] for s in states), "办结率"]
     rows = [
         [
             str(r.category),
@@ -98,14 +99,8 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> l
         for r in _rows(by)
     ]
     data = by.rename(
-        columns={
-            "category": "类别",
-            "total": "项目数",
-            "resolved": "已办结",
-            "in_progress": "推进中",
-            "pending": "未启动",
-            "resolution_rate": "办结率",
-        }
+        columns={"category": "类别", "total": "项目数", "resolution_rate": "办结率"}
+        | {s: STATUS_CN[s] for s in states}
     )
     overdue = kpi.overdue_items(wishes, period)
     o_headers = ["项目", "责任部门", "责任领导", "计划完成时限", "进度"]
