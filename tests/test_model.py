@@ -180,6 +180,16 @@ def test_columns_no_ledger_was_sent_for_are_left_out_with_one_sentence() -> None
     assert "上年同期没有台账数据，主要指标对比不列上年同期和同比。" in r.precision_note
 
 
+def test_a_year_with_nothing_to_compare_has_no_table_of_its_own_figures() -> None:
+    """2024 against an unreported 2023: a 指标 | 全年 table repeated the cards."""
+    r = model.build_summary(sample_tables(), Period.parse("2024"), made_on=MADE_ON)
+    assert (
+        r.comparison.rows == [] and r.comparison.empty == "上年没有台账数据，不列主要指标对比表。"
+    )
+    assert r.comparison.data is not None and list(r.comparison.data.columns) == ["指标", "全年"]
+    assert "对比" not in r.precision_note  # said once, where the table would be
+
+
 def test_an_unreported_quarter_is_not_a_zero_nor_a_decrease() -> None:
     """2025Q1 against 2024Q4: 减少15次 against a quarter no ledger was sent for (issue 20)."""
     q1 = Period.parse("2025Q1")

@@ -533,6 +533,7 @@ def _comparison(
         keep.remove(6)
     dropped = _unreported_pairs(rows, keep)
     keep = [i for i in keep if i not in dropped]
+    gone = [headers[i] for i in dropped[::2]]
     note = "".join(
         f"{headers[i]}没有台账数据，主要指标对比不列{headers[i]}和{headers[i + 1]}。"
         for i in dropped[::2]
@@ -547,6 +548,9 @@ def _comparison(
         data=pd.DataFrame(rows, columns=headers),
         sheet="主要指标",
     )
+    if dropped and not {3, 5} & set(keep):  # nothing left to compare: the cards say the rest
+        shown.rows, shown.empty = [], f"{'、'.join(gone)}没有台账数据，不列主要指标对比表。"
+        return shown, ""  # (the Excel sheet keeps the figures: data)
     return shown, note
 
 
