@@ -201,6 +201,11 @@ def test_an_unreported_quarter_is_not_a_zero_nor_a_decrease() -> None:
     assert not any("减少" in c for c in rows["志愿服务活动"] + rows["捐款捐物金额"])
     card = next(c for c in r.cards if "志愿服务" in c.label)
     assert card.value == model.UNREPORTED
+    q1_targets = model.build_summary(
+        sample_tables(), q1, targets={"volunteer_activities": 4}, made_on=MADE_ON
+    )
+    assert q1_targets.targets == []  # not a row of 未报送 and a 0.0% bar
+    assert q1_targets.sentences[-1] == "年度目标涉及的志愿服务活动台账年内均未报送，完成情况暂缺。"
     assert r.trend is not None
     for series in r.trend.series[1:]:  # the dated ledgers: nothing in 2025Q1
         assert series.value_labels[-1] == model.UNREPORTED and series.values[-1] == 0.0

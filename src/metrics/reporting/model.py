@@ -230,7 +230,7 @@ def build_summary(
             unsent=(_unsent(tables, win["ytd"]), _unsent(tables, period)),
         ),
         sentences=_sentences(tables, period, win, wish, now, ytd, targets, this, blocked),
-        targets=_targets(targets, ytd, blocked, _unsent(tables, win["ytd"])),
+        targets=_shown_targets(_targets(targets, ytd, blocked, _unsent(tables, win["ytd"]))),
         comparison=comparison,
         trend=_trend(tables, period, win, blocked),
         completed_title=numbered[done_title],
@@ -391,9 +391,12 @@ def _sentences(
             out[i] = f"{TABLE_LABELS[key]}台账{why}，相关数字暂缺（见本页提示）。"
         elif key in unsent:  # its card and its section say 未报送: no sentence of nothing
             out[i] = ""
-    progress = narrative.target_sentence(
-        [t for t in _targets(targets, ytd, blocked, unsent) if t.share is not None]
-    )
+    rows = _targets(targets, ytd, blocked, unsent)
+    progress = narrative.target_sentence([t for t in rows if t.share is not None])
+    if rows and not _shown_targets(rows):  # the table is left out: one sentence says why
+        year = "全年" if period.grain == "year" else "年内"
+        names = "、".join(t.label for t in rows)
+        progress = f"年度目标涉及的{names}台账{year}均未报送，完成情况暂缺。"
     return [s for s in [*out, progress] if s]
 
 
@@ -427,6 +430,11 @@ def _targets(
             )
         )
     return rows
+
+
+def _shown_targets(rows: list[Target]) -> list[Target]:
+    """The targets table, or none when every row would say 未报送 (a sentence says so)."""
+    return [] if all(t.done == UNREPORTED for t in rows) else rows
 
 
 def _unspecified_note(key: str, ytd: dict[str, kpi.Quantity]) -> str:
