@@ -556,7 +556,7 @@ def _comparison(
         data=pd.DataFrame(rows, columns=headers),
         sheet="主要指标",
     )
-    if dropped and not {3, 5} & set(keep):  # nothing left to compare: the cards say the rest
+    if dropped and len(keep) == 2:  # one column of figures left: the cards already say it
         shown.rows, shown.empty = [], f"{'、'.join(gone)}没有台账数据，不列主要指标对比表。"
         return shown, ""  # (the Excel sheet keeps the figures: data)
     return shown, note
