@@ -35,7 +35,7 @@ from metrics.cleaning.units import read_units
 from metrics.config import load_config
 from metrics.errors import ConfigError, ExitCode
 from metrics.periods import Period
-from metrics.reporting import group, kpi, model
+from metrics.reporting import group, kpi, loading, model
 from metrics.running import gate
 from metrics.scope import Scope, UnitRequest, natural_key, ordered_units
 
@@ -402,15 +402,15 @@ def test_a_unit_report_is_that_units_only_against_its_own_target(tmp_path: Path)
     raw = build_group(tmp_path / "raw", sanchang_q3=True)
     processed = tmp_path / "p"
     run_clean(raw, processed)
-    whole = model.load_summary("2024Q3", GROUP, processed, raw, "2024-10-08")
+    whole = loading.load_summary("2024Q3", GROUP, processed, raw, "2024-10-08")
     assert whole.unit_name == GROUP and whole.title.startswith(GROUP)
     assert [t.target for t in whole.targets] == ["10万元", "30次"]
-    er = model.load_summary("2024Q3", "卷烟二厂", processed, raw, "2024-10-08")
+    er = loading.load_summary("2024Q3", "卷烟二厂", processed, raw, "2024-10-08")
     assert [(t.label, t.target, t.done, t.progress) for t in er.targets] == [
         ("企业消费帮扶采购", "4万元", "2万元", "50.0%")
     ]
     assert er.units is None  # one unit: no table of units
-    san = model.load_summary("2024Q3", "卷烟三厂", processed, raw, "2024-10-08")
+    san = loading.load_summary("2024Q3", "卷烟三厂", processed, raw, "2024-10-08")
     assert san.targets == []  # no target of its own: none, never the group's
 
 
@@ -580,7 +580,10 @@ def test_the_group_report_is_the_whole_groups_under_its_name(tmp_path: Path) -> 
     year = squeeze(pdf_text(tmp_path / "r" / "2024" / "quarterly_summary.pdf"))
     assert code == ExitCode.OK
     assert "全年办结实事" in year and "全年捐款捐物" in year
-    assert "指标全年上年同比" in year
+    # nothing was sent for 2023: no 上年 and 同比 columns, and no table of 全年 alone (the
+    # cards say it); said once
+    assert "指标全年上年同比" not in year and "主要指标对比指标" not in year
+    assert year.count("上年没有台账数据，不列主要指标对比表。") == 1
     assert "上年同期" not in year and "年内累计" not in year and "本期" not in year
     assert "年内完成" not in year and "全年完成" in year
 

@@ -593,7 +593,7 @@ def test_one_sanitiser_escapes_controls_and_removes_bidi() -> None:
 
 
 def sample_report(tmp_path: Path):
-    from metrics.reporting.model import load_summary
+    from metrics.reporting.loading import load_summary
 
     raw = raw_with_one_donation(tmp_path)
     run_clean(raw, tmp_path / "p")

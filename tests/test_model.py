@@ -13,7 +13,7 @@ from PIL import Image
 from metrics.errors import ConfigError
 from metrics.paths import PROJECT_ROOT, data_dirs
 from metrics.periods import Period
-from metrics.reporting import model
+from metrics.reporting import loading, model
 from metrics.reporting.analyst import load_analyst_text, parse_analyst_text
 from test_kpi import table
 
@@ -168,15 +168,59 @@ def test_comparison_computes_bounded_changes_and_explains_the_rest() -> None:
     # donations Q4: 60000余 + 约42000 = 约10.2万元, Q3 1.66万元 -> 增加约8.5万元
     assert rows["捐款捐物金额"][1:4] == ["约10.2万元", "1.66万元", "增加约8.5万元"]
     assert rows["干部职工自费采购"][3] == "增加350余元"
-    assert rows["捐款捐物金额"][4:6] == ["未登记", "上年同期未登记"]  # 同比 said, not "—"
-    assert all("—" not in cell for row in rows.values() for cell in row)
+    # volunteering has no row in Q3: 未报送, and no change computed against it
+    assert rows["志愿服务活动"][2:4] == [model.UNREPORTED, "—"]
+    assert [r[0] for r in rows.values() if "—" in r] == ["志愿服务活动", "志愿服务参与人次"]
+
+
+def test_columns_no_ledger_was_sent_for_are_left_out_with_one_sentence() -> None:
+    """12 cells of 未登记 / 上年同期未登记 filled the 同比 columns (issue 20, no filler)."""
+    r = build()  # the ledgers start in 2024: nothing for 2023Q4
+    assert r.comparison.headers == ["指标", "本季度", "上季度", "环比", "年内累计"]
+    assert not any("未登记" in c for row in r.comparison.rows for c in row)
+    assert "上年同期没有台账数据，主要指标对比不列上年同期和同比。" in r.precision_note
+
+
+def test_a_year_with_nothing_to_compare_has_no_table_of_its_own_figures() -> None:
+    """2024 against an unreported 2023: a 指标 | 全年 table repeated the cards."""
+    r = model.build_summary(sample_tables(), Period.parse("2024"), made_on=MADE_ON)
+    assert (
+        r.comparison.rows == [] and r.comparison.empty == "上年没有台账数据，不列主要指标对比表。"
+    )
+    assert r.comparison.data is not None and list(r.comparison.data.columns) == ["指标", "全年"]
+    assert "对比" not in r.precision_note  # said once, where the table would be
+
+
+def test_an_unreported_quarter_is_not_a_zero_nor_a_decrease() -> None:
+    """2025Q1 against 2024Q4: 减少15次 against a quarter no ledger was sent for (issue 20)."""
+    q1 = Period.parse("2025Q1")
+    r = model.build_summary(sample_tables(), q1, made_on=MADE_ON)
+    rows = {row[0]: row for row in r.comparison.rows}
+    head = r.comparison.headers
+    volunteering = dict(zip(head, rows["志愿服务活动"], strict=True))
+    assert volunteering["本季度"] == model.UNREPORTED and volunteering["环比"] == "—"
+    assert not any("减少" in c for c in rows["志愿服务活动"] + rows["捐款捐物金额"])
+    card = next(c for c in r.cards if "志愿服务" in c.label)
+    assert card.value == model.UNREPORTED
+    q1_targets = model.build_summary(
+        sample_tables(), q1, targets={"volunteer_activities": 4}, made_on=MADE_ON
+    )
+    assert q1_targets.targets == []  # not a row of 未报送 and a 0.0% bar
+    assert q1_targets.sentences[-1] == "年度目标涉及的志愿服务活动台账年内均未报送，完成情况暂缺。"
+    assert r.trend is not None
+    for series in r.trend.series[1:]:  # the dated ledgers: nothing in 2025Q1
+        assert series.value_labels[-1] == model.UNREPORTED and series.values[-1] == 0.0
+    volunteering_section = next(s for s in r.sections if s.key == "volunteering")
+    assert volunteering_section.blocks == []
+    assert volunteering_section.lead == ["2025年第一季度未报送志愿服务台账。"]
 
 
 def test_completed_items_by_name_and_overdue() -> None:
     r = build()
     assert [row[1] for row in r.completed.rows] == ["修缮篮球场", "改造门禁系统"]
     assert r.completed.rows[0][4:] == ["2024年10月20日", "3.5万元"]
-    assert r.completed_lead == "本季度办结职工心愿清单实事项目2项：修缮篮球场、改造门禁系统。"
+    # named once, in the table (issue 20: five items named in prose, then tabled again)
+    assert r.completed_lead == "本季度办结职工心愿清单实事项目2项，明细见下表。"
     overdue = r.sections[0].blocks[1]
     assert isinstance(overdue, model.Table) and overdue.rows[0][0] == "职工书屋升级"
 
@@ -245,7 +289,7 @@ def test_blockers_make_a_draft_and_unreadable_sections_say_so() -> None:
     assert "未登记" not in " ".join(r.sentences[1:2])
     assert next(c for c in r.cards if "捐款" in c.label).value == "数据未能读取"
     row = next(row for row in r.comparison.rows if row[0] == "捐款捐物金额")
-    assert row[1:] == ["数据未能读取"] * 6  # no figure and no 未登记 from an unread ledger
+    assert set(row[1:]) == {"数据未能读取"}  # no figure and no 未登记 from an unread ledger
     assert r.trend is not None and "捐款捐物" not in [s.title for s in r.trend.series]
 
 
@@ -258,7 +302,7 @@ def test_targets_show_progress(tmp_path: Path) -> None:
     assert "对照年度目标" in r.sentences[-1]
     (tmp_path / "shishi.toml").write_text("[targets]\npurchase_yuan = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="purchase_yuan"):
-        model.load_targets(tmp_path)
+        loading.load_targets(tmp_path)
 
 
 def test_metadata_dates_and_provenance() -> None:
@@ -266,13 +310,14 @@ def test_metadata_dates_and_provenance() -> None:
     assert r.metadata["author"] == "青江卷烟厂" and r.metadata["subject"] == "2024年第四季度"
     assert r.metadata["title"].endswith("2024年第四季度工作简报")
     assert r.cover_meta["成稿日期"] == "2026年11月28日"
-    assert r.provenance.startswith("数据来源：2026年11月28日整理的台账，共使用13行有效记录")
-    assert "T02" not in r.provenance
+    # the leader copy only points to the data-quality report, which gets the facts
+    assert r.provenance == model.DATA_QUALITY_REFERENCE == "数据核对情况见同期数据质量报告。"
 
 
 def test_trend_needs_four_quarters() -> None:
     r = build()  # data from 2024-01-05: Q1..Q4
-    assert r.trend is not None and r.trend.series[0].labels[0] == "2024年Q1"
+    assert r.trend is not None
+    assert r.trend.series[1].labels == ["2024年一季度", "二季度", "三季度", "四季度"]
     short = model.build_summary(
         {k: v[v.index < 0] for k, v in sample_tables().items()}, Q4, made_on=MADE_ON
     )
@@ -337,16 +382,13 @@ def test_near_repeats_foreign_currency_and_goods_are_said_in_the_summary() -> No
     row = next(row for row in r.comparison.rows if row[0] == "捐款捐物金额")
     # 6200余 against Q3's exact 800: the change is at least 5400
     assert row[1:4] == ["6200余元", "800元", "增加5400余元"]
-    assert r.precision_note.endswith(model.LEFT_OUT_NOTE)
+    assert model.LEFT_OUT_NOTE in r.precision_note
 
 
 def test_donation_section_lists_foreign_currency_and_goods_apart() -> None:
     section = next(s for s in review_report().sections if s.key == "donations")
-    assert section.lead == [
-        "2024年1—12月捐款捐物中有2笔疑似重复，待核实（已按一笔计入）。",
-        "2024年1—12月另有美元捐款3.31万美元（1笔，未折算人民币）、物资捐赠1笔"
-        "（只有数量：防护口罩1.25万包），均未计入人民币金额。",
-    ]
+    # the dollars and the masks are the two tables below, not a line repeating them
+    assert section.lead == ["2024年1—12月捐款捐物中有2笔疑似重复，待核实（已按一笔计入）。"]
     by, foreign, goods = section.blocks
     assert isinstance(by, model.Table) and isinstance(foreign, model.Table)
     assert isinstance(goods, model.Table)
@@ -368,7 +410,7 @@ def test_a_quarter_with_only_goods_has_no_yuan_figure_not_zero() -> None:
     goods_only = don[don["kind"] == "in_kind"].reset_index(drop=True)
     r = model.build_summary(sample_tables() | {"donations": goods_only}, Q4, made_on=MADE_ON)
     row = next(row for row in r.comparison.rows if row[0] == "捐款捐物金额")
-    assert row[1] == model.NO_YUAN and row[6] == model.NO_YUAN
+    assert row[1] == model.NO_YUAN and row[-1] == model.NO_YUAN  # 本季度 and 年内累计
     assert r.cards[1].value == model.NO_YUAN
     sentence = next(s for s in r.sentences if "捐款捐物" in s)
     assert sentence.startswith("本季度登记捐款捐物1笔，均无人民币金额；另有物资捐赠1笔")
@@ -378,7 +420,8 @@ def test_a_quarter_with_only_goods_has_no_yuan_figure_not_zero() -> None:
 def test_the_sample_like_tables_say_nothing_about_repeats_or_currencies() -> None:
     r = build()
     assert all(s.lead == [] for s in r.sections)
-    assert r.precision_note == model.PRECISION_NOTE
+    assert r.precision_note.startswith(model.PRECISION_NOTE)
+    assert model.LEFT_OUT_NOTE not in r.precision_note
     assert not any("疑似重复" in s or "未计入" in s for s in r.sentences)
 
 
@@ -432,7 +475,7 @@ def test_a_near_repeat_of_a_purchase_counts_once_and_the_section_says_so() -> No
     r = model.build_summary(tables | {"purchases": pur}, Q4, made_on=MADE_ON)
     row = next(row for row in r.comparison.rows if row[0] == "企业消费帮扶采购")
     assert row[1] == "8万元"  # 80000 once, not 16万元
-    assert row[6] == "12.5万元"  # 45000 + 80000
+    assert row[-1] == "12.5万元"  # 年内累计: 45000 + 80000
     section = next(s for s in r.sections if s.key == "purchases")
     assert section.lead == ["2024年1—12月消费帮扶采购中有2笔疑似重复，待核实（已按一笔计入）。"]
 

@@ -1,8 +1,8 @@
 """One look for every chart: Chinese labels in Noto Sans CJK SC, a few calm colours, no clutter.
 
 matplotlib >= 3.11 registers every face inside Debian's NotoSansCJK .ttc, so the SC face is
-found by name; the fallback chain covers other machines. A chart is returned as a Figure and
-shown with :func:`show`, which embeds a PNG sized for an A4 column.
+found by name; the fallback chain covers other machines. A chart is returned as a Figure;
+:func:`render_all` draws the report's charts once, as PNG and SVG.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from metrics.contract import STATUS_LABELS
+from metrics.reporting.parts import UNREPORTED
 from metrics.reporting.safe_text import for_display
 from metrics.reporting.text import format_count
 
@@ -38,16 +40,8 @@ CJK_FONTS = [
 ]
 PALETTE = ["#8b1a1a", "#c8553d", "#e9a03b", "#5b8e7d", "#3d5a80", "#98c1d9", "#8d8d8d"]
 STATUS_COLORS = {"resolved": "#5b8e7d", "in_progress": "#e9a03b", "pending": "#c8553d"}
-STATUS_CN = {
-    "resolved": "已办结",
-    "in_progress": "推进中",
-    "pending": "未启动",
-    "cancelled": "已取消",
-}
-#: PNG resolution (the files in charts/ and the PDF use the same image) and the width
-#: (CSS px at 96/in) a full-width chart takes on an A4 page.
+#: PNG resolution (the files in charts/ and the Word document use the same image).
 DPI = 300
-FULL_WIDTH_PX = 640
 
 
 def cjk_font() -> str | None:
@@ -132,7 +126,7 @@ def bar_chart(
 def status_chart(counts: dict[str, int], title: str) -> Figure:
     """Wish items by status: one labelled bar per status, in the status colours."""
     statuses = [s for s in ("resolved", "in_progress", "pending") if s in counts]
-    labels = [STATUS_CN[s] for s in statuses]
+    labels = [STATUS_LABELS[s] for s in statuses]
     values = [counts[s] for s in statuses]
     fig, ax = new_figure(6.4, 1.5)
     bars = ax.barh(
@@ -160,14 +154,9 @@ def monthly_chart(months: Sequence[str], values: Sequence[float], title: str, un
     )
 
 
-def show(fig: Figure, width_px: int = FULL_WIDTH_PX) -> None:
-    """Display a figure as a PNG in the notebook (and so in the PDF), then free it."""
-    from IPython.display import Image, display
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png", width=width_px))
+def _two_lines(labels: Sequence[str]) -> list[str]:
+    """2024年一季度 on two lines under a narrow column (the year above the quarter)."""
+    return [label.replace("年", "年\n", 1) if "季度" in label else label for label in labels]
 
 
 def panels_chart(
@@ -183,8 +172,10 @@ def panels_chart(
     )
     for ax, (name, labels, values, texts) in zip(axes.flat, series, strict=False):
         vals = [float(v or 0) for v in values]
-        bars = ax.bar(list(labels), vals, color=PALETTE[0], width=0.55)
-        ax.bar_label(bars, labels=list(texts), padding=2, fontsize=7.5)
+        bars = ax.bar(_two_lines(labels), vals, color=PALETTE[0], width=0.55)
+        for label in ax.bar_label(bars, labels=list(texts), padding=2, fontsize=7.5):
+            if label.get_text() == UNREPORTED:  # no bar: the quarter's ledger was not sent
+                label.set_color(PALETTE[-1])
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_ylim(0, max([*vals, 1]) * 1.3)

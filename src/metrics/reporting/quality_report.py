@@ -123,7 +123,7 @@ def load_quality(
 
 def _data_key(everything: dict[str, pd.DataFrame], raw: Path, unit: str) -> str:
     """The leadership report's data key (figures.json "data"), from the same tables and
-    targets its model uses (model.load_summary); "" when the raw folder's settings do not load."""
+    targets its model uses (loading.load_summary); "" when the raw folder's settings do not load."""
     from metrics.cleaning.units import read_units
 
     try:

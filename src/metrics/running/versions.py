@@ -56,7 +56,7 @@ def read_stored(path: Path) -> dict[str, Any] | None:
 
 def _targets(raw_dir: Path | str, unit: str = "") -> dict[str, float]:
     """A scope's own annual targets (a unit of a group has its own, or none)."""
-    from metrics.reporting.model import load_targets
+    from metrics.reporting.loading import load_targets
 
     try:
         return load_targets(Path(raw_dir), unit)
@@ -66,7 +66,7 @@ def _targets(raw_dir: Path | str, unit: str = "") -> dict[str, float]:
 
 def _build(job: Any) -> Any:
     """The leadership report's model, from the same parameters the notebook gets."""
-    from metrics.reporting.model import load_summary
+    from metrics.reporting.loading import load_summary
 
     p = job.parameters
     return load_summary(
