@@ -785,7 +785,7 @@ DATA_QUALITY_REFERENCE = "数据核对情况见同期数据质量报告。"
 
 # --- what a reader sees (a new published version only when it changes) ---------------------------
 
-#: Fields a reader does not see as content: the date it was made (cover, 落款), the data's
+#: Fields a reader does not see as content: the date it was made (cover, 落款), the
 #: one-line reference to the data-quality report, file metadata and the tables behind the figures.
 NOT_CONTENT = {"made_on", "provenance", "metadata", "source_tables"}
 #: The parts of the report by the names an analyst knows them, and the fields each shows;
