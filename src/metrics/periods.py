@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from metrics.contract import Col
 from metrics.errors import PeriodError
 
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -88,7 +89,7 @@ class Period:
             return f"{y}年{self.start.month}月"
         if self.grain == "ytd":
             return f"{y}年1—{self.end.month}月"
-        if self.grain == "campaign":
+        if self.grain == Col.CAMPAIGN:
             return "活动开展以来"
         return f"{self.start.isoformat()}至{self.end.isoformat()}"
 
@@ -127,4 +128,4 @@ class Period:
 def campaign_to_date(period: Period, first_day: dt.date | None) -> Period:
     """From the campaign's first recorded day (or the period's start, if later/unknown) to period end."""
     start = period.start if first_day is None or first_day > period.start else first_day
-    return Period(start, period.end, "campaign", "campaign")
+    return Period(start, period.end, Col.CAMPAIGN, Col.CAMPAIGN)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.contract import Col
 from metrics.errors import ScopeError
 
 #: ``--unit all``: one report set per unit.
@@ -128,7 +129,7 @@ class Scope:
         return {name: self.filter(frame) for name, frame in tables.items()}
 
     def filter_by_file(
-        self, frame: pd.DataFrame, file_units: dict[str, str], column: str = "source_file"
+        self, frame: pd.DataFrame, file_units: dict[str, str], column: str = Col.SOURCE_FILE
     ) -> pd.DataFrame:
         """Rows of a side table without a unit column (rejects), by the unit of their file."""
         if self.unit is None or frame.empty:

@@ -58,6 +58,7 @@ from metrics.contract import (
     COUNT_KEYS,
     REJECT_COLUMNS,
     TABLES,
+    Col,
     Reason,
     Refusal,
     columns,
@@ -97,8 +98,8 @@ PARSERS: dict[str, Parser] = {
     "date": lambda v, _m, y: parsing.parse_date(v, y),
     "status": lambda v, _m, _y: parsing.parse_status(v),
     "kind": lambda v, _m, _y: parsing.parse_kind(v),
-    "buyer_type": lambda v, _m, _y: parsing.parse_buyer_type(v),
-    "donor_type": lambda v, _m, _y: parsing.parse_donor_type(v),
+    Col.BUYER_TYPE: lambda v, _m, _y: parsing.parse_buyer_type(v),
+    Col.DONOR_TYPE: lambda v, _m, _y: parsing.parse_donor_type(v),
 }
 
 
@@ -293,7 +294,7 @@ def _distribution_notice(
     for r, row in enumerate(head[:HEADER_SEARCH_ROWS]):
         if not layout.is_distribution_header(row):
             continue
-        if any(match_header_cell(c, specs["donations"]) == ("donor", 1.0) for c in row):
+        if any(match_header_cell(c, specs["donations"]) == (Col.DONOR, 1.0) for c in row):
             return None
         below = sum(
             1
@@ -673,9 +674,9 @@ def _note_unknown_buyers(result: SheetResult) -> None:
     """Purchases whose buyer names neither the enterprise nor a person paying for themselves
     (办公室, 机关食堂, 张某): counted in the total, shown as 未注明 - said once per sheet."""
     records = result.records
-    if records is None or "buyer_type" not in records.columns:
+    if records is None or Col.BUYER_TYPE not in records.columns:
         return
-    unknown = records.loc[records["buyer_type"] == "unknown", "buyer"].astype(str)
+    unknown = records.loc[records[Col.BUYER_TYPE] == "unknown", Col.BUYER].astype(str)
     if unknown.empty:
         return
     names = list(dict.fromkeys(unknown))
@@ -702,7 +703,7 @@ def _figure(block: _Block, spec: TableSpec) -> Figure | None:
     by_field = {c.field: c for c in block.match.columns}
     col = by_field.get(spec.amount_field) if spec.amount_field else None
     if col is not None:
-        name = "amount_original" if col.currency else col.field
+        name = Col.AMOUNT_ORIGINAL if col.currency else col.field
         return Figure(name, col.index, block.multipliers.get(col.index, 1.0))
     if spec.quantity_field and spec.quantity_field in by_field:
         col = by_field[spec.quantity_field]
@@ -1008,7 +1009,7 @@ def _field_cells(
             raw, st.cells, st.data_idx, col, st.block, st.first_excel_row, mapped
         )
         if filled.any():
-            marks = st.columns.setdefault("filled_down", np.empty(st.n, dtype=object))
+            marks = st.columns.setdefault(Col.FILLED_DOWN, np.empty(st.n, dtype=object))
             marks[filled] = fname
     values, quals, errs = parse_column(
         raw, fspec.type, st.block.multipliers.get(col.index, 1.0), st.year_hint, st.ctx.parsers
@@ -1235,10 +1236,10 @@ def _default_columns(spec: TableSpec, columns: dict[str, Any], n: int) -> None:
             if extra:
                 columns.setdefault(extra, [None] * n)
     if spec.fill_down_fields:
-        columns.setdefault("filled_down", [None] * n)
+        columns.setdefault(Col.FILLED_DOWN, [None] * n)
     if spec.name in duplicates.NEAR_TABLES:  # set once all sheets are read (flag_near)
-        columns.setdefault("review_group", [None] * n)
-        columns.setdefault("review_repeat", np.zeros(n, dtype=bool))
+        columns.setdefault(Col.REVIEW_GROUP, [None] * n)
+        columns.setdefault(Col.REVIEW_REPEAT, np.zeros(n, dtype=bool))
 
 
 def _accepted(st: _Stretch) -> pd.DataFrame:
@@ -1247,22 +1248,22 @@ def _accepted(st: _Stretch) -> pd.DataFrame:
     sheet, spec, result = st.ctx.sheet, st.ctx.spec, st.ctx.result
     frame = pd.DataFrame(st.columns)
     frame["unit"] = sheet.unit_name
-    frame["source_file"] = sheet.file
-    frame["source_sheet"] = sheet.sheet
-    frame["source_row"] = st.first_excel_row + st.data_idx
+    frame[Col.SOURCE_FILE] = sheet.file
+    frame[Col.SOURCE_SHEET] = sheet.sheet
+    frame[Col.SOURCE_ROW] = st.first_excel_row + st.data_idx
     bad = np.zeros(st.n, dtype=bool)
     for at, header, value, reason in sorted(st.problems, key=lambda p: p[0]):
         bad[at] = True
         result.rejects.append(
             {
                 "table": spec.name,
-                "source_file": sheet.file,
-                "source_sheet": sheet.sheet,
-                "source_row": st.excel_row(at),
+                Col.SOURCE_FILE: sheet.file,
+                Col.SOURCE_SHEET: sheet.sheet,
+                Col.SOURCE_ROW: st.excel_row(at),
                 "column": header,
                 "value": "" if value is None else str(value),
                 "reason": str(reason),
-                "reason_code": str(reason_code(reason)),
+                Col.REASON_CODE: str(reason_code(reason)),
             }
         )
     result.counts["rejected"] += int(bad.sum())
@@ -1431,7 +1432,7 @@ def _currencies(
         values[i] = round(float(original[i]) * rate, 2) if rate else None
         ctx.foreign.setdefault(code, []).append(int(first_excel_row + data_idx[i]))
     columns["currency"] = currency
-    columns["amount_original"] = original
+    columns[Col.AMOUNT_ORIGINAL] = original
     return values, errs
 
 
@@ -1501,17 +1502,17 @@ def _goods(
 ) -> None:
     """Quantities of goods: their unit when only the cell states it, and in-kind as their kind."""
     units = columns.pop("_unit_from_quantity", None)
-    if "item_unit" in spec.fields and units is not None:
-        current = columns.get("item_unit")
+    if Col.ITEM_UNIT in spec.fields and units is not None:
+        current = columns.get(Col.ITEM_UNIT)
         if current is None:
-            columns["item_unit"] = units
+            columns[Col.ITEM_UNIT] = units
         else:
-            columns["item_unit"] = [
+            columns[Col.ITEM_UNIT] = [
                 c if c is not None else u for c, u in zip(current, units, strict=True)
             ]
     if "kind" in spec.fields and spec.quantity_field and spec.quantity_field in columns:
         amount = columns.get(spec.amount_field or "", [None] * n)
-        original = columns.get("amount_original", [None] * n)
+        original = columns.get(Col.AMOUNT_ORIGINAL, [None] * n)
         kind = list(columns.get("kind", [None] * n))
         quantity = columns[spec.quantity_field]
         for i in range(n):

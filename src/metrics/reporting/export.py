@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from metrics import contract
+from metrics.contract import Col
 from metrics.files import atomic_write, neutralize_frame
 from metrics.reporting.model import SummaryReport
 from metrics.reporting.safe_text import output_frame, plain
@@ -32,10 +33,10 @@ from metrics.reporting.text import currency_name, excel_date_format
 VALUES_CN = {
     "status": contract.STATUS_LABELS,
     "kind": contract.KIND_LABELS,
-    "donor_type": contract.DONOR_TYPE_LABELS,
-    "buyer_type": contract.BUYER_TYPE_LABELS,
-    "date_source": contract.DATE_SOURCE_LABELS,
-    "due_on_precision": contract.DATE_PRECISION_LABELS,
+    Col.DONOR_TYPE: contract.DONOR_TYPE_LABELS,
+    Col.BUYER_TYPE: contract.BUYER_TYPE_LABELS,
+    Col.DATE_SOURCE: contract.DATE_SOURCE_LABELS,
+    Col.DUE_ON_PRECISION: contract.DATE_PRECISION_LABELS,
 }
 #: The detail sheets: one per processed table, named after its Chinese label.
 DETAIL = {t: f"{contract.TABLE_LABELS[t]}明细" for t in contract.TABLES}
@@ -72,7 +73,7 @@ def _label(col: str, value: Any, table: str) -> Any:
         return VALUES_CN[col].get(value, value)
     if col == "currency":
         return "人民币" if value == "CNY" else currency_name(value)
-    if col == "filled_down":
+    if col == Col.FILLED_DOWN:
         return contract.column_labels(table).get(value, value)
     return value
 
@@ -94,15 +95,15 @@ def detail_sheet(table: str, frame: pd.DataFrame) -> Sheet:
     for col in out.columns:
         if pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].map(YES_NO)
-        elif col == "item_id":
+        elif col == Col.ITEM_ID:
             out[col] = _numbered(out[col])
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v, c=col: _label(c, v, table), na_action="ignore")
     formats: dict[str, str | list[str]] = {}
-    if "due_on_precision" in frame.columns and "due_on" in out.columns:
-        formats[labels["due_on"]] = _date_formats(frame["due_on_precision"])
-    if "amount_original" in out.columns:
-        formats[labels["amount_original"]] = PLAIN_AMOUNT_FORMAT
+    if Col.DUE_ON_PRECISION in frame.columns and Col.DUE_ON in out.columns:
+        formats[labels[Col.DUE_ON]] = _date_formats(frame[Col.DUE_ON_PRECISION])
+    if Col.AMOUNT_ORIGINAL in out.columns:
+        formats[labels[Col.AMOUNT_ORIGINAL]] = PLAIN_AMOUNT_FORMAT
     return Sheet(out.rename(columns=labels), formats, detail=True)
 
 

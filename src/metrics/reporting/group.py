@@ -21,6 +21,7 @@ import pandas as pd
 
 from metrics import contract
 from metrics.cleaning.context import period_in
+from metrics.contract import Col
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.text import format_amount, format_count, format_percent
@@ -51,7 +52,7 @@ def quarters_in(period: Period) -> list[Period]:
 
 
 def _date_column(table: str) -> str:
-    return "raised_on" if table == "wishes" else "date"
+    return Col.RAISED_ON if table == "wishes" else "date"
 
 
 def _stated(file: str, sheet: dict[str, Any]) -> Period | None:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from metrics.cleaning.context import deadline_end
 from metrics.cleaning.parsing import combine_qualifiers
-from metrics.contract import BUYER_TYPES
+from metrics.contract import BUYER_TYPES, Col
 from metrics.periods import Period, campaign_to_date
 from metrics.scope import ordered_units
 
@@ -87,7 +87,7 @@ def first_day(tables: dict[str, pd.DataFrame]) -> dt.date | None:
     """The earliest date recorded anywhere: where 'campaign to date' starts."""
     stamps = []
     for name, cols in {
-        "wishes": ["raised_on", "resolved_on"],
+        "wishes": [Col.RAISED_ON, Col.RESOLVED_ON],
         "donations": ["date"],
         "purchases": ["date"],
         "volunteering": ["date"],
@@ -106,7 +106,7 @@ def windows(period: Period, first: dt.date | None) -> dict[str, Period]:
         "period": period,
         "previous": period.previous(),
         "ytd": period.year_to_date(),
-        "campaign": campaign_to_date(period, first),
+        Col.CAMPAIGN: campaign_to_date(period, first),
     }
 
 
@@ -116,7 +116,7 @@ def has_rows(tables: dict[str, pd.DataFrame], window: Period) -> bool:
     A report for a window with none must say so rather than show a page of zeros.
     """
     wishes = tables["wishes"]
-    if window.mask(wishes["raised_on"]).any() or window.mask(wishes["resolved_on"]).any():
+    if window.mask(wishes[Col.RAISED_ON]).any() or window.mask(wishes[Col.RESOLVED_ON]).any():
         return True
     return any(
         window.mask(tables[t]["date"]).any() for t in ("donations", "purchases", "volunteering")
@@ -134,9 +134,9 @@ def _as_of(wishes: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     """Wish items as they stood at the end of `day`: existing, not cancelled, with a status then."""
     end = pd.Timestamp(day)
     frame = wishes[(wishes["status"] != "cancelled")]
-    frame = frame[frame["raised_on"].isna() | (frame["raised_on"] <= end)]
-    resolved = (frame["resolved_on"] <= end).fillna(False) | (
-        (frame["status"] == "resolved") & frame["resolved_on"].isna()
+    frame = frame[frame[Col.RAISED_ON].isna() | (frame[Col.RAISED_ON] <= end)]
+    resolved = (frame[Col.RESOLVED_ON] <= end).fillna(False) | (
+        (frame["status"] == "resolved") & frame[Col.RESOLVED_ON].isna()
     )
     started = frame["status"].isin(["in_progress", "resolved"])
     state = pd.Series("pending", index=frame.index, dtype=object)
@@ -147,8 +147,8 @@ def _as_of(wishes: pd.DataFrame, day: dt.date) -> pd.DataFrame:
 
 def _wish_counts(wishes: pd.DataFrame, window: Period) -> dict[str, int]:
     at = _as_of(wishes, window.end)
-    raised = window.mask(wishes["raised_on"]) & (wishes["status"] != "cancelled")
-    resolved_in = window.mask(wishes["resolved_on"]) & (wishes["status"] != "cancelled")
+    raised = window.mask(wishes[Col.RAISED_ON]) & (wishes["status"] != "cancelled")
+    resolved_in = window.mask(wishes[Col.RESOLVED_ON]) & (wishes["status"] != "cancelled")
     return {
         "total": len(at),
         "resolved": int((at["state_at"] == "resolved").sum()),
@@ -162,9 +162,11 @@ def wish_summary(wishes: pd.DataFrame, period: Period) -> dict[str, Any]:
     now, before = _wish_counts(wishes, period), _wish_counts(wishes, period.previous())
     at = _as_of(wishes, period.end)
     end = pd.Timestamp(period.end)
-    done = at[(at["state_at"] == "resolved") & at["resolved_on"].notna() & at["raised_on"].notna()]
-    days = (done["resolved_on"] - done["raised_on"]).dt.days
-    due = deadline_end(at["due_on"], at.get("due_on_precision"))  # 2024年11月: to 30 Nov
+    done = at[
+        (at["state_at"] == "resolved") & at[Col.RESOLVED_ON].notna() & at[Col.RAISED_ON].notna()
+    ]
+    days = (done[Col.RESOLVED_ON] - done[Col.RAISED_ON]).dt.days
+    due = deadline_end(at[Col.DUE_ON], at.get(Col.DUE_ON_PRECISION))  # 2024年11月: to 30 Nov
     overdue = (at["state_at"] != "resolved") & (due < end).fillna(False)
     total = now["total"]
     return {
@@ -211,24 +213,24 @@ def wishes_by(
 
 def overdue_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     at = _as_of(wishes, period.end)
-    at = at.assign(due_on_precision=at.get("due_on_precision", "day"))  # day | month
-    due = deadline_end(at["due_on"], at["due_on_precision"])
+    at = at.assign(due_on_precision=at.get(Col.DUE_ON_PRECISION, "day"))  # day | month
+    due = deadline_end(at[Col.DUE_ON], at[Col.DUE_ON_PRECISION])
     mask = (at["state_at"] != "resolved") & (due < pd.Timestamp(period.end)).fillna(False)
     cols = [
-        "item_id",
+        Col.ITEM_ID,
         "title",
-        "department",
-        "leader",
-        "due_on",
-        "due_on_precision",
+        Col.DEPARTMENT,
+        Col.LEADER,
+        Col.DUE_ON,
+        Col.DUE_ON_PRECISION,
         "status",
         "unit",
-        "source_file",
-        "source_sheet",
-        "source_row",
+        Col.SOURCE_FILE,
+        Col.SOURCE_SHEET,
+        Col.SOURCE_ROW,
     ]
     cols = [c for c in cols if c in at.columns]
-    return at.loc[mask, cols].sort_values("due_on", ignore_index=True)
+    return at.loc[mask, cols].sort_values(Col.DUE_ON, ignore_index=True)
 
 
 def resolved_by_month(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -236,7 +238,9 @@ def resolved_by_month(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     ytd = period.year_to_date()
     months = pd.period_range(ytd.start, ytd.end, freq="M")
     live = wishes[wishes["status"] != "cancelled"]
-    done = live.loc[ytd.mask(live["resolved_on"]), "resolved_on"].dt.to_period("M").value_counts()
+    done = (
+        live.loc[ytd.mask(live[Col.RESOLVED_ON]), Col.RESOLVED_ON].dt.to_period("M").value_counts()
+    )
     return pd.DataFrame(
         {"month": [str(m) for m in months], "resolved": [int(done.get(m, 0)) for m in months]}
     )
@@ -251,9 +255,9 @@ def counted(frame: pd.DataFrame) -> pd.DataFrame:
     ``review_repeat`` is True for every row of a group flagged for review but the first read;
     the rows stay in the tables (and in the data-quality report) until the analyst decides.
     """
-    if "review_repeat" not in frame.columns:
+    if Col.REVIEW_REPEAT not in frame.columns:
         return frame
-    return frame[~frame["review_repeat"].eq(True)]
+    return frame[~frame[Col.REVIEW_REPEAT].eq(True)]
 
 
 def _amount(frame: pd.DataFrame) -> Quantity:
@@ -264,8 +268,8 @@ def _amount(frame: pd.DataFrame) -> Quantity:
     left out. With no yuan at all but such rows, the value is None (no yuan figure), never 0.
     """
     rows = counted(frame)
-    q = qsum(rows["amount_yuan"], rows["amount_qualifier"])
-    missing = int(rows["amount_yuan"].isna().sum())
+    q = qsum(rows[Col.AMOUNT_YUAN], rows[Col.AMOUNT_QUALIFIER])
+    missing = int(rows[Col.AMOUNT_YUAN].isna().sum())
     if not missing:
         return q
     if not q.rows:
@@ -282,7 +286,7 @@ def _split(
 
 
 def _amount_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    cols = [by, "amount_yuan", "amount_qualifier", "rows", "left_out"]
+    cols = [by, Col.AMOUNT_YUAN, Col.AMOUNT_QUALIFIER, "rows", "left_out"]
     frame = counted(frame)
     if frame.empty:
         return pd.DataFrame(columns=cols)
@@ -293,14 +297,14 @@ def _amount_by(frame: pd.DataFrame, by: str) -> pd.DataFrame:
         rows.append(
             {
                 by: key,
-                "amount_yuan": q.value,
-                "amount_qualifier": q.qualifier,
+                Col.AMOUNT_YUAN: q.value,
+                Col.AMOUNT_QUALIFIER: q.qualifier,
                 "rows": q.rows,
                 "left_out": q.left_out,
             }
         )
     return pd.DataFrame(rows, columns=cols).sort_values(
-        ["amount_yuan", by], ascending=[False, True], ignore_index=True
+        [Col.AMOUNT_YUAN, by], ascending=[False, True], ignore_index=True
     )
 
 
@@ -321,15 +325,15 @@ def foreign_amounts(donations: pd.DataFrame, window: Period) -> pd.DataFrame:
     Rows whose currency has a rate in shishi.toml have amount_yuan and are in the yuan sums.
     """
     rows = counted(in_window(donations, window))
-    cols = ["currency", "amount_original", "amount_qualifier", "rows"]
+    cols = ["currency", Col.AMOUNT_ORIGINAL, Col.AMOUNT_QUALIFIER, "rows"]
     if "currency" not in rows.columns:
         return pd.DataFrame(columns=cols)
     cur = rows["currency"].astype("string").str.strip().str.upper()
-    rows = rows[rows["amount_yuan"].isna() & cur.notna() & (cur != "") & (cur != "CNY")]
+    rows = rows[rows[Col.AMOUNT_YUAN].isna() & cur.notna() & (cur != "") & (cur != "CNY")]
     rows = rows.assign(currency=cur[rows.index])
     out = []
     for code, group in rows.groupby("currency", sort=True):
-        q = qsum(group["amount_original"], group["amount_qualifier"])
+        q = qsum(group[Col.AMOUNT_ORIGINAL], group[Col.AMOUNT_QUALIFIER])
         out.append([code, q.value, q.qualifier, len(group)])
     return pd.DataFrame(out, columns=cols)
 
@@ -341,17 +345,17 @@ def goods_in_kind(donations: pd.DataFrame, window: Period) -> pd.DataFrame:
     A row with neither a yuan figure, a foreign amount nor a quantity is counted under 未填写.
     """
     rows = counted(in_window(donations, window))
-    rows = rows[rows["amount_yuan"].isna()]
+    rows = rows[rows[Col.AMOUNT_YUAN].isna()]
     if "currency" in rows.columns:
         cur = rows["currency"].astype("string").str.strip().str.upper().fillna("")
         rows = rows[(cur == "") | (cur == "CNY")]
-    cols = ["item", "item_unit", "quantity", "quantity_known", "rows"]
+    cols = ["item", Col.ITEM_UNIT, "quantity", "quantity_known", "rows"]
     if rows.empty or "quantity" not in rows.columns:
         return pd.DataFrame(columns=cols)
     item = rows["item"].astype("string").str.strip()
-    name = item.where(item.notna() & (item != ""), rows["campaign"].astype("string"))
+    name = item.where(item.notna() & (item != ""), rows[Col.CAMPAIGN].astype("string"))
     name = name.fillna(UNFILLED)
-    unit = rows["item_unit"].astype("string").str.strip().fillna("")
+    unit = rows[Col.ITEM_UNIT].astype("string").str.strip().fillna("")
     rows = rows.assign(_item=name, _unit=unit)
     out = []
     for (key, unit_name), group in rows.groupby(["_item", "_unit"], sort=False):
@@ -365,14 +369,14 @@ def goods_in_kind(donations: pd.DataFrame, window: Period) -> pd.DataFrame:
 
 def purchases_by_buyer(purchases: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Purchases by buyer type, each with the regions it bought from (largest first)."""
-    table = purchases_by(purchases, period, "buyer_type")
+    table = purchases_by(purchases, period, Col.BUYER_TYPE)
     regions = [
         ", ".join(
-            purchases_by(purchases[purchases["buyer_type"] == t], period, "supplier_region")[
-                "supplier_region"
+            purchases_by(purchases[purchases[Col.BUYER_TYPE] == t], period, Col.SUPPLIER_REGION)[
+                Col.SUPPLIER_REGION
             ]
         )
-        for t in table["buyer_type"]
+        for t in table[Col.BUYER_TYPE]
     ]
     return table.assign(regions=regions)
 
@@ -390,7 +394,7 @@ _HAS_FIGURE = re.compile(
 
 def _people(rows: pd.DataFrame) -> Quantity:
     """人次: participants summed with their qualifiers (rows with no count left out)."""
-    return qsum(rows["participants"].astype("Float64"), rows["participants_qualifier"])
+    return qsum(rows[Col.PARTICIPANTS].astype("Float64"), rows[Col.PARTICIPANTS_QUALIFIER])
 
 
 def volunteering_by(
@@ -424,7 +428,7 @@ def outcome_highlights(vol: pd.DataFrame, period: Period, limit: int = 5) -> pd.
     """Activities whose 服务成果 states something countable (30余顶帐篷, 120个温暖包), newest first."""
     rows = in_window(vol, period)
     mask = rows["outcome"].astype("string").fillna("").str.contains(_HAS_FIGURE)
-    cols = [c for c in ("date", "organizer", "title", "outcome", "unit") if c in rows.columns]
+    cols = [c for c in ("date", Col.ORGANIZER, "title", "outcome", "unit") if c in rows.columns]
     return rows.loc[mask, cols].sort_values("date", ascending=False, ignore_index=True).head(limit)
 
 
@@ -449,7 +453,7 @@ TARGET_KEYS: tuple[str, ...] = tuple(k for k in HEADLINES if k != "purchases_uns
 
 def headline(tables: dict[str, pd.DataFrame], window: Period) -> dict[str, Quantity]:
     """The headline KPIs over one window (each a Quantity, so precision travels with it)."""
-    buyers = _split(tables["purchases"], window, "buyer_type", BUYER_TYPES)
+    buyers = _split(tables["purchases"], window, Col.BUYER_TYPE, BUYER_TYPES)
     vol = in_window(tables["volunteering"], window)
     return {
         "wishes_resolved": count(_wish_counts(tables["wishes"], window)["resolved_in_period"]),
@@ -467,7 +471,7 @@ def recorded(tables: dict[str, pd.DataFrame], table: str, window: Period) -> boo
     frame = tables[table]
     if table == "wishes":
         return bool(
-            window.mask(frame["raised_on"]).any() or window.mask(frame["resolved_on"]).any()
+            window.mask(frame[Col.RAISED_ON]).any() or window.mask(frame[Col.RESOLVED_ON]).any()
         )
     return bool(window.mask(frame["date"]).any())
 
@@ -519,11 +523,11 @@ def quarterly_trend(tables: dict[str, pd.DataFrame], quarters: list[Period]) -> 
 
 def completed_items(wishes: pd.DataFrame, period: Period) -> pd.DataFrame:
     """The wish items resolved in the period, by name, in the order they were resolved."""
-    done = wishes[(wishes["status"] != "cancelled") & period.mask(wishes["resolved_on"])]
-    cols = ["item_id", "title", "category", "department", "resolved_on", "cost_yuan"]
+    done = wishes[(wishes["status"] != "cancelled") & period.mask(wishes[Col.RESOLVED_ON])]
+    cols = [Col.ITEM_ID, "title", "category", Col.DEPARTMENT, Col.RESOLVED_ON, Col.COST_YUAN]
     cols += ["unit"] if "unit" in done.columns else []
-    qual = "cost_qualifier" if "cost_qualifier" in done.columns else None
-    out = done.sort_values(["resolved_on", "item_id"], ignore_index=True)
+    qual = Col.COST_QUALIFIER if Col.COST_QUALIFIER in done.columns else None
+    out = done.sort_values([Col.RESOLVED_ON, Col.ITEM_ID], ignore_index=True)
     frame = out[cols].copy()
-    frame["cost_qualifier"] = out[qual] if qual else "exact"
+    frame[Col.COST_QUALIFIER] = out[qual] if qual else "exact"
     return frame

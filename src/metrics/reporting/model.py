@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from metrics import contract
+from metrics.contract import Col
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.analyst import AnalystText
@@ -394,7 +395,7 @@ def _sentences(
         narrative.donation_sentence(
             now["donations_yuan"],
             ytd["donations_yuan"],
-            kpi.donations_by(tables["donations"], period, "campaign"),
+            kpi.donations_by(tables["donations"], period, Col.CAMPAIGN),
             period,
             this,
             review=kpi.review_counts(tables["donations"], period),
@@ -475,7 +476,7 @@ def _reported(tables: dict[str, pd.DataFrame], table: str, window: Period) -> bo
     standing list: once it holds an item raised by the window's end, its 0 resolved is a real 0;
     a dated ledger with no row in the window was not sent."""
     if table == "wishes":
-        raised = tables[table]["raised_on"]
+        raised = tables[table][Col.RAISED_ON]
         return bool((raised <= pd.Timestamp(window.end)).any())
     return kpi.recorded(tables, table, window)
 
@@ -704,12 +705,12 @@ def _completed(
         rank = {u: i for i, u in enumerate(units)}
         done = (
             done.assign(_rank=done["unit"].map(rank).fillna(len(rank)))
-            .sort_values(["_rank", "resolved_on", "item_id"], kind="stable")
+            .sort_values(["_rank", Col.RESOLVED_ON, Col.ITEM_ID], kind="stable")
             .drop(columns="_rank")
             .reset_index(drop=True)
         )
     headers = ["序号", "实事项目", "类别", "责任部门", "办结时间", "投入资金"]
-    costs = format_amounts(done["cost_yuan"], done["cost_qualifier"], missing="未填写")
+    costs = format_amounts(done[Col.COST_YUAN], done[Col.COST_QUALIFIER], missing="未填写")
     rows = [
         [
             str(i + 1),
@@ -726,9 +727,9 @@ def _completed(
             "序号": range(1, len(done) + 1),
             "实事项目": done["title"],
             "类别": done["category"],
-            "责任部门": done["department"],
-            "办结时间": done["resolved_on"],
-            "投入资金（元）": done["cost_yuan"],
+            "责任部门": done[Col.DEPARTMENT],
+            "办结时间": done[Col.RESOLVED_ON],
+            "投入资金（元）": done[Col.COST_YUAN],
         }
     )
     # each item is named once, in the table; an empty period is said once, by the table

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from metrics.cleaning.parsing import combine_qualifiers
+from metrics.contract import Col
 from metrics.periods import Period
 from metrics.reporting.kpi import UNFILLED, Compared, Quantity
 from metrics.reporting.text import currency_name, format_amount, format_count, format_percent
@@ -88,15 +89,15 @@ def donation_sentence(
         if (
             top is not None
             and len(top) > 1
-            and pd.notna(top.iloc[0]["amount_yuan"])
-            and top.iloc[0]["campaign"] != UNFILLED  # not 其中“未填写”1.4亿余元
+            and pd.notna(top.iloc[0][Col.AMOUNT_YUAN])
+            and top.iloc[0][Col.CAMPAIGN] != UNFILLED  # not 其中“未填写”1.4亿余元
         ):
             first = top.iloc[0]
-            figure = format_amount(first["amount_yuan"], first["amount_qualifier"])
+            figure = format_amount(first[Col.AMOUNT_YUAN], first[Col.AMOUNT_QUALIFIER])
             text += (
-                f"；按项目以“{first['campaign']}”最多，为{figure}"
+                f"；按项目以“{first[Col.CAMPAIGN]}”最多，为{figure}"
                 if note
-                else f"，其中“{first['campaign']}”{figure}"
+                else f"，其中“{first[Col.CAMPAIGN]}”{figure}"
             )
     if apart:
         text += f"；{apart}"

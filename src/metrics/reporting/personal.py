@@ -26,16 +26,17 @@ from typing import Any
 import pandas as pd
 
 from metrics import contract
+from metrics.contract import Col
 
 #: Processed columns that hold the ledger's own reference numbers, never a person's, and
 #: their Chinese headers (as the Excel detail sheets show them).
 REFERENCE_COLUMNS = frozenset(
-    {"ref", "item_id"}
+    {"ref", Col.ITEM_ID}
     | {
         c.label
         for t in contract.TABLES
         for c in contract.columns(t)
-        if c.name in {"ref", "item_id"}
+        if c.name in {"ref", Col.ITEM_ID}
     }
 )
 
@@ -80,7 +81,7 @@ def where_found(
     """
     found: dict[tuple[str, str], None] = {}
     for table, frame in tables.items():
-        if "source_file" not in frame.columns:
+        if Col.SOURCE_FILE not in frame.columns:
             continue
         names = (labels or {}).get(table, {})
         for col in frame.columns:
@@ -89,7 +90,7 @@ def where_found(
             ):
                 continue
             hits = frame[col].map(holds_identifier)
-            for file in frame.loc[hits.fillna(False).astype(bool), "source_file"].unique():
+            for file in frame.loc[hits.fillna(False).astype(bool), Col.SOURCE_FILE].unique():
                 found[(str(file), names.get(col, col))] = None
     return sorted(found, key=lambda fc: (fc[0], fc[1]))
 

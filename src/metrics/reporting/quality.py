@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.contract import COUNT_KEYS, STATUS_LABELS, TABLE_LABELS, Reason
+from metrics.contract import COUNT_KEYS, STATUS_LABELS, TABLE_LABELS, Col, Reason
 from metrics.reporting.safe_text import escape_html
 
 TABLE_CN: dict[str | None, str] = {None: "—"} | dict(TABLE_LABELS.items())
@@ -113,12 +113,12 @@ def rejects_by_reason(rejects: pd.DataFrame) -> pd.DataFrame:
     if rejects.empty:
         return pd.DataFrame(columns=["reason", "cells", "rows"])
     grouped = rejects.assign(
-        reason=rejects["reason_code"].map(reason_group),
-        where=rejects["source_file"].astype(str)
+        reason=rejects[Col.REASON_CODE].map(reason_group),
+        where=rejects[Col.SOURCE_FILE].astype(str)
         + "|"
-        + rejects["source_sheet"].astype(str)
+        + rejects[Col.SOURCE_SHEET].astype(str)
         + "|"
-        + rejects["source_row"].astype(str),
+        + rejects[Col.SOURCE_ROW].astype(str),
     )
     out = grouped.groupby("reason").agg(cells=("reason", "size"), rows=("where", "nunique"))
     return out.reset_index().sort_values(
@@ -137,7 +137,7 @@ def locations(frame: pd.DataFrame) -> list[str]:
     return [
         f"{f}［{s}］第{r}行"
         for f, s, r in zip(
-            frame["source_file"], frame["source_sheet"], frame["source_row"], strict=True
+            frame[Col.SOURCE_FILE], frame[Col.SOURCE_SHEET], frame[Col.SOURCE_ROW], strict=True
         )
     ]
 
@@ -158,12 +158,12 @@ def rejects_grouped(
     cols = ["file", "sheet", "column", "reason", "cells", "rows", "examples"]
     if rejects.empty:
         return pd.DataFrame(columns=cols)
-    codes = rejects["reason_code"] if "reason_code" in rejects.columns else rejects["reason"]
+    codes = rejects[Col.REASON_CODE] if Col.REASON_CODE in rejects.columns else rejects["reason"]
     frame = rejects.assign(
         kind=codes.map(reason_group),
-        row_no=pd.to_numeric(rejects["source_row"], errors="coerce"),
+        row_no=pd.to_numeric(rejects[Col.SOURCE_ROW], errors="coerce"),
     )
-    keys = ["source_file", "source_sheet", "column", "kind"]
+    keys = [Col.SOURCE_FILE, Col.SOURCE_SHEET, "column", "kind"]
     out = []
     for (file, sheet, column, kind), group in frame.groupby(keys, sort=False, dropna=False):
         first = group.sort_values("row_no").head(examples)
@@ -179,7 +179,7 @@ def rejects_grouped(
                 "column": column,
                 "reason": reason if len(group) == 1 else kind,
                 "cells": len(group),
-                "rows": group["source_row"].nunique(),
+                "rows": group[Col.SOURCE_ROW].nunique(),
                 "examples": shown + ("…" if len(group) > examples else ""),
             }
         )
@@ -237,9 +237,9 @@ def review_items(manifest: dict[str, Any], warnings: pd.DataFrame) -> pd.DataFra
     if not warnings.empty and "rule" in warnings.columns:
         hits = warnings[warnings["rule"].isin(REVIEW_RULES)]
         for f, s, r, m in zip(
-            hits["source_file"],
-            hits["source_sheet"],
-            hits["source_row"],
+            hits[Col.SOURCE_FILE],
+            hits[Col.SOURCE_SHEET],
+            hits[Col.SOURCE_ROW],
             hits["message"],
             strict=True,
         ):
@@ -374,8 +374,8 @@ def duplicate_trace(duplicates: pd.DataFrame, limit: int = TRACE_ROWS) -> tuple[
     if duplicates.empty:
         return pd.DataFrame(columns=columns), 0
     shown = duplicates.head(limit)
-    original = shown[["same_as_file", "same_as_sheet", "same_as_row"]].set_axis(
-        ["source_file", "source_sheet", "source_row"], axis=1
+    original = shown[[Col.SAME_AS_FILE, Col.SAME_AS_SHEET, Col.SAME_AS_ROW]].set_axis(
+        [Col.SOURCE_FILE, Col.SOURCE_SHEET, Col.SOURCE_ROW], axis=1
     )
     frame = pd.DataFrame({"where": locations(shown), "same_as": locations(original)})
     return frame, len(duplicates)
@@ -386,14 +386,14 @@ def near_duplicate_rows(near: pd.DataFrame) -> pd.DataFrame:
     columns = ["group", "where", "date", "who", "amount", "counted"]
     if near.empty:
         return pd.DataFrame(columns=columns)
-    repeat = near["review_repeat"].astype(str).str.lower().isin(["true", "1"])
+    repeat = near[Col.REVIEW_REPEAT].astype(str).str.lower().isin(["true", "1"])
     return pd.DataFrame(
         {
-            "group": near["review_group"].astype(str),
+            "group": near[Col.REVIEW_GROUP].astype(str),
             "where": locations(near),
             "date": near["date"].astype(str).str.slice(0, 10),
             "who": near["who"].astype(str),
-            "amount": near["amount_yuan"].astype(str),
+            "amount": near[Col.AMOUNT_YUAN].astype(str),
             "counted": repeat.map({True: "不计入（待核实）", False: "计入"}),
         }
     )[columns]
@@ -437,7 +437,7 @@ def quiet_ledgers(
 
 #: The date column that places a row of each ledger in a period.
 DATE_COLUMN = {
-    "wishes": "raised_on",
+    "wishes": Col.RAISED_ON,
     "donations": "date",
     "purchases": "date",
     "volunteering": "date",
@@ -467,7 +467,9 @@ def _sheet_dates(tables: dict[str, pd.DataFrame], table: str, file: str, sheet: 
     column = DATE_COLUMN.get(table, "date")
     if frame is None or frame.empty or column not in frame.columns:
         return pd.Series([], dtype="datetime64[ns]")
-    mine = (frame["source_file"].astype(str) == file) & (frame["source_sheet"].astype(str) == sheet)
+    mine = (frame[Col.SOURCE_FILE].astype(str) == file) & (
+        frame[Col.SOURCE_SHEET].astype(str) == sheet
+    )
     return frame.loc[mine, column]
 
 
@@ -504,16 +506,16 @@ def rejected_figures(
         return pd.DataFrame(columns=columns)
     rows = []
     copies = repeat_sheets(manifest or {})
-    frame = rejects.assign(row_no=pd.to_numeric(rejects["source_row"], errors="coerce"))
+    frame = rejects.assign(row_no=pd.to_numeric(rejects[Col.SOURCE_ROW], errors="coerce"))
     for (table, file, sheet), cells in frame.groupby(
-        ["table", "source_file", "source_sheet"], sort=False, dropna=False
+        ["table", Col.SOURCE_FILE, Col.SOURCE_SHEET], sort=False, dropna=False
     ):
         if (str(file), str(sheet)) in copies:
             continue
         window = figure_changed(_sheet_dates(tables, str(table), str(file), str(sheet)), period)
         if window is None:
             continue
-        by_row = list(cells.sort_values("row_no").groupby("source_row", sort=False))
+        by_row = list(cells.sort_values("row_no").groupby(Col.SOURCE_ROW, sort=False))
         shown = "；".join(f"第{r}行 {_refused(c)}" for r, c in by_row[:examples])
         many = f"共 {len(by_row)} 行无法识别，如" if len(by_row) > 1 else ""
         tail = "等" if len(by_row) > examples else ""
@@ -593,11 +595,11 @@ def duplicate_pairs(duplicates: pd.DataFrame) -> pd.DataFrame:
     columns = ["where", "same_as", "rows"]
     if duplicates.empty:
         return pd.DataFrame(columns=columns)
-    keys = ["source_file", "source_sheet", "same_as_file", "same_as_sheet"]
+    keys = [Col.SOURCE_FILE, Col.SOURCE_SHEET, Col.SAME_AS_FILE, Col.SAME_AS_SHEET]
     out = [
         {
-            "where": f"{f}［{s}］{_rows_span(g['source_row'])}",
-            "same_as": f"{sf}［{ss}］{_rows_span(g['same_as_row'])}",
+            "where": f"{f}［{s}］{_rows_span(g[Col.SOURCE_ROW])}",
+            "same_as": f"{sf}［{ss}］{_rows_span(g[Col.SAME_AS_ROW])}",
             "rows": len(g),
         }
         for (f, s, sf, ss), g in duplicates.astype({k: str for k in keys}).groupby(keys, sort=False)
@@ -614,15 +616,15 @@ def near_duplicate_pairs(near: pd.DataFrame) -> pd.DataFrame:
     if near.empty:
         return pd.DataFrame(columns=columns)
     frame = near.assign(
-        at=near["source_file"].astype(str) + "［" + near["source_sheet"].astype(str) + "］",
-        repeat=near["review_repeat"].astype(str).str.lower().isin(["true", "1"]),
-        yuan=pd.to_numeric(near["amount_yuan"], errors="coerce").fillna(0.0),
+        at=near[Col.SOURCE_FILE].astype(str) + "［" + near[Col.SOURCE_SHEET].astype(str) + "］",
+        repeat=near[Col.REVIEW_REPEAT].astype(str).str.lower().isin(["true", "1"]),
+        yuan=pd.to_numeric(near[Col.AMOUNT_YUAN], errors="coerce").fillna(0.0),
     )
-    spans = frame.groupby("review_group")["at"].agg(lambda s: " 与 ".join(sorted(set(s))))
-    frame = frame.assign(sheets=frame["review_group"].map(spans))
+    spans = frame.groupby(Col.REVIEW_GROUP)["at"].agg(lambda s: " 与 ".join(sorted(set(s))))
+    frame = frame.assign(sheets=frame[Col.REVIEW_GROUP].map(spans))
     out = frame.groupby("sheets", sort=False).agg(
-        groups=("review_group", "nunique"),
-        rows=("review_group", "size"),
+        groups=(Col.REVIEW_GROUP, "nunique"),
+        rows=(Col.REVIEW_GROUP, "size"),
         repeat_yuan=("yuan", lambda y: float(y[frame.loc[y.index, "repeat"]].sum())),
     )
     return out.reset_index().sort_values("rows", ascending=False, kind="stable", ignore_index=True)[
@@ -639,8 +641,8 @@ def rows_in_period(tables: dict[str, pd.DataFrame], period: Any) -> pd.DataFrame
         if frame is None:
             continue
         inside = period.mask(frame[column]) if column in frame.columns else None
-        if table == "wishes" and "resolved_on" in frame.columns and inside is not None:
-            inside = inside | period.mask(frame["resolved_on"])
+        if table == "wishes" and Col.RESOLVED_ON in frame.columns and inside is not None:
+            inside = inside | period.mask(frame[Col.RESOLVED_ON])
         rows.append(
             {
                 "table": TABLE_CN.get(table, table),

@@ -17,7 +17,7 @@ from IPython.display import HTML
 
 from metrics import __version__
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
-from metrics.contract import COUNT_LABELS, SKIPPED_LABEL, TABLES
+from metrics.contract import COUNT_LABELS, SKIPPED_LABEL, TABLES, Col
 from metrics.errors import ShishiError
 from metrics.files import load_manifest, load_processed, load_side_table
 from metrics.paths import data_dirs
@@ -621,11 +621,11 @@ def closing_sections(q: QualityReport) -> HTML:
             shown,
             {
                 "message": "提醒",
-                "source_file": "文件",
-                "source_sheet": "工作表",
-                "source_row": "Excel行",
+                Col.SOURCE_FILE: "文件",
+                Col.SOURCE_SHEET: "工作表",
+                Col.SOURCE_ROW: "Excel行",
             },
-            numeric=["source_row"],
+            numeric=[Col.SOURCE_ROW],
             small=True,
             empty="没有其他提醒。" if on_first else "没有提醒。",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics import contract
+from metrics.contract import Col
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.parts import (
@@ -116,8 +117,8 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> l
         for r in _rows(overdue)
     ]
     o_data = pd.DataFrame(o_rows, columns=o_headers).assign(
-        计划完成时限=list(overdue["due_on"]),
-        计划完成时限精度=list(overdue.get("due_on_precision", pd.Series("day", overdue.index))),
+        计划完成时限=list(overdue[Col.DUE_ON]),
+        计划完成时限精度=list(overdue.get(Col.DUE_ON_PRECISION, pd.Series("day", overdue.index))),
     )
     if group:  # a group's list: each item with its unit
         o_headers.insert(1, "单位")
@@ -147,15 +148,15 @@ def _wish_blocks(wishes: pd.DataFrame, period: Period, group: bool = False) -> l
 def _amount_rows(frame: pd.DataFrame, by: str) -> tuple[list[list[str]], pd.DataFrame]:
     """Worded rows and typed data; 笔数 counts every gift, those without yuan included."""
     count = frame["rows"] + frame.get("left_out", 0)
-    amounts = format_amounts(frame["amount_yuan"], frame["amount_qualifier"], missing=NO_YUAN)
+    amounts = format_amounts(frame[Col.AMOUNT_YUAN], frame[Col.AMOUNT_QUALIFIER], missing=NO_YUAN)
     rows = [
         [str(r[by]), a, str(n)]
         for (_, r), a, n in zip(frame.iterrows(), amounts, count, strict=True)
     ]
     data = pd.DataFrame(
         {
-            "金额（元）": frame["amount_yuan"],
-            "精度": frame["amount_qualifier"].map(contract.QUALIFIER_LABELS),
+            "金额（元）": frame[Col.AMOUNT_YUAN],
+            "精度": frame[Col.AMOUNT_QUALIFIER].map(contract.QUALIFIER_LABELS),
             "笔数": count,
         }
     )
@@ -189,9 +190,9 @@ def _donation_lead(donations: pd.DataFrame, period: Period, ytd: Period) -> list
 
 
 def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
-    by = kpi.donations_by(donations, ytd, "campaign")
-    rows, data = _amount_rows(by, "campaign")
-    data.insert(0, "项目/用途", by["campaign"])
+    by = kpi.donations_by(donations, ytd, Col.CAMPAIGN)
+    rows, data = _amount_rows(by, Col.CAMPAIGN)
+    data.insert(0, "项目/用途", by[Col.CAMPAIGN])
     blocks: list[Table | Chart] = [
         Table(
             f"{ytd.label_cn}捐款捐物（按项目）",
@@ -218,8 +219,8 @@ def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart
                     {
                         "币种": names,
                         "币种代码": foreign["currency"],
-                        "原币金额": foreign["amount_original"],
-                        "精度": foreign["amount_qualifier"].map(contract.QUALIFIER_LABELS),
+                        "原币金额": foreign[Col.AMOUNT_ORIGINAL],
+                        "精度": foreign[Col.AMOUNT_QUALIFIER].map(contract.QUALIFIER_LABELS),
                         "笔数": foreign["rows"],
                     }
                 ),
@@ -248,7 +249,7 @@ def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart
                     {
                         "物资": goods["item"],
                         "数量": goods["quantity"],
-                        "计量单位": goods["item_unit"],
+                        "计量单位": goods[Col.ITEM_UNIT],
                         "笔数": goods["rows"],
                     }
                 ),
@@ -260,7 +261,7 @@ def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart
 
 def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
     by = kpi.purchases_by_buyer(purchases, ytd)
-    amounts = format_amounts(by["amount_yuan"], by["amount_qualifier"])
+    amounts = format_amounts(by[Col.AMOUNT_YUAN], by[Col.AMOUNT_QUALIFIER])
     rows = [
         [
             BUYER_CN.get(r.buyer_type, str(r.buyer_type)),
@@ -270,10 +271,10 @@ def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart
         ]
         for r, a in zip(_rows(by), amounts, strict=True)
     ]
-    _shown, data = _amount_rows(by, "buyer_type")
-    data.insert(0, "采购主体", by["buyer_type"].map(BUYER_CN))
+    _shown, data = _amount_rows(by, Col.BUYER_TYPE)
+    data.insert(0, "采购主体", by[Col.BUYER_TYPE].map(BUYER_CN))
     data["供应地区"] = by["regions"].astype("string").str.replace(", ", "、")
-    products = kpi.purchases_by(purchases, ytd, "product")
+    products = kpi.purchases_by(purchases, ytd, Col.PRODUCT)
     chart = Chart(
         "purchases_by_product",
         f"{ytd.label_cn}消费帮扶采购（按产品）",
@@ -281,9 +282,9 @@ def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart
         [
             Series(
                 "",
-                products["product"].astype(str).tolist(),
-                products["amount_yuan"].astype(float).tolist(),
-                format_amounts(products["amount_yuan"], products["amount_qualifier"]),
+                products[Col.PRODUCT].astype(str).tolist(),
+                products[Col.AMOUNT_YUAN].astype(float).tolist(),
+                format_amounts(products[Col.AMOUNT_YUAN], products[Col.AMOUNT_QUALIFIER]),
             )
         ],
     )
@@ -303,10 +304,10 @@ def _purchase_blocks(purchases: pd.DataFrame, ytd: Period) -> list[Table | Chart
 def _volunteer_blocks(vol: pd.DataFrame, ytd: Period, group: bool = False) -> list[Table | Chart]:
     """Activities per branch and the outcomes worth quoting; in a group's report a branch is
     its unit's own (two units' 卷包车间党支部 are two bars), and the most active are shown."""
-    by = kpi.volunteering_by(vol, ytd, "organizer", per_unit=group)
+    by = kpi.volunteering_by(vol, ytd, Col.ORGANIZER, per_unit=group)
     title = f"{ytd.label_cn}各党支部志愿服务活动"
     if group:
-        names = [branch_name(u, o) for u, o in zip(by["unit"], by["organizer"], strict=True)]
+        names = [branch_name(u, o) for u, o in zip(by["unit"], by[Col.ORGANIZER], strict=True)]
         by = by.assign(organizer=names)
         if len(by) > BRANCHES_SHOWN:
             title += f"（活动最多的{BRANCHES_SHOWN}个，共{len(by)}个）"
@@ -318,7 +319,7 @@ def _volunteer_blocks(vol: pd.DataFrame, ytd: Period, group: bool = False) -> li
         [
             Series(
                 "",
-                by["organizer"].astype(str).tolist(),
+                by[Col.ORGANIZER].astype(str).tolist(),
                 by["activities"].astype(float).tolist(),
                 [
                     f"{a}次 · {p}"
@@ -335,7 +336,7 @@ def _volunteer_blocks(vol: pd.DataFrame, ytd: Period, group: bool = False) -> li
     if group:  # the organizer named with its unit
         best = best.assign(
             organizer=[
-                branch_name(u, o) for u, o in zip(best["unit"], best["organizer"], strict=True)
+                branch_name(u, o) for u, o in zip(best["unit"], best[Col.ORGANIZER], strict=True)
             ]
         )
     headers = ["日期", "组织单位", "活动", "服务成果"]
@@ -345,7 +346,7 @@ def _volunteer_blocks(vol: pd.DataFrame, ytd: Period, group: bool = False) -> li
     data = pd.DataFrame(
         {
             "日期": best["date"],
-            "组织单位": best["organizer"],
+            "组织单位": best[Col.ORGANIZER],
             "活动": best["title"],
             "服务成果": best["outcome"],
         }
