@@ -22,7 +22,7 @@ DESIGN = ROOT / "docs" / "design.md"
 #: `in::` and `out::` as the document defines them.
 TEST_FILES = {"in": "test_hostile_inputs.py", "out": "test_hostile_outputs.py"}
 #: A cited name ending in one of these is a file name, not a module attribute.
-FILE_SUFFIXES = ("json", "csv", "toml", "md", "html", "j2", "pdf", "xlsx", "docx", "ipynb")
+FILE_SUFFIXES = ("json", "csv", "toml", "md", "html", "j2", "css", "pdf", "xlsx", "docx", "ipynb")
 
 DOTTED = re.compile(r"^[A-Za-z_][\w/]*(?:\.[A-Za-z_]\w*)+$")
 TEST_REF = re.compile(r"^([\w.]+)::(test_\w+)$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics import contract
-from metrics.contract import Col
+from metrics.contract import TABLE_LABELS, Col
 from metrics.periods import Period
 from metrics.reporting import kpi
 from metrics.reporting.parts import (
@@ -37,7 +37,7 @@ from metrics.reporting.text import (
 )
 
 #: What an area's ledger is called when none was sent for the year so far (未报送).
-UNSENT_WHAT = {"donations": "捐款捐物", "purchases": "消费帮扶采购", "volunteering": "志愿服务"}
+UNSENT_WHAT = {t: TABLE_LABELS[t] for t in ("donations", "purchases", "volunteering")}
 
 
 def _sections(
@@ -60,19 +60,19 @@ def _sections(
         ),
         Section(
             "donations",
-            numbered["捐款捐物"],
+            numbered[TABLE_LABELS["donations"]],
             lead=_donation_lead(tables["donations"], period, ytd),
             blocks=_donation_blocks(tables["donations"], ytd),
         ),
         Section(
             "purchases",
             numbered["消费帮扶"],
-            lead=_review_lead(tables["purchases"], ytd, "消费帮扶采购"),
+            lead=_review_lead(tables["purchases"], ytd, TABLE_LABELS["purchases"]),
             blocks=_purchase_blocks(tables["purchases"], ytd),
         ),
         Section(
             "volunteering",
-            numbered["志愿服务"],
+            numbered[TABLE_LABELS["volunteering"]],
             blocks=_volunteer_blocks(tables["volunteering"], ytd, group),
         ),
     ]
@@ -186,7 +186,7 @@ def _donation_lead(donations: pd.DataFrame, period: Period, ytd: Period) -> list
     period is the year so far). Foreign currency and goods are the tables below, not a line."""
     if (period.start, period.end) == (ytd.start, ytd.end):
         return []
-    return _review_lead(donations, ytd, "捐款捐物")
+    return _review_lead(donations, ytd, TABLE_LABELS["donations"])
 
 
 def _donation_blocks(donations: pd.DataFrame, ytd: Period) -> list[Table | Chart]:
