@@ -286,3 +286,21 @@ def test_a_unit_without_a_name_blocks_with_the_line_to_add(tmp_path: Path) -> No
 def test_the_sample_names_its_unit() -> None:
     outcome = run_clean(SAMPLE)
     assert gate.unnamed_unit(outcome.manifest, Scope.whole()) == []
+
+
+def test_a_blocker_on_the_terminal_keeps_its_lines_but_not_a_file_names_line_break() -> None:
+    """The sanitiser ran over the whole blocker: its shishi.toml lines came out as one line
+    with \\n in it, which an analyst cannot paste."""
+    from metrics.reporting.safe_text import escape_controls
+    from metrics.running.gate import Blocker
+
+    b = Blocker(
+        kind="unnamed_unit",
+        message="没有写明本单位的名称",
+        hint="在 shishi.toml 中写上",
+        toml='[unit]\nname = "某某单位"',
+        file="捐款\n\x1b[31m2024.csv",
+    )
+    shown = b.line(escape_controls)
+    assert '\n      [unit]\n      name = "某某单位"' in shown
+    assert "捐款\\n\\x1b[31m2024.csv" in shown and "\x1b" not in shown

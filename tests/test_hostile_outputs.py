@@ -42,6 +42,8 @@ def raw_with_one_donation(tmp_path: Path, donor: str = "张三") -> Path:
     raw = tmp_path / "raw"
     raw.mkdir(exist_ok=True)
     (raw / "捐款2024.csv").write_text(HEADER + f"2024-10-01,{donor},100\n", encoding="utf-8")
+    if not (raw / "shishi.toml").exists():  # a report needs the unit's name (else exit 5)
+        (raw / "shishi.toml").write_text('[unit]\nname = "青江卷烟厂"\n', encoding="utf-8")
     return raw
 
 
@@ -646,9 +648,10 @@ def test_pdf_html_and_chart_labels_take_the_same_sanitiser() -> None:
 def test_a_report_on_a_file_named_with_a_newline_and_an_escape(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`shishi report` on a file whose name holds "\\n" and "\\x1b[31m", for a unit whose name
-    holds a bidi override: exit 0, every output made, the terminal escaped (before: the
-    leadership notebook failed with IllegalCharacterError, exit 6, the ESC printed raw)."""
+    """`shishi report` on a file whose name holds "\\n" and "\\x1b[31m": exit 0, every output
+    made, the terminal escaped (before: the leadership notebook failed with
+    IllegalCharacterError, exit 6, the ESC printed raw). A unit name holding a bidi override is
+    refused where it is set (in::test_a_unit_name_must_be_printable)."""
     from openpyxl import load_workbook
 
     raw = tmp_path / "raw"
@@ -656,7 +659,7 @@ def test_a_report_on_a_file_named_with_a_newline_and_an_escape(
     (raw / EVIL_FILE).write_text(  # a column not read: its line names the file
         "日期,捐赠方,金额,身份证号\n2024-10-01,张三,100,110101199003071234\n", encoding="utf-8"
     )
-    (raw / "shishi.toml").write_text('[unit]\nname = "青江\u202e卷烟厂"\n', encoding="utf-8")
+    (raw / "shishi.toml").write_text('[unit]\nname = "青江卷烟厂"\n', encoding="utf-8")
     reports = tmp_path / "r"
     code = main(["report", "--period", "2024Q4", "--raw", str(raw), "--out", str(tmp_path / "p"),
                  "--reports", str(reports)])  # fmt: skip

@@ -187,7 +187,9 @@ def test_a_year_with_nothing_to_compare_has_no_table_of_its_own_figures() -> Non
     assert (
         r.comparison.rows == [] and r.comparison.empty == "上年没有台账数据，不列主要指标对比表。"
     )
-    assert r.comparison.data is not None and list(r.comparison.data.columns) == ["指标", "全年"]
+    # the Excel sheet keeps the year's figures, as numbers with their precision
+    assert r.comparison.data is not None
+    assert list(r.comparison.data.columns) == ["指标", "计量单位", "全年", "全年精度"]
     assert "对比" not in r.precision_note  # said once, where the table would be
 
 

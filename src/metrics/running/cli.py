@@ -520,7 +520,7 @@ def report_summary(result: Any) -> int:
             for b in found:
                 if (title, b.line()) not in shown:
                     shown.add((title, b.line()))
-                    print(f"  {len(shown)}. {esc(b.line())}", file=sys.stderr)
+                    print(f"  {len(shown)}. {b.line(esc)}", file=sys.stderr)
         sys.stderr.flush()
         drafted = result.draft and any(j.name == LEADERSHIP for j in result.made + result.skipped)
         made = "已生成标注“草稿 · 数据不完整”的领导报告" if drafted else "未生成领导报告"

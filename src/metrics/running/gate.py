@@ -11,6 +11,7 @@ with the exact lines to paste into shishi.toml.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -51,14 +52,15 @@ class Blocker:
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
-    def line(self) -> str:
-        """The blocker as printed on the terminal."""
-        where = self.file + (f"［{self.sheet}］" if self.sheet else "")
-        text = f"{where}：{self.message}" if where else self.message
-        text += f"\n    处理办法：{self.hint}"
+    def line(self, clean: Callable[[str], str] = str) -> str:
+        """The blocker as printed on the terminal; ``clean`` (the terminal's sanitiser) is
+        applied to each part, so a file name cannot break a line but the layout's lines stay."""
+        where = clean(self.file) + (f"［{clean(self.sheet)}］" if self.sheet else "")
+        text = f"{where}：{clean(self.message)}" if where else clean(self.message)
+        text += f"\n    处理办法：{clean(self.hint)}"
         if self.toml:
             text += "\n    在 shishi.toml 中加入：\n" + "\n".join(
-                f"      {line}" for line in self.toml.splitlines()
+                f"      {clean(line)}" for line in self.toml.splitlines()
             )
         return text
 
