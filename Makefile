@@ -125,11 +125,16 @@ format: setup ## 自动排版代码（ruff）
 	$(BIN)/ruff format src tests benchmarks scripts notebooks
 	$(BIN)/ruff check --fix src tests benchmarks scripts notebooks
 
-screenshots: ## 用示例报告重新生成 docs/ 里的截图（README 用）
+screenshots: ## 用示例报告重新生成 docs/ 里的截图（README 用）和各期报告的全部页面（docs/pages/）
 	$(MAKE) report PERIOD=2024Q4
+	$(MAKE) report PERIOD=2024
+	-$(MAKE) report PERIOD=2025Q1 DRAFT=1  # 一季度台账未收齐：草稿（退出码 5 是预期的）
 	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary
 	pdftoppm -png -r 60 -f 2 -l 2 -singlefile reports/2024Q4/quarterly_summary.pdf docs/quarterly_summary_p2
 	pdftoppm -png -r 60 -f 1 -l 1 -singlefile reports/2024Q4/data_quality.pdf docs/data_quality
+	for p in 2024Q4 2024 2025Q1; do \
+	  $(BIN)/python scripts/contact_sheet.py --dpi 36 reports/$$p/quarterly_summary.pdf docs/pages/简报_$$p.png; done
+	$(BIN)/python scripts/contact_sheet.py --dpi 36 reports/2024Q4/data_quality.pdf docs/pages/数据质量报告_2024Q4.png
 
 lock: setup ## 按当前 .venv 中的版本重写 requirements.lock（维护人员用；先 make test 通过再提交）
 	{ echo "# Versions the tests passed with; written by make lock / make upgrade. pip install -c requirements.lock"; \
