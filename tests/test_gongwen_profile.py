@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from conftest import PAGE_PROFILE
+from conftest import PAGE_PROFILE, report_args
 from metrics.paths import TEMPLATES_DIR
 from metrics.reporting import fonts, present
 from metrics.reporting.model import Table
@@ -63,19 +63,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
     work = tmp_path_factory.mktemp("gongwen")
     said = io.StringIO()
     with contextlib.redirect_stdout(said):
-        code = main(
-            [
-                "report",
-                "--period",
-                "2024Q4",
-                "--raw",
-                str(SAMPLE),
-                "--out",
-                str(work / "p"),
-                "--reports",
-                str(work / "r"),
-            ]
-        )
+        code = main(report_args(work, SAMPLE))
     assert code == 0, said.getvalue()
     pdf = work / "r" / "2024Q4" / "quarterly_summary.pdf"
     measured = page_profile.profile(pdf)

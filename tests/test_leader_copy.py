@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import report_args
 from metrics.periods import Period
 from metrics.reporting import loading, model
 from metrics.running.cli import main
@@ -40,25 +41,12 @@ OPENING = re.compile(
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("leader")
     for period in PERIODS:
-        code = main(
-            [
-                "report",
-                "--period",
-                period,
-                "--raw",
-                str(SAMPLE),
-                "--out",
-                str(work / "processed"),
-                "--reports",
-                str(work / "reports"),
-                "--only",
-                "quarterly_summary",
-                "--draft",  # 2025Q1 has no data: a marked draft
-            ]
-        )
+        # 2025Q1 has no data: a marked draft
+        args = report_args(work, SAMPLE, "--only", "quarterly_summary", "--draft", period=period)
+        code = main(args)
         assert code in (0, 5), period
-    return {p: work / "reports" / p / "quarterly_summary.pdf" for p in PERIODS} | {
-        "processed": work / "processed"
+    return {p: work / "r" / p / "quarterly_summary.pdf" for p in PERIODS} | {
+        "processed": work / "p"
     }
 
 
