@@ -122,3 +122,35 @@ def test_a_broken_subfolder_toml_is_a_config_error_with_its_line(tmp_path: Path)
     (raw / "sub" / "shishi.toml").write_text("[unit]\nname = “二车间”\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="第 2 行"):
         run_clean(raw)
+
+
+def test_a_folder_named_after_one_of_the_units_departments_holds_its_files(
+    tmp_path: Path,
+) -> None:
+    """shishi init declares 制丝车间 and 卷包车间; an analyst files what each sends in a folder
+    of its name. The folder was refused as an undeclared unit (nothing read, and the
+    to-do page said the raw folder held no ledger at all)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "shishi.toml").write_text(
+        '[unit]\nname = "江城卷烟厂"\nbranches = ["制丝车间", "卷包车间"]\n', encoding="utf-8"
+    )
+    donations_csv(raw / "制丝车间" / "2024年四季度捐款.csv")
+    donations_csv(raw / "二车间" / "捐款.csv")  # no department of the unit: still refused
+    outcome = run_clean(raw)
+    don = outcome.tables["donations"]
+    assert don["unit"].tolist() == ["江城卷烟厂", "江城卷烟厂"]
+    assert don["amount_yuan"].tolist() == [300.0, 200.0]
+    [sheet] = [
+        s
+        for f in outcome.manifest["files"]
+        if f["file"].startswith("制丝车间/")
+        for s in f["sheets"]
+    ]
+    assert sheet["origin"]["branch"] == "制丝车间"  # the receipt matrix counts it as received
+    assert sheet["origin"]["branch_from"] == "folder"
+    found = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4"))
+    [unread] = [b for b in found if b.kind == "unreadable"]
+    assert "二车间" in unread.message
+    missing = [b.message for b in found if b.kind == "missing_ledger"]
+    assert not any("制丝车间" in m and "捐款捐物" in m for m in missing)  # it was received

@@ -147,7 +147,7 @@ class Origin:
     """
 
     branch: str = ""
-    #: cell (填报单位) | file | sheet | "" (no department stated)
+    #: cell (填报单位) | file | folder (the department's own subfolder) | sheet | "" (none)
     branch_from: str = ""
     #: the period the sheet reports on (Period label), "" when nothing states one
     period: str = ""
@@ -254,6 +254,8 @@ def sheet_origin(
             )
     elif named:
         branch, branch_from = named, "file"
+    elif found := branch_in(PurePosixPath(file).parent.as_posix().strip("."), branches):
+        branch, branch_from = found, "folder"  # 原始数据/制丝车间/… (units.plan_units)
     elif found := branch_in(sheet, branches):
         branch, branch_from = found, "sheet"
 

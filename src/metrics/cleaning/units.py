@@ -300,6 +300,9 @@ def plan_units(raw_dir: Path, files: list[Path], top_unit: str, config: Any) -> 
         top_unit = read_units(raw_dir, config, top_unit).top
     plan = UnitPlan()
     verdict: dict[str, str | None] = {}  # first-level folder -> unit name, or None (left out)
+    # a folder named after one of the unit's own departments ([unit] branches) holds that
+    # department's files: the unit's, as if at the top (the department is read from the path)
+    branches = {unit_key(b) for b in getattr(config, "branches", None) or []}
     for path in files:
         parts = path.relative_to(raw_dir).parts
         if len(parts) == 1:
@@ -316,6 +319,8 @@ def plan_units(raw_dir: Path, files: list[Path], top_unit: str, config: Any) -> 
         top = parts[0]
         if top not in verdict:
             name = declared.get(top) or _own_unit_name(raw_dir / top, raw_dir)
+            if name is None and unit_key(top) in branches:
+                name = top_unit
             verdict[top] = name
             if name is None and _holds_ledgers(raw_dir / top):
                 plan.notices.append(
