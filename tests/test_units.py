@@ -154,3 +154,16 @@ def test_a_folder_named_after_one_of_the_units_departments_holds_its_files(
     assert "二车间" in unread.message
     missing = [b.message for b in found if b.kind == "missing_ledger"]
     assert not any("制丝车间" in m and "捐款捐物" in m for m in missing)  # it was received
+
+
+def test_a_folder_of_ledgers_nobody_declared_is_not_an_empty_folder(tmp_path: Path) -> None:
+    """Every table sat in an undeclared subfolder: the to-do page said the raw folder held no
+    ledger at all (nothing to find), instead of which folder to declare."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "shishi.toml").write_text('[unit]\nname = "江城卷烟厂"\n', encoding="utf-8")
+    donations_csv(raw / "二车间" / "捐款.csv")
+    outcome = run_clean(raw)
+    found = gate.check(outcome.manifest, outcome.tables, Scope.whole(), Period.parse("2024Q4"))
+    assert [b.kind for b in found] == ["unreadable"]
+    assert "二车间" in found[0].message and "[[units]]" in found[0].toml

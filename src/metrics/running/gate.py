@@ -159,6 +159,9 @@ def check(
     published record when not given): its 未收到 and 两份 cells block.
     """
     blockers: list[Blocker] = []
+    unread = [n for n in manifest.get("notices", []) if looks_like_ledger(n)]
+    if not manifest.get("files") and unread:  # tables were there, none could be read
+        return [_unreadable(n, _raw(manifest), _settings(manifest)) for n in unread]
     if not manifest.get("files"):
         return [
             Blocker(
