@@ -113,7 +113,7 @@ class BatchResult:
     #: published leadership reports the data no longer give: 需重新生成 (running/versions.py)
     stale: list[dict[str, Any]] = field(default_factory=list)
     #: (period, scope) -> the cells of its receipt matrix to act on that do not block (迟到)
-    receipt_notes: dict[tuple[str, Scope], list[str]] = field(default_factory=dict)
+    receipt_notes: dict[tuple[str, Scope], list[tuple[str, str]]] = field(default_factory=dict)
     #: output folder -> why its reports could not be written (disk full, no permission):
     #: none of that folder's new reports is published, and the run exits 7, not 6
     unwritten: dict[Path, OutputError] = field(default_factory=dict)

@@ -503,8 +503,8 @@ def report_summary(result: Any) -> int:
     stale = _print_stale(getattr(result, "stale", []))
     for (period, scope), notes in getattr(result, "receipt_notes", {}).items():
         print(f"收表情况需要处理（{period}{f' {esc(scope.unit)}' if scope.unit else ''}）：")
-        for note in notes:
-            print(f"  · {esc(note)}")
+        for message, hint in notes:  # each part escaped, the layout's line break kept
+            print(f"  · {esc(message)}\n    处理办法：{esc(hint)}")
     unwritten = list(getattr(result, "unwritten", {}).values())
     if unwritten:  # disk full, no permission: nothing of the set was published
         sys.stdout.flush()

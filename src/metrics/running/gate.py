@@ -397,14 +397,13 @@ def receipt_blockers(matrix: pd.DataFrame, period: Period, raw_dir: str = "") ->
     return out
 
 
-def receipt_lines(matrix: pd.DataFrame, period: Period, raw_dir: str = "") -> list[str]:
-    """The cells to act on that do not block (迟到), one printed line each (a 未读入 file is
-    already an ``unreadable`` blocker)."""
+def receipt_lines(matrix: pd.DataFrame, period: Period, raw_dir: str = "") -> list[tuple[str, str]]:
+    """The cells to act on that do not block (迟到): (what, what to do) each, printed by the
+    CLI as two lines (a 未读入 file is already an ``unreadable`` blocker)."""
     lines = []
     row: Any
     for row in action_cells(matrix).itertuples():
         if row.blocks or row.status != "late":
             continue
-        message, hint = describe(row, period, raw_dir)
-        lines.append(f"{message}\n    处理办法：{hint}")
+        lines.append(describe(row, period, raw_dir))
     return lines
