@@ -59,9 +59,10 @@ def test_docx_holds_the_headline_figures_and_sections(tmp_path: Path) -> None:
     assert len(doc.inline_shapes) == 4
     assert doc.core_properties.author == "青江卷烟厂"
     assert doc.core_properties.subject == "2024年第四季度"
-    # the cover's title is the 版头 in red, as in the PDF
-    [title] = [p for p in doc.paragraphs if p.style.name == "Title" and "实践活动" in p.text]
-    assert str(title.runs[0].font.color.rgb) == "D00000"
+    # the 报头's name in red over a red rule, as in the PDF
+    [name] = [p for p in doc.paragraphs if p.text == "“我为群众办实事”工作简报"]
+    assert str(name.runs[0].font.color.rgb) == "D00000"
+    assert "青江卷烟厂　编" in text
 
 
 def test_docx_styles_set_the_east_asian_font(tmp_path: Path) -> None:
@@ -95,3 +96,12 @@ def test_docx_says_the_near_repeats_and_lists_foreign_currency_and_goods(tmp_pat
         "7000余元",
     ):
         assert expected in text, expected
+
+
+def test_the_banji_ends_with_the_printing_office_and_date_as_the_pdf_does(tmp_path: Path) -> None:
+    """GB/T 9704's 版记 closes with 印发机关 and 印发日期; the Word copy stopped at 抄送."""
+    doc = Document(str(make(tmp_path)))
+    banji = [p for p in doc.paragraphs if p.style.name == "版记"]
+    assert banji[0].text == "报送：厂党委"
+    printer, printed = banji[-1].text.split("\t")
+    assert printer == "青江卷烟厂" and printed == "2026年11月28日印发"  # defaults: unit, 成文日期

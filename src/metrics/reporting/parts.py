@@ -133,6 +133,11 @@ class Signature:
     printer: str = ""
     printed_on: str = ""
 
+    @property
+    def printing(self) -> tuple[str, str]:
+        """The 版记's last line: 印发机关 (else the unit) and 印发日期 (else the 成文日期)."""
+        return self.printer or self.unit, f"{self.printed_on or self.date}印发"
+
 
 @dataclass
 class SummaryReport:
@@ -213,3 +218,20 @@ def _rows(frame: pd.DataFrame) -> list[Any]:
 
 def _text(value: Any) -> str:
     return kpi.UNFILLED if value is None or pd.isna(value) else str(value)
+
+
+#: The 简报's name in its 报头 (PDF and Word).
+BRIEF_NAME = "“我为群众办实事”工作简报"
+
+
+def issue_number(r: SummaryReport) -> str:
+    """期数: the text file's, else the quarter's or month's number in its year (2024年第4期);
+    a half-year or annual report has none unless the analyst writes one."""
+    if r.signature.issue:
+        return r.signature.issue
+    start = r.period.start
+    if r.period.grain == "quarter":
+        return f"{start.year}年第{(start.month - 1) // 3 + 1}期"
+    if r.period.grain == "month":
+        return f"{start.year}年第{start.month}期"
+    return ""

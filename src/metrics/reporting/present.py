@@ -17,6 +17,7 @@ from IPython.display import HTML
 
 from metrics.reporting.analyst import Photo
 from metrics.reporting.model import Card, Chart, Section, SummaryReport, Table
+from metrics.reporting.parts import BRIEF_NAME, issue_number
 from metrics.reporting.safe_text import for_cell, for_display
 from metrics.reporting.text import format_date
 
@@ -125,10 +126,9 @@ def note(text: str) -> HTML:
 # --- the leadership report, from its model (metrics.reporting.model) ----------------------------
 
 PHOTO_MAX_PX = 1400
+
+
 #: The 简报's name in its red 报头.
-BRIEF_NAME = "“我为群众办实事”工作简报"
-
-
 def _attr(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -192,19 +192,6 @@ def report_head(r: SummaryReport) -> HTML:
         f'<meta name="keywords" content="{_attr(m["keywords"])}">'
         f'<meta name="dcterms.created" content="{r.made_on.isoformat()}">'
     )
-
-
-def issue_number(r: SummaryReport) -> str:
-    """期数: the text file's, else the quarter's or month's number in its year (2024年第4期);
-    a half-year or annual report has none unless the analyst writes one."""
-    if r.signature.issue:
-        return r.signature.issue
-    start = r.period.start
-    if r.period.grain == "quarter":
-        return f"{start.year}年第{(start.month - 1) // 3 + 1}期"
-    if r.period.grain == "month":
-        return f"{start.year}年第{start.month}期"
-    return ""
 
 
 def report_cover(r: SummaryReport) -> HTML:
@@ -323,10 +310,10 @@ def closing(r: SummaryReport) -> HTML:
     parts = [f'<div class="signature"><div>{_e(sig.unit)}</div><div>{_e(sig.date)}</div></div>']
     parts.append(f'<p class="note provenance">{_e(r.provenance)}</p>')
     rows = [f'<div class="bj-row">{k}：{_e(v)}</div>' for k, v in banji_lines(r) if v]
-    printed = sig.printed_on or sig.date
+    printer, printed = sig.printing
     rows.append(
-        f'<table class="bj-print"><tr><td>{_e(sig.printer or sig.unit)}</td>'
-        f'<td class="bj-date">{_e(printed)}印发</td></tr></table>'
+        f'<table class="bj-print"><tr><td>{_e(printer)}</td>'
+        f'<td class="bj-date">{_e(printed)}</td></tr></table>'
     )
     parts.append(f'<div class="banji">{"".join(rows)}</div>')
     return HTML("".join(parts))

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocumentType
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Length, Mm, Pt, RGBColor
@@ -33,7 +33,9 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from metrics.reporting.model import Chart, SummaryReport, Table
+from metrics.reporting.parts import BRIEF_NAME, issue_number
 from metrics.reporting.safe_text import for_output
+from metrics.reporting.text import format_date
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "gongwen.docx"
 TEXT_WIDTH = Mm(156)  # the 公文 text block: 210 - 28 - 26 mm
@@ -254,23 +256,54 @@ def _page_numbers(doc: DocumentType) -> None:
 
 
 def _cover(doc: DocumentType, r: SummaryReport) -> None:
-    first = doc.add_paragraph(style="Subtitle")
-    first.paragraph_format.space_before = Pt(96)
+    """The 简报 报头, as the PDF draws it: the name in red, 期数 and 文号, then the 编发单位 and
+    成文日期 over a red rule; the title and the body follow on the same page."""
     if r.draft:
-        run = first.add_run("草稿（数据不完整）")
-        run.font.color.rgb = DRAFT_RED
-        first = doc.add_paragraph(style="Subtitle")
+        _centered(doc, "草稿（数据不完整）", 12).runs[0].font.color.rgb = DRAFT_RED
     if r.sample:
-        first.add_run("示例数据（虚构单位，仅供演示）").font.size = Pt(12)
-    # the 版头 in red, as the PDF's cover (GB/T 9704: the issuing body's mark is red)
+        _centered(doc, "示例数据（虚构单位，仅供演示）", 10.5).runs[0].font.color.rgb = DRAFT_RED
+    name = _para(doc, BRIEF_NAME, "Title")
+    name.runs[0].font.color.rgb = BANTOU_RED
+    for text in (issue_number(r), r.signature.number):
+        if text:
+            _centered(doc, text, 16)
+    line = _para(doc, f"{r.signature.unit}　编", "说明")
+    line.add_run().add_tab()
+    line.add_run(for_output(r.signature.date))
+    line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    _red_rule(line)
     title = _para(doc, r.title, "Title")
-    title.paragraph_format.space_before = Pt(24)
-    title.runs[0].font.color.rgb = BANTOU_RED
-    subtitle = _para(doc, r.subtitle, "Subtitle")
-    subtitle.paragraph_format.space_after = Pt(160)
-    for k, v in r.cover_meta.items():
-        _centered(doc, f"{k}：{v}", 14)
-    doc.add_paragraph(style="说明").add_run().add_break(WD_BREAK.PAGE)
+    title.add_run().add_break()
+    title.add_run(for_output(r.subtitle))
+    span = f"（{format_date(r.period.start)}至{format_date(r.period.end)}）"
+    _centered(doc, span, 14)
+
+
+#: What follows w:pBdr in a w:pPr (ECMA-376 CT_PPrBase), so the border goes in before them.
+PPR_AFTER_BORDER = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
+def _red_rule(paragraph: Paragraph) -> None:
+    """A red rule under a paragraph (the 报头's 分隔线)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (
+        ("w:val", "single"),
+        ("w:sz", "12"),
+        ("w:space", "1"),
+        ("w:color", "D00000"),
+    ):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    # the schema's order: a border comes before shading, tabs, spacing, indents, alignment…
+    ppr.insert_element_before(borders, *PPR_AFTER_BORDER)
 
 
 def _summary(doc: DocumentType, r: SummaryReport) -> None:
@@ -346,6 +379,12 @@ def _closing(doc: DocumentType, r: SummaryReport) -> None:
     for k, v in (("报送", r.signature.send_to), ("抄送", r.signature.copy_to)):
         if v:
             closing.append(_para(doc, f"{k}：{v}", "版记"))
+    printer, printed = r.signature.printing  # 印发机关 left, 印发日期 at the right margin
+    last = _para(doc, printer, "版记")
+    last.add_run().add_tab()
+    last.add_run(for_output(printed))
+    last.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    closing.append(last)
     for p in closing:
         p.paragraph_format.keep_with_next = True
     closing[-1].paragraph_format.keep_with_next = False
