@@ -11,6 +11,7 @@ import os
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from metrics.running.batch import plan_jobs, run_jobs
@@ -98,3 +99,31 @@ def test_pool_reports_a_failing_report_and_a_dead_worker_without_stopping(tmp_pa
     result = run_jobs(jobs, workers=2)
     assert not result.made
     assert sorted(j.period for j, _ in result.failed) == periods  # every job accounted for
+
+
+def test_a_kernel_that_dies_while_starting_is_replaced_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two kernels booting at once took the same port: the loser died before it answered
+    (ZMQError: Address already in use) and a whole report failed for it (seen with a pool)."""
+    import papermill as pm
+
+    from metrics.reporting import render
+
+    calls: list[object] = []
+    real = pm.execute_notebook
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("km"))
+        if len(calls) == 1:
+            raise RuntimeError(render.KERNEL_DIED)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pm, "execute_notebook", flaky)
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1 + 1")])
+    nbformat.write(nb, nbs / "one.ipynb")
+    out = render.execute_notebook(nbs / "one.ipynb", tmp_path / "out" / "one.ipynb", {})
+    assert len(calls) == 2 and calls[1] is None  # a fresh kernel of papermill's own
+    assert (tmp_path / "out" / "one.ipynb").exists() and out.cells[0].source == "x = 1 + 1"

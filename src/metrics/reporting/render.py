@@ -301,6 +301,8 @@ def kernel_name() -> str:
         return "python3"
 
 
+#: What jupyter_client says when a kernel died while starting (e.g. its port was taken).
+KERNEL_DIED = "Kernel died before replying to kernel_info"
 #: The kernel's own start-up chatter is not the analyst's business.
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
@@ -329,8 +331,9 @@ def execute_notebook(
 
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.running.ipynb")
-    try:
-        nb = pm.execute_notebook(
+
+    def run(km: Any) -> nbformat.NotebookNode:
+        return pm.execute_notebook(
             str(notebook),
             str(tmp),
             parameters=parameters,
@@ -339,8 +342,18 @@ def execute_notebook(
             cwd=str(cwd or notebook.parent),
             log_output=False,
             extra_arguments=KERNEL_ARGS,
-            **({"km": kernel.km} if kernel is not None else {}),
+            **({"km": km} if km is not None else {}),
         )
+
+    try:
+        try:
+            nb = run(kernel.km if kernel is not None else None)
+        except RuntimeError as exc:
+            if KERNEL_DIED not in str(exc):
+                raise
+            # two kernels booting at once can pick the same free port: the loser dies before
+            # it answers. No cell has run; a fresh kernel (new ports) runs the notebook.
+            nb = run(None)
     except PapermillExecutionError as exc:
         failed = output.with_name(f"{output.stem}.failed.ipynb")
         if tmp.exists():
