@@ -496,7 +496,7 @@ def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _grid(body: list[list[Any]]) -> np.ndarray:
     """Rows of unequal length as one object grid (missing cells are None)."""
-    lengths = {len(r) for r in body}
+    lengths = set(map(len, body))
     width = max(lengths, default=0)
     if len(lengths) == 1 and width:  # calamine's rows all span the sheet's range
         grid = np.empty((len(body), width), dtype=object)
@@ -725,14 +725,23 @@ def _reheaders(
     if not len(grid):
         return []
     rows = (kinds == "") & ~(cells >= NUMBER).any(axis=1) & ((cells == TEXT).sum(axis=1) >= 2)
+    candidates = np.flatnonzero(rows)
+    if not len(candidates):
+        return []
+    # "holds a digit" decided once per distinct text of each column, not once per cell
+    digits = np.zeros(len(candidates), dtype=bool)
+    for j in range(grid.shape[1]):
+        digits |= _per_distinct(grid[candidates, j], _has_digit).astype(bool)
     found = []
-    for i in np.flatnonzero(rows):
+    for i in candidates[~digits]:
         texts = [v for v in grid[i] if isinstance(v, str) and v.strip()]
-        if any(_DIGIT.search(v) for v in texts):
-            continue
         if sum(_match_cell(v, spec) is not None for v in texts) >= 2:
             found.append(int(i))
     return found
+
+
+def _has_digit(value: Any) -> bool:
+    return isinstance(value, str) and _DIGIT.search(value) is not None
 
 
 @dataclass
