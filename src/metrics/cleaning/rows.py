@@ -540,7 +540,7 @@ def _grid(body: list[list[Any]]) -> np.ndarray:
 
 
 #: Rows parsed at a time: a million-row sheet never exists as Python objects all at once.
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 
 
 def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[tuple[list[list[Any]], bool]]:
@@ -676,10 +676,8 @@ def _parse_body(
         result.note(f"表头在第{shown}行重复出现（共 {len(repeated)} 处），已按注释行跳过", "info")
     del body, chunk
     sheet.release()  # free calamine's copy of the sheet before the chunks are joined
-    if frames:
-        result.records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    else:
-        result.records = pd.DataFrame(columns=table_columns(spec))
+    result.records = _joined(frames, sheet, spec)
+    del frames
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
     _note_unknown_buyers(result)
     for block in blocks:
@@ -1290,9 +1288,6 @@ def _accepted(st: _Stretch) -> pd.DataFrame:
     line per refused cell) and out of the frame."""
     sheet, spec, result = st.ctx.sheet, st.ctx.spec, st.ctx.result
     frame = pd.DataFrame(st.columns)
-    frame["unit"] = sheet.unit_name
-    frame[Col.SOURCE_FILE] = sheet.file
-    frame[Col.SOURCE_SHEET] = sheet.sheet
     frame[Col.SOURCE_ROW] = st.first_excel_row + st.data_idx
     bad = np.zeros(st.n, dtype=bool)
     for at, header, value, reason in sorted(st.problems, key=lambda p: p[0]):
@@ -1312,7 +1307,23 @@ def _accepted(st: _Stretch) -> pd.DataFrame:
     result.counts["rejected"] += int(bad.sum())
     if bad.any():
         frame = frame[~bad].reset_index(drop=True)
-    return typed_columns(frame, spec)
+    return typed_columns(frame, spec, skip=SHEET_COLUMNS)  # added once the sheet is read
+
+
+#: The columns every row of a sheet shares: added to its records once all chunks are read
+#: (:func:`_joined`), so a big sheet's chunks do not hold a million copies while calamine still
+#: holds the sheet.
+SHEET_COLUMNS = ("unit", Col.SOURCE_FILE, Col.SOURCE_SHEET)
+
+
+def _joined(frames: list[pd.DataFrame], sheet: RawSheet, spec: TableSpec) -> pd.DataFrame:
+    """A sheet's chunks as one frame, with the columns its rows share, in contract order."""
+    if not frames:
+        return pd.DataFrame(columns=table_columns(spec))
+    records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for name, value in zip(SHEET_COLUMNS, (sheet.unit_name, sheet.file, sheet.sheet), strict=True):
+        records[name] = value
+    return typed_columns(records, spec)
 
 
 def _tail_signature(kinds: np.ndarray, cells: np.ndarray, mapped: list[int]) -> None:
@@ -1632,13 +1643,13 @@ def _assemble(table: str, spec: TableSpec, results: list[SheetResult]) -> pd.Dat
     return typed_columns(frame, spec)  # chunks are typed already; this only settles dtypes
 
 
-def typed_columns(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
-    """A table's columns in contract order with their contract dtypes.
+def typed_columns(frame: pd.DataFrame, spec: TableSpec, skip: Sequence[str] = ()) -> pd.DataFrame:
+    """A table's columns in contract order with their contract dtypes (but ``skip``).
 
     Applied to each chunk as soon as it is parsed, so a big sheet is held as float64,
     datetime64 and Arrow strings rather than as one Python object per cell.
     """
-    dtypes = column_dtypes(spec)
+    dtypes = {k: v for k, v in column_dtypes(spec).items() if k not in skip}
     frame = frame[list(dtypes)]  # a new frame (copy-on-write): the caller's is left alone
     for name, dtype in dtypes.items():
         column = frame[name]
