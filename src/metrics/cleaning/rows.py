@@ -375,15 +375,11 @@ def parse_column(
     multiplier: float,
     year_hint: int | None,
     parsers: dict[str, Parser] | None = None,
-    memo: dict[tuple[type, Any], Parsed] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A column's cells parsed: (values, qualifiers, errors), each an object array.
 
     Number cells of an amount column are converted in one step (they need no reading);
-    every other cell goes through its parser once per distinct value. ``memo`` keeps the
-    readings of one column's values from chunk to chunk (keyed by (type, value), so 1, 1.0
-    and True stay apart); it must only be shared by calls with the same ftype, multiplier,
-    year_hint and parsers.
+    every other cell goes through its parser once per distinct value.
     """
     n = len(raw)
     values = np.empty(n, dtype=object)  # an empty object array holds None: no fill needed
@@ -404,42 +400,22 @@ def parse_column(
             values[numbers[finite]] = list(yuan + 0.0)
             rest[numbers[finite]] = False
     if rest.any():
+        parser = (parsers or PARSERS)[ftype]
         codes, uniques = factorize(raw[rest], types[rest])
-        parsed = _parse_distinct(
-            [*uniques, None], (parsers or PARSERS)[ftype], ftype, multiplier, year_hint, memo
-        )  # the last one (None) for code -1
+        parsed = [parser(u, multiplier, year_hint) for u in uniques]
+        parsed.append(parser(None, multiplier, year_hint))  # code -1
+        if ftype == "date":  # a date's qualifier is its precision: day, or month (2024年11月)
+            parsed = [
+                Parsed(p.value, parsing.date_precision(u) if p.value is not None else None)
+                if p.ok
+                else p
+                for p, u in zip(parsed, [*uniques, None], strict=True)
+            ]
         for out, attr in ((values, "value"), (quals, "qualifier"), (errs, "error")):
             per_unique = np.empty(len(parsed), dtype=object)
             per_unique[:] = [getattr(p, attr) for p in parsed]
             out[rest] = per_unique[codes]
     return values, quals, errs
-
-
-#: Readings kept per field type of a sheet (:func:`_parse_distinct`): a bound on memory.
-MEMO_LIMIT = 1 << 14
-
-
-def _parse_distinct(
-    uniques: list[Any],
-    parser: Parser,
-    ftype: str,
-    multiplier: float,
-    year_hint: int | None,
-    memo: dict[tuple[type, Any], Parsed] | None,
-) -> list[Parsed]:
-    """Each distinct value read once (and, with a memo, once per column of a sheet)."""
-    memo = {} if memo is None else memo
-    parsed = []
-    for u in uniques:
-        key = (type(u), u)
-        if (p := memo.get(key)) is None:
-            p = parser(u, multiplier, year_hint)
-            if ftype == "date" and p.ok:  # a date's qualifier is its precision: day, or month
-                p = Parsed(p.value, parsing.date_precision(u) if p.value is not None else None)
-            if len(memo) < MEMO_LIMIT:  # a column of ids or remarks: read, not kept
-                memo[key] = p
-        parsed.append(p)
-    return parsed
 
 
 def _per_distinct(raw: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
@@ -456,17 +432,11 @@ def _per_distinct(raw: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
 
 def _cell_verdict(value: Any) -> tuple[bool, int]:
     """(filled, mark) of one distinct non-number cell: mark 1 = note, 2 = total, 0 = neither."""
-    if isinstance(value, str):
-        return _text_verdict(value)
-    return not is_empty(value), 0
-
-
-@lru_cache(maxsize=1 << 16)
-def _text_verdict(text: str) -> tuple[bool, int]:
-    """:func:`_cell_verdict` of a text, kept: a big sheet's chunks repeat the same texts."""
-    if is_empty(text):
+    if is_empty(value):
         return False, 0
-    return True, {"note": 1, "total": 2}.get(_marker(text) or "", 0)
+    if not isinstance(value, str):
+        return True, 0
+    return True, {"note": 1, "total": 2}.get(_marker(value) or "", 0)
 
 
 def _filled_and_marks(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -785,10 +755,6 @@ class _Context:
     foreign: dict[str, list[int]] = field(default_factory=dict)  # currency -> Excel rows
     #: Excel row -> cells with content cut off a CSV line far wider than its header
     cut: dict[int, int] = field(default_factory=dict)
-    #: readings of distinct cells by (field type, multiplier, year hint), kept across chunks
-    parsed: dict[tuple[str, float, int | None], dict[tuple[type, Any], Parsed]] = field(
-        default_factory=dict
-    )
 
     def report_currencies(self) -> None:
         for code, rows in self.foreign.items():
@@ -1052,9 +1018,9 @@ def _field_cells(
         if filled.any():
             marks = st.columns.setdefault(Col.FILLED_DOWN, np.empty(st.n, dtype=object))
             marks[filled] = fname
-    multiplier, year_hint = st.block.multipliers.get(col.index, 1.0), st.year_hint
-    memo = st.ctx.parsed.setdefault((fspec.type, multiplier, year_hint), {})
-    values, quals, errs = parse_column(raw, fspec.type, multiplier, year_hint, st.ctx.parsers, memo)
+    values, quals, errs = parse_column(
+        raw, fspec.type, st.block.multipliers.get(col.index, 1.0), st.year_hint, st.ctx.parsers
+    )
     return raw, values, quals, errs
 
 
