@@ -496,7 +496,7 @@ def _classify(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _grid(body: list[list[Any]]) -> np.ndarray:
     """Rows of unequal length as one object grid (missing cells are None)."""
-    lengths = {len(r) for r in body}
+    lengths = set(map(len, body))
     width = max(lengths, default=0)
     if len(lengths) == 1 and width:  # calamine's rows all span the sheet's range
         grid = np.empty((len(body), width), dtype=object)
@@ -510,7 +510,7 @@ def _grid(body: list[list[Any]]) -> np.ndarray:
 
 
 #: Rows parsed at a time: a million-row sheet never exists as Python objects all at once.
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 
 
 def _chunks(rows: Iterator[list[Any]], size: int) -> Iterator[tuple[list[list[Any]], bool]]:
@@ -646,10 +646,8 @@ def _parse_body(
         result.note(f"表头在第{shown}行重复出现（共 {len(repeated)} 处），已按注释行跳过", "info")
     del body, chunk
     sheet.release()  # free calamine's copy of the sheet before the chunks are joined
-    if frames:
-        result.records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    else:
-        result.records = pd.DataFrame(columns=table_columns(spec))
+    result.records = _joined(frames, sheet, spec)
+    del frames
     result.counts["accepted"] = len(result.records)  # duplicates are moved out later
     _note_unknown_buyers(result)
     for block in blocks:
@@ -725,14 +723,23 @@ def _reheaders(
     if not len(grid):
         return []
     rows = (kinds == "") & ~(cells >= NUMBER).any(axis=1) & ((cells == TEXT).sum(axis=1) >= 2)
+    candidates = np.flatnonzero(rows)
+    if not len(candidates):
+        return []
+    # "holds a digit" decided once per distinct text of each column, not once per cell
+    digits = np.zeros(len(candidates), dtype=bool)
+    for j in range(grid.shape[1]):
+        digits |= _per_distinct(grid[candidates, j], _has_digit).astype(bool)
     found = []
-    for i in np.flatnonzero(rows):
+    for i in candidates[~digits]:
         texts = [v for v in grid[i] if isinstance(v, str) and v.strip()]
-        if any(_DIGIT.search(v) for v in texts):
-            continue
         if sum(_match_cell(v, spec) is not None for v in texts) >= 2:
             found.append(int(i))
     return found
+
+
+def _has_digit(value: Any) -> bool:
+    return isinstance(value, str) and _DIGIT.search(value) is not None
 
 
 @dataclass
@@ -1247,9 +1254,6 @@ def _accepted(st: _Stretch) -> pd.DataFrame:
     line per refused cell) and out of the frame."""
     sheet, spec, result = st.ctx.sheet, st.ctx.spec, st.ctx.result
     frame = pd.DataFrame(st.columns)
-    frame["unit"] = sheet.unit_name
-    frame[Col.SOURCE_FILE] = sheet.file
-    frame[Col.SOURCE_SHEET] = sheet.sheet
     frame[Col.SOURCE_ROW] = st.first_excel_row + st.data_idx
     bad = np.zeros(st.n, dtype=bool)
     for at, header, value, reason in sorted(st.problems, key=lambda p: p[0]):
@@ -1269,7 +1273,23 @@ def _accepted(st: _Stretch) -> pd.DataFrame:
     result.counts["rejected"] += int(bad.sum())
     if bad.any():
         frame = frame[~bad].reset_index(drop=True)
-    return typed_columns(frame, spec)
+    return typed_columns(frame, spec, skip=SHEET_COLUMNS)  # added once the sheet is read
+
+
+#: The columns every row of a sheet shares: added to its records once all chunks are read
+#: (:func:`_joined`), so a big sheet's chunks do not hold a million copies while calamine still
+#: holds the sheet.
+SHEET_COLUMNS = ("unit", Col.SOURCE_FILE, Col.SOURCE_SHEET)
+
+
+def _joined(frames: list[pd.DataFrame], sheet: RawSheet, spec: TableSpec) -> pd.DataFrame:
+    """A sheet's chunks as one frame, with the columns its rows share, in contract order."""
+    if not frames:
+        return pd.DataFrame(columns=table_columns(spec))
+    records = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for name, value in zip(SHEET_COLUMNS, (sheet.unit_name, sheet.file, sheet.sheet), strict=True):
+        records[name] = value
+    return typed_columns(records, spec)
 
 
 def _tail_signature(kinds: np.ndarray, cells: np.ndarray, mapped: list[int]) -> None:
@@ -1589,13 +1609,13 @@ def _assemble(table: str, spec: TableSpec, results: list[SheetResult]) -> pd.Dat
     return typed_columns(frame, spec)  # chunks are typed already; this only settles dtypes
 
 
-def typed_columns(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
-    """A table's columns in contract order with their contract dtypes.
+def typed_columns(frame: pd.DataFrame, spec: TableSpec, skip: Sequence[str] = ()) -> pd.DataFrame:
+    """A table's columns in contract order with their contract dtypes (but ``skip``).
 
     Applied to each chunk as soon as it is parsed, so a big sheet is held as float64,
     datetime64 and Arrow strings rather than as one Python object per cell.
     """
-    dtypes = column_dtypes(spec)
+    dtypes = {k: v for k, v in column_dtypes(spec).items() if k not in skip}
     frame = frame[list(dtypes)]  # a new frame (copy-on-write): the caller's is left alone
     for name, dtype in dtypes.items():
         column = frame[name]
