@@ -327,6 +327,8 @@ def _render_into(job: Job, stage: Path, start_next: bool, kernels: Kernels | Non
     if job.name == LEADERSHIP:  # a new version only if what a reader sees changed
         body, revision = prepare(job)
         marks |= revision
+    # serialised once: the file beside the PDF and the PDF's attachment are the same bytes
+    stored = figures_json(job, body) if body else b""
     parameters = dict(job.parameters)
     if "out_dir" in parameters:  # the notebook writes its companions to out_dir
         parameters["out_dir"] = str(stage.resolve())
@@ -340,7 +342,7 @@ def _render_into(job: Job, stage: Path, start_next: bool, kernels: Kernels | Non
             after_execute=kernels.start_spare if start_next else None,
             marks=marks,
             # the figures travel inside the PDF too: a forwarded PDF still carries them
-            attachments={job.figures.name: figures_json(job, body)} if body else None,
+            attachments={job.figures.name: stored} if stored else None,
         )
     except ReportFailed as exc:  # the failed notebook is the log: keep it beside the PDF
         kept = job.out_dir / exc.log_path.name
@@ -352,8 +354,8 @@ def _render_into(job: Job, stage: Path, start_next: bool, kernels: Kernels | Non
         from metrics.reporting.word import add_revision
 
         add_revision(stage / f"{job.name}.docx", body["revision"])
-    if job.name == LEADERSHIP:
-        write_figures(job, body, stage)
+    if stored:
+        write_figures(job, stored, stage)
     (stage / job.stamp.name).write_text(job.fingerprint)
     return str(job.pdf)
 

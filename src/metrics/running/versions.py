@@ -269,14 +269,13 @@ def figures_json(job: Any, body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def write_figures(job: Any, body: dict[str, Any] | None, folder: Path | None = None) -> None:
-    """Store the figures and content beside the PDF (in ``folder``: the staging folder that
-    is published with it), for the next run to compare with."""
-    if not body:
-        return
+def write_figures(job: Any, stored: bytes, folder: Path | None = None) -> None:
+    """Store the figures (:func:`figures_json`, the same bytes the PDF carries) beside the PDF
+    (in ``folder``: the staging folder that is published with it), for the next run to compare
+    with."""
     target = (folder or job.out_dir) / job.figures.name
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(figures_json(job, body))
+    tmp.write_bytes(stored)
     os.replace(tmp, target)
 
 
