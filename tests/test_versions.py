@@ -89,7 +89,7 @@ def test_every_input_changes_the_fingerprint(
     nbformat.write(book, nb)
     changed()
     # the code version
-    monkeypatch.setattr(batch, "__version__", "99.0")
+    monkeypatch.setattr(batch, "version", lambda: "99.0")
     changed()
     # parameters
     changed(period="2024Q3")

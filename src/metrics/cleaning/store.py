@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from metrics import __version__
+from metrics import version
 from metrics.contract import COUNT_KEYS, Col
 from metrics.errors import InputError, OutputError, output_error
 from metrics.files import (
@@ -132,7 +132,7 @@ def build_manifest(
 
     return {
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "code_version": __version__,
+        "code_version": version(),
         "raw_dir": str(Path(raw_dir).resolve()),  # where the settings read come from
         "totals": {k: sum(s.get(k, 0) for s in sheets) for k in COUNT_KEYS},
         "files": sorted(files.values(), key=lambda f: f["file"]),

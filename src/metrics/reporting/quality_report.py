@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from metrics import __version__
+from metrics import version
 from metrics.cleaning.duplicates import duplicates_table, near_duplicates_table
 from metrics.contract import COUNT_LABELS, SKIPPED_LABEL, TABLES, Col
 from metrics.errors import ShishiError
@@ -171,7 +171,7 @@ def title_page(q: QualityReport) -> HTML:
     out: list[Any] = [
         HTML(
             f"<title>{escape_html(report_title(q))}</title>"
-            f'<meta name="author" content="shishi {escape_html(__version__)}">'
+            f'<meta name="author" content="shishi {escape_html(version())}">'
         )
     ]
     out.append(present.heading("数据质量报告" + (f"（{q.unit}）" if q.unit else ""), level=1))
@@ -700,7 +700,7 @@ def provenance_section(q: QualityReport) -> HTML:
         else ""
     )
     out.append(
-        present.note(f"{key}shishi {__version__}；数据清洗时间 {q.manifest['generated_at']}。")
+        present.note(f"{key}shishi {version()}；数据清洗时间 {q.manifest['generated_at']}。")
     )
     return _join(out)
 

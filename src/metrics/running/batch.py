@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from metrics import __version__
+from metrics import version
 from metrics.errors import OutputError, ShishiError, UsageError, output_error
 from metrics.paths import PACKAGE_DIR
 from metrics.periods import Period
@@ -122,7 +122,7 @@ class BatchResult:
 def code_fingerprint(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
     """sha256 over the code version, the library's sources, data files, templates and the
     report notebooks (their cells only: see :func:`notebook_source`)."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(version().encode())
     files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.rglob("*.toml"))
     files += sorted(PACKAGE_DIR.joinpath("templates").rglob("*"))
     for path in files:

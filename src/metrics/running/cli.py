@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from metrics import __version__
+from metrics import version
 from metrics.errors import (
     ExitCode,
     InputError,
@@ -115,6 +115,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, max_help_position=6, width=100)
 
 
+class _ShowVersion(argparse.Action):
+    """--version: the version is looked up only when asked (see :func:`metrics.version`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"shishi {version()}")  # on stdout, as argparse's own version action does
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shishi",
@@ -123,9 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,  # ASCII names: aligned as is
     )
-    parser.add_argument(
-        "--version", action="version", version=f"shishi {__version__}", help="显示版本号并退出"
-    )
+    parser.add_argument("--version", action=_ShowVersion, nargs=0, help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
 
     clean = sub.add_parser(
