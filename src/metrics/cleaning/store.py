@@ -154,10 +154,10 @@ def run_clean(
 
     ``progress`` gets the number of rows to read as its total, then the rows as they are read.
     """
-    # pandera takes half a second to import and load its backends; calamine reads workbooks
+    # pandera takes half a second to import and load its backends; calamine parses workbooks
     # without holding the GIL, so that runs meanwhile on a thread (imports are thread-safe).
+    # Started any earlier, it would compete for the GIL with the workbooks' checks instead.
     preload = threading.Thread(target=_warm_schemas, daemon=True)
-    preload.start()
     from metrics.cleaning.ingest import read_raw
     from metrics.cleaning.provenance import attach_provenance, sheet_heads
     from metrics.cleaning.rows import clean_sheets
@@ -173,7 +173,9 @@ def run_clean(
             path=raw_dir,
         )
     config = load_config(raw_dir)
-    sheets, notices = read_raw(raw_dir, config)
+    sheets, notices = read_raw(raw_dir, config, while_parsing=preload.start)
+    if preload.ident is None:  # no workbook to parse: delimited text only, or nothing read
+        preload.start()
     # the first rows of each sheet, read once before cleaning releases them: the period a
     # sheet states (running ledgers) and its 填报人 / 审核人 lines (provenance)
     heads = sheet_heads(sheets)
