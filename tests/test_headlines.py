@@ -46,14 +46,41 @@ def test_every_headline_figure_of_the_summary_page_is_stored() -> None:
     assert texts["donations_yuan"] == "2.5万元"  # 本季度 (the card's figure)
     assert texts["donations_yuan.previous"] == "2万元"  # 上季度
     assert texts["donations_yuan.change"] == "增加5000元"  # 环比
-    assert texts["donations_yuan.year_ago"] == "未登记"  # nothing in 2023Q2
-    assert texts["donations_yuan.yoy"] == "上年同期未登记"
+    assert texts["donations_yuan.year_ago"] == "未报送"  # nothing in 2023Q2: as the PDF says
+    assert texts["donations_yuan.yoy"] == "—"  # not computed against a quarter not reported
     assert texts["donations_yuan.ytd"] == "4.5万元"  # 年内累计
     assert texts["donations_yuan.target"] == "4.5万元，45.0%"
     assert figures["donations_yuan.ytd"]["label"] == "年内累计捐款捐物金额"
     assert figures["donations_yuan.previous"]["label"] == "上季度捐款捐物金额"
     assert "donations_yuan.now" not in figures  # said once, under the card's key
     assert "volunteer_activities.target" not in figures  # no target declared for it
+
+
+def test_stored_figures_are_worded_as_the_pdf_table_words_them() -> None:
+    """figures.json said 未登记 and 上年同期未登记 where the PDF's table says 未报送 and —:
+    both now come from one function, checked here cell by cell against the built table."""
+    from metrics.reporting.model import build_summary
+
+    # volunteering was reported in 2023Q2, donations were not: the 上年同期 column stays
+    volunteering = table(
+        "volunteering",
+        [{"date": d, "activity": "义诊", "participants": 5} for d in ("2023-05-01", "2024-05-02")],
+    )
+    tables = donations(20000) | {"volunteering": volunteering}
+    figures = headline_figures(tables, Q2, TARGETS)["figures"]
+    report = build_summary(tables, Q2, unit="甲厂", targets=TARGETS)
+    table_ = report.comparison
+    row = next(r for r in table_.rows if r[0] == "捐款捐物金额")
+    cells = dict(zip(table_.headers, row, strict=True))
+    assert cells["上年同期"] == "未报送"
+    assert figures["donations_yuan.year_ago"]["text"] == cells["上年同期"]
+    assert figures["donations_yuan.yoy"]["text"] == cells["同比"]
+    assert figures["donations_yuan.previous"]["text"] == cells["上季度"]
+    assert figures["donations_yuan.change"]["text"] == cells["环比"]
+    assert figures["donations_yuan.ytd"]["text"] == cells["年内累计"]
+    target = next(t for t in report.targets if t.label == "捐款捐物金额")
+    assert figures["volunteer_activities.year_ago"]["text"] == "1次"
+    assert figures["donations_yuan.target"]["text"] == f"{target.done}，{target.progress}"
 
 
 def test_a_corrected_first_quarter_changes_the_second_quarters_figures() -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 from metrics.contract import Col
 from metrics.periods import Period
 from metrics.reporting import kpi
+from metrics.reporting.model import headline_texts
 from metrics.reporting.safe_text import escape_html
 from metrics.reporting.text import format_amount, format_count
 
@@ -155,39 +156,15 @@ def _comparison_figures(
     targets: dict[str, float],
     sets: _RowSets,
 ) -> dict[str, dict[str, Any]]:
-    """Each headline KPI's 本期, 上期, 环比, 上年同期, 同比, 年内累计 and target progress."""
-    from metrics.reporting.model import _change, _q, _targets
-
+    """Each headline KPI's 本期, 上期, 环比, 上年同期, 同比, 年内累计 and target progress,
+    worded as the summary page words them (:func:`metrics.reporting.model.headline_texts`)."""
+    worded = headline_texts(tables, period, targets)
     win = kpi.windows(period, kpi.first_day(tables))
-    year_ago_p = kpi.same_period_last_year(period)
-    windows = {"now": period, "previous": win["previous"], "year_ago": year_ago_p}
-    windows["ytd"] = win["ytd"]
-    values = {k: kpi.headline(tables, w) for k, w in windows.items()}
-    progress = {t.label: t for t in _targets(targets, values["ytd"], {})}
-    last = "上季度" if period.grain == "quarter" else "上期"
+    windows = {"now": period, "previous": win["previous"], "ytd": win["ytd"]}
+    windows["year_ago"] = kpi.same_period_last_year(period)
     out: dict[str, dict[str, Any]] = {}
-    for key, (label, unit, amount, table) in kpi.HEADLINES.items():
-        recorded = {w: kpi.recorded(tables, table, windows[w]) for w in ("previous", "year_ago")}
-        per = "元" if amount else unit
-        text = {
-            "now": _q(values["now"][key], unit, amount),
-            "previous": _q(values["previous"][key], unit, amount)
-            if recorded["previous"]
-            else "未登记",
-            "change": _change(
-                values["now"][key], values["previous"][key], per, recorded["previous"], last
-            ),
-            "year_ago": _q(values["year_ago"][key], unit, amount)
-            if recorded["year_ago"]
-            else "未登记",
-            "yoy": _change(
-                values["now"][key], values["year_ago"][key], per, recorded["year_ago"], "上年同期"
-            ),
-            "ytd": _q(values["ytd"][key], unit, amount),
-        }
-        goal = progress.get(label)
-        if goal is not None:
-            text["target"] = f"{goal.done}，{goal.progress}"
+    for key, (label, _unit, _amount, table) in kpi.HEADLINES.items():
+        text = worded[key]
         source = BUYER_ROWS.get(key, table)
         rows = {w: sets.name(source, p) for w, p in windows.items()}
         used = {

@@ -520,6 +520,36 @@ def _comparison_row(
     ]
 
 
+#: The comparison columns of one headline KPI, in the order of the 主要指标对比 table.
+COMPARED = ("now", "previous", "change", "year_ago", "yoy", "ytd")
+
+
+def headline_texts(
+    tables: dict[str, pd.DataFrame], period: Period, targets: dict[str, float]
+) -> dict[str, dict[str, str]]:
+    """Each headline KPI's 本期, 上期, 环比, 上年同期, 同比, 年内累计 and target progress, worded
+    by the same functions as the 主要指标对比 and 年度目标 tables (figures.json stores these,
+    so the JSON beside a PDF cannot word a figure otherwise than the PDF does)."""
+    win = kpi.windows(period, kpi.first_day(tables))
+    if _same(win["ytd"], period):
+        win = win | {"ytd": period}
+    windows = (period, win["previous"], kpi.same_period_last_year(period), win["ytd"])
+    figures = tuple(kpi.headline(tables, w) for w in windows)
+    last = WORDS.get(period.grain, ("本期", "上期"))[1]
+    unsent = _unsent(tables, win["ytd"])
+    progress = {t.label: t for t in _targets(targets, figures[3], {}, unsent)}
+    out: dict[str, dict[str, str]] = {}
+    for key, (label, _unit, _amount, table) in kpi.HEADLINES.items():
+        reported = tuple(_reported(tables, table, w) for w in windows)
+        text = dict(zip(COMPARED, _comparison_row(key, figures, reported, last)[1:], strict=True))
+        goal = progress.get(label)
+        if goal is not None:  # 未报送 is said once, not "未报送，未报送"
+            same = goal.done == goal.progress
+            text["target"] = goal.done if same else f"{goal.done}，{goal.progress}"
+        out[key] = text
+    return out
+
+
 def _unreported_pairs(rows: list[list[str]], keep: list[int]) -> list[int]:
     """The (figure, change) column pairs whose figure is 未报送 in every row that has figures."""
     drop = []
