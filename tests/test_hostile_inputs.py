@@ -391,6 +391,8 @@ def test_formulas_referring_outside_the_workbook_say_so(
     [reason] = outcome.rejects["reason"].tolist()
     assert "引用本工作簿之外的公式" in reason and formula[1:20] in reason
     assert "为空" not in reason
+    # its own code in rejects.csv (it was "other"), so the quality report can count them
+    assert outcome.rejects["reason_code"].tolist() == ["external_formula"]
 
 
 def test_a_formula_inside_the_workbook_keeps_the_empty_reason(tmp_path: Path) -> None:
@@ -410,6 +412,7 @@ def test_a_literal_nan_is_said_to_be_the_text_nan(tmp_path: Path, text: str) -> 
     outcome = run_clean(raw, None)
     reasons = outcome.rejects["reason"].tolist()
     assert len(reasons) == 2 and all(f"填的是文字“{text}”" in r for r in reasons)
+    assert set(outcome.rejects["reason_code"]) == {"placeholder_text"}
 
 
 def test_financial_numerals_with_jiao_and_fen_are_read_in_a_ledger(tmp_path: Path) -> None:

@@ -303,6 +303,8 @@ class Reason(enum.StrEnum):
     WORD_UNREADABLE = "word_unreadable"
     AMBIGUOUS = "ambiguous"
     REQUIRED_EMPTY = "required_empty"
+    EXTERNAL_FORMULA = "external_formula"
+    PLACEHOLDER_TEXT = "placeholder_text"
     OTHER = "other"
 
     @property
@@ -322,6 +324,8 @@ REASON_LABELS: dict[Reason, str] = {
     Reason.WORD_UNREADABLE: "文字无法识别（进度、类型等）",
     Reason.AMBIGUOUS: "含义有歧义",
     Reason.REQUIRED_EMPTY: "必填项为空",
+    Reason.EXTERNAL_FORMULA: "公式引用本工作簿之外的数据",
+    Reason.PLACEHOLDER_TEXT: "填的是占位文字（如 NaN）",
     Reason.OTHER: "其他",
 }
 

@@ -956,14 +956,14 @@ def empty_cell_reason(
     if formula is not None:
         shown = formula if len(formula) <= 60 else formula[:59] + "…"
         return Refusal(
-            Reason.OTHER,
+            Reason.EXTERNAL_FORMULA,
             f"「{header}」是引用本工作簿之外的公式（={shown}：外部链接、DDE 或 WEBSERVICE），"
             "文件中没有保存它的值，shishi 不会去外部取数；请在 Excel 中把这一列复制后"
             "“选择性粘贴 → 数值”，保存后重新报送",
         )
     if isinstance(value, str) and _NAN_TEXT.fullmatch(value):
         return Refusal(
-            Reason.OTHER,
+            Reason.PLACEHOLDER_TEXT,
             f"「{header}」填的是文字“{value.strip()}”（多为程序导出空值时写下的），不是实际内容；"
             "请填写实际内容后重新报送",
         )
