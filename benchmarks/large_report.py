@@ -42,6 +42,7 @@ def make_set(rows: int) -> Path:
         return raw
     shutil.rmtree(raw, ignore_errors=True)
     shutil.copytree(real, raw, ignore=shutil.ignore_patterns("*.md"))
+    raw.chmod(0o755)  # copied from a read-only folder: made writable, as a working copy
     for path in raw.iterdir():
         path.chmod(0o644)
     (raw / "shishi.toml").write_text('[unit]\nname = "武汉市红十字会"\n', encoding="utf-8")
