@@ -155,7 +155,9 @@ def test_the_workbook_names_its_report_and_unit_and_prints_on_a4(tmp_path: Path)
     assert detail.auto_filter.ref == f"A1:{get_column_letter(detail.max_column)}{detail.max_row}"
     for ws in wb:
         assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        # fit to one page wide (fitToWidth absent means the schema's default, 1), any tall
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2"
         assert "草稿" not in (ws.oddHeader.center.text or "")
 
