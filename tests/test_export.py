@@ -81,6 +81,14 @@ def sheet_rows(ws: Any, header: int = 1) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in rows[1:] if any(c.value for c in r)]
 
 
+def column_width(ws: Any, column: int) -> float:
+    """A column's width as written (neighbours of one width are stored as one range)."""
+    for dim in ws.column_dimensions.values():
+        if dim.min is not None and dim.min <= column <= dim.max:
+            return float(dim.width)
+    raise AssertionError(f"column {column} has no width")
+
+
 def test_headline_figures_are_numbers_with_a_chinese_format_and_their_precision(
     tmp_path: Path,
 ) -> None:
@@ -91,6 +99,9 @@ def test_headline_figures_are_numbers_with_a_chinese_format_and_their_precision(
     # 60000余 + 约42000 this quarter: the sum, a number; 约 in the column beside it
     assert donations["本季度"].value == 102000 and donations["本季度精度"].value == "约"
     assert donations["本季度"].number_format == '#,##0.00"元"'
+    # wide enough for 102,000.00元 although its column's rows have formats of their own
+    # (it was 9 wide: Excel and LibreOffice showed ###)
+    assert column_width(wb["主要指标"], donations["本季度"].column) >= len("102,000.00元") + 2
     assert donations["上季度"].value == 16600 and donations["上季度精度"].value == "确数"
     assert "上年同期" not in donations  # no ledger of 2023: the pair is left out (no filler)
     people = rows["志愿服务参与人次"]

@@ -274,7 +274,9 @@ def _column_setup(ws: Any, frame: pd.DataFrame, formats: dict[str, Any]) -> list
         fmt = formats.get(str(col), _format(str(col), frame[col]))
         widest = max([_width(col), *(_width(v) for v in frame[col].head(500))])
         width = min(max(widest, 6) + 2, 50)
-        if pd.api.types.is_datetime64_any_dtype(frame[col]) or fmt == AMOUNT_FORMAT:
+        # room for 1,234,567.00元 (else Excel shows ###), also where rows have formats of their own
+        amounts = AMOUNT_FORMAT in (fmt if isinstance(fmt, list) else [fmt])
+        if pd.api.types.is_datetime64_any_dtype(frame[col]) or amounts:
             width = max(width, 16)
         ws.set_column(i, i, width)
         out.append(fmt)
