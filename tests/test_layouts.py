@@ -116,6 +116,24 @@ def test_a_hint_never_offers_a_column_that_cannot_hold_the_field(tmp_path: Path)
     assert out.tables["donations"].empty
 
 
+def test_a_hint_never_offers_a_column_the_field_refuses(tmp_path: Path) -> None:
+    """A department's own volunteer sheet without 组织单位: 服务对象 (who was served) was
+    offered as the organiser, a line the analyst would paste and a wrong column."""
+    workbook(
+        tmp_path / "检修部志愿活动.xlsx",
+        [
+            ["开展日期", "活动内容", "服务对象", "参加人数", "服务小时"],
+            [D(2025, 1, 20), "进社区义务维修家电", "滨江社区居民", 12, 4],
+            [D(2025, 3, 5), "学雷锋志愿服务", "敬老院老人", 30, 3],
+        ],
+    )
+    out = clean(tmp_path)
+    (error,) = messages(out, "error")
+    assert "缺少必需列「组织单位」" in error
+    assert "最接近的表头是「服务对象」" not in error
+    assert not any("服务对象" in (n.toml or "") for n in out.notices)
+
+
 def test_english_headers_are_an_in_kind_list(tmp_path: Path) -> None:
     """`_id,date,name,count`: count is goods donated (a quantity), never yuan."""
     (tmp_path / "masks.csv").write_text(

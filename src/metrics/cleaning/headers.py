@@ -746,6 +746,7 @@ def why_no_table(
             for i, c in enumerate(rows[best_row])
             if i not in matched
             and normalize_text(c)
+            and not any(w in header_key(c) for w in fspec.refuse)  # 服务对象 is no organiser
             and layout.fits(f, fspec.type, layout.profile(layout.column_values(body, i)))
         ]
         if not unmatched:
