@@ -117,14 +117,14 @@ def test_a_hint_never_offers_a_column_that_cannot_hold_the_field(tmp_path: Path)
 
 
 def test_a_hint_never_offers_a_column_the_field_refuses(tmp_path: Path) -> None:
-    """A department's own volunteer sheet without 组织单位: 服务对象 (who was served) was
-    offered as the organiser, a line the analyst would paste and a wrong column."""
+    """A volunteer sheet without 组织单位 nor a date: 服务对象 (who was served) was offered
+    as the organiser, a line the analyst would paste and a wrong column."""
     workbook(
-        tmp_path / "检修部志愿活动.xlsx",
+        tmp_path / "志愿活动.xlsx",
         [
-            ["开展日期", "活动内容", "服务对象", "参加人数", "服务小时"],
-            [D(2025, 1, 20), "进社区义务维修家电", "滨江社区居民", 12, 4],
-            [D(2025, 3, 5), "学雷锋志愿服务", "敬老院老人", 30, 3],
+            ["活动内容", "服务对象", "参加人数"],
+            ["进社区义务维修家电", "滨江社区居民", 12],
+            ["学雷锋志愿服务", "敬老院老人", 30],
         ],
     )
     out = clean(tmp_path)
@@ -132,6 +132,51 @@ def test_a_hint_never_offers_a_column_the_field_refuses(tmp_path: Path) -> None:
     assert "缺少必需列「组织单位」" in error
     assert "最接近的表头是「服务对象」" not in error
     assert not any("服务对象" in (n.toml or "") for n in out.notices)
+
+
+VOLUNTEER_ROWS: list[list[Any]] = [
+    ["开展日期", "活动内容", "服务对象", "参加人数", "服务小时"],
+    [D(2025, 1, 20), "进社区义务维修家电", "滨江社区居民", 12, 4],
+    [D(2025, 3, 5), "学雷锋志愿服务", "敬老院老人", 30, 3],
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "organizer", "where"),
+    [
+        ("检修部志愿活动一季度.xlsx", None, "检修部", "文件名"),  # a declared branch's file
+        ("一季度志愿活动.xlsx", "检修部2025年一季度志愿服务情况统计", "检修部", "标题"),
+        ("一季度志愿活动.xlsx", "2025年一季度志愿服务情况统计", "滨江电厂", "所在单位"),
+    ],
+)
+def test_a_departments_own_volunteer_list_is_its_organisers(
+    tmp_path: Path, name: str, title: str | None, organizer: str, where: str
+) -> None:
+    """A department's list of its own activities names no 组织单位: it was refused as
+    unreadable (the run blocked, and the only way out was asking for a new file). Its rows
+    are its sender's: the branch its file name or title names, else the unit - said once."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "shishi.toml").write_text(
+        '[unit]\nname = "滨江电厂"\nbranches = ["运行部", "检修部"]\n', encoding="utf-8"
+    )
+    workbook(raw / name, ([[title]] if title else []) + VOLUNTEER_ROWS)
+    out = clean(raw)
+    frame = out.tables["volunteering"]
+    assert frame["organizer"].tolist() == [organizer, organizer]
+    assert frame["participants"].tolist() == [12, 30]
+    assert any(f"各行的组织单位按{where}记为「{organizer}」" in m for m in messages(out, "check"))
+
+
+def test_a_volunteer_list_with_its_organiser_column_keeps_it(tmp_path: Path) -> None:
+    """The organiser from the context is only for a list without the column."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows = [[*VOLUNTEER_ROWS[0], "组织单位"]] + [[*r, "团委"] for r in VOLUNTEER_ROWS[1:]]
+    workbook(raw / "检修部志愿活动.xlsx", rows)
+    out = clean(raw)
+    assert out.tables["volunteering"]["organizer"].tolist() == ["团委", "团委"]
+    assert not any("各行的组织单位" in m for m in messages(out))
 
 
 def test_english_headers_are_an_in_kind_list(tmp_path: Path) -> None:

@@ -132,6 +132,7 @@ FROM_CN = {
     "pin": "shishi.toml 的 [[pin]]",
     "cell": "表头上方的填报单位/填报期间",
     "file": "文件名",
+    "folder": "所在文件夹",
     "sheet": "工作表名",
     "title": "标题",
     "rows": "各行的日期",
@@ -287,6 +288,34 @@ def sheet_origin(
         conflict=conflict,
         declared=bool(branch) and branch in branches,
     )
+
+
+def sender(
+    file: str,
+    sheet: str,
+    head: list[list[Any]],
+    header_row: int,
+    *,
+    branches: Sequence[str],
+    unit_name: str,
+) -> tuple[str, str]:
+    """Who sent a sheet, and where that is read, for a list that names no organiser column:
+    the department its 填报单位 cell, file, folder or sheet names (:func:`sheet_origin`), else
+    the declared branch its title names (检修部2025年一季度志愿服务情况统计), else the unit.
+
+    ``header_row`` is the table's 1-based Excel row: only the rows above it are its title.
+    """
+    above = head[: max(header_row - 1, 0)]
+    origin = sheet_origin(
+        file, sheet, read_provenance(above), branches=branches, unit_name=unit_name
+    )
+    if origin.branch:
+        return origin.branch, FROM_CN.get(origin.branch_from, origin.branch_from)
+    for row in above:
+        for cell in row:
+            if isinstance(cell, str) and (found := branch_in(cell, branches)):
+                return found, FROM_CN["title"]
+    return unit_name, "所在单位"
 
 
 def sheet_origins(

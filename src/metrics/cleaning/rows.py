@@ -27,6 +27,7 @@ from metrics.cleaning import (
     layout,
     not_ledgers,
     parsing,
+    provenance,
     readings,
     statuses,
 )
@@ -48,7 +49,7 @@ from metrics.cleaning.headers import (
     undecided_notice,
     why_no_table,
 )
-from metrics.cleaning.ingest import FileNotice, RawSheet
+from metrics.cleaning.ingest import DEFAULT_UNIT, FileNotice, RawSheet
 from metrics.cleaning.ledgers import running_tables
 from metrics.cleaning.parsing import MAX_AMOUNT_YUAN, Parsed, is_empty, normalize_text
 from metrics.cleaning.provenance import sheet_origins
@@ -141,6 +142,9 @@ class SheetResult:
     yearless: str = ""  # the header of a date column whose cells took the title's year
     #: which department sent it, for which period (provenance.Origin); None: no ledger
     origin: Any = None
+    #: field -> the value every row takes, for a field the sheet has no column for and that
+    #: its context states (a department's own list: its organiser is that department)
+    given: dict[str, str] = field(default_factory=dict)
     #: the correction that replaced this sheet's rows, and the group both belong to
     replaced_by: str = ""
     copies: Any = None
@@ -254,6 +258,7 @@ def clean_sheet(
         return result
     result.table, result.match = match.table, match
     result.header_row = None if no_header else match.row_index + 1
+    _give_from_context(sheet, head, specs[match.table], result, config)
     result.unknown_headers = match.unknown_headers
     for message in match.notices:
         result.note(f"第{result.header_row}行表头：{message}")
@@ -285,6 +290,31 @@ def clean_sheet(
         for message in date_notes:  # a year or a date taken from the table's context
             result.note(message)
     return result
+
+
+def _give_from_context(
+    sheet: RawSheet, head: list[list[Any]], spec: TableSpec, result: SheetResult, config: RawConfig
+) -> None:
+    """A text field the table may take from its context (headers.toml ``from_context``, the
+    organiser) and has no column for: every row takes the sheet's sender, said in a notice."""
+    assert result.match is not None
+    named = {c.field for c in result.match.columns}
+    for f in spec.fields.values():
+        if not f.from_context or f.type != "text" or f.name in named:
+            continue
+        value, where = provenance.sender(
+            sheet.file,
+            sheet.sheet,
+            head,
+            result.header_row or 1,
+            branches=config.branches,
+            unit_name=sheet.unit_name or config.unit_name or DEFAULT_UNIT,
+        )
+        result.given[f.name] = value
+        result.note(
+            f"表中没有「{f.label}」列，各行的{f.label}按{where}记为「{value}」；"
+            f"如不对，请在表中加一列「{f.label}」后重新报送"
+        )
 
 
 def _distribution_notice(
@@ -828,6 +858,8 @@ def _parse_rows(
         if p[0] not in refused
     ]
     _goods(ctx.spec, st.columns, by_field, st.n)
+    for name, value in ctx.result.given.items():  # a field the sheet states once for all rows
+        st.columns.setdefault(name, [value] * st.n)
     _default_columns(ctx.spec, st.columns, st.n)
     return _accepted(st)
 
