@@ -26,6 +26,10 @@ from metrics.cleaning.parsing import load_vocab, normalize_text
 NUMERIC_ROLES = frozenset({"amount", "hours", "count", "quantity", "times"})
 #: Kinds of head word naming who: an "X类型" after one is that party's type (捐赠方类型).
 PARTY_ROLES = frozenset({"org", "person", "party"})
+#: A person word after a word of taking part (志愿者, 参与人员): those who took part, their
+#: names or a count of them (header_words.toml [agents]; after a word of leading, 组织者, it is
+#: the leader).
+PARTICIPANT = "participant"
 #: Longer text than this is a sentence or a title, not a column header.
 MAX_HEADER_CHARS = 24
 
@@ -77,6 +81,8 @@ class Lexicon:
     labels: dict[str, str]
     #: "start" / "end" -> the words saying which end of a span a date is (开始 / 结束)
     span_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: role -> the words before a person word that give it that role (组织 -> leader)
+    agents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     longest: int = 0
     _memo: dict[str, Label] = field(default_factory=dict, repr=False)
 
@@ -220,17 +226,33 @@ class Lexicon:
             return "", (), key
         inner = self._inner(modifier)[1]
         if head in self.count_words:  # 志愿者数, 受益群众数: a count of people; 物品数: of things
-            if PARTY_ROLES & set(inner) or "recipient" in inner:
+            if PARTY_ROLES & set(inner) or {"recipient", PARTICIPANT} & set(inner):
                 return head, ("count",), modifier
             return (head, ("quantity",), modifier) if "goods" in inner else ("", (), key)
         if not roles:
             return "", (), key
+        if "person" in roles and modifier and (part := self._agent(modifier)):
+            # 组织者, 发起人: the one who led; 志愿者, 参与人员: who took part (or how many)
+            return head, (part, *(r for r in roles if r == "count")), modifier
         if "type" in roles and PARTY_ROLES & set(inner):
             return head, ("party_type",), modifier  # 捐赠方类型 is the donor's type
         inner_head, inner, inner_modifier = self._inner(modifier)
         if head in self.measure_words and NUMERIC_ROLES & set(inner) and not inner_modifier:
             return head, ("measure",), modifier  # 金额单位, 数量单位: what a figure is counted in
         return head, roles, modifier
+
+    def _agent(self, modifier: str) -> str:
+        """The role a person word's qualifier gives it (header_words.toml [agents]): leader
+        after a word of leading (组织 in 组织者, 组织者 in 组织者姓名), participant after one
+        of taking part (志愿 in 志愿者); "" for any other (捐款人 stays a person)."""
+        text = modifier
+        _, inner, before = self._suffix_head(modifier)
+        if "person" in inner and before:  # 志愿者姓名: the person word's own qualifier
+            text = before
+        for role, words in self.agents.items():
+            if any(text.endswith(w) for w in words):
+                return role
+        return ""
 
     def _inner(self, modifier: str) -> tuple[str, tuple[str, ...], str]:
         """The head of the words before a head word (单位 in 单位名称)."""
@@ -333,5 +355,9 @@ def _lexicon(extra_json: str) -> Lexicon:
         span_words={
             end: tuple(_squeeze(w) for w in [*words, *extra.get("span", {}).get(end, [])])
             for end, words in data["span"].items()
+        },
+        agents={
+            part: tuple(_squeeze(w) for w in [*words, *extra.get("agents", {}).get(part, [])])
+            for part, words in data["agents"].items()
         },
     )
