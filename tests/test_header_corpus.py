@@ -174,7 +174,9 @@ def test_holdout2_is_new_families_from_new_publishers() -> None:
     second = [x for x in LEDGERS if x.split == "holdout2"]
     assert not {x.family for x in first} & {x.family for x in second}
     sources = {c.source for x in first for c in x.columns} | {x.source for x in first}
-    assert not sources & ({c.source for x in second for c in x.columns} | {x.source for x in second})
+    assert not sources & (
+        {c.source for x in second for c in x.columns} | {x.source for x in second}
+    )
     for kind in TABLES:
         assert sum(x.kind == kind for x in second) >= 3, kind
     assert any(x.case == "off_family" for x in second)

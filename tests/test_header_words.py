@@ -102,6 +102,7 @@ BY_WORDS = [
     ("wishes", "需求详情", "title", 1.0),
     ("donations", "物品详情", "item", 1.0),
     ("wishes", "认领企业", "department", 1.0),  # the unit that claimed the wish
+    ("wishes", "认领志愿者", "leader", 1.0),  # a volunteer, and the one who claimed it
     # a date qualified by a verb statuses.toml reads as resolved is the day it was resolved
     ("wishes", "送达日期", "resolved_on", 1.0),
     ("wishes", "圆梦时间", "resolved_on", 1.0),

@@ -364,7 +364,7 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
     fields = {f.name for f in spec.fields.values() for r in live if r in f.roles}
     several = len(live) > 1 and len(fields) > 1  # 时间 beside 活动: a date, or the hours?
     # 参与人员: the names of those who took part, or how many - their contents must say
-    several = several or PARTICIPANT in label.roles
+    several = several or (PARTICIPANT in label.roles and "count" in live)
     for rank, role in enumerate(live):
         out += _role_readings(label, role, spec, several, several, rank)
     if {"person", PARTICIPANT} & set(label.roles) and "count" not in label.roles:

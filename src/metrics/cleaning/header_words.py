@@ -232,8 +232,10 @@ class Lexicon:
         if not roles:
             return "", (), key
         if "person" in roles and modifier and (part := self._agent(modifier)):
-            # 组织者, 发起人: the one who led; 志愿者, 参与人员: who took part (or how many)
-            return head, (part, *(r for r in roles if r == "count")), modifier
+            # 组织者, 发起人: the one who led; 志愿者, 参与人员: who took part (or how many) -
+            # still people a ledger may name by another qualifier (认领志愿者 claimed a wish)
+            keep = ("person", "count") if part == PARTICIPANT else ("count",)
+            return head, (part, *(r for r in roles if r in keep)), modifier
         if "type" in roles and PARTY_ROLES & set(inner):
             return head, ("party_type",), modifier  # 捐赠方类型 is the donor's type
         inner_head, inner, inner_modifier = self._inner(modifier)
