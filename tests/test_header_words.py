@@ -866,6 +866,23 @@ def test_a_label_under_a_spanning_label_takes_its_qualifier() -> None:
     assert match is not None and match.table == "volunteering"
     got = {c.header: c.field for c in match.columns}
     assert got["活动信息/名称"] == "title" and got["活动信息/日期"] == "date"
+    words = lexicon()
+    assert words.under("活动信息", "名称") == "活动名称"  # a group passes its qualifier down
+    # a kind of column has parts: the co-organiser's name, not the activity's (协办名称)
+    assert words.under("协办单位", "名称") == "协办单位名称"
+    assert match_header_cell(words.under("协办单位", "名称"), SPECS["volunteering"]) is None
+    parts = [
+        ["组织单位", "协办单位", "", "活动信息", "", "人次"],
+        ["", "名称", "联系人", "名称", "日期", ""],
+        ["一支部", "甲社区", "张某", "助老", D(2024, 3, 1), 6],
+        ["二支部", "乙社区", "李某", "助学", D(2024, 3, 8), 4],
+        ["三支部", "丙社区", "王某", "环保", D(2024, 3, 15), 5],
+    ]
+    match = find_header(parts, SPECS)
+    assert match is not None
+    got = {c.header: c.field for c in match.columns}
+    assert got.get("活动信息/名称") == "title" and got.get("组织单位") == "organizer"
+    assert "协办单位/名称" not in got
 
 
 def test_a_unit_written_above_the_table_is_the_unit_of_its_amounts() -> None:

@@ -83,6 +83,8 @@ class Lexicon:
     span_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: role -> the words before a person word that give it that role (组织 -> leader)
     agents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: head words of a label that groups the columns below it (活动情况, 捐赠信息)
+    groups: frozenset[str] = frozenset()
     longest: int = 0
     _memo: dict[str, Label] = field(default_factory=dict, repr=False)
 
@@ -115,6 +117,14 @@ class Lexicon:
             if found:
                 out[table] = max(found, key=len)
         return out
+
+    def under(self, parent: object, label: object) -> str:
+        """A label that says nothing alone, as the spanning label above it makes it: a group's
+        qualifier passes down (名称 under 活动情况 is 活动名称, under 活动 too), a kind of
+        column takes its parts (名称 under 承办单位 is 承办单位名称)."""
+        key = _squeeze(self.read(normalize_text(parent)).text)  # without its unit
+        group = max((g for g in self.groups if key.endswith(g)), key=len, default="")
+        return key[: len(key) - len(group)] + _squeeze(normalize_text(label))
 
     def span_end(self, header: object) -> str:
         """Which end of a span a header's qualifier names ("start" for 活动开始时间, "end" for
@@ -358,6 +368,7 @@ def _lexicon(extra_json: str) -> Lexicon:
             end: tuple(_squeeze(w) for w in [*words, *extra.get("span", {}).get(end, [])])
             for end, words in data["span"].items()
         },
+        groups=frozenset(_squeeze(w) for w in data["groups"]["words"]),
         agents={
             part: tuple(_squeeze(w) for w in [*words, *extra.get("agents", {}).get(part, [])])
             for part, words in data["agents"].items()

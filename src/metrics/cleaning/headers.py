@@ -217,7 +217,7 @@ def _column_claims(
         for depth in range(len(path) - 1, -1, -1):
             found = readings(path[depth], spec)
             if not found and depth:  # 名称 under 活动情况: the activity's name
-                found = readings(_under(path[depth - 1], path[depth], spec), spec)
+                found = readings(spec.words.under(path[depth - 1], path[depth]), spec)
             if found and not (words_count and not data.repeats_below(last, j, path[depth])):
                 found = tuple(r for r in found if r.synonym)
             if found and (best is None or found[0].strength > best[1][0].strength + TIE):
@@ -232,14 +232,6 @@ def _column_claims(
             claims.append(c)
         out[j] = sorted(claims, key=lambda c: -c.strength)
     return out
-
-
-def _under(parent: str, label: str, spec: TableSpec) -> str:
-    """A label that says nothing alone, read with the qualifier of the label spanning it: 名称
-    under 活动情况 is 活动名称, 日期 under 捐赠 is 捐赠日期 (the parent's head word, 情况 or 信息,
-    only groups the columns below it)."""
-    words = spec.words.read(parent)
-    return (words.modifier if words.head else header_key(parent)) + label
 
 
 def _settle(claims: dict[int, list[_Claim]], spec: TableSpec) -> tuple[list[_Claim], list[_Claim]]:
