@@ -127,7 +127,9 @@ def test_corpus_meets_its_minimums() -> None:
     for kind in TABLES:
         assert sum(x.kind == kind and x.case == "ledger" for x in LEDGERS) >= 5, kind
     dev = sum(x.split == "dev" for x in LEDGERS)
-    assert 0.55 <= dev / len(LEDGERS) <= 0.75  # about two thirds in dev
+    first = sum(x.split in ("dev", "holdout") for x in LEDGERS)
+    assert 0.55 <= dev / first <= 0.75  # about two thirds of the first batch in dev
+    assert sum(x.split == "holdout2" for x in LEDGERS) >= 12  # the second unseen batch
 
 
 def test_corpus_holds_the_whole_sheet_cases() -> None:
@@ -143,7 +145,7 @@ def test_corpus_holds_the_whole_sheet_cases() -> None:
     paths = {col.path for x in LEDGERS for col in x.columns}
     assert ("捐赠金额（元）", "现金") in paths and ("捐赠金额（元）", "物资折价") in paths
     assert ("参与人数", "男") in paths and ("参与人数", "女") in paths
-    for split in hc.SPLITS:  # each split has headerless, off-family and multi-row sheets
+    for split in ("dev", "holdout"):  # each has headerless, off-family and multi-row sheets
         mine = [x for x in LEDGERS if x.split == split]
         assert any(x.case == "headerless" for x in mine)
         assert any(x.case == "off_family" for x in mine)
@@ -162,6 +164,28 @@ def test_dev_and_holdout_share_no_phrasing_family_or_publisher() -> None:
     assert of("dev", "phrasing") & of("holdout", "phrasing") <= hc.COMMON_HEADERS
     assert not of("dev", "family") & of("holdout", "family")
     assert not of("dev", "source") & of("holdout", "source")
+
+
+def test_holdout2_is_new_families_from_new_publishers() -> None:
+    """The second holdout shares no family and no source with dev or holdout, and holds the
+    awkward things real sheets do (two-row headers, spaced and bilingual headers, units above
+    the table, a person-word organiser beside a names column, an off-family sheet)."""
+    first = [x for x in LEDGERS if x.split in ("dev", "holdout")]
+    second = [x for x in LEDGERS if x.split == "holdout2"]
+    assert not {x.family for x in first} & {x.family for x in second}
+    sources = {c.source for x in first for c in x.columns} | {x.source for x in first}
+    assert not sources & (
+        {c.source for x in second for c in x.columns} | {x.source for x in second}
+    )
+    for kind in TABLES:
+        assert sum(x.kind == kind for x in second) >= 3, kind
+    assert any(x.case == "off_family" for x in second)
+    assert any(x.header_depth > 1 for x in second)
+    headers = [c.phrasing for x in second for c in x.columns]
+    assert any("  " in h or re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", h) for h in headers)
+    assert any(re.search(r"[A-Za-z]", h) and re.search(r"[\u4e00-\u9fff]", h) for h in headers)
+    assert any(any("单位：" in str(v) for r in x.title for v in r) for x in second)
+    assert {"组织者", "志愿者"} <= set(headers) and "认领部门" in headers
 
 
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

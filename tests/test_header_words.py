@@ -93,6 +93,19 @@ BY_WORDS = [
     ("wishes", "挂点领导", "leader", 1.0),
     ("wishes", "所需经费（万元）", "cost_yuan", 10000.0),
     ("wishes", "心愿编号", "item_id", 1.0),
+    # a person word after a word of leading is the one who led: the organiser
+    ("volunteering", "活动发起人", "organizer", 1.0),
+    ("volunteering", "召集人", "organizer", 1.0),
+    ("volunteering", "组织人姓名", "organizer", 1.0),
+    # the thing wished for, the details of a need, of goods
+    ("wishes", "心愿物资", "title", 1.0),
+    ("wishes", "需求详情", "title", 1.0),
+    ("donations", "物品详情", "item", 1.0),
+    ("wishes", "认领企业", "department", 1.0),  # the unit that claimed the wish
+    ("wishes", "认领志愿者", "leader", 1.0),  # a volunteer, and the one who claimed it
+    # a date qualified by a verb statuses.toml reads as resolved is the day it was resolved
+    ("wishes", "送达日期", "resolved_on", 1.0),
+    ("wishes", "圆梦时间", "resolved_on", 1.0),
 ]
 
 # (table, header): read as nothing - a place, a contact, the paperwork, a price, the wrong
@@ -121,6 +134,13 @@ NOT_A_FIELD = [
     ("volunteering", "志愿岗位需求"),
     ("wishes", "就职单位"),  # where the person works, not who answers for the wish
     ("volunteering", "任职部门"),
+    # those who took part are never the organiser, and by their words alone no count either
+    ("volunteering", "参加者"),
+    ("volunteering", "随行志愿者"),
+    ("volunteering", "出席人员"),
+    ("volunteering", "义工姓名"),
+    ("wishes", "认领日期"),  # claimed is not resolved: which of the three dates?
+    ("wishes", "帮扶物品"),  # goods are the wish only when the wish's word says so
 ]
 
 
@@ -780,3 +800,127 @@ def test_a_settling_line_is_valid_toml_whatever_the_header_holds(header: str) ->
 
     parsed = tomllib.loads(settling_line("amount_yuan", header))
     assert parsed == {"amount_yuan": [header]}
+
+
+# --- who led, who took part (组织者 beside 志愿者) ----------------------------------------------
+
+
+def test_the_one_who_led_is_the_organiser_and_those_who_took_part_are_not() -> None:
+    """A person word says who, the word before it which part they played: 发起人 led the
+    activity, 参加者 lists those who took part (names, not a count, never the organiser)."""
+    rows = sheet(
+        ["日期", "服务项目", "参加者", "发起人", "人数"],
+        [D(2024, 3, 1), "助老", "张某、李某", "王某某", 2],
+        [D(2024, 3, 8), "助学", "赵某、钱某、孙某", "李某某", 3],
+        [D(2024, 3, 15), "环保", "周某", "王某某", 1],
+    )
+    got = mapping(rows)
+    assert got.get("发起人") == "organizer"
+    assert "参加者" not in got
+    assert got.get("人数") == "participants"
+
+
+def test_a_unit_column_is_the_organiser_before_a_person_who_led() -> None:
+    """Beside a unit (志愿小组), the person who led (带队人) is its leader, not the organiser."""
+    rows = sheet(
+        ["日期", "服务项目", "带队人", "志愿小组", "人数"],
+        [D(2024, 3, 1), "助老", "王某某", "敬老小组", 6],
+        [D(2024, 3, 8), "助学", "李某某", "助学小组", 4],
+        [D(2024, 3, 15), "环保", "王某某", "环保小组", 5],
+    )
+    got = mapping(rows)
+    assert got.get("志愿小组") == "organizer"
+    assert "带队人" not in got
+
+
+def test_people_who_took_part_count_only_when_the_column_holds_figures() -> None:
+    names = sheet(
+        ["日期", "服务项目", "组织单位", "随行人员"],
+        [D(2024, 3, 1), "助老", "一支部", "张某、李某"],
+        [D(2024, 3, 8), "助学", "二支部", "赵某"],
+        [D(2024, 3, 15), "环保", "三支部", "孙某、周某、吴某"],
+    )
+    assert "随行人员" not in mapping(names)
+    figures = sheet(
+        ["日期", "服务项目", "组织单位", "随行人员"],
+        [D(2024, 3, 1), "助老", "一支部", 2],
+        [D(2024, 3, 8), "助学", "二支部", 1],
+        [D(2024, 3, 15), "环保", "三支部", 3],
+    )
+    assert mapping(figures).get("随行人员") == "participants"
+
+
+# --- the header around a column -------------------------------------------------------------
+
+
+def test_a_label_under_a_spanning_label_takes_its_qualifier() -> None:
+    """名称 alone says nothing; under 活动信息 it is the activity's name."""
+    rows = [
+        ["组织单位", "活动信息", "", "人次"],
+        ["", "名称", "日期", ""],
+        ["一支部", "助老", D(2024, 3, 1), 6],
+        ["二支部", "助学", D(2024, 3, 8), 4],
+        ["三支部", "环保", D(2024, 3, 15), 5],
+    ]
+    match = find_header(rows, SPECS)
+    assert match is not None and match.table == "volunteering"
+    got = {c.header: c.field for c in match.columns}
+    assert got["活动信息/名称"] == "title" and got["活动信息/日期"] == "date"
+    words = lexicon()
+    assert words.under("活动信息", "名称") == "活动名称"  # a group passes its qualifier down
+    # a kind of column has parts: the co-organiser's name, not the activity's (协办名称)
+    assert words.under("协办单位", "名称") == "协办单位名称"
+    assert match_header_cell(words.under("协办单位", "名称"), SPECS["volunteering"]) is None
+    parts = [
+        ["组织单位", "协办单位", "", "活动信息", "", "人次"],
+        ["", "名称", "联系人", "名称", "日期", ""],
+        ["一支部", "甲社区", "张某", "助老", D(2024, 3, 1), 6],
+        ["二支部", "乙社区", "李某", "助学", D(2024, 3, 8), 4],
+        ["三支部", "丙社区", "王某", "环保", D(2024, 3, 15), 5],
+    ]
+    match = find_header(parts, SPECS)
+    assert match is not None
+    got = {c.header: c.field for c in match.columns}
+    assert got.get("活动信息/名称") == "title" and got.get("组织单位") == "organizer"
+    assert "协办单位/名称" not in got
+
+
+def test_a_unit_written_above_the_table_is_the_unit_of_its_amounts() -> None:
+    """单位：万元 on a line above: 认购金额 is in 万元; a header with a unit of its own keeps it."""
+    rows = [
+        ["某集团消费帮扶明细"],
+        ["", "", "", "金额单位：万元"],
+        ["认购日期", "认购单位", "认购产品", "认购金额", "运费（元）"],
+        [D(2024, 3, 1), "集团本部", "大米", 1.2, 300],
+        [D(2024, 4, 1), "集团工会", "苹果", 0.8, 200],
+        [D(2024, 5, 1), "一分公司", "木耳", 2.5, 100],
+    ]
+    match = find_header(rows, SPECS)
+    assert match is not None and match.table == "purchases"
+    (amount,) = [c for c in match.columns if c.field == "amount_yuan"]
+    assert (amount.header, amount.multiplier) == ("认购金额", 10000.0)
+    assert "表上方「单位：万元」" in amount.evidence
+    own = [*rows[:2], ["认购日期", "认购单位", "认购产品", "认购金额（元）"], *rows[3:]]
+    match = find_header(own, SPECS)
+    assert match is not None
+    assert [c.multiplier for c in match.columns if c.field == "amount_yuan"] == [1.0]
+    two = [["单位：元", "", "单位：万元"], *rows[2:]]  # two units above one table: none assumed
+    match = find_header(two, SPECS)
+    assert match is not None
+    assert [c.multiplier for c in match.columns if c.field == "amount_yuan"] == [1.0]
+
+
+def test_order_words_make_an_order_export_a_purchase_list() -> None:
+    """流水号 and 数量 would also fit an in-kind donation list; 下单 and 实付 say who bought."""
+    rows = sheet(
+        ["交易流水号", "下单科室", "商品", "数量", "实付款"],
+        ["T0001", "办公室", "小米", 20, 170.0],
+        ["T0002", "工会", "腊肉", 10, 750.0],
+        ["T0003", "食堂", "土豆", 300, 720.0],
+        ["T0004", "办公室", "茶叶", 5, 400.0],
+        ["T0005", "工会", "蜂蜜", 12, 480.0],
+    )
+    match = find_header(rows, SPECS)
+    assert match is not None and match.table == "purchases"
+    got = {c.header: c.field for c in match.columns}
+    assert got["下单科室"] == "buyer" and got["实付款"] == "amount_yuan"

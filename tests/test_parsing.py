@@ -710,3 +710,23 @@ def test_financial_numerals_with_jiao_and_fen(raw: str, yuan: float) -> None:
 @pytest.mark.parametrize("raw", ["12元34", "伍角伍角", "元陆角", "陆分伍角"])
 def test_ugly_jiao_fen_values_are_refused_not_guessed(raw: str) -> None:
     assert not parse_amount(raw).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2023.11.2-11.4", dt.date(2023, 11, 2)),
+        ("2023/11/28-12/1", dt.date(2023, 11, 28)),
+        ("2023年11月2日-4日", dt.date(2023, 11, 2)),
+        ("2023.11.2～11.4", dt.date(2023, 11, 2)),
+        ("2023-11-02", dt.date(2023, 11, 2)),  # an ISO date is no span
+    ],
+)
+def test_a_span_of_days_in_one_cell_is_its_first_day(text: str, day: dt.date) -> None:
+    """活动时间 2024.3.1-3.5: the event's date is the day it began."""
+    assert parse_date(text).value == day
+
+
+def test_a_span_that_is_not_one_is_still_refused() -> None:
+    assert parse_date("2023.11.2-11.4.5").value is None
+    assert parse_date("2023.11.2-40").value is None

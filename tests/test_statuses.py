@@ -82,6 +82,32 @@ def test_marker_and_verb_family(word: str, status: str) -> None:
 @pytest.mark.parametrize(
     ("word", "status"),
     [
+        # the gift delivered is the wish fulfilled (派送, 送达, 交付, 发放, 圆梦, 达成)
+        ("已送达", "resolved"),
+        ("已交付", "resolved"),
+        ("已圆梦", "resolved"),
+        ("待派送", "pending"),
+        ("发放中", "in_progress"),
+        # a system's claim states: 成功 is done, 失败 did not happen, 审核 is taking it on
+        ("认领成功", "in_progress"),
+        ("办理成功", "resolved"),
+        ("认领失败", "pending"),
+        ("兑现失败", "pending"),
+        ("待审核", "pending"),
+        ("审核中", "in_progress"),
+    ],
+)
+def test_delivered_claimed_failed_and_reviewed(word: str, status: str) -> None:
+    assert parse_status(word) == Parsed(status)
+
+
+def test_a_cancelling_that_failed_says_nothing_about_the_work() -> None:
+    assert parse_status("取消失败").value is None
+
+
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
         ("未全部完成", "in_progress"),  # not all of it: part done
         ("全部未完成", "pending"),  # none of it
         ("尚未全部兑现", "in_progress"),

@@ -20,8 +20,9 @@ from importlib import resources
 from typing import Any
 
 from metrics.cleaning import layout, parsing
-from metrics.cleaning.header_words import PARTY_ROLES, Label, Lexicon, lexicon
+from metrics.cleaning.header_words import PARTICIPANT, PARTY_ROLES, Label, Lexicon, lexicon
 from metrics.cleaning.parsing import normalize_text
+from metrics.cleaning.statuses import load_status_vocab
 from metrics.contract import TABLE_LABELS
 
 #: Distinct header texts whose readings are kept (the cells of the first rows of many sheets).
@@ -44,6 +45,9 @@ OTHER_LEDGER = 0.5  # head word + a word of another ledger (采购金额 in a do
 SHARED = 0.5  # the words fit several fields of the ledger alike (日期 in a wish list)
 UNIT_AGREES = 0.04  # the unit says what the head word says
 SEVERAL_KINDS = 0.15  # a head word of several kinds (时间: a date or a duration), undecided
+#: a field's second-choice kind of head word (a person who led, for a volunteering organiser):
+#: beside a column of its first choice (服务队) it gives way
+SECOND_CHOICE = 0.15
 
 _UNIT_IN_BRACKETS = re.compile(r"[(\[（【]\s*([^()\[\]（）【】]*)\s*[)\]）】]\s*$")
 _UNIT_AFTER_SLASH = re.compile(r"/\s*(万元|千元|亿元|元|万)$")
@@ -86,6 +90,8 @@ class FieldSpec:
     by_content_beside: tuple[str, ...] = ()
     #: a date that is one end of a span (headers.toml ``span``): an event's date is its start
     span: str = ""
+    #: kinds of head word it takes only as a second choice (headers.toml ``second_choice``)
+    second_choice: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -248,12 +254,16 @@ def _load_specs(extra_json: str, words_json: str) -> dict[str, TableSpec]:
                 in_template=bool(fdef.get("template", True)),
                 roles=tuple(r.rstrip("?") for r in fdef.get("roles", ())),
                 qualified_roles=tuple(r[:-1] for r in fdef.get("roles", ()) if r.endswith("?")),
-                qualifiers=tuple(header_key(w) for w in fdef.get("qualifiers", ())),
+                qualifiers=tuple(
+                    header_key(w)
+                    for w in [*fdef.get("qualifiers", ()), *_status_verbs(fdef.get("verbs_of"))]
+                ),
                 refuse=tuple(header_key(w) for w in fdef.get("refuse", ())),
                 needs_qualifier=bool(fdef.get("needs_qualifier", False)),
                 by_content=bool(fdef.get("by_content", True)),
                 by_content_beside=tuple(fdef.get("by_content_beside", ())),
                 span=fdef.get("span", ""),
+                second_choice=tuple(fdef.get("second_choice", ())),
             )
         specs[table] = TableSpec(
             table,
@@ -265,6 +275,22 @@ def _load_specs(extra_json: str, words_json: str) -> dict[str, TableSpec]:
             words,
         )
     return specs
+
+
+def _status_verbs(status: str | None) -> list[str]:
+    """The verbs statuses.toml reads as ``status`` once done (兑现, 送达, 派送 -> resolved): a
+    date qualified by one is the day that status was reached (送达日期 is when it was resolved).
+    Verbs of one character (办) are too short to qualify a header."""
+    if not status:
+        return []
+    families = load_status_vocab()["families"]
+    return [
+        v
+        for fam in families.values()
+        if fam.get("done") == status
+        for v in fam["verbs"]
+        if len(v) > 1
+    ]
 
 
 def split_unit(header: object) -> tuple[str, float]:
@@ -337,9 +363,11 @@ def _read(header: str, spec: TableSpec) -> tuple[Reading, ...]:
     live = [r for r in label.roles if any(r in f.roles for f in spec.fields.values())]
     fields = {f.name for f in spec.fields.values() for r in live if r in f.roles}
     several = len(live) > 1 and len(fields) > 1  # 时间 beside 活动: a date, or the hours?
+    # 参与人员: the names of those who took part, or how many - their contents must say
+    several = several or (PARTICIPANT in label.roles and "count" in live)
     for rank, role in enumerate(live):
         out += _role_readings(label, role, spec, several, several, rank)
-    if "person" in label.roles and "count" not in label.roles:
+    if {"person", PARTICIPANT} & set(label.roles) and "count" not in label.roles:
         # 参与志愿者 holding figures counts them: a reading its contents must confirm
         out += _role_readings(label, "count", spec, True, True, len(live))
     # a synonym is the strongest evidence; what the words say of other fields stays beside
@@ -400,10 +428,11 @@ def _role_readings(
     out = []
     for f, strength, why in chosen:
         multiplier, currency = _unit_for(f, label)
+        second = SECOND_CHOICE if role in f.second_choice else 0.0
         out.append(
             Reading(
                 f.name,
-                round(strength + bonus, 4),
+                round(strength + bonus - second, 4),
                 tuple(why),
                 multiplier,
                 currency,

@@ -26,6 +26,10 @@ from metrics.cleaning.parsing import load_vocab, normalize_text
 NUMERIC_ROLES = frozenset({"amount", "hours", "count", "quantity", "times"})
 #: Kinds of head word naming who: an "X类型" after one is that party's type (捐赠方类型).
 PARTY_ROLES = frozenset({"org", "person", "party"})
+#: A person word after a word of taking part (志愿者, 参与人员): those who took part, their
+#: names or a count of them (header_words.toml [agents]; after a word of leading, 组织者, it is
+#: the leader).
+PARTICIPANT = "participant"
 #: Longer text than this is a sentence or a title, not a column header.
 MAX_HEADER_CHARS = 24
 
@@ -77,6 +81,10 @@ class Lexicon:
     labels: dict[str, str]
     #: "start" / "end" -> the words saying which end of a span a date is (开始 / 结束)
     span_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: role -> the words before a person word that give it that role (组织 -> leader)
+    agents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: head words of a label that groups the columns below it (活动情况, 捐赠信息)
+    groups: frozenset[str] = frozenset()
     longest: int = 0
     _memo: dict[str, Label] = field(default_factory=dict, repr=False)
 
@@ -109,6 +117,14 @@ class Lexicon:
             if found:
                 out[table] = max(found, key=len)
         return out
+
+    def under(self, parent: object, label: object) -> str:
+        """A label that says nothing alone, as the spanning label above it makes it: a group's
+        qualifier passes down (名称 under 活动情况 is 活动名称, under 活动 too), a kind of
+        column takes its parts (名称 under 承办单位 is 承办单位名称)."""
+        key = _squeeze(self.read(normalize_text(parent)).text)  # without its unit
+        group = max((g for g in self.groups if key.endswith(g)), key=len, default="")
+        return key[: len(key) - len(group)] + _squeeze(normalize_text(label))
 
     def span_end(self, header: object) -> str:
         """Which end of a span a header's qualifier names ("start" for 活动开始时间, "end" for
@@ -220,17 +236,35 @@ class Lexicon:
             return "", (), key
         inner = self._inner(modifier)[1]
         if head in self.count_words:  # 志愿者数, 受益群众数: a count of people; 物品数: of things
-            if PARTY_ROLES & set(inner) or "recipient" in inner:
+            if PARTY_ROLES & set(inner) or {"recipient", PARTICIPANT} & set(inner):
                 return head, ("count",), modifier
             return (head, ("quantity",), modifier) if "goods" in inner else ("", (), key)
         if not roles:
             return "", (), key
+        if "person" in roles and modifier and (part := self._agent(modifier)):
+            # 组织者, 发起人: the one who led; 志愿者, 参与人员: who took part (or how many) -
+            # still people a ledger may name by another qualifier (认领志愿者 claimed a wish)
+            keep = ("person", "count") if part == PARTICIPANT else ("count",)
+            return head, (part, *(r for r in roles if r in keep)), modifier
         if "type" in roles and PARTY_ROLES & set(inner):
             return head, ("party_type",), modifier  # 捐赠方类型 is the donor's type
         inner_head, inner, inner_modifier = self._inner(modifier)
         if head in self.measure_words and NUMERIC_ROLES & set(inner) and not inner_modifier:
             return head, ("measure",), modifier  # 金额单位, 数量单位: what a figure is counted in
         return head, roles, modifier
+
+    def _agent(self, modifier: str) -> str:
+        """The role a person word's qualifier gives it (header_words.toml [agents]): leader
+        after a word of leading (组织 in 组织者, 组织者 in 组织者姓名), participant after one
+        of taking part (志愿 in 志愿者); "" for any other (捐款人 stays a person)."""
+        text = modifier
+        _, inner, before = self._suffix_head(modifier)
+        if "person" in inner and before:  # 志愿者姓名: the person word's own qualifier
+            text = before
+        for role, words in self.agents.items():
+            if any(text.endswith(w) for w in words):
+                return role
+        return ""
 
     def _inner(self, modifier: str) -> tuple[str, tuple[str, ...], str]:
         """The head of the words before a head word (单位 in 单位名称)."""
@@ -333,5 +367,10 @@ def _lexicon(extra_json: str) -> Lexicon:
         span_words={
             end: tuple(_squeeze(w) for w in [*words, *extra.get("span", {}).get(end, [])])
             for end, words in data["span"].items()
+        },
+        groups=frozenset(_squeeze(w) for w in data["groups"]["words"]),
+        agents={
+            part: tuple(_squeeze(w) for w in [*words, *extra.get("agents", {}).get(part, [])])
+            for part, words in data["agents"].items()
         },
     )

@@ -216,6 +216,8 @@ def _column_claims(
         best: tuple[int, tuple[Reading, ...]] | None = None
         for depth in range(len(path) - 1, -1, -1):
             found = readings(path[depth], spec)
+            if not found and depth:  # 名称 under 活动情况: the activity's name
+                found = readings(spec.words.under(path[depth - 1], path[depth]), spec)
             if found and not (words_count and not data.repeats_below(last, j, path[depth])):
                 found = tuple(r for r in found if r.synonym)
             if found and (best is None or found[0].strength > best[1][0].strength + TIE):
@@ -412,7 +414,34 @@ def find_header(
             for m in ranked[1:]
             if not m.held_required and abs(weight(m) - weight(best)) <= TIE
         ]
+    _unit_above(rows, best, specs[best.table])
     return best
+
+
+_UNIT_LINE = re.compile(r"(?:金额|货币|计量)?单位[:：]\s*(?:人民币)?\s*([万千亿]?元|万)(?![\w])")
+
+
+def _unit_above(rows: list[list[Any]], match: HeaderMatch, spec: TableSpec) -> None:
+    """A 单位：万元 line above the table (beside the title, or on a line of its own) is the unit
+    of every amount column whose header names none: 购买金额 under 单位：万元 is in 万元. A
+    header's own unit (捐赠资金（万元）) stays as written."""
+    top = match.first_row if match.first_row is not None else match.row_index
+    found = {
+        m.group(1)
+        for row in rows[:top]
+        for cell in row
+        if isinstance(cell, str) and (m := _UNIT_LINE.search(normalize_text(cell)))
+    }
+    if len(found) != 1:
+        return  # none, or two units above one table: nothing is assumed
+    unit = found.pop()
+    _, multiplier = split_unit(f"x({unit})")
+    for i, col in enumerate(match.columns):
+        if spec.fields[col.field].type != "amount" or spec.words.read(col.header).unit:
+            continue
+        match.columns[i] = replace(
+            col, multiplier=multiplier, evidence=(*col.evidence, f"表上方「单位：{unit}」")
+        )
 
 
 def _labels(

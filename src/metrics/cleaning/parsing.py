@@ -512,6 +512,30 @@ _DATE_PATTERNS = [
     re.compile(rf"(?P<y>\d{{4}})(?P<m>\d{{2}})(?P<d>\d{{2}}){_END}"),
 ]
 _NO_YEAR = re.compile(rf"(?P<m>\d{{1,2}})\s*月\s*(?:(?P<d>\d{{1,2}})\s*[日号]?)?{_END}")
+#: A span of days written in one cell (2024.3.1-3.5, 2024年5月20日-21日, 2024/7/8～7/19): the
+#: event's date is its first day. The first date is written with . / or 年月日, so an ISO date
+#: (2024-03-05) is never taken for a span.
+_SPAN = re.compile(
+    r"(?P<first>(?P<y>\d{4})(?:[./](?P<m>\d{1,2})[./](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月"
+    r"(?P<d2>\d{1,2})[日号]?))\s*[-–—~～]\s*(?:(?P<m_end>\d{1,2})\s*[./月]\s*)?"
+    r"(?P<d_end>\d{1,2})\s*[日号]?"
+)
+
+
+def _span_start(text: str) -> str | None:
+    """The first day of a span written in one cell, when its last day exists and follows it."""
+    m = _SPAN.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = int(m["y"]), int(m["m"] or m["m2"]), int(m["d"] or m["d2"])
+    try:
+        first = dt.date(year, month, day)
+        last = dt.date(year, int(m["m_end"] or month), int(m["d_end"]))
+    except ValueError:
+        return None
+    return m["first"] if last >= first else None
+
+
 _SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
 
 
@@ -594,6 +618,7 @@ def parse_date(value: object, year_hint: int | None = None) -> Parsed:
     text = _arabic_numerals(normalize_text(value))
     if _SERIAL_TEXT.fullmatch(text):
         return _from_serial(float(text), value)
+    text = _span_start(text) or text
     for pattern in _DATE_PATTERNS:
         if m := pattern.match(text):
             return _build(int(m["y"]), int(m["m"]), int(m["d"] or 1), value)

@@ -169,6 +169,8 @@ def _aspect(before: list[str], after: str | None) -> str:
     A 未 next to the verb is not yet (全部未完成); a 未 further out over a 全部 or 基本 is part
     of it (未全部完成), as is a 未 over a done suffix (未办理完毕: begun, not finished).
     """
+    if after == "not_yet":  # 认领失败: it did not happen
+        return "not_yet"
     if "not_yet" in before:
         if before[0] == "not_yet":
             return "partial" if after == "done" else "not_yet"
