@@ -624,6 +624,22 @@ def test_the_analyst_teaches_a_head_word_a_ledger_word_and_a_unit(tmp_path: Path
     assert specs["donations"].words.ledgers_named("义捐登记")["donations"] == "义捐"
 
 
+def test_the_analyst_names_a_part_and_a_group_word(tmp_path: Path) -> None:
+    """[header_words] agents and groups, which header_words.toml has, were refused in
+    shishi.toml (an unknown key): the analyst could not teach them."""
+    settings = config(
+        tmp_path,
+        '[header_words]\ngroups = ["概要"]\n[header_words.agents]\nleader = ["督导"]\n',
+    )
+    specs = load_table_specs(settings.extra_headers, settings.header_words)
+    words = specs["volunteering"].words
+    assert (
+        "督导" in words.agents["leader"]
+        and "督导" not in SPECS["volunteering"].words.agents["leader"]
+    )
+    assert "概要" in words.groups and "概要" not in SPECS["volunteering"].words.groups
+
+
 def test_the_analyst_names_the_ends_of_a_span(tmp_path: Path) -> None:
     settings = config(tmp_path, '[header_words.span]\nstart = ["上岗"]\nend = ["离岗"]\n')
     specs = load_table_specs(settings.extra_headers, settings.header_words)
@@ -667,6 +683,15 @@ def test_the_analyst_names_the_ends_of_a_span(tmp_path: Path) -> None:
         (
             '[header_words.heads]\ndate = [" "]\n',
             "「header_words.heads」：「date」的列表里有空白的词，请删去",
+        ),
+        (
+            '[header_words.agents]\nboss = ["督导"]\n',
+            "「header_words.agents」：没有「boss」；只能写 leader（组织、带队的人）或 "
+            "participant（参加的人）",
+        ),
+        (
+            '[header_words]\ngroups = [""]\n',
+            "「header_words.groups」：「groups」的列表里有空白的词，请删去",
         ),
     ],
 )

@@ -447,6 +447,26 @@ class HeaderWords(_Section):
     units: dict[str, dict[str, float]] = {}
     #: start / end -> words saying which end of a span a date is (start = ["启"])
     span: dict[str, list[str]] = {}
+    #: leader / participant -> words before a person word (者, 人员) that give its part
+    #: (leader = ["督导"]: 督导人 led; participant = ["服务"]: 服务人员 took part)
+    agents: dict[str, list[str]] = {}
+    #: endings of a spanning label that make it a group of columns (活动概要 over 名称)
+    groups: list[str] = []
+
+    @field_validator("agents")
+    @classmethod
+    def _agent_parts(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for part, words in value.items():
+            if part not in ("leader", "participant"):
+                raise ValueError(f"agent_part:{part}")
+            _no_blank(words, part)
+        return value
+
+    @field_validator("groups")
+    @classmethod
+    def _group_words(cls, value: list[str]) -> list[str]:
+        _no_blank(value, "groups")
+        return value
 
     @field_validator("heads")
     @classmethod
@@ -969,6 +989,12 @@ _VALUE_ERRORS: dict[str, tuple[int | None, Any]] = {
     "span_end": (
         1,
         lambda w, end: f"{w}：没有「{end}」；只能写 start（开始的一端）或 end（结束的一端）",
+    ),
+    "agent_part": (
+        1,
+        lambda w, part: (
+            f"{w}：没有「{part}」；只能写 leader（组织、带队的人）或 participant（参加的人）"
+        ),
     ),
     "blank": (1, lambda w, where: f"{w}：「{where}」的列表里有空白的词，请删去"),
     "printable": (1, _unprintable_mistake),
