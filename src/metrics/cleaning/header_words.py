@@ -368,9 +368,7 @@ def _lexicon(extra_json: str) -> Lexicon:
             end: tuple(_squeeze(w) for w in [*words, *extra.get("span", {}).get(end, [])])
             for end, words in data["span"].items()
         },
-        groups=frozenset(
-            _squeeze(w) for w in [*data["groups"]["words"], *extra.get("groups", [])]
-        ),
+        groups=frozenset(_squeeze(w) for w in [*data["groups"]["words"], *extra.get("groups", [])]),
         agents={
             part: tuple(_squeeze(w) for w in [*words, *extra.get("agents", {}).get(part, [])])
             for part, words in data["agents"].items()
