@@ -457,7 +457,7 @@ class HeaderWords(_Section):
     @classmethod
     def _agent_parts(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for part, words in value.items():
-            if part not in ("leader", "participant"):
+            if part not in _header_words()["agents"]:  # the parts header_words.toml has
                 raise ValueError(f"agent_part:{part}")
             _no_blank(words, part)
         return value
